@@ -1,0 +1,269 @@
+//! Scenario generators: the shipped demo town, made reproducibly from code rather than kept
+//! as hand-edited coordinates (`pilotzone gen demo` rewrites `scenarios/demo.ron`).
+
+use crate::schema::*;
+use crate::time::{ClockTime, Hours};
+
+/// Deterministic jitter (SplitMix64), so the generated file never changes between builds.
+struct Jitter(u64);
+
+impl Jitter {
+    fn next(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+fn at(text: &str) -> ClockTime {
+    ClockTime::parse(text).expect("generator times are well formed")
+}
+
+fn hours(from: &str, to: &str) -> Option<Hours> {
+    Some(Hours { from: at(from), to: at(to) })
+}
+
+fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> Vec<(f64, f64)> {
+    vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+}
+
+/// Minori, a small pilot-zone town: a 13 × 11 street grid of 120 m blocks with a main street,
+/// a station, a clinic, a school with a school-run speed zone, a shrine under a no-fly volume,
+/// a taxi depot, a vertiport, sixteen homes, ten robotaxis and six delivery drones.
+pub fn demo_town() -> Scenario {
+    const COLS: u32 = 13;
+    const ROWS: u32 = 11;
+    const BLOCK: f64 = 120.0;
+    let id = |c: u32, r: u32| r * COLS + c;
+    let mut jitter = Jitter(20_260_401);
+    let mut nodes = Vec::new();
+    for r in 0..ROWS {
+        for c in 0..COLS {
+            // Straight main street (row 5) and avenue (column 6); the rest bends a little.
+            let main = r == 5 || c == 6;
+            let (dx, dy) = if main { (0.0, 0.0) } else { ((jitter.next() - 0.5) * 24.0, (jitter.next() - 0.5) * 24.0) };
+            nodes.push(Node { id: id(c, r), x: f64::from(c) * BLOCK + dx, y: f64::from(r) * BLOCK + dy });
+        }
+    }
+    // The park (columns 9-10, rows 7-8) has paths, not roads.
+    let in_park = |c: u32, r: u32| (9..=10).contains(&c) && (7..=8).contains(&r);
+    let mut edges = Vec::new();
+    for r in 0..ROWS {
+        for c in 0..COLS {
+            if c + 1 < COLS && !(in_park(c, r) && in_park(c + 1, r)) {
+                let (speed, lanes, name) = match r {
+                    5 => (50.0, 2, Some("Ekimae-dori".to_owned())),
+                    _ => (30.0, 1, None),
+                };
+                // Rows 2 and 8 are one-way, in opposite directions.
+                let (from, to, one_way) = match r {
+                    2 => (id(c, r), id(c + 1, r), true),
+                    8 => (id(c + 1, r), id(c, r), true),
+                    _ => (id(c, r), id(c + 1, r), false),
+                };
+                edges.push(Edge { from, to, length_m: None, speed_kmh: speed, lanes, one_way, name });
+            }
+            if r + 1 < ROWS && !(in_park(c, r) && in_park(c, r + 1)) {
+                let (speed, name) = if c == 6 { (40.0, Some("Jinja-dori".to_owned())) } else { (30.0, None) };
+                edges.push(Edge {
+                    from: id(c, r),
+                    to: id(c, r + 1),
+                    length_m: None,
+                    speed_kmh: speed,
+                    lanes: 1,
+                    one_way: false,
+                    name,
+                });
+            }
+        }
+    }
+    let place = |name: &str, kind: PlaceKind, c: u32, r: u32, offset: (f64, f64)| {
+        let n = &nodes[id(c, r) as usize];
+        Place { name: name.to_owned(), kind, node: n.id, at: Some((n.x + offset.0, n.y + offset.1)) }
+    };
+    let mut places = vec![
+        place("depot", PlaceKind::Depot, 1, 4, (-25.0, 20.0)),
+        place("vertiport", PlaceKind::Vertiport, 11, 3, (30.0, 30.0)),
+        place("station", PlaceKind::Station, 6, 6, (25.0, 25.0)),
+        place("clinic", PlaceKind::Clinic, 3, 7, (30.0, -30.0)),
+        place("school", PlaceKind::School, 8, 2, (40.0, 50.0)),
+        place("shrine", PlaceKind::Shrine, 6, 9, (50.0, 45.0)),
+        place("market", PlaceKind::Shop, 5, 5, (40.0, -25.0)),
+        place("town-hall", PlaceKind::Office, 7, 5, (50.0, -30.0)),
+    ];
+    let homes = [
+        (0, 0),
+        (2, 1),
+        (4, 0),
+        (1, 8),
+        (2, 10),
+        (4, 9),
+        (9, 0),
+        (11, 1),
+        (12, 4),
+        (10, 10),
+        (12, 9),
+        (8, 8),
+        (0, 6),
+        (3, 3),
+        (11, 6),
+        (9, 4),
+    ];
+    for (i, &(c, r)) in homes.iter().enumerate() {
+        let offset = ((jitter.next() - 0.5) * 60.0, 20.0 + jitter.next() * 30.0);
+        places.push(place(&format!("home-{:02}", i + 1), PlaceKind::Home, c, r, offset));
+    }
+    let school_zone = rect(6.5 * BLOCK, 1.5 * BLOCK, 9.5 * BLOCK, 3.5 * BLOCK);
+    let zones = vec![
+        Zone { name: "school-zone".into(), kind: ZoneKind::School, polygon: school_zone.clone() },
+        Zone {
+            name: "ekimae".into(),
+            kind: ZoneKind::Commercial,
+            polygon: rect(4.5 * BLOCK, 4.5 * BLOCK, 7.5 * BLOCK, 6.5 * BLOCK),
+        },
+        Zone {
+            name: "kita".into(),
+            kind: ZoneKind::Residential,
+            polygon: rect(-0.5 * BLOCK, 6.5 * BLOCK, 5.5 * BLOCK, 10.5 * BLOCK),
+        },
+        Zone {
+            name: "minami".into(),
+            kind: ZoneKind::Residential,
+            polygon: rect(-0.5 * BLOCK, -0.5 * BLOCK, 5.5 * BLOCK, 4.5 * BLOCK),
+        },
+        Zone {
+            name: "park".into(),
+            kind: ZoneKind::Park,
+            polygon: rect(8.8 * BLOCK, 6.8 * BLOCK, 10.2 * BLOCK, 8.2 * BLOCK),
+        },
+    ];
+    let shrine = NoFlyVolume {
+        name: "Hachiman shrine".into(),
+        polygon: rect(5.6 * BLOCK, 8.6 * BLOCK, 7.4 * BLOCK, 9.9 * BLOCK),
+        floor_m: 0.0,
+        ceiling_m: 150.0,
+    };
+    let airspace = Airspace { band_floor_m: 30.0, band_ceiling_m: 120.0, no_fly: vec![shrine] };
+    let market_street: Vec<RoadRef> = vec![(id(4, 5), id(5, 5)), (id(5, 5), id(6, 5))];
+    let home = || PlaceSet::Kinds(vec![PlaceKind::Home]);
+    let named = |names: &[&str]| PlaceSet::Named(names.iter().map(|&n| n.to_owned()).collect());
+    let step = |from: &str, per_hour: f64| RateStep { from: at(from), per_hour };
+    Scenario {
+        format_version: FORMAT_VERSION,
+        name: "demo".into(),
+        description: "Minori: robotaxis and delivery drones on a school-day morning, 07:00-09:00".into(),
+        run: RunSettings { start: at("07:00"), duration_s: 7200, tick_ms: 100, record_ms: 500, seed: 42 },
+        map: ZoneMap { traffic_side: TrafficSide::Left, nodes, edges, places, zones, airspace },
+        fleets: Fleets {
+            taxis: vec![TaxiFleet {
+                name: "minori-l4".into(),
+                count: 10,
+                depot: "depot".into(),
+                seats: 4,
+                max_speed_kmh: 40.0,
+                battery_kwh: 40.0,
+                kwh_per_km: 0.15,
+            }],
+            drones: vec![DroneFleet {
+                name: "sora-post".into(),
+                count: 6,
+                base: "vertiport".into(),
+                cruise_speed_mps: 12.0,
+                cruise_alt_m: 60.0,
+                climb_mps: 3.0,
+                payload_kg: 2.5,
+                battery_wh: 500.0,
+                wh_per_km: 25.0,
+            }],
+        },
+        demand: Demand {
+            rides: vec![
+                RideDemand {
+                    name: "commute".into(),
+                    from: home(),
+                    to: named(&["station"]),
+                    profile: vec![step("07:00", 36.0), step("08:15", 18.0)],
+                    max_wait_s: 900,
+                },
+                RideDemand {
+                    name: "clinic".into(),
+                    from: home(),
+                    to: named(&["clinic", "town-hall", "market"]),
+                    profile: vec![step("07:00", 6.0), step("08:00", 18.0)],
+                    max_wait_s: 1200,
+                },
+                RideDemand {
+                    name: "arrivals".into(),
+                    from: named(&["station"]),
+                    to: home(),
+                    profile: vec![step("07:00", 8.0), step("08:00", 14.0)],
+                    max_wait_s: 900,
+                },
+            ],
+            parcels: vec![ParcelDemand {
+                name: "parcels".into(),
+                from: "vertiport".into(),
+                to: home(),
+                profile: vec![step("07:00", 10.0), step("08:00", 20.0)],
+                weight_kg: 1.5,
+                max_wait_s: 1800,
+            }],
+        },
+        rules: vec![
+            Rule::SpeedLimit {
+                id: "school-run-20".into(),
+                zone: "school-zone".into(),
+                kmh: 20.0,
+                hours: hours("07:30", "08:30"),
+            },
+            Rule::RoadClosure { id: "morning-market".into(), roads: market_street, hours: hours("08:00", "08:45") },
+            Rule::NoFly {
+                id: "school-run-no-fly".into(),
+                volume: NoFlyVolume {
+                    name: "school at the school run".into(),
+                    polygon: school_zone,
+                    floor_m: 0.0,
+                    ceiling_m: 150.0,
+                },
+                hours: hours("07:30", "08:30"),
+            },
+            Rule::DroneSeparation { id: "drone-separation".into(), horizontal_m: 30.0, vertical_m: 10.0 },
+            Rule::OperatingHours {
+                id: "drone-daylight".into(),
+                fleet: "sora-post".into(),
+                hours: Hours { from: at("06:30"), to: at("19:00") },
+            },
+        ],
+    }
+}
+
+/// The demo town as RON text, with a comment header.
+pub fn to_ron(scenario: &Scenario, comment: &str) -> String {
+    let config = ron::ser::PrettyConfig::new().depth_limit(3).indentor("  ").struct_names(true);
+    let body = ron::ser::to_string_pretty(scenario, config).expect("scenarios always serialize");
+    let mut out = String::new();
+    for line in comment.lines() {
+        out.push_str("// ");
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push_str(&body);
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_town_is_valid_and_round_trips_through_ron() {
+        let town = demo_town();
+        assert!((100..=300).contains(&town.map.nodes.len()));
+        let text = to_ron(&town, "generated");
+        let loaded = crate::parse(&text, "demo.ron").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(loaded.scenario, town);
+    }
+}

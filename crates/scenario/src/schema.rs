@@ -1,0 +1,458 @@
+//! The scenario file format, version 1: this rustdoc is the reference for scenario authors.
+//!
+//! Units: distances and coordinates in metres (x east, y north, z up), speeds in km/h on roads
+//! and m/s in the air, times of day as `"HH:MM"`, durations in seconds unless a name says
+//! otherwise. Optional fields may be written bare (`hours: (from: "07:30", to: "08:30")`),
+//! without `Some(...)`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::time::{ClockTime, Hours};
+
+/// The newest scenario format version this build reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A complete pilot-zone scenario: the map, who operates in it, what they are asked to do,
+/// the rules they must follow, and how long to simulate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Scenario format version; this build reads version 1.
+    pub format_version: u32,
+    /// Short name, used for run folders (`runs/<name>-<seed>/`).
+    pub name: String,
+    /// One line describing the scenario for people choosing between scenarios.
+    #[serde(default)]
+    pub description: String,
+    /// Simulated period, tick and seed.
+    pub run: RunSettings,
+    /// Roads, places, zones and airspace.
+    pub map: ZoneMap,
+    /// Vehicles and drones in service.
+    pub fleets: Fleets,
+    /// Ride requests and parcel orders.
+    pub demand: Demand,
+    /// Rules in force, each with its hours.
+    #[serde(default)]
+    pub rules: Vec<Rule>,
+}
+
+/// How long and how finely to simulate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSettings {
+    /// Time of day at which the simulation starts.
+    pub start: ClockTime,
+    /// Simulated duration in seconds.
+    pub duration_s: u32,
+    /// Fixed simulation tick in milliseconds of simulated time (default 100).
+    #[serde(default = "default_tick_ms")]
+    pub tick_ms: u32,
+    /// Interval between recorded replay samples in milliseconds; a multiple of `tick_ms`
+    /// (default 500, i.e. 2 Hz).
+    #[serde(default = "default_record_ms")]
+    pub record_ms: u32,
+    /// Root random seed; `pilotzone run --seed` overrides it.
+    pub seed: u64,
+}
+
+fn default_tick_ms() -> u32 {
+    100
+}
+
+fn default_record_ms() -> u32 {
+    500
+}
+
+/// Which side of the road vehicles keep to. Japan keeps left.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TrafficSide {
+    /// Keep left (Japan, United Kingdom, Isle of Man).
+    #[default]
+    Left,
+    /// Keep right.
+    Right,
+}
+
+/// The special-zone map.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZoneMap {
+    /// Side of the road vehicles keep to (default `Left`).
+    #[serde(default)]
+    pub traffic_side: TrafficSide,
+    /// Road junctions and shape points.
+    pub nodes: Vec<Node>,
+    /// Road segments between nodes.
+    pub edges: Vec<Edge>,
+    /// Named places: depots, vertiports, homes, shops, schools, clinics, ...
+    pub places: Vec<Place>,
+    /// Land-use zones that rules can refer to.
+    #[serde(default)]
+    pub zones: Vec<Zone>,
+    /// Airspace for drones.
+    pub airspace: Airspace,
+}
+
+/// A road node.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Node {
+    /// Identifier that edges and places refer to; unique in the map.
+    pub id: u32,
+    /// Easting in metres.
+    pub x: f64,
+    /// Northing in metres.
+    pub y: f64,
+}
+
+/// A road between two nodes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Edge {
+    /// Node id where the road starts.
+    pub from: u32,
+    /// Node id where the road ends.
+    pub to: u32,
+    /// Length in metres along the road; defaults to the straight distance between the nodes.
+    #[serde(default)]
+    pub length_m: Option<f64>,
+    /// Posted speed limit in km/h.
+    pub speed_kmh: f64,
+    /// Lanes in each direction of travel (default 1).
+    #[serde(default = "one")]
+    pub lanes: u8,
+    /// Whether traffic may only go from `from` to `to` (default false).
+    #[serde(default)]
+    pub one_way: bool,
+    /// Optional street name, shown in the viewer and in messages.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+fn one() -> u8 {
+    1
+}
+
+/// What a named place is; decides which fleets and demand may use it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum PlaceKind {
+    /// Taxi depot with chargers.
+    Depot,
+    /// Drone base with landing pads and chargers.
+    Vertiport,
+    /// Railway or bus station.
+    Station,
+    /// Dwelling; drones deliver to its garden.
+    Home,
+    /// Shop or market.
+    Shop,
+    /// School.
+    School,
+    /// Clinic or hospital.
+    Clinic,
+    /// Shrine or temple.
+    Shrine,
+    /// Town hall, post office or other public office.
+    Office,
+    /// Park or open space.
+    Park,
+}
+
+/// A named place, served from a road node.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Place {
+    /// Unique name that fleets, demand and rules refer to.
+    pub name: String,
+    /// What the place is.
+    pub kind: PlaceKind,
+    /// Road node where vehicles stop for this place.
+    pub node: u32,
+    /// Position of the place itself (door, garden or pad) in metres; defaults to the node's.
+    #[serde(default)]
+    pub at: Option<(f64, f64)>,
+}
+
+/// Land use of a zone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ZoneKind {
+    /// Houses and flats.
+    Residential,
+    /// School grounds and the streets around them.
+    School,
+    /// Shops and offices.
+    Commercial,
+    /// Parks and open space.
+    Park,
+    /// Industry and logistics.
+    Industrial,
+}
+
+/// A polygonal zone on the ground.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Zone {
+    /// Unique name that rules refer to.
+    pub name: String,
+    /// Land use.
+    pub kind: ZoneKind,
+    /// Outline as (x, y) points in metres, at least three, not closed (the last point joins the first).
+    pub polygon: Vec<(f64, f64)>,
+}
+
+/// Airspace available to drones.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Airspace {
+    /// Lowest cruise altitude drones may use, metres above ground.
+    pub band_floor_m: f64,
+    /// Highest altitude drones may use, metres above ground.
+    pub band_ceiling_m: f64,
+    /// Volumes drones may never enter (rules add volumes that hold only at some hours).
+    #[serde(default)]
+    pub no_fly: Vec<NoFlyVolume>,
+}
+
+/// A prism of airspace closed to drones.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoFlyVolume {
+    /// Name shown in messages and the viewer.
+    pub name: String,
+    /// Footprint as (x, y) points in metres, at least three.
+    pub polygon: Vec<(f64, f64)>,
+    /// Bottom of the volume, metres above ground (default 0).
+    #[serde(default)]
+    pub floor_m: f64,
+    /// Top of the volume, metres above ground.
+    pub ceiling_m: f64,
+}
+
+/// Vehicles and drones in service.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fleets {
+    /// On-demand taxi fleets.
+    #[serde(default)]
+    pub taxis: Vec<TaxiFleet>,
+    /// Delivery drone fleets.
+    #[serde(default)]
+    pub drones: Vec<DroneFleet>,
+}
+
+/// A fleet of Level-4 on-demand taxis.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaxiFleet {
+    /// Unique fleet name that rules (operating hours) refer to.
+    pub name: String,
+    /// Number of vehicles.
+    pub count: u32,
+    /// Place (kind `Depot`) where the vehicles start and charge.
+    pub depot: String,
+    /// Passenger seats per vehicle.
+    pub seats: u8,
+    /// Top speed of the vehicle in km/h (Level-4 permits often cap this).
+    pub max_speed_kmh: f64,
+    /// Usable battery capacity in kWh.
+    pub battery_kwh: f64,
+    /// Energy use in kWh per km driven (default 0.15).
+    #[serde(default = "default_taxi_consumption")]
+    pub kwh_per_km: f64,
+}
+
+fn default_taxi_consumption() -> f64 {
+    0.15
+}
+
+/// A fleet of delivery drones.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DroneFleet {
+    /// Unique fleet name that rules (operating hours) refer to.
+    pub name: String,
+    /// Number of drones.
+    pub count: u32,
+    /// Place (kind `Vertiport`) where the drones are based and charge.
+    pub base: String,
+    /// Horizontal cruise speed in m/s.
+    pub cruise_speed_mps: f64,
+    /// Cruise altitude above ground in metres; inside the airspace band.
+    pub cruise_alt_m: f64,
+    /// Vertical speed for climbs and descents in m/s (default 3).
+    #[serde(default = "default_climb")]
+    pub climb_mps: f64,
+    /// Maximum payload in kg.
+    pub payload_kg: f64,
+    /// Usable battery capacity in Wh.
+    pub battery_wh: f64,
+    /// Energy use in Wh per km flown (default 20).
+    #[serde(default = "default_drone_consumption")]
+    pub wh_per_km: f64,
+}
+
+fn default_climb() -> f64 {
+    3.0
+}
+
+fn default_drone_consumption() -> f64 {
+    20.0
+}
+
+/// A set of places that demand starts or ends at.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum PlaceSet {
+    /// Every place of these kinds.
+    Kinds(Vec<PlaceKind>),
+    /// These places, by name.
+    Named(Vec<String>),
+}
+
+/// Demand rate from a time of day until the next step (or the end of the run).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateStep {
+    /// Time of day the rate starts.
+    pub from: ClockTime,
+    /// Mean arrivals per hour (a Poisson process).
+    pub per_hour: f64,
+}
+
+/// Requests for rides between two sets of places.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RideDemand {
+    /// Name of the flow in reports.
+    pub name: String,
+    /// Where riders are picked up; one place is drawn per request.
+    pub from: PlaceSet,
+    /// Where riders go; drawn per request, never equal to the pickup place.
+    pub to: PlaceSet,
+    /// Time-of-day profile, steps in increasing time.
+    pub profile: Vec<RateStep>,
+    /// Longest a rider waits for pickup before giving up, in seconds (default 900).
+    #[serde(default = "default_max_wait")]
+    pub max_wait_s: u32,
+}
+
+fn default_max_wait() -> u32 {
+    900
+}
+
+/// Parcel orders flown from a vertiport.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParcelDemand {
+    /// Name of the flow in reports.
+    pub name: String,
+    /// Vertiport the parcels leave from.
+    pub from: String,
+    /// Destinations; one place is drawn per order.
+    pub to: PlaceSet,
+    /// Time-of-day profile, steps in increasing time.
+    pub profile: Vec<RateStep>,
+    /// Parcel weight in kg.
+    pub weight_kg: f64,
+    /// Longest an order waits for a drone before it is failed, in seconds (default 1800).
+    #[serde(default = "default_parcel_wait")]
+    pub max_wait_s: u32,
+}
+
+fn default_parcel_wait() -> u32 {
+    1800
+}
+
+/// Ride and parcel demand.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Demand {
+    /// Ride request flows.
+    #[serde(default)]
+    pub rides: Vec<RideDemand>,
+    /// Parcel order flows.
+    #[serde(default)]
+    pub parcels: Vec<ParcelDemand>,
+}
+
+/// A road by its two end nodes, as `(from, to)`; a two-way road may be named either way.
+pub type RoadRef = (u32, u32);
+
+/// A rule in force, with the hours it holds. Rules without `hours` always hold.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Rule {
+    /// Lower speed limit on every road whose midpoint lies in a zone.
+    SpeedLimit {
+        /// Unique rule id.
+        id: String,
+        /// Zone name.
+        zone: String,
+        /// Limit in km/h; roads with a lower posted limit keep theirs.
+        kmh: f64,
+        /// Daily window; always when absent.
+        #[serde(default)]
+        hours: Option<Hours>,
+    },
+    /// Roads closed to vehicles.
+    RoadClosure {
+        /// Unique rule id.
+        id: String,
+        /// Roads closed, by end nodes; both directions close.
+        roads: Vec<RoadRef>,
+        /// Daily window; always when absent.
+        #[serde(default)]
+        hours: Option<Hours>,
+    },
+    /// Airspace closed to drones at some hours (permanent volumes belong in `map.airspace`).
+    NoFly {
+        /// Unique rule id.
+        id: String,
+        /// The closed volume.
+        volume: NoFlyVolume,
+        /// Daily window; always when absent.
+        #[serde(default)]
+        hours: Option<Hours>,
+    },
+    /// Minimum distance between two drones in the air.
+    DroneSeparation {
+        /// Unique rule id.
+        id: String,
+        /// Horizontal minimum in metres.
+        horizontal_m: f64,
+        /// Vertical minimum in metres.
+        vertical_m: f64,
+    },
+    /// Hours a fleet may take new work; outside them vehicles finish what they carry and stand.
+    OperatingHours {
+        /// Unique rule id.
+        id: String,
+        /// Fleet name (taxi or drone fleet).
+        fleet: String,
+        /// Daily window in which the fleet operates.
+        hours: Hours,
+    },
+}
+
+impl Rule {
+    /// The rule's id.
+    pub fn id(&self) -> &str {
+        match self {
+            Rule::SpeedLimit { id, .. }
+            | Rule::RoadClosure { id, .. }
+            | Rule::NoFly { id, .. }
+            | Rule::DroneSeparation { id, .. }
+            | Rule::OperatingHours { id, .. } => id,
+        }
+    }
+
+    /// The rule's daily window, if it has one.
+    pub fn hours(&self) -> Option<&Hours> {
+        match self {
+            Rule::SpeedLimit { hours, .. } | Rule::RoadClosure { hours, .. } | Rule::NoFly { hours, .. } => {
+                hours.as_ref()
+            }
+            Rule::OperatingHours { hours, .. } => Some(hours),
+            Rule::DroneSeparation { .. } => None,
+        }
+    }
+}

@@ -1,0 +1,391 @@
+//! Semantic checks on a parsed scenario. Every problem is collected, none stops the others.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use pilotzone_routing::geom::{Vec2, point_in_polygon};
+
+use crate::error::{Diagnostic, did_you_mean};
+use crate::map::MapIndex;
+use crate::schema::{FORMAT_VERSION, PlaceKind, PlaceSet, RateStep, Rule, Scenario};
+
+/// Checks the scenario and returns every problem found, in a stable order.
+pub fn validate(s: &Scenario) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut err = |path: String, message: String, hint: Option<String>| {
+        out.push(Diagnostic::at_path(path, message).with_hint(hint))
+    };
+
+    if s.format_version != FORMAT_VERSION {
+        err(
+            "format_version".into(),
+            format!("format_version {} is not known; this build reads {FORMAT_VERSION}", s.format_version),
+            None,
+        );
+    }
+    if s.name.trim().is_empty() || s.name.contains(['/', '\\']) {
+        err("name".into(), "name must be non-empty and contain no path separators".into(), None);
+    }
+    check_run(s, &mut err);
+
+    let nodes: BTreeMap<u32, usize> = s.map.nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
+    let mut seen_nodes = BTreeSet::new();
+    for (i, n) in s.map.nodes.iter().enumerate() {
+        if !seen_nodes.insert(n.id) {
+            err(format!("map.nodes[{i}].id"), format!("node id {} is used twice", n.id), None);
+        }
+        if !(n.x.is_finite() && n.y.is_finite()) {
+            err(format!("map.nodes[{i}]"), "coordinates must be finite numbers".into(), None);
+        }
+    }
+    let node_hint = |id: u32| nearest_ids(&nodes, id);
+    for (i, e) in s.map.edges.iter().enumerate() {
+        for (field, id) in [("from", e.from), ("to", e.to)] {
+            if !nodes.contains_key(&id) {
+                err(format!("map.edges[{i}].{field}"), format!("unknown node {id}"), node_hint(id));
+            }
+        }
+        if e.from == e.to {
+            err(format!("map.edges[{i}]"), format!("road starts and ends at node {}", e.from), None);
+        }
+        if !(e.speed_kmh.is_finite() && e.speed_kmh > 0.0) {
+            err(
+                format!("map.edges[{i}].speed_kmh"),
+                format!("speed must be above zero, found {}", e.speed_kmh),
+                Some("close a road with a RoadClosure rule instead".into()),
+            );
+        }
+        if let Some(len) = e.length_m
+            && !(len.is_finite() && len > 0.0)
+        {
+            err(format!("map.edges[{i}].length_m"), format!("length must be above zero, found {len}"), None);
+        }
+        if e.lanes == 0 {
+            err(format!("map.edges[{i}].lanes"), "a road needs at least one lane".into(), None);
+        }
+    }
+
+    let places: BTreeMap<&str, usize> = s.map.places.iter().enumerate().map(|(i, p)| (p.name.as_str(), i)).collect();
+    let mut seen_places = BTreeSet::new();
+    for (i, p) in s.map.places.iter().enumerate() {
+        if !seen_places.insert(p.name.as_str()) {
+            err(format!("map.places[{i}].name"), format!("place \"{}\" is defined twice", p.name), None);
+        }
+        if !nodes.contains_key(&p.node) {
+            err(format!("map.places[{i}].node"), format!("unknown node {}", p.node), node_hint(p.node));
+        }
+    }
+    let mut seen_zones = BTreeSet::new();
+    for (i, z) in s.map.zones.iter().enumerate() {
+        if !seen_zones.insert(z.name.as_str()) {
+            err(format!("map.zones[{i}].name"), format!("zone \"{}\" is defined twice", z.name), None);
+        }
+        check_polygon(&z.polygon, &format!("map.zones[{i}].polygon"), &mut err);
+    }
+    let air = &s.map.airspace;
+    if !(air.band_floor_m >= 0.0 && air.band_floor_m < air.band_ceiling_m) {
+        err(
+            "map.airspace".into(),
+            format!(
+                "band_floor_m ({}) must be at least 0 and below band_ceiling_m ({})",
+                air.band_floor_m, air.band_ceiling_m
+            ),
+            None,
+        );
+    }
+    for (i, v) in air.no_fly.iter().enumerate() {
+        check_polygon(&v.polygon, &format!("map.airspace.no_fly[{i}].polygon"), &mut err);
+        if !(v.floor_m < v.ceiling_m) {
+            err(
+                format!("map.airspace.no_fly[{i}]"),
+                format!("floor_m ({}) must be below ceiling_m ({})", v.floor_m, v.ceiling_m),
+                None,
+            );
+        }
+    }
+
+    let place_ref = |path: String,
+                     name: &str,
+                     kinds: &[PlaceKind],
+                     err: &mut dyn FnMut(String, String, Option<String>)|
+     -> Option<usize> {
+        match places.get(name) {
+            None => {
+                err(path, format!("unknown place \"{name}\""), did_you_mean(name, places.keys().copied()));
+                None
+            }
+            Some(&i) if !kinds.is_empty() && !kinds.contains(&s.map.places[i].kind) => {
+                err(
+                    path,
+                    format!(
+                        "place \"{name}\" is a {:?}, expected {}",
+                        s.map.places[i].kind,
+                        kinds.iter().map(|k| format!("{k:?}")).collect::<Vec<_>>().join(" or ")
+                    ),
+                    None,
+                );
+                None
+            }
+            Some(&i) => Some(i),
+        }
+    };
+
+    let mut fleet_names = BTreeSet::new();
+    let mut depots = Vec::new();
+    for (i, f) in s.fleets.taxis.iter().enumerate() {
+        let path = format!("fleets.taxis[{i}]");
+        if !fleet_names.insert(f.name.as_str()) {
+            err(format!("{path}.name"), format!("fleet \"{}\" is defined twice", f.name), None);
+        }
+        if let Some(p) = place_ref(format!("{path}.depot"), &f.depot, &[PlaceKind::Depot], &mut err) {
+            depots.push((format!("{path}.depot"), p));
+        }
+        positive(&mut err, &format!("{path}.count"), f64::from(f.count));
+        positive(&mut err, &format!("{path}.seats"), f64::from(f.seats));
+        positive(&mut err, &format!("{path}.max_speed_kmh"), f.max_speed_kmh);
+        positive(&mut err, &format!("{path}.battery_kwh"), f.battery_kwh);
+        positive(&mut err, &format!("{path}.kwh_per_km"), f.kwh_per_km);
+    }
+    let mut vertiports = BTreeSet::new();
+    for (i, f) in s.fleets.drones.iter().enumerate() {
+        let path = format!("fleets.drones[{i}]");
+        if !fleet_names.insert(f.name.as_str()) {
+            err(format!("{path}.name"), format!("fleet \"{}\" is defined twice", f.name), None);
+        }
+        if let Some(p) = place_ref(format!("{path}.base"), &f.base, &[PlaceKind::Vertiport], &mut err) {
+            vertiports.insert(s.map.places[p].name.as_str());
+            let at = place_position(s, &nodes, p);
+            for v in &air.no_fly {
+                let pts: Vec<Vec2> = v.polygon.iter().map(|&p| p.into()).collect();
+                if v.floor_m < f.cruise_alt_m && pts.len() >= 3 && point_in_polygon(at, &pts) {
+                    err(
+                        format!("{path}.base"),
+                        format!("vertiport \"{}\" lies inside no-fly volume \"{}\"", f.base, v.name),
+                        Some("move the vertiport or the volume".into()),
+                    );
+                }
+            }
+        }
+        positive(&mut err, &format!("{path}.count"), f64::from(f.count));
+        positive(&mut err, &format!("{path}.cruise_speed_mps"), f.cruise_speed_mps);
+        positive(&mut err, &format!("{path}.climb_mps"), f.climb_mps);
+        positive(&mut err, &format!("{path}.payload_kg"), f.payload_kg);
+        positive(&mut err, &format!("{path}.battery_wh"), f.battery_wh);
+        positive(&mut err, &format!("{path}.wh_per_km"), f.wh_per_km);
+        if !(air.band_floor_m..=air.band_ceiling_m).contains(&f.cruise_alt_m) {
+            err(
+                format!("{path}.cruise_alt_m"),
+                format!(
+                    "cruise altitude {} m is outside the airspace band {}–{} m",
+                    f.cruise_alt_m, air.band_floor_m, air.band_ceiling_m
+                ),
+                None,
+            );
+        }
+    }
+
+    let mut road_places = BTreeSet::new();
+    let check_set = |path: String,
+                     set: &PlaceSet,
+                     err: &mut dyn FnMut(String, String, Option<String>),
+                     sink: &mut BTreeSet<usize>| match set {
+        PlaceSet::Kinds(kinds) => {
+            let found: Vec<usize> =
+                (0..s.map.places.len()).filter(|&i| kinds.contains(&s.map.places[i].kind)).collect();
+            if found.is_empty() {
+                err(path, format!("no place has kind {kinds:?}"), None);
+            }
+            sink.extend(found);
+        }
+        PlaceSet::Named(names) => {
+            if names.is_empty() {
+                err(path.clone(), "the list of places is empty".into(), None);
+            }
+            for (j, name) in names.iter().enumerate() {
+                sink.extend(place_ref(format!("{path}[{j}]"), name, &[], err));
+            }
+        }
+    };
+    for (i, r) in s.demand.rides.iter().enumerate() {
+        let path = format!("demand.rides[{i}]");
+        check_set(format!("{path}.from"), &r.from, &mut err, &mut road_places);
+        check_set(format!("{path}.to"), &r.to, &mut err, &mut road_places);
+        check_profile(&r.profile, &format!("{path}.profile"), &mut err);
+    }
+    let mut sky_places = BTreeSet::new();
+    for (i, p) in s.demand.parcels.iter().enumerate() {
+        let path = format!("demand.parcels[{i}]");
+        if place_ref(format!("{path}.from"), &p.from, &[PlaceKind::Vertiport], &mut err).is_some()
+            && !vertiports.contains(p.from.as_str())
+        {
+            err(format!("{path}.from"), format!("no drone fleet is based at \"{}\"", p.from), None);
+        }
+        check_set(format!("{path}.to"), &p.to, &mut err, &mut sky_places);
+        check_profile(&p.profile, &format!("{path}.profile"), &mut err);
+        positive(&mut err, &format!("{path}.weight_kg"), p.weight_kg);
+        if !s.fleets.drones.iter().any(|f| f.base == p.from && f.payload_kg >= p.weight_kg) {
+            err(
+                format!("{path}.weight_kg"),
+                format!("no drone based at \"{}\" can carry {} kg", p.from, p.weight_kg),
+                None,
+            );
+        }
+    }
+    if !s.demand.rides.is_empty() && s.fleets.taxis.is_empty() {
+        err("demand.rides".into(), "ride demand needs at least one taxi fleet".into(), None);
+    }
+
+    check_rules(s, &nodes, &fleet_names, &mut err);
+
+    // Reachability only means something once every reference resolved.
+    if out.is_empty() {
+        let index = MapIndex::new(&s.map);
+        for (path, depot) in &depots {
+            let node = index.node_index[&s.map.places[*depot].node];
+            let (to, from) = (index.graph.reachable(node, true), index.graph.reachable(node, false));
+            for &p in &road_places {
+                let place = &s.map.places[p];
+                let v = index.node_index[&place.node] as usize;
+                if !(to[v] && from[v]) {
+                    let way = if to[v] { "back from" } else { "to" };
+                    out.push(
+                        Diagnostic::at_path(
+                            path.clone(),
+                            format!(
+                                "depot \"{}\" cannot reach place \"{}\" (node {}): no road leads {way} it",
+                                s.map.places[*depot].name, place.name, place.node
+                            ),
+                        )
+                        .with_hint(Some("check one-way roads and missing edges around that node".into())),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+fn check_run(s: &Scenario, err: &mut dyn FnMut(String, String, Option<String>)) {
+    let r = &s.run;
+    if r.duration_s == 0 {
+        err("run.duration_s".into(), "duration must be above zero".into(), None);
+    }
+    if r.tick_ms == 0 || r.tick_ms > 1000 {
+        err("run.tick_ms".into(), format!("tick must be between 1 and 1000 ms, found {}", r.tick_ms), None);
+    }
+    if r.tick_ms > 0 && (r.record_ms == 0 || r.record_ms % r.tick_ms != 0) {
+        err(
+            "run.record_ms".into(),
+            format!("record_ms ({}) must be a positive multiple of tick_ms ({})", r.record_ms, r.tick_ms),
+            None,
+        );
+    }
+}
+
+fn check_polygon(polygon: &[(f64, f64)], path: &str, err: &mut dyn FnMut(String, String, Option<String>)) {
+    if polygon.len() < 3 {
+        err(path.into(), format!("a polygon needs at least 3 points, found {}", polygon.len()), None);
+    } else if polygon.iter().any(|(x, y)| !(x.is_finite() && y.is_finite())) {
+        err(path.into(), "polygon points must be finite numbers".into(), None);
+    }
+}
+
+fn check_profile(profile: &[RateStep], path: &str, err: &mut dyn FnMut(String, String, Option<String>)) {
+    if profile.is_empty() {
+        err(path.into(), "the profile needs at least one step".into(), None);
+    }
+    for (i, step) in profile.iter().enumerate() {
+        if !(step.per_hour.is_finite() && step.per_hour >= 0.0) {
+            err(format!("{path}[{i}].per_hour"), format!("rate must be zero or more, found {}", step.per_hour), None);
+        }
+        if i > 0 && step.from <= profile[i - 1].from {
+            err(
+                format!("{path}[{i}].from"),
+                format!("steps must be in increasing time: {} follows {}", step.from, profile[i - 1].from),
+                None,
+            );
+        }
+    }
+}
+
+fn check_rules(
+    s: &Scenario,
+    nodes: &BTreeMap<u32, usize>,
+    fleets: &BTreeSet<&str>,
+    err: &mut dyn FnMut(String, String, Option<String>),
+) {
+    let zones: Vec<&str> = s.map.zones.iter().map(|z| z.name.as_str()).collect();
+    let roads: BTreeSet<(u32, u32)> = s.map.edges.iter().flat_map(|e| [(e.from, e.to), (e.to, e.from)]).collect();
+    let mut ids = BTreeSet::new();
+    for (i, rule) in s.rules.iter().enumerate() {
+        let path = format!("rules[{i}]");
+        if !ids.insert(rule.id()) {
+            err(format!("{path}.id"), format!("rule id \"{}\" is used twice", rule.id()), None);
+        }
+        match rule {
+            Rule::SpeedLimit { zone, kmh, .. } => {
+                if !zones.contains(&zone.as_str()) {
+                    err(
+                        format!("{path}.zone"),
+                        format!("unknown zone \"{zone}\""),
+                        did_you_mean(zone, zones.iter().copied()),
+                    );
+                }
+                positive(err, &format!("{path}.kmh"), *kmh);
+            }
+            Rule::RoadClosure { roads: closed, .. } => {
+                for (j, &(a, b)) in closed.iter().enumerate() {
+                    if !roads.contains(&(a, b)) {
+                        let hint = [a, b].into_iter().find(|id| !nodes.contains_key(id)).map_or_else(
+                            || Some(format!("no edge joins nodes {a} and {b}")),
+                            |id| nearest_ids(nodes, id),
+                        );
+                        err(format!("{path}.roads[{j}]"), format!("unknown road ({a}, {b})"), hint);
+                    }
+                }
+            }
+            Rule::NoFly { volume, .. } => {
+                check_polygon(&volume.polygon, &format!("{path}.volume.polygon"), err);
+                if !(volume.floor_m < volume.ceiling_m) {
+                    err(format!("{path}.volume"), "floor_m must be below ceiling_m".into(), None);
+                }
+            }
+            Rule::DroneSeparation { horizontal_m, vertical_m, .. } => {
+                positive(err, &format!("{path}.horizontal_m"), *horizontal_m);
+                positive(err, &format!("{path}.vertical_m"), *vertical_m);
+            }
+            Rule::OperatingHours { fleet, .. } => {
+                if !fleets.contains(fleet.as_str()) {
+                    err(
+                        format!("{path}.fleet"),
+                        format!("unknown fleet \"{fleet}\""),
+                        did_you_mean(fleet, fleets.iter().copied()),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn positive(err: &mut dyn FnMut(String, String, Option<String>), path: &str, value: f64) {
+    if !(value.is_finite() && value > 0.0) {
+        err(path.into(), format!("must be above zero, found {value}"), None);
+    }
+}
+
+fn nearest_ids(nodes: &BTreeMap<u32, usize>, id: u32) -> Option<String> {
+    let below = nodes.range(..id).next_back().map(|(k, _)| *k);
+    let above = nodes.range(id..).next().map(|(k, _)| *k);
+    match (below, above) {
+        (Some(a), Some(b)) => Some(format!("nearest node ids are {a} and {b}")),
+        (Some(a), None) => Some(format!("the highest node id is {a}")),
+        (None, Some(b)) => Some(format!("the lowest node id is {b}")),
+        (None, None) => Some("the map has no nodes".into()),
+    }
+}
+
+fn place_position(s: &Scenario, nodes: &BTreeMap<u32, usize>, place: usize) -> Vec2 {
+    let p = &s.map.places[place];
+    p.at.map(Vec2::from).unwrap_or_else(|| {
+        nodes.get(&p.node).map_or(Vec2::default(), |&i| Vec2::new(s.map.nodes[i].x, s.map.nodes[i].y))
+    })
+}

@@ -1,0 +1,333 @@
+//! Ride requests and parcel orders, drawn from each flow's time-of-day profile as a Poisson
+//! process with its own random stream.
+
+use bevy::prelude::*;
+use pilotzone_scenario::time::DAY_S;
+use pilotzone_scenario::{PlaceSet, RateStep};
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+
+use crate::clock::SimClock;
+use crate::events::{EventKind, EventLog};
+use crate::town::TownMap;
+use crate::{SimConfig, SimStep, SimSystems, rng};
+
+/// Where a request stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestStatus {
+    /// Waiting for a vehicle to be assigned.
+    Open,
+    /// A vehicle is on its way.
+    Assigned {
+        /// Taxi id.
+        taxi: u32,
+    },
+    /// Riding.
+    OnBoard,
+    /// Delivered to the destination.
+    Done,
+    /// Nobody could serve it in time.
+    Rejected,
+}
+
+/// A ride request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RideRequest {
+    /// Request id, its index in [`Requests::rides`].
+    pub id: u32,
+    /// Flow index in the scenario's `demand.rides`.
+    pub flow: u32,
+    /// When it was made, ms since the start of the run.
+    pub t_ms: u64,
+    /// Pickup place index.
+    pub from: usize,
+    /// Destination place index.
+    pub to: usize,
+    /// Latest pickup before the rider gives up.
+    pub latest_pickup_ms: u64,
+    /// Status.
+    pub status: RequestStatus,
+    /// When the rider boarded.
+    pub pickup_ms: Option<u64>,
+    /// When the rider alighted.
+    pub dropoff_ms: Option<u64>,
+}
+
+/// A parcel order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParcelOrder {
+    /// Order id, its index in [`Requests::parcels`].
+    pub id: u32,
+    /// Flow index in the scenario's `demand.parcels`.
+    pub flow: u32,
+    /// When it was placed.
+    pub t_ms: u64,
+    /// Vertiport place index.
+    pub from: usize,
+    /// Destination place index.
+    pub to: usize,
+    /// Parcel weight in kg.
+    pub weight_kg: f64,
+    /// The order fails if no drone has taken off with it by then.
+    pub latest_launch_ms: u64,
+    /// Status.
+    pub status: OrderStatus,
+    /// When it was delivered.
+    pub delivered_ms: Option<u64>,
+}
+
+/// Where an order stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OrderStatus {
+    /// Waiting for a drone.
+    Open,
+    /// In the air.
+    InFlight {
+        /// Drone id.
+        drone: u32,
+    },
+    /// Delivered.
+    Delivered,
+    /// Could not be flown.
+    Failed {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// All requests and orders of the run.
+#[derive(Resource, Debug, Default)]
+pub struct Requests {
+    /// Ride requests by id.
+    pub rides: Vec<RideRequest>,
+    /// Parcel orders by id.
+    pub parcels: Vec<ParcelOrder>,
+}
+
+/// One flow's arrival process.
+#[derive(Debug)]
+struct Flow {
+    rng: ChaCha8Rng,
+    next_ms: u64,
+    profile: Vec<RateStep>,
+    from: Vec<usize>,
+    to: Vec<usize>,
+}
+
+/// The arrival processes.
+#[derive(Resource, Debug)]
+pub struct DemandModel {
+    rides: Vec<Flow>,
+    parcels: Vec<Flow>,
+    start_tod_s: u32,
+    end_ms: u64,
+}
+
+/// Mean arrivals per hour at `tod_s` (seconds after midnight, any day).
+fn rate_at(profile: &[RateStep], tod_s: u32) -> f64 {
+    let t = tod_s % DAY_S;
+    profile.iter().rev().find(|s| s.from.seconds() <= t).map_or(0.0, |s| s.per_hour)
+}
+
+/// Seconds after `tod_s` at which the rate next changes.
+fn next_change_s(profile: &[RateStep], tod_s: u32) -> u32 {
+    let t = tod_s % DAY_S;
+    let next = profile.iter().map(|s| s.from.seconds()).find(|&f| f > t);
+    match next {
+        Some(f) => f - t,
+        // Past the last step the rate holds until midnight, where the day starts over.
+        None => DAY_S - t,
+    }
+}
+
+impl Flow {
+    /// The first arrival after `t_ms`. Exponential gaps are memoryless, so redrawing at each
+    /// change of rate gives an exact piecewise-constant Poisson process.
+    fn draw_next(&mut self, mut t_ms: u64, start_tod_s: u32, end_ms: u64) -> u64 {
+        while t_ms < end_ms {
+            let tod = start_tod_s + (t_ms / 1000) as u32;
+            let rate = rate_at(&self.profile, tod);
+            let boundary_ms = (t_ms / 1000 + u64::from(next_change_s(&self.profile, tod).max(1))) * 1000;
+            if rate > 0.0 {
+                let u: f64 = 1.0 - self.rng.random::<f64>();
+                let gap_ms = (-u.ln() / rate * 3_600_000.0).ceil() as u64;
+                if t_ms + gap_ms.max(1) < boundary_ms {
+                    return t_ms + gap_ms.max(1);
+                }
+            }
+            t_ms = boundary_ms;
+        }
+        u64::MAX
+    }
+
+    fn pick(&mut self) -> (usize, usize) {
+        let from = self.from[self.rng.random_range(0..self.from.len())];
+        let choices: Vec<usize> = self.to.iter().copied().filter(|&p| p != from).collect();
+        let to = if choices.is_empty() { from } else { choices[self.rng.random_range(0..choices.len())] };
+        (from, to)
+    }
+}
+
+fn resolve(town: &TownMap, set: &PlaceSet) -> Vec<usize> {
+    let places = &town.scenario.map.places;
+    match set {
+        PlaceSet::Kinds(kinds) => (0..places.len()).filter(|&i| kinds.contains(&places[i].kind)).collect(),
+        PlaceSet::Named(names) => names.iter().filter_map(|n| town.place(n)).collect(),
+    }
+}
+
+impl FromWorld for DemandModel {
+    fn from_world(world: &mut World) -> Self {
+        let seed = world.resource::<SimConfig>().seed;
+        let town = world.resource::<TownMap>();
+        let clock = world.resource::<SimClock>();
+        let (start_tod_s, end_ms) = (clock.start_tod_s, clock.end_ms);
+        let demand = &town.scenario.demand;
+        let mut model = DemandModel { rides: Vec::new(), parcels: Vec::new(), start_tod_s, end_ms };
+        for (i, r) in demand.rides.iter().enumerate() {
+            let mut flow = Flow {
+                rng: rng::stream(seed, &format!("demand/rides/{i}")),
+                next_ms: 0,
+                profile: r.profile.clone(),
+                from: resolve(town, &r.from),
+                to: resolve(town, &r.to),
+            };
+            flow.next_ms = flow.draw_next(0, start_tod_s, end_ms);
+            model.rides.push(flow);
+        }
+        for (i, p) in demand.parcels.iter().enumerate() {
+            let from = town.place(&p.from).into_iter().collect();
+            let mut flow = Flow {
+                rng: rng::stream(seed, &format!("demand/parcels/{i}")),
+                next_ms: 0,
+                profile: p.profile.clone(),
+                from,
+                to: resolve(town, &p.to),
+            };
+            flow.next_ms = flow.draw_next(0, start_tod_s, end_ms);
+            model.parcels.push(flow);
+        }
+        model
+    }
+}
+
+/// Adds demand.
+pub struct DemandPlugin;
+
+impl Plugin for DemandPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<Requests>()
+            .init_resource::<DemandModel>()
+            .add_systems(SimStep, generate_demand.in_set(SimSystems::Demand));
+    }
+}
+
+/// Creates the requests and orders that arrive during this tick.
+pub fn generate_demand(
+    clock: Res<SimClock>,
+    town: Res<TownMap>,
+    mut model: ResMut<DemandModel>,
+    mut requests: ResMut<Requests>,
+    mut log: ResMut<EventLog>,
+) {
+    let tick_end = clock.now_ms + u64::from(clock.tick_ms);
+    let (start_tod_s, end_ms) = (model.start_tod_s, model.end_ms);
+    let demand = &town.scenario.demand;
+    for (i, flow) in model.rides.iter_mut().enumerate() {
+        while flow.next_ms < tick_end {
+            let t_ms = flow.next_ms;
+            let (from, to) = flow.pick();
+            let id = requests.rides.len() as u32;
+            let latest_pickup_ms = t_ms + u64::from(demand.rides[i].max_wait_s) * 1000;
+            requests.rides.push(RideRequest {
+                id,
+                flow: i as u32,
+                t_ms,
+                from,
+                to,
+                latest_pickup_ms,
+                status: RequestStatus::Open,
+                pickup_ms: None,
+                dropoff_ms: None,
+            });
+            let at = town.place_pos[from];
+            let names = &town.scenario.map.places;
+            log.push(
+                t_ms,
+                EventKind::Request,
+                id,
+                [at.x, at.y, 0.0],
+                format!("{} -> {}", names[from].name, names[to].name),
+            );
+            flow.next_ms = flow.draw_next(t_ms, start_tod_s, end_ms);
+        }
+    }
+    for (i, flow) in model.parcels.iter_mut().enumerate() {
+        while flow.next_ms < tick_end {
+            let t_ms = flow.next_ms;
+            let (from, to) = flow.pick();
+            let p = &demand.parcels[i];
+            let id = requests.parcels.len() as u32;
+            let latest_launch_ms = t_ms + u64::from(p.max_wait_s) * 1000;
+            requests.parcels.push(ParcelOrder {
+                id,
+                flow: i as u32,
+                t_ms,
+                from,
+                to,
+                weight_kg: p.weight_kg,
+                latest_launch_ms,
+                status: OrderStatus::Open,
+                delivered_ms: None,
+            });
+            let at = town.place_pos[to];
+            log.push(
+                t_ms,
+                EventKind::Order,
+                id,
+                [at.x, at.y, 0.0],
+                format!("parcel to {}", town.scenario.map.places[to].name),
+            );
+            flow.next_ms = flow.draw_next(t_ms, start_tod_s, end_ms);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use pilotzone_scenario::ClockTime;
+
+    use super::*;
+
+    fn flow(profile: Vec<RateStep>, seed: u64) -> Flow {
+        Flow { rng: rng::stream(seed, "test"), next_ms: 0, profile, from: vec![0], to: vec![1] }
+    }
+
+    #[test]
+    fn arrival_counts_follow_the_profile() {
+        let step = |h: u32, per_hour: f64| RateStep { from: ClockTime(h * 3600), per_hour };
+        // 07:00-08:00 at 120/h, 08:00-09:00 at 0, 09:00- at 30/h; three hours from 07:00.
+        let mut f = flow(vec![step(7, 120.0), step(8, 0.0), step(9, 30.0)], 9);
+        let (start, end) = (7 * 3600, 3 * 3_600_000);
+        let mut counts = [0u32; 3];
+        let mut t = f.draw_next(0, start, end);
+        while t < end {
+            counts[(t / 3_600_000) as usize] += 1;
+            t = f.draw_next(t, start, end);
+        }
+        assert_eq!(counts[1], 0, "no arrivals while the rate is zero");
+        // Poisson(120): 3 standard deviations is about 33; Poisson(30): about 16.
+        assert!((87..=153).contains(&counts[0]), "first hour {counts:?}");
+        assert!((14..=46).contains(&counts[2]), "third hour {counts:?}");
+    }
+
+    #[test]
+    fn rates_before_the_first_step_are_zero_and_wrap_daily() {
+        let profile = vec![RateStep { from: ClockTime(7 * 3600), per_hour: 10.0 }];
+        assert_eq!(rate_at(&profile, 6 * 3600), 0.0);
+        assert_eq!(rate_at(&profile, 8 * 3600), 10.0);
+        assert_eq!(next_change_s(&profile, 6 * 3600), 3600);
+        assert_eq!(next_change_s(&profile, 8 * 3600), 16 * 3600);
+        assert_eq!(rate_at(&profile, DAY_S + 6 * 3600), 0.0, "the next day starts over");
+    }
+}

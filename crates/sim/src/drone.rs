@@ -1,0 +1,376 @@
+//! Delivery drones: orders flown from the vertiport to a garden and back, along 3D paths from
+//! the airspace planner that keep out of the no-fly volumes in force, with departures spaced
+//! at the vertiport and outbound and return legs on different altitude layers.
+
+use bevy::prelude::*;
+use pilotzone_routing::Vec2;
+use pilotzone_routing::airspace::{NoPath, Waypoint, path_length_m};
+use pilotzone_routing::geom::point_in_polygon;
+
+use crate::clock::SimClock;
+use crate::demand::{OrderStatus, Requests};
+use crate::events::{EventKind, EventLog};
+use crate::rules::ActiveRules;
+use crate::taxi::DISPATCH_PERIOD_MS;
+use crate::town::TownMap;
+use crate::{SimSetup, SimStep, SimSystems};
+
+/// Minimum time between two departures from one vertiport (strategic spacing), ms.
+pub const LAUNCH_SPACING_MS: u64 = 12_000;
+/// Height at which the parcel is lowered to the garden, m.
+pub const DROP_HEIGHT_M: f64 = 3.0;
+/// Time hovering to lower a parcel, ms.
+pub const DROP_MS: u64 = 20_000;
+/// Height above the outbound layer at which drones fly home, m.
+pub const RETURN_LAYER_M: f64 = 15.0;
+/// Charging power at the pad, W.
+pub const CHARGE_W: f64 = 400.0;
+/// Share of the battery a flight plan must leave unused.
+pub const ENERGY_RESERVE: f64 = 0.25;
+
+/// A drone's fixed properties.
+#[derive(Component, Clone, Debug)]
+pub struct Drone {
+    /// Stable id (also its replay entity id).
+    pub id: u32,
+    /// Index of its fleet in `fleets.drones`.
+    pub fleet: usize,
+    /// Place index of its vertiport.
+    pub base: usize,
+    /// Its landing pad.
+    pub pad: Vec2,
+    /// Horizontal cruise speed, m/s.
+    pub cruise_mps: f64,
+    /// Outbound cruise altitude, m.
+    pub cruise_alt_m: f64,
+    /// Return cruise altitude, m.
+    pub return_alt_m: f64,
+    /// Vertical speed, m/s.
+    pub climb_mps: f64,
+    /// Largest parcel, kg.
+    pub payload_kg: f64,
+    /// Battery capacity, Wh.
+    pub battery_wh: f64,
+    /// Energy per km flown, Wh.
+    pub wh_per_km: f64,
+}
+
+/// What a drone is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DronePhase {
+    /// On its pad, charging when not full, free for work.
+    Ready,
+    /// Flying a parcel out.
+    Outbound,
+    /// Hovering over the garden, lowering the parcel, until the given time.
+    Dropping {
+        /// End of the drop.
+        until_ms: u64,
+    },
+    /// Flying home.
+    Returning,
+}
+
+/// A drone's changing state.
+#[derive(Component, Clone, Debug)]
+pub struct DroneState {
+    /// What it is doing.
+    pub phase: DronePhase,
+    /// Position (x, y, height), m.
+    pub pos: [f64; 3],
+    /// Velocity over the last tick, m/s.
+    pub vel: [f64; 3],
+    /// Waypoints of the current leg.
+    pub path: Vec<Waypoint>,
+    /// Index of the waypoint being flown to.
+    pub next: usize,
+    /// Order carried or just delivered.
+    pub order: Option<u32>,
+    /// Energy left, Wh.
+    pub energy_wh: f64,
+    /// Distance flown, km.
+    pub km: f64,
+    /// Rules version the path was planned under.
+    pub path_version: u32,
+}
+
+impl DroneState {
+    /// Whether the drone is off its pad.
+    pub fn airborne(&self) -> bool {
+        self.phase != DronePhase::Ready
+    }
+
+    /// Heading of travel, counter-clockwise from east.
+    pub fn heading(&self) -> f64 {
+        self.vel[1].atan2(self.vel[0])
+    }
+}
+
+/// Drone entities in id order.
+#[derive(Resource, Debug, Default)]
+pub struct DroneRoster(pub Vec<Entity>);
+
+/// Last departure per vertiport place, for launch spacing.
+#[derive(Resource, Debug, Default)]
+pub struct Departures(std::collections::BTreeMap<usize, u64>);
+
+/// Adds drones.
+pub struct DronePlugin;
+
+impl Plugin for DronePlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<DroneRoster>()
+            .init_resource::<Departures>()
+            // Drone ids follow taxi ids.
+            .add_systems(SimSetup, spawn_drones.after(crate::taxi::spawn_taxis))
+            .add_systems(SimStep, assign_orders.in_set(SimSystems::Dispatch).after(crate::taxi::dispatch_taxis))
+            .add_systems(SimStep, fly_drones.in_set(SimSystems::Control).after(crate::taxi::advance_taxis));
+    }
+}
+
+/// Spawns every fleet's drones on pads in a ring around their vertiport.
+pub fn spawn_drones(
+    mut commands: Commands,
+    town: Res<TownMap>,
+    taxis: Res<crate::taxi::TaxiRoster>,
+    mut roster: ResMut<DroneRoster>,
+) {
+    let mut id = taxis.0.len() as u32;
+    let band_ceiling = town.scenario.map.airspace.band_ceiling_m;
+    for (fleet, f) in town.scenario.fleets.drones.iter().enumerate() {
+        let base = town.place(&f.base).expect("validated: drone bases are known places");
+        for k in 0..f.count {
+            let angle = std::f64::consts::TAU * f64::from(k) / f64::from(f.count);
+            let radius = 6.0 + f64::from(f.count) * 0.8;
+            let pad = town.place_pos[base].add(Vec2::new(angle.cos() * radius, angle.sin() * radius));
+            let drone = Drone {
+                id,
+                fleet,
+                base,
+                pad,
+                cruise_mps: f.cruise_speed_mps,
+                cruise_alt_m: f.cruise_alt_m,
+                return_alt_m: (f.cruise_alt_m + RETURN_LAYER_M).min(band_ceiling),
+                climb_mps: f.climb_mps,
+                payload_kg: f.payload_kg,
+                battery_wh: f.battery_wh,
+                wh_per_km: f.wh_per_km,
+            };
+            let state = DroneState {
+                phase: DronePhase::Ready,
+                pos: [pad.x, pad.y, 0.0],
+                vel: [0.0; 3],
+                path: Vec::new(),
+                next: 0,
+                order: None,
+                energy_wh: f.battery_wh,
+                km: 0.0,
+                path_version: 0,
+            };
+            roster.0.push(commands.spawn((drone, state)).id());
+            id += 1;
+        }
+    }
+}
+
+/// Every dispatch period, launches ready drones with the oldest open orders they can fly, and
+/// fails orders that cannot be flown.
+#[expect(clippy::too_many_arguments, reason = "a system's parameters are its data dependencies")]
+pub fn assign_orders(
+    clock: Res<SimClock>,
+    town: Res<TownMap>,
+    rules: Res<ActiveRules>,
+    roster: Res<DroneRoster>,
+    mut departures: ResMut<Departures>,
+    mut requests: ResMut<Requests>,
+    mut drones: Query<(&Drone, &mut DroneState)>,
+    mut log: ResMut<EventLog>,
+) {
+    if !clock.every(DISPATCH_PERIOD_MS) {
+        return;
+    }
+    let now = clock.now_ms;
+    // One drone at a time over a drop zone: places a drone is flying to, lowering a parcel at,
+    // or still climbing away from, take no second drone.
+    let mut busy_drop_zones: Vec<usize> = Vec::new();
+    for &e in &roster.0 {
+        let (_, state) = drones.get(e).expect("roster entities are drones");
+        let climbing_away = state.phase == DronePhase::Returning && state.next <= 1;
+        if matches!(state.phase, DronePhase::Outbound | DronePhase::Dropping { .. }) || climbing_away {
+            busy_drop_zones.extend(state.order.map(|id| requests.parcels[id as usize].to));
+        }
+    }
+    for order in requests.parcels.iter_mut().filter(|o| o.status == OrderStatus::Open) {
+        let dest = town.place_pos[order.to];
+        let at = [dest.x, dest.y, 0.0];
+        if now > order.latest_launch_ms {
+            order.status = OrderStatus::Failed { reason: "no drone could take it in time".into() };
+            log.push(
+                now,
+                EventKind::OrderFail,
+                order.id,
+                at,
+                format!("order {}: no drone could take it in time", order.id),
+            );
+            continue;
+        }
+        // A destination under a permanent volume can never be served.
+        if let Some(v) =
+            town.permanent_no_fly.iter().find(|v| v.floor_m <= DROP_HEIGHT_M && point_in_polygon(dest, &v.polygon))
+        {
+            let reason = format!("destination lies under no-fly volume \"{}\"", v.name);
+            log.push(now, EventKind::OrderFail, order.id, at, format!("order {}: {reason}", order.id));
+            order.status = OrderStatus::Failed { reason };
+            continue;
+        }
+        if departures.0.get(&order.from).is_some_and(|&t| now < t + LAUNCH_SPACING_MS)
+            || busy_drop_zones.contains(&order.to)
+        {
+            continue;
+        }
+        for &e in &roster.0 {
+            let (drone, mut state) = drones.get_mut(e).expect("roster entities are drones");
+            let fleet = &town.scenario.fleets.drones[drone.fleet];
+            if state.phase != DronePhase::Ready
+                || drone.base != order.from
+                || drone.payload_kg < order.weight_kg
+                || !rules.fleet_open(&town, &fleet.name)
+            {
+                continue;
+            }
+            let Ok(out) = rules.planner.plan(drone.pad, 0.0, dest, drone.cruise_alt_m, DROP_HEIGHT_M) else { break };
+            let Ok(back) = rules.planner.plan(dest, DROP_HEIGHT_M, drone.pad, drone.return_alt_m, 0.0) else { break };
+            let need_wh = (path_length_m(&out) + path_length_m(&back)) / 1000.0 * drone.wh_per_km;
+            if need_wh > state.energy_wh - ENERGY_RESERVE * drone.battery_wh {
+                continue;
+            }
+            state.phase = DronePhase::Outbound;
+            state.path = out;
+            state.next = 1;
+            state.order = Some(order.id);
+            state.path_version = rules.version;
+            order.status = OrderStatus::InFlight { drone: drone.id };
+            departures.0.insert(order.from, now);
+            busy_drop_zones.push(order.to);
+            log.push(
+                now,
+                EventKind::Launch,
+                drone.id,
+                state.pos,
+                format!("order {} to {}", order.id, town.scenario.map.places[order.to].name),
+            );
+            break;
+        }
+    }
+}
+
+/// Moves every airborne drone one tick along its path, charges grounded ones, and handles
+/// arrival over the garden and at home.
+pub fn fly_drones(
+    clock: Res<SimClock>,
+    rules: Res<ActiveRules>,
+    roster: Res<DroneRoster>,
+    mut requests: ResMut<Requests>,
+    mut drones: Query<(&Drone, &mut DroneState)>,
+    mut log: ResMut<EventLog>,
+) {
+    let dt = clock.dt_s();
+    let now = clock.now_ms;
+    for &e in &roster.0 {
+        let (drone, mut state) = drones.get_mut(e).expect("roster entities are drones");
+        let state = &mut *state;
+        match state.phase {
+            DronePhase::Ready => {
+                state.vel = [0.0; 3];
+                state.energy_wh = (state.energy_wh + CHARGE_W * dt / 3600.0).min(drone.battery_wh);
+                continue;
+            }
+            DronePhase::Dropping { until_ms } => {
+                state.vel = [0.0; 3];
+                // A multirotor hovering draws about what it draws in cruise.
+                state.energy_wh -= drone.wh_per_km * drone.cruise_mps * dt / 1000.0;
+                if now < until_ms {
+                    continue;
+                }
+                let here = Vec2::new(state.pos[0], state.pos[1]);
+                // If the way home is shut for now, keep hovering and try again next tick.
+                let Ok(back) = rules.planner.plan(here, state.pos[2], drone.pad, drone.return_alt_m, 0.0) else {
+                    continue;
+                };
+                if let Some(id) = state.order {
+                    let order = &mut requests.parcels[id as usize];
+                    order.status = OrderStatus::Delivered;
+                    order.delivered_ms = Some(now);
+                    log.push(
+                        now,
+                        EventKind::Deliver,
+                        drone.id,
+                        state.pos,
+                        format!("order {} in {:.0} s", id, (now - order.t_ms) as f64 / 1000.0),
+                    );
+                }
+                state.phase = DronePhase::Returning;
+                state.path = back;
+                state.next = 1;
+                state.path_version = rules.version;
+                continue;
+            }
+            DronePhase::Outbound | DronePhase::Returning => {}
+        }
+        if state.path_version != rules.version {
+            replan(state, drone, &rules);
+        }
+        let before = state.pos;
+        let mut time_left = dt;
+        while time_left > 1e-9 && state.next < state.path.len() {
+            let target = state.path[state.next];
+            let d = [target.at.x - state.pos[0], target.at.y - state.pos[1], target.z_m - state.pos[2]];
+            let horizontal = d[0].hypot(d[1]);
+            let dist = horizontal.hypot(d[2]);
+            let speed = if horizontal > 0.5 { drone.cruise_mps } else { drone.climb_mps };
+            let step = speed * time_left;
+            if step >= dist {
+                state.pos = [target.at.x, target.at.y, target.z_m];
+                time_left -= dist / speed;
+                state.next += 1;
+            } else {
+                let k = step / dist;
+                state.pos = [state.pos[0] + d[0] * k, state.pos[1] + d[1] * k, state.pos[2] + d[2] * k];
+                time_left = 0.0;
+            }
+        }
+        let moved = [state.pos[0] - before[0], state.pos[1] - before[1], state.pos[2] - before[2]];
+        state.vel = moved.map(|m| m / dt);
+        let km = (moved[0].hypot(moved[1])).hypot(moved[2]) / 1000.0;
+        state.km += km;
+        state.energy_wh -= km * drone.wh_per_km;
+        if state.next >= state.path.len() {
+            match state.phase {
+                DronePhase::Outbound => state.phase = DronePhase::Dropping { until_ms: now + DROP_MS },
+                _ => {
+                    state.phase = DronePhase::Ready;
+                    state.order = None;
+                    state.vel = [0.0; 3];
+                    log.push(now, EventKind::Land, drone.id, state.pos, "back at base");
+                }
+            }
+        }
+    }
+}
+
+/// Re-plans the rest of a leg under the volumes now in force, from where the drone is.
+fn replan(state: &mut DroneState, drone: &Drone, rules: &ActiveRules) {
+    state.path_version = rules.version;
+    let (Some(end), true) = (state.path.last().copied(), state.path.len() >= 2) else { return };
+    let altitude = if state.phase == DronePhase::Outbound { drone.cruise_alt_m } else { drone.return_alt_m };
+    let here = Vec2::new(state.pos[0], state.pos[1]);
+    match rules.planner.plan(here, state.pos[2], end.at, altitude, end.z_m) {
+        Ok(path) => {
+            state.path = path;
+            state.next = 1;
+        }
+        // Caught inside a volume that just closed, or walled in: finish the old path and let
+        // the monitor record what happens.
+        Err(NoPath::EndpointInside { .. } | NoPath::Blocked { .. }) => {}
+    }
+}

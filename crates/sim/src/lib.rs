@@ -1,0 +1,215 @@
+//! The pilotzone simulation: robotaxis and delivery drones on one fixed-tick clock, as bevy
+//! ECS plugins with rapier3d physics, deterministic for a scenario and a seed.
+//!
+//! Nothing here renders or opens a window; the viewer and the command line drive a
+//! [`Simulation`] or add [`SimPlugins`] to an app of their own.
+
+pub mod clock;
+pub mod demand;
+pub mod drone;
+pub mod events;
+pub mod metrics;
+pub mod physics;
+pub mod record;
+pub mod rng;
+pub mod rules;
+pub mod safety;
+pub mod taxi;
+pub mod town;
+
+use bevy::app::{App, PluginGroup, PluginGroupBuilder};
+use bevy::ecs::schedule::{
+    LogLevel, Schedule, ScheduleBuildSettings, ScheduleLabel, SingleThreadedExecutor, SystemSet,
+};
+use bevy::prelude::{IntoScheduleConfigs, Resource};
+use pilotzone_scenario::LoadedScenario;
+
+pub use metrics::Kpis;
+
+/// Version of the engine, written into replays.
+pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// One simulation tick: every system of the simulation runs in this schedule, once per tick.
+#[derive(ScheduleLabel, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SimStep;
+
+/// Builds the world once before the first tick: spawns fleets, records the first sample.
+#[derive(ScheduleLabel, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SimSetup;
+
+/// Phases of a tick, run in this order.
+#[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SimSystems {
+    /// Which rules hold now; re-weighting roads and airspace when that changes.
+    Rules,
+    /// New ride requests and parcel orders.
+    Demand,
+    /// Assigning requests to taxis and orders to drones.
+    Dispatch,
+    /// Moving vehicles and drones.
+    Control,
+    /// Rigid bodies and contacts.
+    Physics,
+    /// Incidents: collisions, near misses, separation, no-fly, speed.
+    Safety,
+    /// Running totals for the KPIs.
+    Metrics,
+    /// The clock moves on by one tick.
+    Clock,
+    /// Samples and events into the replay.
+    Record,
+}
+
+/// The run's inputs, inserted before the plugins are built.
+#[derive(Resource, Clone, Debug)]
+pub struct SimConfig {
+    /// The scenario and its text.
+    pub loaded: LoadedScenario,
+    /// Root seed (the scenario's unless overridden).
+    pub seed: u64,
+}
+
+/// Every plugin of the simulation; disable or replace one with [`PluginGroupBuilder`] methods.
+pub struct SimPlugins;
+
+impl PluginGroup for SimPlugins {
+    fn build(self) -> PluginGroupBuilder {
+        PluginGroupBuilder::start::<Self>()
+            .add(SchedulePlugin)
+            .add(clock::ClockPlugin)
+            .add(town::TownPlugin)
+            .add(rules::RulesPlugin)
+            .add(demand::DemandPlugin)
+            .add(taxi::TaxiPlugin)
+            .add(drone::DronePlugin)
+            .add(physics::PhysicsPlugin)
+            .add(safety::SafetyPlugin)
+            .add(metrics::MetricsPlugin)
+            .add(record::RecorderPlugin)
+    }
+}
+
+/// Creates the two schedules, orders the phases and holds the event log.
+struct SchedulePlugin;
+
+impl bevy::app::Plugin for SchedulePlugin {
+    fn build(&self, app: &mut App) {
+        for mut schedule in [Schedule::new(SimSetup), Schedule::new(SimStep)] {
+            // One thread and ambiguities as errors: order never depends on a scheduler race.
+            schedule.set_executor(SingleThreadedExecutor::new());
+            schedule.set_build_settings(ScheduleBuildSettings {
+                ambiguity_detection: LogLevel::Error,
+                ..Default::default()
+            });
+            app.add_schedule(schedule);
+        }
+        app.init_resource::<events::EventLog>();
+        app.configure_sets(
+            SimStep,
+            (
+                SimSystems::Rules,
+                SimSystems::Demand,
+                SimSystems::Dispatch,
+                SimSystems::Control,
+                SimSystems::Physics,
+                SimSystems::Safety,
+                SimSystems::Metrics,
+                SimSystems::Clock,
+                SimSystems::Record,
+            )
+                .chain(),
+        );
+    }
+}
+
+/// Why a simulation could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// A schedule failed to build (a system-order ambiguity, for example).
+    #[error("the simulation schedule is inconsistent: {0}")]
+    Schedule(String),
+}
+
+/// A headless run: an [`App`] with [`SimPlugins`], stepped tick by tick.
+pub struct Simulation {
+    app: App,
+}
+
+impl Simulation {
+    /// Builds the world for a scenario and seed.
+    pub fn new(loaded: LoadedScenario, seed: u64) -> Result<Self, SimError> {
+        let mut app = App::new();
+        app.add_plugins(bevy::app::TaskPoolPlugin::default());
+        app.insert_resource(SimConfig { loaded, seed });
+        app.add_plugins(SimPlugins);
+        app.finish();
+        app.cleanup();
+        let world = app.world_mut();
+        for label in [SimSetup.intern(), SimStep.intern()] {
+            world.schedule_scope(label, |world, schedule| match schedule.initialize(world) {
+                Ok(_) => Ok(()),
+                Err(e) => Err(SimError::Schedule(e.to_string(schedule.graph(), world))),
+            })?;
+        }
+        world.run_schedule(SimSetup);
+        Ok(Self { app })
+    }
+
+    /// Advances one tick.
+    pub fn step(&mut self) {
+        self.app.world_mut().run_schedule(SimStep);
+    }
+
+    /// Simulated milliseconds so far.
+    pub fn now_ms(&self) -> u64 {
+        self.app.world().resource::<clock::SimClock>().now_ms
+    }
+
+    /// Simulated milliseconds the run lasts.
+    pub fn end_ms(&self) -> u64 {
+        self.app.world().resource::<clock::SimClock>().end_ms
+    }
+
+    /// Whether the run is over.
+    pub fn is_done(&self) -> bool {
+        self.now_ms() >= self.end_ms()
+    }
+
+    /// Runs to the end.
+    pub fn run_to_end(&mut self) {
+        while !self.is_done() {
+            self.step();
+        }
+    }
+
+    /// The app, for tests and tools that inspect state.
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+
+    /// Ends the run: the KPIs, the event log and the replay bytes.
+    pub fn finish(mut self) -> RunOutput {
+        let world = self.app.world_mut();
+        let end_ms = world.resource::<clock::SimClock>().now_ms;
+        let replay = world.resource_mut::<record::Recorder>().finish(end_ms);
+        let replay_hash = pilotzone_replay::replay_hash(&replay);
+        let world = self.app.world_mut();
+        let mut kpis = world.run_system_cached(metrics::compute_kpis).expect("the KPI system only reads");
+        kpis.replay_hash = pilotzone_replay::Hex(replay_hash).to_string();
+        let events = std::mem::take(&mut world.resource_mut::<events::EventLog>().events);
+        RunOutput { kpis, events, replay, replay_hash }
+    }
+}
+
+/// What a finished run produced.
+#[derive(Debug)]
+pub struct RunOutput {
+    /// Key performance indicators.
+    pub kpis: Kpis,
+    /// Every event, in time order.
+    pub events: Vec<events::SimEvent>,
+    /// The replay file's bytes.
+    pub replay: Vec<u8>,
+    /// Hash of the replay bytes.
+    pub replay_hash: u64,
+}

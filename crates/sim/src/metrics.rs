@@ -1,0 +1,207 @@
+//! Key performance indicators of a run: service, fleet use and safety, as `kpis.json` holds them.
+
+use bevy::prelude::*;
+use serde::Serialize;
+
+use crate::SimConfig;
+use crate::clock::SimClock;
+use crate::demand::{OrderStatus, RequestStatus, Requests};
+use crate::drone::DroneState;
+use crate::safety::SafetyMonitor;
+use crate::taxi::TaxiState;
+
+/// Mean and percentiles of a sample, in seconds; `None` when the sample is empty.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Stats {
+    /// Arithmetic mean.
+    pub mean: Option<f64>,
+    /// Median (nearest rank).
+    pub p50: Option<f64>,
+    /// 90th percentile (nearest rank).
+    pub p90: Option<f64>,
+}
+
+impl Stats {
+    /// Summarises values.
+    pub fn of(mut values: Vec<f64>) -> Self {
+        if values.is_empty() {
+            return Self::default();
+        }
+        values.sort_by(f64::total_cmp);
+        let rank = |p: f64| values[((p * values.len() as f64).ceil() as usize).clamp(1, values.len()) - 1];
+        let mean = values.iter().sum::<f64>() / values.len() as f64;
+        Self { mean: Some(round3(mean)), p50: Some(rank(0.5)), p90: Some(rank(0.9)) }
+    }
+}
+
+fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+/// Taxi service and fleet KPIs.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct TaxiKpis {
+    /// Ride requests made.
+    pub requests: u32,
+    /// Riders delivered to their destination.
+    pub served: u32,
+    /// Requests nobody could serve in time.
+    pub rejected: u32,
+    /// Requests still waiting or riding when the run ended.
+    pub unfinished: u32,
+    /// Wait from request to pickup, s (riders picked up).
+    pub wait_s: Stats,
+    /// Time on board, s (riders delivered).
+    pub ride_s: Stats,
+    /// Distance driven by the fleet, km.
+    pub km: f64,
+    /// Distance driven with nobody aboard, km.
+    pub empty_km: f64,
+    /// Share of vehicle time spent not idle.
+    pub utilization: f64,
+    /// Energy used, kWh.
+    pub energy_kwh: f64,
+}
+
+/// Drone delivery KPIs.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct DroneKpis {
+    /// Parcel orders placed.
+    pub orders: u32,
+    /// Parcels delivered.
+    pub delivered: u32,
+    /// Orders that could not be flown.
+    pub failed: u32,
+    /// Orders still open or in the air when the run ended.
+    pub unfinished: u32,
+    /// Time from order to delivery, s.
+    pub delivery_s: Stats,
+    /// Distance flown, km.
+    pub km: f64,
+    /// Energy used, Wh.
+    pub energy_wh: f64,
+}
+
+/// Incident counts.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SafetyKpis {
+    /// Bodies that touched.
+    pub collisions: u32,
+    /// Vehicle pairs under the time-to-collision threshold.
+    pub near_misses: u32,
+    /// Drone pairs closer than the separation minimum.
+    pub separation_losses: u32,
+    /// Drones inside a no-fly volume in force.
+    pub nofly_incursions: u32,
+    /// Vehicles above the limit in force.
+    pub speed_violations: u32,
+}
+
+/// Everything `kpis.json` reports.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Kpis {
+    /// Scenario name.
+    pub scenario: String,
+    /// Root seed.
+    pub seed: u64,
+    /// Simulated seconds.
+    pub sim_seconds: f64,
+    /// Wall-clock seconds the run took (filled in by the caller; not part of any hash).
+    pub wall_seconds: f64,
+    /// Hash of the replay file, 16 hex digits.
+    pub replay_hash: String,
+    /// Taxis.
+    pub taxi: TaxiKpis,
+    /// Drones.
+    pub drone: DroneKpis,
+    /// Safety.
+    pub safety: SafetyKpis,
+}
+
+/// Adds KPI bookkeeping (the counters live with the systems that own them).
+pub struct MetricsPlugin;
+
+impl Plugin for MetricsPlugin {
+    fn build(&self, _app: &mut App) {}
+}
+
+/// Computes the KPIs from the state at the end of the run.
+pub fn compute_kpis(
+    config: Res<SimConfig>,
+    clock: Res<SimClock>,
+    requests: Res<Requests>,
+    taxis: Query<&TaxiState>,
+    drones: Query<&DroneState>,
+    monitor: Res<SafetyMonitor>,
+) -> Kpis {
+    let s = &config.loaded.scenario;
+    let rides = &requests.rides;
+    let count = |f: &dyn Fn(&RequestStatus) -> bool| rides.iter().filter(|r| f(&r.status)).count() as u32;
+    let waits = rides.iter().filter_map(|r| r.pickup_ms.map(|p| (p - r.t_ms) as f64 / 1000.0)).collect();
+    let rides_s = rides.iter().filter_map(|r| Some((r.dropoff_ms? - r.pickup_ms?) as f64 / 1000.0)).collect();
+    let vehicles: Vec<&TaxiState> = taxis.iter().collect();
+    let vehicle_ms = clock.now_ms.max(1) as f64 * vehicles.len().max(1) as f64;
+    let battery_kwh: f64 = s.fleets.taxis.iter().map(|f| f.battery_kwh * f64::from(f.count)).sum();
+    let taxi = TaxiKpis {
+        requests: rides.len() as u32,
+        served: count(&|s| *s == RequestStatus::Done),
+        rejected: count(&|s| *s == RequestStatus::Rejected),
+        unfinished: count(&|s| {
+            matches!(s, RequestStatus::Open | RequestStatus::Assigned { .. } | RequestStatus::OnBoard)
+        }),
+        wait_s: Stats::of(waits),
+        ride_s: Stats::of(rides_s),
+        km: round3(vehicles.iter().map(|v| v.km).sum()),
+        empty_km: round3(vehicles.iter().map(|v| v.empty_km).sum()),
+        utilization: round3(vehicles.iter().map(|v| v.busy_ms as f64).sum::<f64>() / vehicle_ms),
+        energy_kwh: round3(battery_kwh - vehicles.iter().map(|v| v.energy_kwh).sum::<f64>()),
+    };
+    let parcels = &requests.parcels;
+    let battery_wh: f64 = s.fleets.drones.iter().map(|f| f.battery_wh * f64::from(f.count)).sum();
+    let drone_states: Vec<&DroneState> = drones.iter().collect();
+    let drone = DroneKpis {
+        orders: parcels.len() as u32,
+        delivered: parcels.iter().filter(|o| o.status == OrderStatus::Delivered).count() as u32,
+        failed: parcels.iter().filter(|o| matches!(o.status, OrderStatus::Failed { .. })).count() as u32,
+        unfinished: parcels
+            .iter()
+            .filter(|o| matches!(o.status, OrderStatus::Open | OrderStatus::InFlight { .. }))
+            .count() as u32,
+        delivery_s: Stats::of(
+            parcels.iter().filter_map(|o| o.delivered_ms.map(|d| (d - o.t_ms) as f64 / 1000.0)).collect(),
+        ),
+        km: round3(drone_states.iter().map(|d| d.km).sum()),
+        // Energy used is net of what the pads charged back in.
+        energy_wh: round3(battery_wh - drone_states.iter().map(|d| d.energy_wh).sum::<f64>()),
+    };
+    let safety = SafetyKpis {
+        collisions: monitor.collisions,
+        near_misses: monitor.near_misses,
+        separation_losses: monitor.separation_losses,
+        nofly_incursions: monitor.nofly_incursions,
+        speed_violations: monitor.speed_violations,
+    };
+    Kpis {
+        scenario: s.name.clone(),
+        seed: config.seed,
+        sim_seconds: clock.now_ms as f64 / 1000.0,
+        wall_seconds: 0.0,
+        replay_hash: String::new(),
+        taxi,
+        drone,
+        safety,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let s = Stats::of((1..=10).map(f64::from).collect());
+        assert_eq!((s.mean, s.p50, s.p90), (Some(5.5), Some(5.0), Some(9.0)));
+        assert_eq!(Stats::of(vec![]), Stats::default());
+        assert_eq!(Stats::of(vec![7.0]).p90, Some(7.0));
+    }
+}

@@ -1,0 +1,189 @@
+//! rapier3d holds a body for every vehicle and drone and reports when two touch.
+//!
+//! Bodies are kinematic: the taxi and drone controllers decide where things go, rapier decides
+//! whether they touched on the way. Parked vehicles and grounded drones are disabled, so depot
+//! bays and landing pads are not contacts; only moving things interact.
+
+use std::sync::Mutex;
+
+use bevy::prelude::*;
+use rapier3d::prelude::{
+    ActiveCollisionTypes, ActiveEvents, ColliderBuilder, ColliderSet, CollisionEvent, ContactPair, EventHandler,
+    PhysicsWorld, Pose, Real, RigidBodyBuilder, RigidBodyHandle, RigidBodySet, Rotation, SoftBodySet,
+    SoftBodyTearEvent, Vector,
+};
+
+use crate::clock::SimClock;
+use crate::drone::{DroneRoster, DroneState};
+use crate::taxi::{Phase, TaxiRoster, TaxiState};
+use crate::town::TownMap;
+use crate::{SimSetup, SimStep, SimSystems};
+
+/// Half extents of a car body (length, width, height), m.
+pub const CAR_HALF_EXTENTS: [f32; 3] = [2.2, 0.9, 0.75];
+/// Radius of the sphere around a delivery drone with its rotors, m.
+pub const DRONE_RADIUS_M: f32 = 0.6;
+
+/// Collision events of one step, collected as rapier reports them.
+#[derive(Default)]
+struct Collector(Mutex<Vec<(u128, u128)>>);
+
+impl EventHandler for Collector {
+    fn handle_collision_event(
+        &self,
+        _: &RigidBodySet,
+        colliders: &ColliderSet,
+        event: CollisionEvent,
+        _: Option<&ContactPair>,
+    ) {
+        if let CollisionEvent::Started(a, b, _) = event {
+            let owner = |h| colliders.get(h).map_or(u128::MAX, |c| c.user_data);
+            self.0.lock().expect("collector lock is never poisoned: handlers do not panic").push((owner(a), owner(b)));
+        }
+    }
+
+    fn handle_contact_force_event(&self, _: Real, _: &RigidBodySet, _: &ColliderSet, _: &ContactPair, _: Real) {}
+
+    fn handle_soft_body_tear_event(&self, _: &SoftBodySet, _: &SoftBodyTearEvent) {}
+}
+
+/// The rapier world and the body of each entity, by replay id.
+#[derive(Resource)]
+pub struct Physics {
+    world: PhysicsWorld,
+    bodies: Vec<RigidBodyHandle>,
+    collector: Collector,
+}
+
+impl FromWorld for Physics {
+    fn from_world(world: &mut World) -> Self {
+        let mut pw = PhysicsWorld::default();
+        pw.gravity = Vector::new(0.0, 0.0, -9.81);
+        pw.integration_parameters.dt = world.resource::<SimClock>().dt_s() as Real;
+        Physics { world: pw, bodies: Vec::new(), collector: Collector::default() }
+    }
+}
+
+/// Pairs of entity ids (smaller first) whose bodies started touching this tick, sorted.
+#[derive(Resource, Debug, Default)]
+pub struct Contacts {
+    /// The pairs.
+    pub started: Vec<(u32, u32)>,
+}
+
+/// Adds physics.
+pub struct PhysicsPlugin;
+
+impl Plugin for PhysicsPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<Physics>()
+            .init_resource::<Contacts>()
+            .add_systems(SimSetup, create_bodies.after(crate::drone::spawn_drones))
+            .add_systems(SimStep, (sync_bodies, step_physics).chain().in_set(SimSystems::Physics));
+    }
+}
+
+fn body(world: &mut PhysicsWorld, id: u32, collider: ColliderBuilder) -> RigidBodyHandle {
+    let handle =
+        world.bodies.insert(RigidBodyBuilder::kinematic_position_based().enabled(false).user_data(u128::from(id)));
+    let collider = collider
+        .active_events(ActiveEvents::COLLISION_EVENTS)
+        .active_collision_types(ActiveCollisionTypes::all())
+        .user_data(u128::from(id));
+    world.colliders.insert_with_parent(collider, handle, &mut world.bodies);
+    handle
+}
+
+/// Creates one disabled kinematic body per taxi and drone, in id order.
+pub fn create_bodies(mut physics: ResMut<Physics>, taxis: Res<TaxiRoster>, drones: Res<DroneRoster>) {
+    let physics = &mut *physics;
+    let [hx, hy, hz] = CAR_HALF_EXTENTS;
+    for id in 0..taxis.0.len() as u32 {
+        let handle = body(&mut physics.world, id, ColliderBuilder::cuboid(hx, hy, hz));
+        physics.bodies.push(handle);
+    }
+    for k in 0..drones.0.len() as u32 {
+        let handle = body(&mut physics.world, taxis.0.len() as u32 + k, ColliderBuilder::ball(DRONE_RADIUS_M));
+        physics.bodies.push(handle);
+    }
+}
+
+fn place(world: &mut PhysicsWorld, handle: RigidBodyHandle, active: bool, pose: Pose) {
+    let body = &mut world.bodies[handle];
+    if active && !body.is_enabled() {
+        // Waking up: appear in place rather than sweep from where it was parked.
+        body.set_position(pose, true);
+        body.set_enabled(true);
+    } else if active {
+        body.set_next_kinematic_position(pose);
+    } else if body.is_enabled() {
+        body.set_enabled(false);
+    }
+}
+
+/// Moves each body to where its controller put the entity.
+pub fn sync_bodies(
+    town: Res<TownMap>,
+    taxis: Res<TaxiRoster>,
+    drones: Res<DroneRoster>,
+    taxi_states: Query<&TaxiState>,
+    drone_states: Query<&DroneState>,
+    mut physics: ResMut<Physics>,
+) {
+    let physics = &mut *physics;
+    for (i, &e) in taxis.0.iter().enumerate() {
+        let state = taxi_states.get(e).expect("roster entities are taxis");
+        let (at, heading) = state.pose(&town);
+        let pose = Pose::from_parts(
+            Vector::new(at.x as f32, at.y as f32, CAR_HALF_EXTENTS[2]),
+            Rotation::from_rotation_z(heading as f32),
+        );
+        place(&mut physics.world, physics.bodies[i], state.phase == Phase::Driving, pose);
+    }
+    for (k, &e) in drones.0.iter().enumerate() {
+        let state = drone_states.get(e).expect("roster entities are drones");
+        let [x, y, z] = state.pos;
+        let pose = Pose::from_parts(
+            Vector::new(x as f32, y as f32, z as f32),
+            Rotation::from_rotation_z(state.heading() as f32),
+        );
+        place(&mut physics.world, physics.bodies[taxis.0.len() + k], state.airborne(), pose);
+    }
+}
+
+/// Steps rapier and lists the contacts that began.
+pub fn step_physics(mut physics: ResMut<Physics>, mut contacts: ResMut<Contacts>) {
+    let physics = &mut *physics;
+    physics.world.step_with_events(&(), &physics.collector);
+    let mut started = std::mem::take(
+        &mut *physics.collector.0.lock().expect("collector lock is never poisoned: handlers do not panic"),
+    );
+    contacts.started.clear();
+    for (a, b) in started.drain(..) {
+        let (a, b) = (a.min(b) as u32, a.max(b) as u32);
+        contacts.started.push((a, b));
+    }
+    contacts.started.sort_unstable();
+    contacts.started.dedup();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinematic_bodies_report_contact_when_driven_into_each_other() {
+        let mut world = PhysicsWorld::default();
+        let collector = Collector::default();
+        let a = body(&mut world, 0, ColliderBuilder::cuboid(2.2, 0.9, 0.75));
+        let b = body(&mut world, 1, ColliderBuilder::cuboid(2.2, 0.9, 0.75));
+        let at = |x: f32| Pose::from_translation(Vector::new(x, 0.0, 0.75));
+        place(&mut world, a, true, at(0.0));
+        place(&mut world, b, true, at(10.0));
+        world.step_with_events(&(), &collector);
+        assert!(collector.0.lock().expect("unpoisoned").is_empty(), "10 m apart: no contact");
+        place(&mut world, b, true, at(3.0));
+        world.step_with_events(&(), &collector);
+        assert_eq!(collector.0.lock().expect("unpoisoned").as_slice(), &[(0, 1)], "3 m apart: overlapping boxes touch");
+    }
+}

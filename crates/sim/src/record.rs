@@ -1,0 +1,178 @@
+//! The recorder: samples every entity at the scenario's recording rate and writes every event
+//! into the replay.
+
+use bevy::prelude::*;
+use pilotzone_replay::{EntityInfo, EntityKind, EntityState, Event, Header, Writer};
+
+use crate::clock::SimClock;
+use crate::drone::{DronePhase, DroneRoster, DroneState};
+use crate::events::EventLog;
+use crate::taxi::{Phase, TaxiRoster, TaxiState};
+use crate::town::TownMap;
+use crate::{ENGINE_VERSION, SimConfig, SimSetup, SimStep, SimSystems};
+
+/// Status names, indexed by the codes samples carry.
+pub const STATUS_NAMES: [&str; 10] = [
+    "idle",
+    "to_pickup",
+    "occupied",
+    "dwelling",
+    "blocked",
+    "ready",
+    "outbound",
+    "dropping",
+    "returning",
+    "pulling_out",
+];
+
+/// Samples kept in one replay chunk.
+const SAMPLES_PER_CHUNK: u32 = 120;
+
+/// The replay being written.
+#[derive(Resource, Default)]
+pub struct Recorder {
+    writer: Option<Writer>,
+    events_written: usize,
+    record_ms: u64,
+    states: Vec<EntityState>,
+}
+
+impl Recorder {
+    /// Writes what is pending and returns the replay's bytes.
+    pub fn finish(&mut self, end_ms: u64) -> Vec<u8> {
+        self.writer.take().map(|w| w.finish(end_ms)).unwrap_or_default()
+    }
+}
+
+/// Adds the recorder.
+pub struct RecorderPlugin;
+
+impl Plugin for RecorderPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<Recorder>()
+            .add_systems(
+                SimSetup,
+                (start_recording, record_sample)
+                    .chain()
+                    .after(crate::physics::create_bodies)
+                    .after(crate::rules::log_initial_rules),
+            )
+            .add_systems(SimStep, record_sample.in_set(SimSystems::Record));
+    }
+}
+
+/// Writes the header.
+pub fn start_recording(
+    config: Res<SimConfig>,
+    taxis: Res<TaxiRoster>,
+    drones: Res<DroneRoster>,
+    mut recorder: ResMut<Recorder>,
+) {
+    let s = &config.loaded.scenario;
+    let mut entities = Vec::new();
+    for f in &s.fleets.taxis {
+        entities.extend((0..f.count).map(|_| (EntityKind::Taxi, f.name.clone())));
+    }
+    for f in &s.fleets.drones {
+        entities.extend((0..f.count).map(|_| (EntityKind::Drone, f.name.clone())));
+    }
+    debug_assert_eq!(entities.len(), taxis.0.len() + drones.0.len());
+    let header = Header {
+        engine_version: ENGINE_VERSION.to_owned(),
+        scenario_name: s.name.clone(),
+        scenario_text: config.loaded.text.clone(),
+        scenario_hash: config.loaded.hash,
+        seed: config.seed,
+        tick_ms: s.run.tick_ms,
+        record_ms: s.run.record_ms,
+        start_time_of_day_s: s.run.start.seconds(),
+        status_names: STATUS_NAMES.iter().map(|&n| n.to_owned()).collect(),
+        entities: entities
+            .into_iter()
+            .enumerate()
+            .map(|(id, (kind, fleet))| EntityInfo { id: id as u32, kind, fleet })
+            .collect(),
+    };
+    recorder.record_ms = u64::from(s.run.record_ms);
+    recorder.writer = Some(Writer::new(&header, SAMPLES_PER_CHUNK));
+}
+
+fn quantize(x: f64) -> i32 {
+    (x * 100.0).round().clamp(f64::from(i32::MIN), f64::from(i32::MAX)) as i32
+}
+
+fn heading_code(radians: f64) -> u16 {
+    (radians.rem_euclid(std::f64::consts::TAU) / std::f64::consts::TAU * 65536.0).round() as u32 as u16
+}
+
+/// Records events as they come and a sample of every entity at the recording rate.
+#[expect(clippy::too_many_arguments, reason = "a system's parameters are its data dependencies")]
+pub fn record_sample(
+    clock: Res<SimClock>,
+    town: Res<TownMap>,
+    taxis: Res<TaxiRoster>,
+    drones: Res<DroneRoster>,
+    taxi_states: Query<&TaxiState>,
+    drone_states: Query<&DroneState>,
+    log: Res<EventLog>,
+    mut recorder: ResMut<Recorder>,
+) {
+    let recorder = &mut *recorder;
+    let Some(writer) = recorder.writer.as_mut() else { return };
+    for e in &log.events[recorder.events_written..] {
+        writer.event(Event {
+            t_ms: e.t_ms,
+            kind: e.kind.as_str().to_owned(),
+            entity: e.entity,
+            at_cm: e.at.map(quantize),
+            detail: e.detail.clone(),
+        });
+    }
+    recorder.events_written = log.events.len();
+    if !clock.every(recorder.record_ms) {
+        return;
+    }
+    recorder.states.clear();
+    for &e in &taxis.0 {
+        let s = taxi_states.get(e).expect("roster entities are taxis");
+        let (at, heading) = s.pose(&town);
+        let status = match s.phase {
+            Phase::Idle => 0,
+            Phase::Driving if s.onboard.is_empty() => 1,
+            Phase::Driving => 2,
+            Phase::Dwelling { .. } => 3,
+            Phase::Blocked => 4,
+            Phase::PullingOut => 9,
+        };
+        let speed_cms = (s.speed_mps * 100.0).round().clamp(0.0, f64::from(u16::MAX)) as u16;
+        recorder.states.push(EntityState {
+            x_cm: quantize(at.x),
+            y_cm: quantize(at.y),
+            z_cm: 0,
+            heading: heading_code(heading),
+            speed_cms,
+            status,
+        });
+    }
+    for &e in &drones.0 {
+        let s = drone_states.get(e).expect("roster entities are drones");
+        let status = match s.phase {
+            DronePhase::Ready => 5,
+            DronePhase::Outbound => 6,
+            DronePhase::Dropping { .. } => 7,
+            DronePhase::Returning => 8,
+        };
+        let speed = (s.vel[0].hypot(s.vel[1])).hypot(s.vel[2]);
+        let speed_cms = (speed * 100.0).round().clamp(0.0, f64::from(u16::MAX)) as u16;
+        let [x, y, z] = s.pos;
+        recorder.states.push(EntityState {
+            x_cm: quantize(x),
+            y_cm: quantize(y),
+            z_cm: quantize(z),
+            heading: heading_code(s.heading()),
+            speed_cms,
+            status,
+        });
+    }
+    writer.sample(clock.now_ms, &recorder.states);
+}

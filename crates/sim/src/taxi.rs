@@ -1,0 +1,612 @@
+//! Robotaxis: dispatch to the nearest idle vehicle by travel time, driving along road arcs with
+//! a gap-keeping speed rule and one-at-a-time junctions, and dwelling at kerbside stops.
+//!
+//! Vehicles advance in plain arithmetic along their arcs (position on the arc, speed); the
+//! physics plugin mirrors moving vehicles into rapier only to detect contacts.
+
+use std::collections::VecDeque;
+
+use bevy::prelude::*;
+use pilotzone_routing::dijkstra::{self, Workspace};
+use pilotzone_routing::{CLOSED, UNREACHED, Vec2};
+
+use crate::clock::SimClock;
+use crate::demand::{RequestStatus, Requests};
+use crate::events::{EventKind, EventLog};
+use crate::rules::ActiveRules;
+use crate::town::{KERB_OFFSET_M, LANE_OFFSET_M, TownMap};
+use crate::{SimSetup, SimStep, SimSystems};
+
+/// How often open requests are matched to idle vehicles.
+pub const DISPATCH_PERIOD_MS: u64 = 5_000;
+/// Time at the kerb to let a rider board.
+pub const PICKUP_DWELL_MS: u64 = 30_000;
+/// Time at the kerb to let a rider alight.
+pub const DROPOFF_DWELL_MS: u64 = 45_000;
+/// Comfortable acceleration, m/s².
+const ACCEL_MPS2: f64 = 1.5;
+/// Planned braking, m/s².
+const BRAKE_MPS2: f64 = 2.5;
+/// Time gap kept to the vehicle ahead, s.
+const HEADWAY_S: f64 = 1.2;
+/// Centre-to-centre distance kept at standstill (one car length plus a gap), m.
+const STANDSTILL_M: f64 = 7.0;
+/// Distance before a junction at which a vehicle asks to cross it, m: enough to stop at the
+/// line from the top urban speed with planned braking.
+const APPROACH_M: f64 = 30.0;
+/// A vehicle without the junction waits this far before the junction's centre, m: clear of a
+/// crossing vehicle (half a car length, a lane offset, half a car width, a margin).
+const STOP_LINE_M: f64 = 7.0;
+/// Distance into the next arc after which a vehicle has cleared the junction, m.
+const CLEAR_M: f64 = 8.0;
+/// Kerbside stops are this far before the junction at the end of the arc, m.
+const STOP_BEFORE_JUNCTION_M: f64 = 12.0;
+
+/// A vehicle's fixed properties.
+#[derive(Component, Clone, Debug)]
+pub struct Taxi {
+    /// Stable id (also its replay entity id).
+    pub id: u32,
+    /// Index of its fleet in `fleets.taxis`.
+    pub fleet: usize,
+    /// Passenger seats.
+    pub seats: u8,
+    /// Top speed, m/s.
+    pub max_speed_mps: f64,
+    /// Energy use per km, kWh.
+    pub kwh_per_km: f64,
+}
+
+/// Whether a stop picks a rider up or drops one off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopKind {
+    /// Board the rider.
+    Pickup,
+    /// Let the rider alight.
+    Dropoff,
+}
+
+/// A kerbside stop on a vehicle's plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stop {
+    /// Request served.
+    pub request: u32,
+    /// Pickup or drop-off.
+    pub kind: StopKind,
+    /// Dense road node the stop is served from.
+    pub node: u32,
+}
+
+/// What a vehicle is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Parked, free for work.
+    Idle,
+    /// At the kerb with a route planned, waiting for room to pull out into the first arc.
+    PullingOut,
+    /// On the road toward its next stop.
+    Driving,
+    /// At the kerb for boarding or alighting until the given time.
+    Dwelling {
+        /// End of the dwell.
+        until_ms: u64,
+    },
+    /// Parked because no open road leads to its next stop; tries again when the rules change.
+    Blocked,
+}
+
+/// A vehicle's changing state.
+#[derive(Component, Clone, Debug)]
+pub struct TaxiState {
+    /// What it is doing.
+    pub phase: Phase,
+    /// Node it stands at, or the head of the arc it drives on.
+    pub node: u32,
+    /// Arc it is on (or parked at the end of); none while still at the depot.
+    pub arc: Option<u32>,
+    /// Metres along `arc`.
+    pub offset_m: f64,
+    /// Current speed, m/s.
+    pub speed_mps: f64,
+    /// Arcs to drive; `route[route_i]` is `arc` while driving.
+    pub route: Vec<u32>,
+    /// Index of the current arc in `route`.
+    pub route_i: usize,
+    /// Rules version the route was planned under.
+    pub route_version: u32,
+    /// Stops still to make, in order.
+    pub stops: VecDeque<Stop>,
+    /// Requests on board.
+    pub onboard: Vec<u32>,
+    /// Junction node it holds, if any.
+    pub junction: Option<u32>,
+    /// Where it parks at the depot before its first trip.
+    pub depot_slot: Vec2,
+    /// Energy left, kWh.
+    pub energy_kwh: f64,
+    /// Distance driven, km.
+    pub km: f64,
+    /// Distance driven with nobody on board, km.
+    pub empty_km: f64,
+    /// Time not idle, ms.
+    pub busy_ms: u64,
+}
+
+impl TaxiState {
+    /// Position and heading for drawing and physics.
+    pub fn pose(&self, town: &TownMap) -> (Vec2, f64) {
+        match (self.phase, self.arc) {
+            (Phase::Driving, Some(arc)) if !self.route.is_empty() => {
+                town.pose_on_arc(arc, self.offset_m, LANE_OFFSET_M)
+            }
+            (_, Some(arc)) => town.pose_on_arc(arc, self.offset_m, KERB_OFFSET_M),
+            (_, None) => (self.depot_slot, 0.0),
+        }
+    }
+}
+
+/// Taxi entities in id order: the order every order-sensitive system visits them in.
+#[derive(Resource, Debug, Default)]
+pub struct TaxiRoster(pub Vec<Entity>);
+
+/// Which vehicle holds each junction, by dense node.
+#[derive(Resource, Debug)]
+pub struct Junctions(Vec<Option<u32>>);
+
+impl FromWorld for Junctions {
+    fn from_world(world: &mut World) -> Self {
+        Junctions(vec![None; world.resource::<TownMap>().graph().node_count() as usize])
+    }
+}
+
+/// Reusable search state for dispatch and routing.
+#[derive(Resource, Debug)]
+pub struct RouterScratch {
+    ws: Workspace,
+    path: Vec<u32>,
+    wanted: Vec<u32>,
+}
+
+impl FromWorld for RouterScratch {
+    fn from_world(world: &mut World) -> Self {
+        RouterScratch { ws: Workspace::new(world.resource::<TownMap>().graph()), path: Vec::new(), wanted: Vec::new() }
+    }
+}
+
+/// Adds taxis.
+pub struct TaxiPlugin;
+
+impl Plugin for TaxiPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<TaxiRoster>()
+            .init_resource::<Junctions>()
+            .init_resource::<RouterScratch>()
+            .add_systems(SimSetup, spawn_taxis)
+            .add_systems(SimStep, (expire_requests, dispatch_taxis).chain().in_set(SimSystems::Dispatch))
+            .add_systems(SimStep, (finish_dwells, advance_taxis).chain().in_set(SimSystems::Control));
+    }
+}
+
+/// Spawns every fleet's vehicles at their depots, ids from 0 in scenario order.
+pub fn spawn_taxis(mut commands: Commands, town: Res<TownMap>, mut roster: ResMut<TaxiRoster>) {
+    let mut id = 0;
+    for (fleet, f) in town.scenario.fleets.taxis.iter().enumerate() {
+        let depot = town.place(&f.depot).expect("validated: depots are known places");
+        for k in 0..f.count {
+            // Depot bays in rows of five, 7 m apart.
+            let slot = town.place_pos[depot].add(Vec2::new(f64::from(k % 5) * 7.0, f64::from(k / 5) * 7.0));
+            let state = TaxiState {
+                phase: Phase::Idle,
+                node: town.place_node[depot],
+                arc: None,
+                offset_m: 0.0,
+                speed_mps: 0.0,
+                route: Vec::new(),
+                route_i: 0,
+                route_version: 0,
+                stops: VecDeque::new(),
+                onboard: Vec::new(),
+                junction: None,
+                depot_slot: slot,
+                energy_kwh: f.battery_kwh,
+                km: 0.0,
+                empty_km: 0.0,
+                busy_ms: 0,
+            };
+            let taxi =
+                Taxi { id, fleet, seats: f.seats, max_speed_mps: f.max_speed_kmh / 3.6, kwh_per_km: f.kwh_per_km };
+            roster.0.push(commands.spawn((taxi, state)).id());
+            id += 1;
+        }
+    }
+}
+
+/// Rejects open requests whose rider has waited too long.
+pub fn expire_requests(
+    clock: Res<SimClock>,
+    town: Res<TownMap>,
+    mut requests: ResMut<Requests>,
+    mut log: ResMut<EventLog>,
+) {
+    for r in requests.rides.iter_mut().filter(|r| r.status == RequestStatus::Open && clock.now_ms > r.latest_pickup_ms)
+    {
+        r.status = RequestStatus::Rejected;
+        let at = town.place_pos[r.from];
+        log.push(clock.now_ms, EventKind::Reject, r.id, [at.x, at.y, 0.0], "no vehicle could arrive in time");
+    }
+}
+
+/// Every dispatch period, gives each open request (oldest first) the idle vehicle that can
+/// reach its pickup soonest, if that is before the rider gives up.
+pub fn dispatch_taxis(
+    clock: Res<SimClock>,
+    town: Res<TownMap>,
+    rules: Res<ActiveRules>,
+    roster: Res<TaxiRoster>,
+    mut scratch: ResMut<RouterScratch>,
+    mut requests: ResMut<Requests>,
+    mut taxis: Query<(&Taxi, &mut TaxiState)>,
+    mut log: ResMut<EventLog>,
+) {
+    if !clock.every(DISPATCH_PERIOD_MS) {
+        return;
+    }
+    let scratch = &mut *scratch;
+    let mut idle: Vec<(u32, Entity, u32)> = Vec::new();
+    for &e in &roster.0 {
+        let (taxi, state) = taxis.get(e).expect("roster entities are taxis");
+        let fleet = &town.scenario.fleets.taxis[taxi.fleet];
+        if state.phase == Phase::Idle && rules.fleet_open(&town, &fleet.name) {
+            idle.push((taxi.id, e, state.node));
+        }
+    }
+    let g = town.graph();
+    for r in requests.rides.iter_mut().filter(|r| r.status == RequestStatus::Open) {
+        if idle.is_empty() {
+            break;
+        }
+        let pickup = town.place_node[r.from];
+        let limit_ms = r.latest_pickup_ms.saturating_sub(clock.now_ms).min(u64::from(u32::MAX - 1)) as u32;
+        scratch.wanted.clear();
+        scratch.wanted.extend(idle.iter().map(|&(_, _, node)| node));
+        dijkstra::to_target(g, &rules.metric, &mut scratch.ws, pickup, &scratch.wanted, limit_ms);
+        let best = idle
+            .iter()
+            .enumerate()
+            .map(|(i, &(id, _, node))| (scratch.ws.dist(node), id, i))
+            .filter(|&(d, _, _)| d != UNREACHED && d <= limit_ms)
+            .min();
+        let Some((eta_ms, taxi_id, i)) = best else { continue };
+        let dropoff = town.place_node[r.to];
+        if dijkstra::shortest_path(g, &rules.metric, &mut scratch.ws, pickup, dropoff, &mut scratch.path).is_none() {
+            continue;
+        }
+        let (_, entity, _) = idle.remove(i);
+        let (_, mut state) = taxis.get_mut(entity).expect("roster entities are taxis");
+        state.stops.push_back(Stop { request: r.id, kind: StopKind::Pickup, node: pickup });
+        state.stops.push_back(Stop { request: r.id, kind: StopKind::Dropoff, node: dropoff });
+        r.status = RequestStatus::Assigned { taxi: taxi_id };
+        let (at, _) = state.pose(&town);
+        log.push(
+            clock.now_ms,
+            EventKind::Assign,
+            taxi_id,
+            [at.x, at.y, 0.0],
+            format!("request {} eta {:.0} s", r.id, f64::from(eta_ms) / 1000.0),
+        );
+        start_next_leg(&mut state, &town, &rules, scratch);
+    }
+}
+
+/// Plans the way to the next stop and sets off, or parks if there is none.
+fn start_next_leg(state: &mut TaxiState, town: &TownMap, rules: &ActiveRules, scratch: &mut RouterScratch) {
+    let Some(stop) = state.stops.front().copied() else {
+        state.phase = Phase::Idle;
+        return;
+    };
+    let g = town.graph();
+    let found = dijkstra::shortest_path(g, &rules.metric, &mut scratch.ws, state.node, stop.node, &mut scratch.path);
+    state.route_version = rules.version;
+    match found {
+        None => state.phase = Phase::Blocked,
+        Some(_) if scratch.path.is_empty() => {
+            // Already at the stop's node: the next move serves it from the kerb here.
+            state.phase = Phase::Driving;
+            state.route.clear();
+        }
+        Some(_) => {
+            state.route.clear();
+            state.route.extend_from_slice(&scratch.path);
+            state.route_i = 0;
+            state.phase = Phase::PullingOut;
+        }
+    }
+}
+
+/// Where on `arc` a vehicle stops for a kerbside stop.
+fn stop_offset(town: &TownMap, arc: u32) -> f64 {
+    let len = town.graph().length_m(arc);
+    (len - STOP_BEFORE_JUNCTION_M).max(len * 0.5)
+}
+
+fn arrive(state: &mut TaxiState, now_ms: u64) {
+    let kind = state.stops.front().map(|s| s.kind);
+    let dwell = if kind == Some(StopKind::Pickup) { PICKUP_DWELL_MS } else { DROPOFF_DWELL_MS };
+    state.speed_mps = 0.0;
+    state.phase = Phase::Dwelling { until_ms: now_ms + dwell };
+}
+
+/// Ends dwells that are over: riders are aboard or gone, and the vehicle sets off or parks.
+pub fn finish_dwells(
+    clock: Res<SimClock>,
+    town: Res<TownMap>,
+    rules: Res<ActiveRules>,
+    roster: Res<TaxiRoster>,
+    mut scratch: ResMut<RouterScratch>,
+    mut taxis: Query<(&Taxi, &mut TaxiState)>,
+) {
+    for &e in &roster.0 {
+        let (_, mut state) = taxis.get_mut(e).expect("roster entities are taxis");
+        let state = &mut *state;
+        match state.phase {
+            Phase::Dwelling { until_ms } if clock.now_ms >= until_ms => {
+                state.stops.pop_front();
+                start_next_leg(state, &town, &rules, &mut scratch);
+            }
+            Phase::Blocked if state.route_version != rules.version => {
+                start_next_leg(state, &town, &rules, &mut scratch)
+            }
+            // A route planned under rules that changed before pulling out is planned again.
+            Phase::PullingOut if state.route_version != rules.version => {
+                start_next_leg(state, &town, &rules, &mut scratch)
+            }
+            _ => {}
+        }
+    }
+}
+
+/// What one vehicle will do this tick, decided from everyone's positions at its start.
+struct Move {
+    entity: Entity,
+    speed_mps: f64,
+    advance_m: f64,
+}
+
+/// Moves every driving vehicle one tick: re-plans routes after rule changes, keeps the gap to
+/// the vehicle ahead, waits for junctions, slows for lower limits ahead and stops at the kerb.
+#[expect(clippy::too_many_arguments, reason = "a system's parameters are its data dependencies")]
+pub fn advance_taxis(
+    clock: Res<SimClock>,
+    town: Res<TownMap>,
+    rules: Res<ActiveRules>,
+    roster: Res<TaxiRoster>,
+    mut scratch: ResMut<RouterScratch>,
+    mut junctions: ResMut<Junctions>,
+    mut requests: ResMut<Requests>,
+    mut taxis: Query<(&Taxi, &mut TaxiState)>,
+    mut log: ResMut<EventLog>,
+) {
+    let g = town.graph();
+    let dt = clock.dt_s();
+    // Where every driving vehicle is, sorted by arc, offset and id, to find leaders.
+    let mut occupancy: Vec<(u32, f64, u32)> = Vec::new();
+    for &e in &roster.0 {
+        let (taxi, state) = taxis.get(e).expect("roster entities are taxis");
+        if let (Phase::Driving, Some(arc)) = (state.phase, state.arc) {
+            occupancy.push((arc, state.offset_m, taxi.id));
+        }
+    }
+    for &e in &roster.0 {
+        let (taxi, mut state) = taxis.get_mut(e).expect("roster entities are taxis");
+        let state = &mut *state;
+        if state.phase == Phase::PullingOut {
+            pull_out(state, taxi.id, g, &mut junctions, &mut occupancy);
+            continue;
+        }
+        if state.phase != Phase::Driving {
+            continue;
+        }
+        if state.route.is_empty() {
+            // Assigned where it stands: the stop is served without moving.
+            reach_stop(state, taxi, &town, &mut requests, &mut log, clock.now_ms);
+        } else if state.route_version != rules.version {
+            // Re-plan after rule changes, from the end of the arc it is on.
+            reroute(state, &town, &rules, &mut scratch);
+        }
+    }
+    occupancy.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
+    // The leader is the next vehicle in (offset, id) order on the arc; ties go to the lower id.
+    let leader_offset = |arc: u32, after: f64, me: u32| -> Option<f64> {
+        let start = occupancy.partition_point(|o| o.0 < arc);
+        occupancy[start..]
+            .iter()
+            .take_while(|o| o.0 == arc)
+            .find(|o| o.2 != me && (o.1 > after || (o.1 == after && o.2 > me)))
+            .map(|o| o.1)
+    };
+    let limit_mps = |arc: u32| {
+        let kmh = rules.arc_limit_kmh[arc as usize];
+        // A road closed while a vehicle is on it may still be left at its posted speed.
+        if kmh > 0.0 { kmh / 3.6 } else { town.arc_posted_kmh[arc as usize] / 3.6 }
+    };
+
+    let mut moves = Vec::new();
+    for &e in &roster.0 {
+        let (taxi, mut state) = taxis.get_mut(e).expect("roster entities are taxis");
+        let (Phase::Driving, Some(arc)) = (state.phase, state.arc) else { continue };
+        let len = g.length_m(arc);
+        let last = state.route_i + 1 >= state.route.len();
+        let end = if last { stop_offset(&town, arc) } else { len };
+        let remaining = (end - state.offset_m).max(0.0);
+        let mut limit = taxi.max_speed_mps.min(limit_mps(arc));
+        let mut room = f64::MAX;
+        let brake_within = |d: f64, v_end: f64| (v_end * v_end + 2.0 * BRAKE_MPS2 * d.max(0.0)).sqrt();
+        if last {
+            limit = limit.min(brake_within(remaining, 0.0));
+            room = room.min(remaining);
+        } else {
+            let next = state.route[state.route_i + 1];
+            limit = limit.min(brake_within(remaining, taxi.max_speed_mps.min(limit_mps(next))));
+            let node = g.head(arc);
+            if remaining < APPROACH_M && state.junction != Some(node) {
+                let holder = &mut junctions.0[node as usize];
+                if holder.is_none() {
+                    *holder = Some(taxi.id);
+                    state.junction = Some(node);
+                }
+            }
+            if state.junction != Some(node) {
+                let to_line = remaining - STOP_LINE_M;
+                limit = limit.min(brake_within(to_line, 0.0));
+                room = room.min(to_line.max(0.0));
+            }
+        }
+        let gap = match leader_offset(arc, state.offset_m, taxi.id) {
+            Some(o) => Some(o - state.offset_m),
+            None if !last => {
+                let next = state.route[state.route_i + 1];
+                leader_offset(next, f64::NEG_INFINITY, taxi.id).map(|o| len - state.offset_m + o)
+            }
+            None => None,
+        };
+        if let Some(gap) = gap {
+            let free = (gap - STANDSTILL_M).max(0.0);
+            limit = limit.min(free / HEADWAY_S).min(brake_within(free, 0.0));
+            room = room.min(free);
+        }
+        let speed = (state.speed_mps + ACCEL_MPS2 * dt).min(limit).max(0.0);
+        moves.push(Move { entity: e, speed_mps: speed, advance_m: (speed * dt).min(room) });
+    }
+
+    for m in moves {
+        let (taxi, mut state) = taxis.get_mut(m.entity).expect("roster entities are taxis");
+        let state = &mut *state;
+        state.speed_mps = m.speed_mps;
+        let km = m.advance_m / 1000.0;
+        state.km += km;
+        state.energy_kwh -= km * taxi.kwh_per_km;
+        if state.onboard.is_empty() {
+            state.empty_km += km;
+        }
+        state.offset_m += m.advance_m;
+        loop {
+            let arc = state.arc.expect("driving vehicles are on an arc");
+            let len = g.length_m(arc);
+            if state.route_i + 1 >= state.route.len() {
+                if stop_offset(&town, arc) - state.offset_m < 0.5 {
+                    state.offset_m = stop_offset(&town, arc);
+                    state.node = g.head(arc);
+                    release(state, &mut junctions);
+                    reach_stop(state, taxi, &town, &mut requests, &mut log, clock.now_ms);
+                }
+                break;
+            }
+            if state.offset_m < len {
+                break;
+            }
+            state.offset_m -= len;
+            state.route_i += 1;
+            state.arc = Some(state.route[state.route_i]);
+            state.node = g.head(state.route[state.route_i]);
+        }
+        if let (Some(held), Some(arc)) = (state.junction, state.arc)
+            && g.tail(arc) == held
+            && state.offset_m > CLEAR_M
+        {
+            release(state, &mut junctions);
+        }
+    }
+    for &e in &roster.0 {
+        let (_, mut state) = taxis.get_mut(e).expect("roster entities are taxis");
+        if state.phase != Phase::Idle {
+            state.busy_ms += u64::from(clock.tick_ms);
+        }
+    }
+    debug_assert!(rules.metric.len() == g.arc_count() as usize && rules.metric.iter().all(|&w| w > 0 || w == CLOSED));
+}
+
+/// Enters the first arc of the route from the kerb when the junction is free and nobody is
+/// within a standstill gap of the arc's start.
+fn pull_out(
+    state: &mut TaxiState,
+    id: u32,
+    g: &pilotzone_routing::RoadGraph,
+    junctions: &mut Junctions,
+    occupancy: &mut Vec<(u32, f64, u32)>,
+) {
+    let first = state.route[0];
+    let node = g.tail(first);
+    let holder = junctions.0[node as usize];
+    let crowded = occupancy.iter().any(|o| o.0 == first && o.1 < STANDSTILL_M);
+    if crowded || holder.is_some_and(|h| h != id) {
+        return;
+    }
+    release(state, junctions);
+    junctions.0[node as usize] = Some(id);
+    state.junction = Some(node);
+    state.arc = Some(first);
+    state.offset_m = 0.0;
+    state.speed_mps = 0.0;
+    state.phase = Phase::Driving;
+    occupancy.push((first, 0.0, id));
+}
+
+fn release(state: &mut TaxiState, junctions: &mut Junctions) {
+    if let Some(node) = state.junction.take() {
+        junctions.0[node as usize] = None;
+    }
+}
+
+/// Re-plans from the end of the current arc under the rules now in force.
+fn reroute(state: &mut TaxiState, town: &TownMap, rules: &ActiveRules, scratch: &mut RouterScratch) {
+    state.route_version = rules.version;
+    let (Some(arc), Some(stop)) = (state.arc, state.stops.front().copied()) else { return };
+    let from = town.graph().head(arc);
+    if dijkstra::shortest_path(town.graph(), &rules.metric, &mut scratch.ws, from, stop.node, &mut scratch.path)
+        .is_some()
+    {
+        state.route.clear();
+        state.route.push(arc);
+        state.route.extend_from_slice(&scratch.path);
+        state.route_i = 0;
+    }
+    // With no way on, the vehicle keeps its old route; the monitor sees if it drives a closed road.
+}
+
+/// Serves the stop the vehicle has reached: boards or drops its rider and starts the dwell.
+fn reach_stop(
+    state: &mut TaxiState,
+    taxi: &Taxi,
+    town: &TownMap,
+    requests: &mut Requests,
+    log: &mut EventLog,
+    now_ms: u64,
+) {
+    let Some(stop) = state.stops.front().copied() else {
+        state.phase = Phase::Idle;
+        return;
+    };
+    let (at, _) = state.pose(town);
+    let r = &mut requests.rides[stop.request as usize];
+    match stop.kind {
+        StopKind::Pickup => {
+            r.status = RequestStatus::OnBoard;
+            r.pickup_ms = Some(now_ms);
+            state.onboard.push(r.id);
+            log.push(
+                now_ms,
+                EventKind::Pickup,
+                taxi.id,
+                [at.x, at.y, 0.0],
+                format!("request {} waited {:.0} s", r.id, (now_ms - r.t_ms) as f64 / 1000.0),
+            );
+        }
+        StopKind::Dropoff => {
+            r.status = RequestStatus::Done;
+            r.dropoff_ms = Some(now_ms);
+            state.onboard.retain(|&id| id != r.id);
+            log.push(now_ms, EventKind::Dropoff, taxi.id, [at.x, at.y, 0.0], format!("request {}", r.id));
+        }
+    }
+    arrive(state, now_ms);
+}

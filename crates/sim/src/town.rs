@@ -1,0 +1,139 @@
+//! The town as the simulation sees it: road geometry per arc, places, zones and airspace, all
+//! in dense indices, built once from the scenario and never changed.
+
+use std::sync::Arc;
+
+use bevy::prelude::*;
+use pilotzone_routing::{Obstacle, RoadGraph, Vec2};
+use pilotzone_scenario::{MapIndex, PlaceKind, Scenario, TrafficSide};
+
+use crate::SimConfig;
+
+/// Half a lane: where a vehicle's centre runs, measured from the road's centre line.
+pub const LANE_OFFSET_M: f64 = 1.75;
+/// Where a stopped vehicle stands, measured from the road's centre line (pulled in to the kerb).
+pub const KERB_OFFSET_M: f64 = 4.25;
+
+/// Static map data.
+#[derive(Resource, Debug)]
+pub struct TownMap {
+    /// The scenario.
+    pub scenario: Arc<Scenario>,
+    /// Dense node and arc indices.
+    pub index: MapIndex,
+    /// Posted limit of each arc in km/h.
+    pub arc_posted_kmh: Vec<f64>,
+    /// Unit direction of each arc.
+    pub arc_dir: Vec<Vec2>,
+    /// Position of each place (door, garden or pad).
+    pub place_pos: Vec<Vec2>,
+    /// Dense road node of each place.
+    pub place_node: Vec<u32>,
+    /// Zone outlines.
+    pub zone_polygons: Vec<Vec<Vec2>>,
+    /// Permanent no-fly volumes.
+    pub permanent_no_fly: Vec<Obstacle>,
+    /// +1 to offset vehicles to the left of travel, -1 to the right.
+    pub side_sign: f64,
+}
+
+impl TownMap {
+    /// Builds the static map of a valid scenario.
+    pub fn new(scenario: Arc<Scenario>) -> Self {
+        let index = MapIndex::new(&scenario.map);
+        let g = &index.graph;
+        let arc_posted_kmh =
+            (0..g.arc_count()).map(|a| scenario.map.edges[index.arc_edge[a as usize] as usize].speed_kmh).collect();
+        let arc_dir = (0..g.arc_count())
+            .map(|a| index.positions[g.head(a) as usize].sub(index.positions[g.tail(a) as usize]).normalized())
+            .collect();
+        let place_node: Vec<u32> = scenario
+            .map
+            .places
+            .iter()
+            .map(|p| index.node(p.node).expect("validated: places name known nodes"))
+            .collect();
+        let place_pos = scenario
+            .map
+            .places
+            .iter()
+            .zip(&place_node)
+            .map(|(p, &n)| p.at.map_or(index.positions[n as usize], Vec2::from))
+            .collect();
+        let zone_polygons = scenario.map.zones.iter().map(|z| z.polygon.iter().map(|&p| p.into()).collect()).collect();
+        let permanent_no_fly = scenario.map.airspace.no_fly.iter().map(obstacle).collect();
+        let side_sign = match scenario.map.traffic_side {
+            TrafficSide::Left => 1.0,
+            TrafficSide::Right => -1.0,
+        };
+        Self {
+            scenario,
+            index,
+            arc_posted_kmh,
+            arc_dir,
+            place_pos,
+            place_node,
+            zone_polygons,
+            permanent_no_fly,
+            side_sign,
+        }
+    }
+
+    /// The road graph.
+    pub fn graph(&self) -> &RoadGraph {
+        &self.index.graph
+    }
+
+    /// Midpoint of an arc.
+    pub fn arc_midpoint(&self, arc: u32) -> Vec2 {
+        let g = self.graph();
+        self.index.positions[g.tail(arc) as usize].add(self.index.positions[g.head(arc) as usize]).scale(0.5)
+    }
+
+    /// Position and heading of a vehicle `offset_m` along `arc`, `lateral_m` from the centre line
+    /// on its side of the road.
+    pub fn pose_on_arc(&self, arc: u32, offset_m: f64, lateral_m: f64) -> (Vec2, f64) {
+        let g = self.graph();
+        let (a, b) = (self.index.positions[g.tail(arc) as usize], self.index.positions[g.head(arc) as usize]);
+        let frac = (offset_m / g.length_m(arc)).clamp(0.0, 1.0);
+        let dir = self.arc_dir[arc as usize];
+        let left = Vec2::new(-dir.y, dir.x);
+        let at = a.add(b.sub(a).scale(frac)).add(left.scale(lateral_m * self.side_sign));
+        (at, dir.y.atan2(dir.x))
+    }
+
+    /// Places of a kind.
+    pub fn places_of(&self, kind: PlaceKind) -> impl Iterator<Item = usize> + '_ {
+        self.scenario.map.places.iter().enumerate().filter(move |(_, p)| p.kind == kind).map(|(i, _)| i)
+    }
+
+    /// Index of a place by name.
+    pub fn place(&self, name: &str) -> Option<usize> {
+        self.scenario.map.places.iter().position(|p| p.name == name)
+    }
+}
+
+/// The planner's view of a scenario no-fly volume.
+pub fn obstacle(v: &pilotzone_scenario::NoFlyVolume) -> Obstacle {
+    Obstacle {
+        name: v.name.clone(),
+        polygon: v.polygon.iter().map(|&p| p.into()).collect(),
+        floor_m: v.floor_m,
+        ceiling_m: v.ceiling_m,
+    }
+}
+
+impl FromWorld for TownMap {
+    fn from_world(world: &mut World) -> Self {
+        TownMap::new(Arc::new(world.resource::<SimConfig>().loaded.scenario.clone()))
+    }
+}
+
+/// Adds the static map.
+pub struct TownPlugin;
+
+impl Plugin for TownPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<TownMap>();
+    }
+}

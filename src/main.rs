@@ -1,0 +1,220 @@
+//! The `pilotzone` command line: run scenarios headless, check them, generate them, and inspect
+//! replays.
+
+mod output;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use pilotzone_scenario::LoadError;
+use pilotzone_sim::Simulation;
+
+/// Simulation engine for autonomous-driving pilot zones.
+#[derive(Parser, Debug)]
+#[command(name = "pilotzone", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a scenario headless; write kpis.json, events.csv and replay.pzr.
+    Run {
+        /// Scenario file (RON).
+        scenario: PathBuf,
+        /// Root seed; defaults to the scenario's.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output folder; defaults to runs/<scenario>-<seed>/.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Simulate this many seconds instead of the scenario's duration.
+        #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..))]
+        duration_s: Option<u32>,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Check scenario files and report every problem found.
+    Check {
+        /// Scenario files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Write a generated scenario.
+    Gen {
+        /// Which scenario.
+        #[command(subcommand)]
+        what: GenKind,
+    },
+    /// Inspect a replay.
+    Replay {
+        /// What to do.
+        #[command(subcommand)]
+        what: ReplayCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum GenKind {
+    /// The demo town, Minori.
+    Demo {
+        /// Where to write it.
+        #[arg(long, default_value = "scenarios/demo.ron")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ReplayCommand {
+    /// Header, duration, entity and event counts.
+    Info {
+        /// Replay file.
+        file: PathBuf,
+    },
+}
+
+/// Exit code for input the user must fix (a broken scenario, a damaged replay).
+const EXIT_INPUT: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run { scenario, seed, out, duration_s, quiet } => run(&scenario, seed, out, duration_s, quiet),
+        Command::Check { files } => check(&files),
+        Command::Gen { what: GenKind::Demo { out } } => gen_demo(&out),
+        Command::Replay { what: ReplayCommand::Info { file } } => replay_info(&file),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            let code = if e.downcast_ref::<LoadError>().is_some()
+                || e.downcast_ref::<pilotzone_replay::ReadError>().is_some()
+            {
+                EXIT_INPUT
+            } else {
+                1
+            };
+            let _ = writeln!(std::io::stderr(), "error: {e:#}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn run(path: &Path, seed: Option<u64>, out: Option<PathBuf>, duration_s: Option<u32>, quiet: bool) -> Result<ExitCode> {
+    let mut loaded = pilotzone_scenario::load(path)?;
+    if let Some(d) = duration_s {
+        loaded.scenario.run.duration_s = d;
+    }
+    let seed = seed.unwrap_or(loaded.scenario.run.seed);
+    let out = out.unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-{seed}", loaded.scenario.name)));
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create the output folder {}", out.display()))?;
+    let started = Instant::now();
+    let mut sim = Simulation::new(loaded, seed)?;
+    let mut progress: Option<indicatif::ProgressBar> = None;
+    let total_s = sim.end_ms() / 1000;
+    while !sim.is_done() {
+        sim.step();
+        if quiet || !sim.now_ms().is_multiple_of(10_000) {
+            continue;
+        }
+        // A bar only for runs long enough to wait for.
+        if progress.is_none() && started.elapsed() > Duration::from_secs(1) {
+            let bar = indicatif::ProgressBar::new(total_s);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} simulated {pos}/{len} s [{bar:30}] {percent}% eta {eta}",
+                )
+                .expect("the template is valid")
+                .progress_chars("=> "),
+            );
+            progress = Some(bar);
+        }
+        if let Some(bar) = &progress {
+            bar.set_position(sim.now_ms() / 1000);
+        }
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    let mut result = sim.finish();
+    result.kpis.wall_seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+    output::write_atomic(&out.join("replay.pzr"), &result.replay)?;
+    output::write_atomic(
+        &out.join("events.csv"),
+        output::events_csv(&result.events, result_start_tod(&result)).as_bytes(),
+    )?;
+    let json = serde_json::to_string_pretty(&result.kpis).context("KPIs serialize")? + "\n";
+    output::write_atomic(&out.join("kpis.json"), json.as_bytes())?;
+    if !quiet {
+        let mut stdout = std::io::stdout().lock();
+        output::print_kpis(&mut stdout, &result.kpis)?;
+        writeln!(stdout, "\nwrote {}", out.display())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn result_start_tod(result: &pilotzone_sim::RunOutput) -> u32 {
+    pilotzone_replay::Replay::read(&result.replay).map_or(0, |r| r.header.start_time_of_day_s)
+}
+
+fn check(files: &[PathBuf]) -> Result<ExitCode> {
+    let mut failed = false;
+    let mut stdout = std::io::stdout().lock();
+    let mut stderr = std::io::stderr().lock();
+    for file in files {
+        match pilotzone_scenario::load(file) {
+            Ok(l) => {
+                let s = &l.scenario;
+                let taxis: u32 = s.fleets.taxis.iter().map(|f| f.count).sum();
+                let drones: u32 = s.fleets.drones.iter().map(|f| f.count).sum();
+                writeln!(
+                    stdout,
+                    "{}: ok — \"{}\": {} nodes, {} roads, {} places, {} taxis, {} drones, {} rules, {} s from {}",
+                    file.display(),
+                    s.name,
+                    s.map.nodes.len(),
+                    s.map.edges.len(),
+                    s.map.places.len(),
+                    taxis,
+                    drones,
+                    s.rules.len(),
+                    s.run.duration_s,
+                    s.run.start
+                )?;
+            }
+            Err(e) => {
+                failed = true;
+                writeln!(stderr, "{e}")?;
+            }
+        }
+    }
+    Ok(if failed { ExitCode::from(EXIT_INPUT) } else { ExitCode::SUCCESS })
+}
+
+fn gen_demo(out: &Path) -> Result<ExitCode> {
+    let town = pilotzone_scenario::generate::demo_town();
+    let comment = "Minori, the pilotzone demo town. Generated by `pilotzone gen demo`; edit the generator\n\
+                   (crates/scenario/src/generate.rs) rather than this file, then run scripts/make-scenarios.sh.";
+    let text = pilotzone_scenario::generate::to_ron(&town, comment);
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    output::write_atomic(out, text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn replay_info(file: &Path) -> Result<ExitCode> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let replay = pilotzone_replay::Replay::read(&bytes)
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("{} is not a readable replay", file.display()))?;
+    let mut stdout = std::io::stdout().lock();
+    output::print_replay_info(&mut stdout, &replay, bytes.len())?;
+    Ok(if replay.damage.is_some() { ExitCode::from(EXIT_INPUT) } else { ExitCode::SUCCESS })
+}

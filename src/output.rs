@@ -1,0 +1,130 @@
+//! Run outputs: atomic file writes, the events table and the KPI summary people read.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use pilotzone_sim::Kpis;
+use pilotzone_sim::events::SimEvent;
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a
+/// reader never sees half a file and a killed run leaves the old file intact.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.persist(path).with_context(|| format!("cannot move the finished file to {}", path.display()))?;
+    Ok(())
+}
+
+fn clock(start_tod_s: u32, t_ms: u64) -> String {
+    let s = u64::from(start_tod_s) + t_ms / 1000;
+    format!("{:02}:{:02}:{:02}.{}", s / 3600 % 24, s / 60 % 60, s % 60, t_ms % 1000 / 100)
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
+}
+
+/// The event log as CSV: `time_s,clock,kind,entity,x,y,z,detail`.
+pub fn events_csv(events: &[SimEvent], start_tod_s: u32) -> String {
+    let mut out = String::from("time_s,clock,kind,entity,x,y,z,detail\n");
+    for e in events {
+        out.push_str(&format!(
+            "{:.1},{},{},{},{:.2},{:.2},{:.2},{}\n",
+            e.t_ms as f64 / 1000.0,
+            clock(start_tod_s, e.t_ms),
+            e.kind.as_str(),
+            e.entity,
+            e.at[0],
+            e.at[1],
+            e.at[2],
+            csv_field(&e.detail)
+        ));
+    }
+    out
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".to_owned(), |v| format!("{v:.0}"))
+}
+
+/// A readable KPI summary.
+pub fn print_kpis(out: &mut impl Write, k: &Kpis) -> Result<()> {
+    let t = &k.taxi;
+    let d = &k.drone;
+    let s = &k.safety;
+    writeln!(
+        out,
+        "{} · seed {} · {:.0} simulated s in {:.2} wall s · replay {}",
+        k.scenario, k.seed, k.sim_seconds, k.wall_seconds, k.replay_hash
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "taxis   requests {:>5}   served {:>5}   rejected {:>4}   unfinished {:>4}",
+        t.requests, t.served, t.rejected, t.unfinished
+    )?;
+    writeln!(
+        out,
+        "        wait s   mean {:>5}   p50 {:>5}   p90 {:>5}   ride s mean {:>5}",
+        opt(t.wait_s.mean),
+        opt(t.wait_s.p50),
+        opt(t.wait_s.p90),
+        opt(t.ride_s.mean)
+    )?;
+    writeln!(
+        out,
+        "        km {:>8.1}   empty km {:>7.1}   utilization {:>4.0} %   energy {:.1} kWh",
+        t.km,
+        t.empty_km,
+        t.utilization * 100.0,
+        t.energy_kwh
+    )?;
+    writeln!(
+        out,
+        "drones  orders {:>7}   delivered {:>3}   failed {:>6}   unfinished {:>4}",
+        d.orders, d.delivered, d.failed, d.unfinished
+    )?;
+    writeln!(
+        out,
+        "        delivery s mean {:>5}   p90 {:>5}   km {:>7.1}   energy {:.0} Wh",
+        opt(d.delivery_s.mean),
+        opt(d.delivery_s.p90),
+        d.km,
+        d.energy_wh
+    )?;
+    writeln!(
+        out,
+        "safety  collisions {}   near misses {}   separation losses {}   no-fly incursions {}   speed violations {}",
+        s.collisions, s.near_misses, s.separation_losses, s.nofly_incursions, s.speed_violations
+    )?;
+    Ok(())
+}
+
+/// A summary of a replay file.
+pub fn print_replay_info(out: &mut impl Write, r: &pilotzone_replay::Replay, size: usize) -> Result<()> {
+    let h = &r.header;
+    let taxis = h.entities.iter().filter(|e| e.kind == pilotzone_replay::EntityKind::Taxi).count();
+    writeln!(out, "scenario     {} (hash {})", h.scenario_name, pilotzone_replay::Hex(h.scenario_hash))?;
+    writeln!(out, "engine       pilotzone {}", h.engine_version)?;
+    writeln!(out, "seed         {}", h.seed)?;
+    writeln!(out, "tick         {} ms, sampled every {} ms", h.tick_ms, h.record_ms)?;
+    writeln!(out, "duration     {:.1} s from {}", r.duration_ms() as f64 / 1000.0, clock(h.start_time_of_day_s, 0))?;
+    writeln!(out, "entities     {} taxis, {} drones", taxis, h.entities.len() - taxis)?;
+    writeln!(out, "samples      {}", r.samples.len())?;
+    let mut kinds: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for e in &r.events {
+        *kinds.entry(e.kind.as_str()).or_default() += 1;
+    }
+    let list: Vec<String> = kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    writeln!(out, "events       {}: {}", r.events.len(), list.join(", "))?;
+    writeln!(out, "size         {size} bytes")?;
+    if let Some(damage) = &r.damage {
+        writeln!(out, "damage       {damage}")?;
+    }
+    Ok(())
+}
