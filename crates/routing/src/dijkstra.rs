@@ -158,7 +158,7 @@ mod tests {
             .collect();
         let g = RoadGraph::new(n, &arcs);
         let metric: Metric = (0..g.arc_count())
-            .map(|a| if splitmix(&mut s) % 10 == 0 { CLOSED } else { (g.length_m(a) * 100.0) as u32 })
+            .map(|a| if splitmix(&mut s).is_multiple_of(10) { CLOSED } else { (g.length_m(a) * 100.0) as u32 })
             .collect();
         (g, metric)
     }

@@ -15,16 +15,6 @@ impl Vec2 {
         Self { x, y }
     }
 
-    /// Difference `self - other`.
-    pub fn sub(self, other: Vec2) -> Vec2 {
-        Vec2::new(self.x - other.x, self.y - other.y)
-    }
-
-    /// Sum `self + other`.
-    pub fn add(self, other: Vec2) -> Vec2 {
-        Vec2::new(self.x + other.x, self.y + other.y)
-    }
-
     /// Scaled by `k`.
     pub fn scale(self, k: f64) -> Vec2 {
         Vec2::new(self.x * k, self.y * k)
@@ -37,7 +27,7 @@ impl Vec2 {
 
     /// Distance to another point.
     pub fn distance(self, other: Vec2) -> f64 {
-        self.sub(other).length()
+        (self - other).length()
     }
 
     /// z component of the cross product.
@@ -49,6 +39,20 @@ impl Vec2 {
     pub fn normalized(self) -> Vec2 {
         let l = self.length();
         if l > 0.0 { self.scale(1.0 / l) } else { Vec2::default() }
+    }
+}
+
+impl std::ops::Add for Vec2 {
+    type Output = Vec2;
+    fn add(self, other: Vec2) -> Vec2 {
+        Vec2::new(self.x + other.x, self.y + other.y)
+    }
+}
+
+impl std::ops::Sub for Vec2 {
+    type Output = Vec2;
+    fn sub(self, other: Vec2) -> Vec2 {
+        Vec2::new(self.x - other.x, self.y - other.y)
     }
 }
 
@@ -73,10 +77,10 @@ pub fn point_in_polygon(p: Vec2, polygon: &[Vec2]) -> bool {
 
 /// Whether segments `ab` and `cd` cross at a point interior to both.
 pub fn segments_cross(a: Vec2, b: Vec2, c: Vec2, d: Vec2) -> bool {
-    let d1 = b.sub(a).cross(c.sub(a));
-    let d2 = b.sub(a).cross(d.sub(a));
-    let d3 = d.sub(c).cross(a.sub(c));
-    let d4 = d.sub(c).cross(b.sub(c));
+    let d1 = (b - a).cross(c - a);
+    let d2 = (b - a).cross(d - a);
+    let d3 = (d - c).cross(a - c);
+    let d4 = (d - c).cross(b - c);
     d1 * d2 < 0.0 && d3 * d4 < 0.0
 }
 
@@ -90,7 +94,7 @@ pub fn segment_enters_polygon(a: Vec2, b: Vec2, polygon: &[Vec2]) -> bool {
         return true;
     }
     // A chord from vertex to vertex crosses no edge properly; its midpoint tells.
-    point_in_polygon(a.add(b).scale(0.5), polygon)
+    point_in_polygon((a + b).scale(0.5), polygon)
 }
 
 /// Signed area (positive when the points run counter-clockwise).
@@ -110,25 +114,25 @@ pub fn inflate(polygon: &[Vec2], margin: f64) -> Vec<Vec2> {
         .map(|i| {
             let (prev, cur, next) = (polygon[(i + n - 1) % n], polygon[i], polygon[(i + 1) % n]);
             let outward = |a: Vec2, b: Vec2| {
-                let d = b.sub(a).normalized();
+                let d = (b - a).normalized();
                 if ccw { Vec2::new(d.y, -d.x) } else { Vec2::new(-d.y, d.x) }
             };
             let (n1, n2) = (outward(prev, cur), outward(cur, next));
-            let bisector = n1.add(n2).normalized();
+            let bisector = (n1 + n2).normalized();
             let cos_half = bisector.x * n1.x + bisector.y * n1.y;
             // Sharp corners would shoot far out; cap the push at four margins.
             let push = if cos_half > 0.25 { margin / cos_half } else { margin * 4.0 };
-            cur.add(bisector.scale(push))
+            cur + bisector.scale(push)
         })
         .collect()
 }
 
 /// Distance from `p` to the segment `ab`.
 pub fn distance_to_segment(p: Vec2, a: Vec2, b: Vec2) -> f64 {
-    let ab = b.sub(a);
+    let ab = b - a;
     let len2 = ab.x * ab.x + ab.y * ab.y;
     let t = if len2 > 0.0 { ((p.x - a.x) * ab.x + (p.y - a.y) * ab.y) / len2 } else { 0.0 };
-    p.distance(a.add(ab.scale(t.clamp(0.0, 1.0))))
+    p.distance(a + ab.scale(t.clamp(0.0, 1.0)))
 }
 
 #[cfg(test)]

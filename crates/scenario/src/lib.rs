@@ -6,6 +6,7 @@ pub mod generate;
 pub mod locate;
 pub mod map;
 pub mod schema;
+pub mod seeds;
 pub mod time;
 mod validate;
 

@@ -94,7 +94,7 @@ pub fn validate(s: &Scenario) -> Vec<Diagnostic> {
     }
     for (i, v) in air.no_fly.iter().enumerate() {
         check_polygon(&v.polygon, &format!("map.airspace.no_fly[{i}].polygon"), &mut err);
-        if !(v.floor_m < v.ceiling_m) {
+        if v.floor_m.partial_cmp(&v.ceiling_m) != Some(std::cmp::Ordering::Less) {
             err(
                 format!("map.airspace.no_fly[{i}]"),
                 format!("floor_m ({}) must be below ceiling_m ({})", v.floor_m, v.ceiling_m),
@@ -272,7 +272,7 @@ fn check_run(s: &Scenario, err: &mut dyn FnMut(String, String, Option<String>)) 
     if r.tick_ms == 0 || r.tick_ms > 1000 {
         err("run.tick_ms".into(), format!("tick must be between 1 and 1000 ms, found {}", r.tick_ms), None);
     }
-    if r.tick_ms > 0 && (r.record_ms == 0 || r.record_ms % r.tick_ms != 0) {
+    if r.tick_ms > 0 && (r.record_ms == 0 || !r.record_ms.is_multiple_of(r.tick_ms)) {
         err(
             "run.record_ms".into(),
             format!("record_ms ({}) must be a positive multiple of tick_ms ({})", r.record_ms, r.tick_ms),
@@ -345,7 +345,7 @@ fn check_rules(
             }
             Rule::NoFly { volume, .. } => {
                 check_polygon(&volume.polygon, &format!("{path}.volume.polygon"), err);
-                if !(volume.floor_m < volume.ceiling_m) {
+                if volume.floor_m.partial_cmp(&volume.ceiling_m) != Some(std::cmp::Ordering::Less) {
                     err(format!("{path}.volume"), "floor_m must be below ceiling_m".into(), None);
                 }
             }
@@ -388,4 +388,75 @@ fn place_position(s: &Scenario, nodes: &BTreeMap<u32, usize>, place: usize) -> V
     p.at.map(Vec2::from).unwrap_or_else(|| {
         nodes.get(&p.node).map_or(Vec2::default(), |&i| Vec2::new(s.map.nodes[i].x, s.map.nodes[i].y))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::generate::{demo_town, to_ron};
+    use crate::{LoadError, parse};
+
+    fn problems(edit: impl FnOnce(&mut crate::Scenario)) -> Vec<String> {
+        let mut s = demo_town();
+        edit(&mut s);
+        match parse(&to_ron(&s, "test"), "t.ron") {
+            Err(LoadError::Invalid(d)) => d.to_string().lines().map(str::to_owned).collect(),
+            Err(e) => panic!("expected validation errors, got {e}"),
+            Ok(_) => panic!("expected validation errors, the scenario passed"),
+        }
+    }
+
+    #[test]
+    fn reports_every_problem_at_once_with_paths_and_hints() {
+        let lines = problems(|s| {
+            s.fleets.taxis[0].depot = "depott".into();
+            s.map.edges[3].to = 9999;
+            s.map.edges[5].speed_kmh = 0.0;
+        });
+        assert_eq!(lines.len(), 3, "{lines:#?}");
+        assert!(lines.iter().any(|l| l.contains("fleets.taxis[0].depot: unknown place \"depott\" — did you mean \"depot\"?")), "{lines:#?}");
+        assert!(lines.iter().any(|l| l.contains("map.edges[3].to: unknown node 9999")), "{lines:#?}");
+        assert!(lines.iter().any(|l| l.contains("map.edges[5].speed_kmh: speed must be above zero")), "{lines:#?}");
+        assert!(lines.iter().all(|l| l.starts_with("t.ron:")), "every line is located: {lines:#?}");
+    }
+
+    #[test]
+    fn rejects_a_vertiport_under_a_no_fly_volume() {
+        let lines = problems(|s| {
+            let vp = s.map.places.iter().position(|p| p.name == "vertiport").expect("demo has a vertiport");
+            let (x, y) = s.map.places[vp].at.expect("demo places have positions");
+            s.map.airspace.no_fly[0].polygon = vec![(x - 50.0, y - 50.0), (x + 50.0, y - 50.0), (x + 50.0, y + 50.0), (x - 50.0, y + 50.0)];
+        });
+        assert_eq!(lines.len(), 1, "{lines:#?}");
+        assert!(lines[0].contains("fleets.drones[0].base: vertiport \"vertiport\" lies inside no-fly volume"), "{lines:#?}");
+    }
+
+    #[test]
+    fn rejects_a_depot_that_cannot_reach_demand() {
+        let lines = problems(|s| {
+            // Cut home-01's node (0) off: drop every road touching it.
+            s.map.edges.retain(|e| e.from != 0 && e.to != 0);
+        });
+        assert!(lines.iter().any(|l| l.contains("fleets.taxis[0].depot: depot \"depot\" cannot reach place \"home-01\" (node 0)")), "{lines:#?}");
+    }
+
+    #[test]
+    fn rejects_bad_rules_and_demand() {
+        let lines = problems(|s| {
+            s.rules[0] = crate::Rule::SpeedLimit { id: "x".into(), zone: "school-zon".into(), kmh: 20.0, hours: None };
+            s.demand.parcels[0].weight_kg = 9.0;
+            s.run.record_ms = 150;
+        });
+        assert!(lines.iter().any(|l| l.contains("rules[0].zone: unknown zone \"school-zon\" — did you mean \"school-zone\"?")), "{lines:#?}");
+        assert!(lines.iter().any(|l| l.contains("demand.parcels[0].weight_kg: no drone based at \"vertiport\" can carry 9 kg")), "{lines:#?}");
+        assert!(lines.iter().any(|l| l.contains("run.record_ms: record_ms (150) must be a positive multiple of tick_ms (100)")), "{lines:#?}");
+    }
+
+    #[test]
+    fn newer_format_versions_ask_for_an_upgrade() {
+        let text = to_ron(&demo_town(), "x").replace("format_version: 1", "format_version: 7");
+        match parse(&text, "new.ron") {
+            Err(LoadError::NewerVersion { found: 7, supported: 1, .. }) => {}
+            other => panic!("expected a newer-version error, got {other:?}"),
+        }
+    }
 }

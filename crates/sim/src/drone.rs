@@ -142,7 +142,7 @@ pub fn spawn_drones(
         for k in 0..f.count {
             let angle = std::f64::consts::TAU * f64::from(k) / f64::from(f.count);
             let radius = 6.0 + f64::from(f.count) * 0.8;
-            let pad = town.place_pos[base].add(Vec2::new(angle.cos() * radius, angle.sin() * radius));
+            let pad = town.place_pos[base] + Vec2::new(angle.cos() * radius, angle.sin() * radius);
             let drone = Drone {
                 id,
                 fleet,
@@ -175,7 +175,6 @@ pub fn spawn_drones(
 
 /// Every dispatch period, launches ready drones with the oldest open orders they can fly, and
 /// fails orders that cannot be flown.
-#[expect(clippy::too_many_arguments, reason = "a system's parameters are its data dependencies")]
 pub fn assign_orders(
     clock: Res<SimClock>,
     town: Res<TownMap>,

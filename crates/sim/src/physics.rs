@@ -57,8 +57,7 @@ pub struct Physics {
 
 impl FromWorld for Physics {
     fn from_world(world: &mut World) -> Self {
-        let mut pw = PhysicsWorld::default();
-        pw.gravity = Vector::new(0.0, 0.0, -9.81);
+        let mut pw = PhysicsWorld { gravity: Vector::new(0.0, 0.0, -9.81), ..Default::default() };
         pw.integration_parameters.dt = world.resource::<SimClock>().dt_s() as Real;
         Physics { world: pw, bodies: Vec::new(), collector: Collector::default() }
     }

@@ -106,7 +106,6 @@ fn heading_code(radians: f64) -> u16 {
 }
 
 /// Records events as they come and a sample of every entity at the recording rate.
-#[expect(clippy::too_many_arguments, reason = "a system's parameters are its data dependencies")]
 pub fn record_sample(
     clock: Res<SimClock>,
     town: Res<TownMap>,

@@ -61,7 +61,6 @@ impl Plugin for SafetyPlugin {
 }
 
 /// Checks this tick's state against the rules and logs new incidents.
-#[expect(clippy::too_many_arguments, reason = "a system's parameters are its data dependencies")]
 pub fn monitor_safety(
     clock: Res<SimClock>,
     town: Res<TownMap>,

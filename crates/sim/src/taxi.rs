@@ -194,7 +194,7 @@ pub fn spawn_taxis(mut commands: Commands, town: Res<TownMap>, mut roster: ResMu
         let depot = town.place(&f.depot).expect("validated: depots are known places");
         for k in 0..f.count {
             // Depot bays in rows of five, 7 m apart.
-            let slot = town.place_pos[depot].add(Vec2::new(f64::from(k % 5) * 7.0, f64::from(k / 5) * 7.0));
+            let slot = town.place_pos[depot] + Vec2::new(f64::from(k % 5) * 7.0, f64::from(k / 5) * 7.0);
             let state = TaxiState {
                 phase: Phase::Idle,
                 node: town.place_node[depot],
@@ -374,7 +374,6 @@ struct Move {
 
 /// Moves every driving vehicle one tick: re-plans routes after rule changes, keeps the gap to
 /// the vehicle ahead, waits for junctions, slows for lower limits ahead and stops at the kerb.
-#[expect(clippy::too_many_arguments, reason = "a system's parameters are its data dependencies")]
 pub fn advance_taxis(
     clock: Res<SimClock>,
     town: Res<TownMap>,
@@ -474,7 +473,12 @@ pub fn advance_taxis(
             limit = limit.min(free / HEADWAY_S).min(brake_within(free, 0.0));
             room = room.min(free);
         }
-        let speed = (state.speed_mps + ACCEL_MPS2 * dt).min(limit).max(0.0);
+        let mut speed = (state.speed_mps + ACCEL_MPS2 * dt).min(limit).max(0.0);
+        if !last && speed * dt >= remaining {
+            // Crossing into the next arc this tick: arrive there within its limit.
+            let next = state.route[state.route_i + 1];
+            speed = speed.min(taxi.max_speed_mps.min(limit_mps(next)));
+        }
         moves.push(Move { entity: e, speed_mps: speed, advance_m: (speed * dt).min(room) });
     }
 

@@ -45,7 +45,7 @@ impl TownMap {
         let arc_posted_kmh =
             (0..g.arc_count()).map(|a| scenario.map.edges[index.arc_edge[a as usize] as usize].speed_kmh).collect();
         let arc_dir = (0..g.arc_count())
-            .map(|a| index.positions[g.head(a) as usize].sub(index.positions[g.tail(a) as usize]).normalized())
+            .map(|a| (index.positions[g.head(a) as usize] - index.positions[g.tail(a) as usize]).normalized())
             .collect();
         let place_node: Vec<u32> = scenario
             .map
@@ -87,7 +87,7 @@ impl TownMap {
     /// Midpoint of an arc.
     pub fn arc_midpoint(&self, arc: u32) -> Vec2 {
         let g = self.graph();
-        self.index.positions[g.tail(arc) as usize].add(self.index.positions[g.head(arc) as usize]).scale(0.5)
+        (self.index.positions[g.tail(arc) as usize] + self.index.positions[g.head(arc) as usize]).scale(0.5)
     }
 
     /// Position and heading of a vehicle `offset_m` along `arc`, `lateral_m` from the centre line
@@ -98,7 +98,7 @@ impl TownMap {
         let frac = (offset_m / g.length_m(arc)).clamp(0.0, 1.0);
         let dir = self.arc_dir[arc as usize];
         let left = Vec2::new(-dir.y, dir.x);
-        let at = a.add(b.sub(a).scale(frac)).add(left.scale(lateral_m * self.side_sign));
+        let at = a + (b - a).scale(frac) + left.scale(lateral_m * self.side_sign);
         (at, dir.y.atan2(dir.x))
     }
 

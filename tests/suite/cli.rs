@@ -1,0 +1,96 @@
+//! `pilotzone run`, `check`, `gen` and `replay info` as a user calls them.
+
+use crate::{demo, pilotzone};
+
+#[test]
+fn run_writes_kpis_events_and_a_replay() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let dir = out.path().join("run");
+    let o = pilotzone(&["run", demo().to_str().expect("utf-8 path"), "--duration-s", "2400", "--out", dir.to_str().expect("utf-8 path")]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "run failed: {}\n{}", stdout, String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("taxis") && stdout.contains("served") && stdout.contains("safety"), "prints a KPI table: {stdout}");
+
+    let kpis: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("kpis.json")).expect("kpis.json written")).expect("valid JSON");
+    assert_eq!(kpis["scenario"], "demo");
+    assert_eq!(kpis["seed"], 42);
+    assert_eq!(kpis["sim_seconds"], 2400.0);
+    assert!(kpis["taxi"]["served"].as_u64().expect("taxi.served") > 0, "{kpis:#}");
+    assert!(kpis["drone"]["delivered"].as_u64().expect("drone.delivered") > 0, "{kpis:#}");
+    for key in ["requests", "served", "rejected", "km", "empty_km"] {
+        assert!(kpis["taxi"][key].is_number(), "taxi.{key}");
+    }
+    for key in ["mean", "p50", "p90"] {
+        assert!(kpis["taxi"]["wait_s"][key].is_number(), "taxi.wait_s.{key}");
+    }
+    for key in ["collisions", "near_misses", "separation_losses", "nofly_incursions", "speed_violations"] {
+        assert!(kpis["safety"][key].is_u64(), "safety.{key}");
+    }
+
+    let replay = std::fs::read(dir.join("replay.pzr")).expect("replay written");
+    let hash = format!("{:016x}", pilotzone_replay::replay_hash(&replay));
+    assert_eq!(kpis["replay_hash"], hash.as_str(), "replay_hash is the hash of the replay file");
+    let r = pilotzone_replay::Replay::read(&replay).expect("replay reads");
+    assert_eq!(r.damage, None);
+    assert_eq!((r.header.seed, r.header.scenario_name.as_str()), (42, "demo"));
+    assert_eq!(r.samples.len(), 2400 * 2 + 1, "2 Hz from 0 s to 2400 s inclusive");
+    assert_eq!(r.header.entities.len(), 16, "10 taxis and 6 drones");
+
+    let events = std::fs::read_to_string(dir.join("events.csv")).expect("events.csv written");
+    let mut lines = events.lines();
+    assert_eq!(lines.next(), Some("time_s,clock,kind,entity,x,y,z,detail"));
+    let pickups = events.lines().filter(|l| l.split(',').nth(2) == Some("pickup")).count();
+    assert_eq!(pickups as u64, r.events.iter().filter(|e| e.kind == "pickup").count() as u64, "CSV and replay hold the same events");
+    assert!(pickups > 0);
+
+    let info = pilotzone(&["replay", "info", dir.join("replay.pzr").to_str().expect("utf-8 path")]);
+    let text = String::from_utf8_lossy(&info.stdout);
+    assert!(info.status.success(), "{text}");
+    assert!(text.contains("10 taxis, 6 drones") && text.contains("duration     2400.0 s"), "{text}");
+}
+
+#[test]
+fn a_truncated_replay_is_reported_with_exit_code_2() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let dir = out.path();
+    let o = pilotzone(&["run", demo().to_str().expect("utf-8 path"), "--duration-s", "300", "--quiet", "--out", dir.to_str().expect("utf-8 path")]);
+    assert!(o.status.success() && o.stdout.is_empty(), "quiet runs print nothing");
+    let bytes = std::fs::read(dir.join("replay.pzr")).expect("replay written");
+    let cut = dir.join("cut.pzr");
+    std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).expect("write cut replay");
+    let info = pilotzone(&["replay", "info", cut.to_str().expect("utf-8 path")]);
+    let text = String::from_utf8_lossy(&info.stdout);
+    assert_eq!(info.status.code(), Some(2), "{text}");
+    assert!(text.contains("damage") && text.contains("showing the first"), "{text}");
+    let garbage = dir.join("garbage.pzr");
+    std::fs::write(&garbage, b"not a replay at all").expect("write");
+    let info = pilotzone(&["replay", "info", garbage.to_str().expect("utf-8 path")]);
+    assert_eq!(info.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&info.stderr).contains("not a pilotzone replay"));
+}
+
+#[test]
+fn wrong_flags_and_missing_files_fail_cleanly() {
+    let o = pilotzone(&["run", demo().to_str().expect("utf-8 path"), "--sed", "3"]);
+    assert_eq!(o.status.code(), Some(2), "usage errors exit 2");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--seed"), "clap suggests the right flag");
+    let o = pilotzone(&["run", "no/such/scenario.ron"]);
+    assert_eq!(o.status.code(), Some(2), "a missing scenario is input to fix");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("no/such/scenario.ron") && err.contains("cannot read"), "{err}");
+    let o = pilotzone(&["run", demo().to_str().expect("utf-8 path"), "--duration-s", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn the_shipped_demo_is_what_the_generator_makes() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let path = out.path().join("demo.ron");
+    assert!(pilotzone(&["gen", "demo", "--out", path.to_str().expect("utf-8 path")]).status.success());
+    let made = std::fs::read_to_string(&path).expect("generated");
+    let shipped = std::fs::read_to_string(demo()).expect("shipped demo");
+    assert_eq!(made, shipped, "scenarios/demo.ron is stale: run scripts/make-scenarios.sh");
+    let o = pilotzone(&["check", path.to_str().expect("utf-8 path")]);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("ok — \"demo\": 143 nodes"));
+}

@@ -1,0 +1,32 @@
+//! Integration tests, linked as one binary: the command line end to end, determinism, scenario
+//! errors and the dependency rules of the architecture.
+
+mod cli;
+mod dependencies;
+mod determinism;
+mod rules;
+mod scenario_errors;
+
+use std::path::{Path, PathBuf};
+
+/// The repository root.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The shipped demo scenario.
+pub fn demo() -> PathBuf {
+    root().join("scenarios/demo.ron")
+}
+
+/// The demo scenario, loaded, with its duration cut to `duration_s` to keep tests quick.
+pub fn demo_for(duration_s: u32) -> pilotzone_scenario::LoadedScenario {
+    let mut loaded = pilotzone_scenario::load(&demo()).expect("the shipped demo is valid");
+    loaded.scenario.run.duration_s = duration_s;
+    loaded
+}
+
+/// Runs the `pilotzone` binary.
+pub fn pilotzone(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_pilotzone")).args(args).output().expect("the binary runs")
+}
