@@ -114,7 +114,10 @@ fn run(path: &Path, seed: Option<u64>, out: Option<PathBuf>, duration_s: Option<
     let seed = seed.unwrap_or(loaded.scenario.run.seed);
     let out = out.unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-{seed}", loaded.scenario.name)));
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create the output folder {}", out.display()))?;
-    #[expect(clippy::disallowed_methods, reason = "wall time of the whole run, for the report; the simulation never sees it")]
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "wall time of the whole run, for the report; the simulation never sees it"
+    )]
     let started = Instant::now();
     let mut sim = Simulation::new(loaded, seed)?;
     let mut progress: Option<indicatif::ProgressBar> = None;

@@ -6,12 +6,23 @@ use crate::{demo, pilotzone};
 fn run_writes_kpis_events_and_a_replay() {
     let out = tempfile::tempdir().expect("temp dir");
     let dir = out.path().join("run");
-    let o = pilotzone(&["run", demo().to_str().expect("utf-8 path"), "--duration-s", "2400", "--out", dir.to_str().expect("utf-8 path")]);
+    let o = pilotzone(&[
+        "run",
+        demo().to_str().expect("utf-8 path"),
+        "--duration-s",
+        "2400",
+        "--out",
+        dir.to_str().expect("utf-8 path"),
+    ]);
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "run failed: {}\n{}", stdout, String::from_utf8_lossy(&o.stderr));
-    assert!(stdout.contains("taxis") && stdout.contains("served") && stdout.contains("safety"), "prints a KPI table: {stdout}");
+    assert!(
+        stdout.contains("taxis") && stdout.contains("served") && stdout.contains("safety"),
+        "prints a KPI table: {stdout}"
+    );
 
-    let kpis: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("kpis.json")).expect("kpis.json written")).expect("valid JSON");
+    let kpis: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("kpis.json")).expect("kpis.json written")).expect("valid JSON");
     assert_eq!(kpis["scenario"], "demo");
     assert_eq!(kpis["seed"], 42);
     assert_eq!(kpis["sim_seconds"], 2400.0);
@@ -40,7 +51,11 @@ fn run_writes_kpis_events_and_a_replay() {
     let mut lines = events.lines();
     assert_eq!(lines.next(), Some("time_s,clock,kind,entity,x,y,z,detail"));
     let pickups = events.lines().filter(|l| l.split(',').nth(2) == Some("pickup")).count();
-    assert_eq!(pickups as u64, r.events.iter().filter(|e| e.kind == "pickup").count() as u64, "CSV and replay hold the same events");
+    assert_eq!(
+        pickups as u64,
+        r.events.iter().filter(|e| e.kind == "pickup").count() as u64,
+        "CSV and replay hold the same events"
+    );
     assert!(pickups > 0);
 
     let info = pilotzone(&["replay", "info", dir.join("replay.pzr").to_str().expect("utf-8 path")]);
@@ -53,7 +68,15 @@ fn run_writes_kpis_events_and_a_replay() {
 fn a_truncated_replay_is_reported_with_exit_code_2() {
     let out = tempfile::tempdir().expect("temp dir");
     let dir = out.path();
-    let o = pilotzone(&["run", demo().to_str().expect("utf-8 path"), "--duration-s", "300", "--quiet", "--out", dir.to_str().expect("utf-8 path")]);
+    let o = pilotzone(&[
+        "run",
+        demo().to_str().expect("utf-8 path"),
+        "--duration-s",
+        "300",
+        "--quiet",
+        "--out",
+        dir.to_str().expect("utf-8 path"),
+    ]);
     assert!(o.status.success() && o.stdout.is_empty(), "quiet runs print nothing");
     let bytes = std::fs::read(dir.join("replay.pzr")).expect("replay written");
     let cut = dir.join("cut.pzr");

@@ -25,7 +25,11 @@ fn taxis_keep_the_school_limit_and_avoid_the_market_closure() {
             if limit == 0.0 {
                 assert_eq!(last_arc[i], Some(arc), "taxi {i} entered closed arc {arc} at {} ms", sim.now_ms());
             } else {
-                assert!(s.speed_mps * 3.6 <= limit + 1e-6, "taxi {i} at {:.1} km/h where {limit} holds", s.speed_mps * 3.6);
+                assert!(
+                    s.speed_mps * 3.6 <= limit + 1e-6,
+                    "taxi {i} at {:.1} km/h where {limit} holds",
+                    s.speed_mps * 3.6
+                );
                 if limit == 20.0 && s.speed_mps > 0.0 {
                     checked_in_school_hours += 1;
                 }
@@ -36,7 +40,8 @@ fn taxis_keep_the_school_limit_and_avoid_the_market_closure() {
     assert!(checked_in_school_hours > 0, "some taxi drove through the school zone while 20 km/h held");
     let out = sim.finish();
     assert_eq!(out.kpis.safety.speed_violations, 0);
-    let changes: Vec<&str> = out.events.iter().filter(|e| e.kind.as_str() == "rule_change").map(|e| e.detail.as_str()).collect();
+    let changes: Vec<&str> =
+        out.events.iter().filter(|e| e.kind.as_str() == "rule_change").map(|e| e.detail.as_str()).collect();
     assert!(changes.contains(&"school-run-20 holds") && changes.contains(&"school-run-20 lifted"), "{changes:?}");
     assert!(changes.contains(&"morning-market holds"), "{changes:?}");
 }
@@ -47,5 +52,10 @@ fn drones_never_enter_a_no_fly_volume_in_force() {
     sim.run_to_end();
     let out = sim.finish();
     assert!(out.kpis.drone.delivered > 0);
-    assert_eq!(out.kpis.safety.nofly_incursions, 0, "{:?}", out.events.iter().filter(|e| e.kind.as_str() == "nofly_incursion").collect::<Vec<_>>());
+    assert_eq!(
+        out.kpis.safety.nofly_incursions,
+        0,
+        "{:?}",
+        out.events.iter().filter(|e| e.kind.as_str() == "nofly_incursion").collect::<Vec<_>>()
+    );
 }

@@ -23,7 +23,10 @@ pub fn load(path: &Path) -> Result<SeedSet, LoadError> {
     let file = path.display().to_string();
     let set: SeedSet = ron::from_str(&text).map_err(|e| {
         let at = Some(LineCol { line: e.span.start.line, col: e.span.start.col });
-        LoadError::Syntax(Diagnostics { file: file.clone(), items: vec![Diagnostic { at, path: String::new(), message: e.code.to_string(), hint: None }] })
+        LoadError::Syntax(Diagnostics {
+            file: file.clone(),
+            items: vec![Diagnostic { at, path: String::new(), message: e.code.to_string(), hint: None }],
+        })
     })?;
     let mut sorted = set.seeds.clone();
     sorted.sort_unstable();
@@ -34,7 +37,9 @@ pub fn load(path: &Path) -> Result<SeedSet, LoadError> {
         repeated.map(|s| format!("seed {s} is listed twice"))
     };
     match problem {
-        Some(message) => Err(LoadError::Invalid(Diagnostics { file, items: vec![Diagnostic::at_path("seeds", message)] })),
+        Some(message) => {
+            Err(LoadError::Invalid(Diagnostics { file, items: vec![Diagnostic::at_path("seeds", message)] }))
+        }
         None => Ok(set),
     }
 }

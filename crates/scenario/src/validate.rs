@@ -413,7 +413,12 @@ mod tests {
             s.map.edges[5].speed_kmh = 0.0;
         });
         assert_eq!(lines.len(), 3, "{lines:#?}");
-        assert!(lines.iter().any(|l| l.contains("fleets.taxis[0].depot: unknown place \"depott\" — did you mean \"depot\"?")), "{lines:#?}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("fleets.taxis[0].depot: unknown place \"depott\" — did you mean \"depot\"?")),
+            "{lines:#?}"
+        );
         assert!(lines.iter().any(|l| l.contains("map.edges[3].to: unknown node 9999")), "{lines:#?}");
         assert!(lines.iter().any(|l| l.contains("map.edges[5].speed_kmh: speed must be above zero")), "{lines:#?}");
         assert!(lines.iter().all(|l| l.starts_with("t.ron:")), "every line is located: {lines:#?}");
@@ -424,10 +429,14 @@ mod tests {
         let lines = problems(|s| {
             let vp = s.map.places.iter().position(|p| p.name == "vertiport").expect("demo has a vertiport");
             let (x, y) = s.map.places[vp].at.expect("demo places have positions");
-            s.map.airspace.no_fly[0].polygon = vec![(x - 50.0, y - 50.0), (x + 50.0, y - 50.0), (x + 50.0, y + 50.0), (x - 50.0, y + 50.0)];
+            s.map.airspace.no_fly[0].polygon =
+                vec![(x - 50.0, y - 50.0), (x + 50.0, y - 50.0), (x + 50.0, y + 50.0), (x - 50.0, y + 50.0)];
         });
         assert_eq!(lines.len(), 1, "{lines:#?}");
-        assert!(lines[0].contains("fleets.drones[0].base: vertiport \"vertiport\" lies inside no-fly volume"), "{lines:#?}");
+        assert!(
+            lines[0].contains("fleets.drones[0].base: vertiport \"vertiport\" lies inside no-fly volume"),
+            "{lines:#?}"
+        );
     }
 
     #[test]
@@ -436,7 +445,12 @@ mod tests {
             // Cut home-01's node (0) off: drop every road touching it.
             s.map.edges.retain(|e| e.from != 0 && e.to != 0);
         });
-        assert!(lines.iter().any(|l| l.contains("fleets.taxis[0].depot: depot \"depot\" cannot reach place \"home-01\" (node 0)")), "{lines:#?}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("fleets.taxis[0].depot: depot \"depot\" cannot reach place \"home-01\" (node 0)")),
+            "{lines:#?}"
+        );
     }
 
     #[test]
@@ -446,9 +460,24 @@ mod tests {
             s.demand.parcels[0].weight_kg = 9.0;
             s.run.record_ms = 150;
         });
-        assert!(lines.iter().any(|l| l.contains("rules[0].zone: unknown zone \"school-zon\" — did you mean \"school-zone\"?")), "{lines:#?}");
-        assert!(lines.iter().any(|l| l.contains("demand.parcels[0].weight_kg: no drone based at \"vertiport\" can carry 9 kg")), "{lines:#?}");
-        assert!(lines.iter().any(|l| l.contains("run.record_ms: record_ms (150) must be a positive multiple of tick_ms (100)")), "{lines:#?}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("rules[0].zone: unknown zone \"school-zon\" — did you mean \"school-zone\"?")),
+            "{lines:#?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("demand.parcels[0].weight_kg: no drone based at \"vertiport\" can carry 9 kg")),
+            "{lines:#?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("run.record_ms: record_ms (150) must be a positive multiple of tick_ms (100)")),
+            "{lines:#?}"
+        );
     }
 
     #[test]
