@@ -30,7 +30,7 @@ enum Command {
         /// Root seed; defaults to the scenario's.
         #[arg(long)]
         seed: Option<u64>,
-        /// Output folder; defaults to runs/<scenario>-<seed>/.
+        /// Output folder; defaults to `runs/<scenario>-<seed>/`.
         #[arg(long)]
         out: Option<PathBuf>,
         /// Simulate this many seconds instead of the scenario's duration.
@@ -57,6 +57,29 @@ enum Command {
         /// What to do.
         #[command(subcommand)]
         what: ReplayCommand,
+    },
+    /// Re-simulate a replay from its embedded scenario and seed, comparing every tick.
+    Verify {
+        /// Replay file.
+        replay: PathBuf,
+    },
+    /// Convert a replay for other tools.
+    Export {
+        /// Which format.
+        #[command(subcommand)]
+        what: ExportKind,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ExportKind {
+    /// SUMO floating car data XML (gzip-compressed when FILE ends in .gz).
+    Fcd {
+        /// Replay file.
+        replay: PathBuf,
+        /// Output file (`.xml` or `.xml.gz`).
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -89,6 +112,8 @@ fn main() -> ExitCode {
         Command::Check { files } => check(&files),
         Command::Gen { what: GenKind::Demo { out } } => gen_demo(&out),
         Command::Replay { what: ReplayCommand::Info { file } } => replay_info(&file),
+        Command::Verify { replay } => verify(&replay),
+        Command::Export { what: ExportKind::Fcd { replay, out } } => export_fcd(&replay, &out),
     };
     match result {
         Ok(code) => code,
@@ -164,7 +189,65 @@ fn run(path: &Path, seed: Option<u64>, out: Option<PathBuf>, duration_s: Option<
 }
 
 fn result_start_tod(result: &pilotzone_sim::RunOutput) -> u32 {
-    pilotzone_replay::Replay::read(&result.replay).map_or(0, |r| r.header.start_time_of_day_s)
+    pilotzone_replay::Replay::read(&result.replay).map_or(0, |r| r.header().start_time_of_day_s)
+}
+
+fn open_replay(file: &Path) -> Result<pilotzone_replay::Replay> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    pilotzone_replay::Replay::open(bytes)
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("{} is not a readable replay", file.display()))
+}
+
+fn verify(file: &Path) -> Result<ExitCode> {
+    use pilotzone_sim::verify::{Verdict, VerifyError};
+    let replay = open_replay(file)?;
+    let mut stdout = std::io::stdout().lock();
+    match pilotzone_sim::verify::verify(&replay) {
+        Ok(Verdict::Identical { ticks }) => {
+            writeln!(stdout, "{}: identical — {ticks} ticks re-simulated, every state hash matches", file.display())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(Verdict::Diverged { tick, t_ms, recorded, simulated }) => {
+            let tod = replay.header().start_time_of_day_s;
+            writeln!(
+                stdout,
+                "{}: diverged at tick {tick} (t = {:.1} s, {}): recorded state hash {recorded:08x}, re-simulated {simulated:08x}",
+                file.display(),
+                t_ms as f64 / 1000.0,
+                output::clock(tod, t_ms)
+            )?;
+            Ok(ExitCode::from(1))
+        }
+        Err(
+            e @ (VerifyError::Replay(_)
+            | VerifyError::Damaged(_)
+            | VerifyError::Scenario(_)
+            | VerifyError::OddDuration(_)),
+        ) => {
+            writeln!(std::io::stderr(), "error: {}: {e}", file.display())?;
+            Ok(ExitCode::from(EXIT_INPUT))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn export_fcd(file: &Path, out: &Path) -> Result<ExitCode> {
+    let replay = open_replay(file)?;
+    let mut xml = Vec::new();
+    pilotzone_replay::fcd::write_fcd(&replay, &mut xml)?;
+    let bytes = if out.extension().is_some_and(|e| e == "gz") {
+        let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(&xml)?;
+        z.finish()?
+    } else {
+        xml
+    };
+    output::write_atomic(out, &bytes)?;
+    if let Some(damage) = replay.damage() {
+        writeln!(std::io::stderr(), "warning: {}: {damage}", file.display())?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn check(files: &[PathBuf]) -> Result<ExitCode> {
@@ -214,11 +297,9 @@ fn gen_demo(out: &Path) -> Result<ExitCode> {
 }
 
 fn replay_info(file: &Path) -> Result<ExitCode> {
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let replay = pilotzone_replay::Replay::read(&bytes)
-        .map_err(anyhow::Error::from)
-        .with_context(|| format!("{} is not a readable replay", file.display()))?;
+    let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    let replay = open_replay(file)?;
     let mut stdout = std::io::stdout().lock();
-    output::print_replay_info(&mut stdout, &replay, bytes.len())?;
-    Ok(if replay.damage.is_some() { ExitCode::from(EXIT_INPUT) } else { ExitCode::SUCCESS })
+    output::print_replay_info(&mut stdout, &replay, size)?;
+    Ok(if replay.damage().is_some() { ExitCode::from(EXIT_INPUT) } else { ExitCode::SUCCESS })
 }

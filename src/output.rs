@@ -20,7 +20,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-fn clock(start_tod_s: u32, t_ms: u64) -> String {
+/// A run time as a time of day, `HH:MM:SS.s`.
+pub fn clock(start_tod_s: u32, t_ms: u64) -> String {
     let s = u64::from(start_tod_s) + t_ms / 1000;
     format!("{:02}:{:02}:{:02}.{}", s / 3600 % 24, s / 60 % 60, s % 60, t_ms % 1000 / 100)
 }
@@ -106,8 +107,8 @@ pub fn print_kpis(out: &mut impl Write, k: &Kpis) -> Result<()> {
 }
 
 /// A summary of a replay file.
-pub fn print_replay_info(out: &mut impl Write, r: &pilotzone_replay::Replay, size: usize) -> Result<()> {
-    let h = &r.header;
+pub fn print_replay_info(out: &mut impl Write, r: &pilotzone_replay::Replay, size: u64) -> Result<()> {
+    let h = r.header();
     let taxis = h.entities.iter().filter(|e| e.kind == pilotzone_replay::EntityKind::Taxi).count();
     writeln!(out, "scenario     {} (hash {})", h.scenario_name, pilotzone_replay::Hex(h.scenario_hash))?;
     writeln!(out, "engine       pilotzone {}", h.engine_version)?;
@@ -115,15 +116,26 @@ pub fn print_replay_info(out: &mut impl Write, r: &pilotzone_replay::Replay, siz
     writeln!(out, "tick         {} ms, sampled every {} ms", h.tick_ms, h.record_ms)?;
     writeln!(out, "duration     {:.1} s from {}", r.duration_ms() as f64 / 1000.0, clock(h.start_time_of_day_s, 0))?;
     writeln!(out, "entities     {} taxis, {} drones", taxis, h.entities.len() - taxis)?;
-    writeln!(out, "samples      {}", r.samples.len())?;
+    let index = if r.indexed() { "indexed" } else { "no index (scanned)" };
+    writeln!(
+        out,
+        "segments     {} keyframes every {:.0} s, {index}",
+        r.segments().len(),
+        f64::from(h.segment_ms) / 1000.0
+    )?;
     let mut kinds: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
-    for e in &r.events {
+    for e in r.events() {
         *kinds.entry(e.kind.as_str()).or_default() += 1;
     }
     let list: Vec<String> = kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
-    writeln!(out, "events       {}: {}", r.events.len(), list.join(", "))?;
-    writeln!(out, "size         {size} bytes")?;
-    if let Some(damage) = &r.damage {
+    writeln!(out, "events       {}: {}", r.events().len(), list.join(", "))?;
+    let entity_samples = (r.duration_ms() / u64::from(h.record_ms) + 1) * h.entities.len() as u64;
+    writeln!(
+        out,
+        "size         {size} bytes, {:.2} bytes per entity-sample",
+        size as f64 / entity_samples.max(1) as f64
+    )?;
+    if let Some(damage) = r.damage() {
         writeln!(out, "damage       {damage}")?;
     }
     Ok(())

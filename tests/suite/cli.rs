@@ -42,10 +42,10 @@ fn run_writes_kpis_events_and_a_replay() {
     let hash = format!("{:016x}", pilotzone_replay::replay_hash(&replay));
     assert_eq!(kpis["replay_hash"], hash.as_str(), "replay_hash is the hash of the replay file");
     let r = pilotzone_replay::Replay::read(&replay).expect("replay reads");
-    assert_eq!(r.damage, None);
-    assert_eq!((r.header.seed, r.header.scenario_name.as_str()), (42, "demo"));
-    assert_eq!(r.samples.len(), 2400 * 2 + 1, "2 Hz from 0 s to 2400 s inclusive");
-    assert_eq!(r.header.entities.len(), 16, "10 taxis and 6 drones");
+    assert_eq!(r.damage(), None);
+    assert_eq!((r.header().seed, r.header().scenario_name.as_str()), (42, "demo"));
+    assert_eq!(r.samples().expect("samples decode").len(), 2400 * 2 + 1, "2 Hz from 0 s to 2400 s inclusive");
+    assert_eq!(r.entities().len(), 16, "10 taxis and 6 drones");
 
     let events = std::fs::read_to_string(dir.join("events.csv")).expect("events.csv written");
     let mut lines = events.lines();
@@ -53,7 +53,7 @@ fn run_writes_kpis_events_and_a_replay() {
     let pickups = events.lines().filter(|l| l.split(',').nth(2) == Some("pickup")).count();
     assert_eq!(
         pickups as u64,
-        r.events.iter().filter(|e| e.kind == "pickup").count() as u64,
+        r.events().iter().filter(|e| e.kind == "pickup").count() as u64,
         "CSV and replay hold the same events"
     );
     assert!(pickups > 0);
@@ -116,4 +116,98 @@ fn the_shipped_demo_is_what_the_generator_makes() {
     let o = pilotzone(&["check", path.to_str().expect("utf-8 path")]);
     assert!(o.status.success());
     assert!(String::from_utf8_lossy(&o.stdout).contains("ok — \"demo\": 143 nodes"));
+}
+
+#[test]
+fn verify_confirms_a_fresh_replay_and_names_the_first_divergent_tick() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let dir = out.path();
+    let o = pilotzone(&[
+        "run",
+        demo().to_str().expect("utf-8 path"),
+        "--duration-s",
+        "600",
+        "--quiet",
+        "--out",
+        dir.to_str().expect("utf-8 path"),
+    ]);
+    assert!(o.status.success());
+    let path = dir.join("replay.pzr");
+    let o = pilotzone(&["verify", path.to_str().expect("utf-8 path")]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{text}{}", String::from_utf8_lossy(&o.stderr));
+    assert!(text.contains("identical — 6001 ticks re-simulated"), "{text}");
+
+    // The same replay claiming another seed: re-simulation draws other demand, so the states
+    // part no later than the tick in which the recorded run's first request arrived.
+    let replay = pilotzone_replay::Replay::read(&std::fs::read(&path).expect("read")).expect("opens");
+    let mut header = replay.header().clone();
+    header.seed += 1;
+    let altered = dir.join("altered.pzr");
+    std::fs::write(&altered, replay.with_header(header).expect("re-encodes")).expect("write");
+    let o = pilotzone(&["verify", altered.to_str().expect("utf-8 path")]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    let tick: u64 = text
+        .split("diverged at tick ")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("names a tick: {text}"));
+    let first_request_ms = replay
+        .events()
+        .iter()
+        .filter(|e| e.kind == "request" || e.kind == "order")
+        .map(|e| e.t_ms)
+        .min()
+        .expect("demand in ten minutes");
+    assert!(
+        (1..=first_request_ms / 100 + 1).contains(&tick),
+        "diverged at tick {tick}, first request at {first_request_ms} ms: {text}"
+    );
+}
+
+#[test]
+fn export_fcd_writes_sumo_floating_car_data() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let dir = out.path();
+    let run = pilotzone(&[
+        "run",
+        demo().to_str().expect("utf-8"),
+        "--duration-s",
+        "60",
+        "--quiet",
+        "--out",
+        dir.to_str().expect("utf-8"),
+    ]);
+    assert!(run.status.success());
+    let xml = dir.join("fcd.xml");
+    let o = pilotzone(&[
+        "export",
+        "fcd",
+        dir.join("replay.pzr").to_str().expect("utf-8"),
+        "--out",
+        xml.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&xml).expect("written");
+    assert!(text.starts_with("<?xml") && text.trim_end().ends_with("</fcd-export>"));
+    assert_eq!(text.matches("<timestep ").count(), 121, "2 Hz over 60 s, both ends");
+    assert_eq!(text.matches("<vehicle ").count(), 121 * 16);
+    assert!(
+        text.contains(r#"<vehicle id="taxi0" "#) && text.contains(r#"<vehicle id="drone10" "#),
+        "ids name kind and number"
+    );
+    let gz = dir.join("fcd.xml.gz");
+    let o = pilotzone(&[
+        "export",
+        "fcd",
+        dir.join("replay.pzr").to_str().expect("utf-8"),
+        "--out",
+        gz.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success());
+    let packed = std::fs::read(&gz).expect("written");
+    assert_eq!(&packed[..2], &[0x1f, 0x8b], "gzip magic");
+    assert!(packed.len() < text.len() / 5, "gzip packs the XML");
 }

@@ -133,6 +133,27 @@ pub fn to_target(graph: &RoadGraph, metric: &Metric, ws: &mut Workspace, target:
     }
 }
 
+/// Travel times from `source` to every node within `limit_ms`. Read them with
+/// [`Workspace::dist`].
+pub fn from_source(graph: &RoadGraph, metric: &Metric, ws: &mut Workspace, source: u32, limit_ms: u32) {
+    ws.begin(graph.node_count());
+    ws.relax(source, 0, u32::MAX);
+    while let Some(Reverse((d, v))) = ws.heap.pop() {
+        if d > ws.dist(v) {
+            continue;
+        }
+        if d > limit_ms {
+            break;
+        }
+        for arc in graph.out_arcs(v) {
+            let w = metric[arc as usize];
+            if w != CLOSED {
+                ws.relax(graph.head(arc), d.saturating_add(w), arc);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,6 +232,16 @@ mod tests {
                         }
                         assert_eq!((at, sum), (t, d), "seed {seed}: path ends at target with its length");
                     }
+                }
+                from_source(&g, &metric, &mut ws, s, u32::MAX);
+                for v in 0..g.node_count() {
+                    let expected = reference[s as usize][v as usize];
+                    let got = u64::from(ws.dist(v));
+                    assert_eq!(
+                        got,
+                        if expected == u64::MAX { u64::from(UNREACHED) } else { expected },
+                        "seed {seed}: {s}->{v} forwards"
+                    );
                 }
                 to_target(&g, &metric, &mut ws, s, &[], u32::MAX);
                 for v in 0..g.node_count() {

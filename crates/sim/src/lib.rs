@@ -16,14 +16,16 @@ pub mod rules;
 pub mod safety;
 pub mod taxi;
 pub mod town;
+pub mod verify;
 
-use bevy::app::{App, PluginGroup, PluginGroupBuilder};
+use bevy::app::App;
 use bevy::ecs::schedule::{
     LogLevel, Schedule, ScheduleBuildSettings, ScheduleLabel, SingleThreadedExecutor, SystemSet,
 };
 use bevy::prelude::{IntoScheduleConfigs, Resource};
 use pilotzone_scenario::LoadedScenario;
 
+pub use bevy::app::{PluginGroup, PluginGroupBuilder};
 pub use metrics::Kpis;
 
 /// Version of the engine, written into replays.
@@ -138,10 +140,16 @@ pub struct Simulation {
 impl Simulation {
     /// Builds the world for a scenario and seed.
     pub fn new(loaded: LoadedScenario, seed: u64) -> Result<Self, SimError> {
+        Self::with_plugins(loaded, seed, SimPlugins.build())
+    }
+
+    /// Builds the world with a changed plugin group, for example without the recorder
+    /// (`SimPlugins.build().disable::<record::RecorderPlugin>()`).
+    pub fn with_plugins(loaded: LoadedScenario, seed: u64, plugins: PluginGroupBuilder) -> Result<Self, SimError> {
         let mut app = App::new();
         app.add_plugins(bevy::app::TaskPoolPlugin::default());
         app.insert_resource(SimConfig { loaded, seed });
-        app.add_plugins(SimPlugins);
+        app.add_plugins(plugins);
         app.finish();
         app.cleanup();
         let world = app.world_mut();
@@ -182,6 +190,11 @@ impl Simulation {
         }
     }
 
+    /// State hash of the last tick (the one `pilotzone verify` compares).
+    pub fn last_tick_hash(&self) -> u32 {
+        self.app.world().get_resource::<record::Recorder>().map_or(0, |r| r.last_hash)
+    }
+
     /// The app, for tests and tools that inspect state.
     pub fn app(&self) -> &App {
         &self.app
@@ -191,7 +204,7 @@ impl Simulation {
     pub fn finish(mut self) -> RunOutput {
         let world = self.app.world_mut();
         let end_ms = world.resource::<clock::SimClock>().now_ms;
-        let replay = world.resource_mut::<record::Recorder>().finish(end_ms);
+        let replay = world.get_resource_mut::<record::Recorder>().map(|mut r| r.finish(end_ms)).unwrap_or_default();
         let replay_hash = pilotzone_replay::replay_hash(&replay);
         let world = self.app.world_mut();
         let mut kpis = world.run_system_cached(metrics::compute_kpis).expect("the KPI system only reads");

@@ -1,7 +1,8 @@
 //! rapier3d holds a body for every vehicle and drone and reports when two touch.
 //!
 //! Bodies are kinematic: the taxi and drone controllers decide where things go, rapier decides
-//! whether they touched on the way. Parked vehicles and grounded drones are disabled, so depot
+//! whether they touched. rapier tests contacts at the start of a step, so a contact is reported
+//! one tick after the bodies came together; no state goes untested. Parked vehicles and grounded drones are disabled, so depot
 //! bays and landing pads are not contacts; only moving things interact.
 
 use std::sync::Mutex;
@@ -16,7 +17,6 @@ use rapier3d::prelude::{
 use crate::clock::SimClock;
 use crate::drone::{DroneRoster, DroneState};
 use crate::taxi::{Phase, TaxiRoster, TaxiState};
-use crate::town::TownMap;
 use crate::{SimSetup, SimStep, SimSystems};
 
 /// Half extents of a car body (length, width, height), m.
@@ -122,7 +122,6 @@ fn place(world: &mut PhysicsWorld, handle: RigidBodyHandle, active: bool, pose: 
 
 /// Moves each body to where its controller put the entity.
 pub fn sync_bodies(
-    town: Res<TownMap>,
     taxis: Res<TaxiRoster>,
     drones: Res<DroneRoster>,
     taxi_states: Query<&TaxiState>,
@@ -132,7 +131,7 @@ pub fn sync_bodies(
     let physics = &mut *physics;
     for (i, &e) in taxis.0.iter().enumerate() {
         let state = taxi_states.get(e).expect("roster entities are taxis");
-        let (at, heading) = state.pose(&town);
+        let (at, heading) = (state.at, state.heading);
         let pose = Pose::from_parts(
             Vector::new(at.x as f32, at.y as f32, CAR_HALF_EXTENTS[2]),
             Rotation::from_rotation_z(heading as f32),
@@ -182,6 +181,10 @@ mod tests {
         world.step_with_events(&(), &collector);
         assert!(collector.0.lock().expect("unpoisoned").is_empty(), "10 m apart: no contact");
         place(&mut world, b, true, at(3.0));
+        // rapier tests contacts at the start of a step, before it moves kinematic bodies to
+        // their targets: the overlap shows one step after the move.
+        world.step_with_events(&(), &collector);
+        assert!(collector.0.lock().expect("unpoisoned").is_empty(), "moving in: reported next step");
         world.step_with_events(&(), &collector);
         assert_eq!(collector.0.lock().expect("unpoisoned").as_slice(), &[(0, 1)], "3 m apart: overlapping boxes touch");
     }

@@ -4,11 +4,13 @@
 use bevy::prelude::*;
 use pilotzone_replay::{EntityInfo, EntityKind, EntityState, Event, Header, Writer};
 
+use xxhash_rust::xxh3::xxh3_64;
+
 use crate::clock::SimClock;
+use crate::demand::Requests;
 use crate::drone::{DronePhase, DroneRoster, DroneState};
 use crate::events::EventLog;
 use crate::taxi::{Phase, TaxiRoster, TaxiState};
-use crate::town::TownMap;
 use crate::{ENGINE_VERSION, SimConfig, SimSetup, SimStep, SimSystems};
 
 /// Status names, indexed by the codes samples carry.
@@ -25,8 +27,8 @@ pub const STATUS_NAMES: [&str; 10] = [
     "pulling_out",
 ];
 
-/// Samples kept in one replay chunk.
-const SAMPLES_PER_CHUNK: u32 = 120;
+/// Keyframe interval of the replay: seeking costs at most this much decoding, ms.
+pub const KEYFRAME_MS: u32 = 10_000;
 
 /// The replay being written.
 #[derive(Resource, Default)]
@@ -35,6 +37,9 @@ pub struct Recorder {
     events_written: usize,
     record_ms: u64,
     states: Vec<EntityState>,
+    hash_buf: Vec<u8>,
+    /// State hash of the last tick recorded.
+    pub last_hash: u32,
 }
 
 impl Recorder {
@@ -85,6 +90,7 @@ pub fn start_recording(
         seed: config.seed,
         tick_ms: s.run.tick_ms,
         record_ms: s.run.record_ms,
+        segment_ms: KEYFRAME_MS.max(s.run.record_ms),
         start_time_of_day_s: s.run.start.seconds(),
         status_names: STATUS_NAMES.iter().map(|&n| n.to_owned()).collect(),
         entities: entities
@@ -94,7 +100,7 @@ pub fn start_recording(
             .collect(),
     };
     recorder.record_ms = u64::from(s.run.record_ms);
-    recorder.writer = Some(Writer::new(&header, SAMPLES_PER_CHUNK));
+    recorder.writer = Some(Writer::new(&header));
 }
 
 fn quantize(x: f64) -> i32 {
@@ -105,14 +111,54 @@ fn heading_code(radians: f64) -> u16 {
     (radians.rem_euclid(std::f64::consts::TAU) / std::f64::consts::TAU * 65536.0).round() as u32 as u16
 }
 
-/// Records events as they come and a sample of every entity at the recording rate.
+/// Hash of the simulation state after a tick: every vehicle's and drone's exact state and the
+/// demand drawn so far, laid out in `buf` and hashed in one pass. `pilotzone verify` compares
+/// these tick by tick.
+fn state_hash(
+    buf: &mut Vec<u8>,
+    taxis: &TaxiRoster,
+    drones: &DroneRoster,
+    taxi_states: &Query<&TaxiState>,
+    drone_states: &Query<&DroneState>,
+    requests: &Requests,
+) -> u32 {
+    buf.clear();
+    let mut put = |v: u64| buf.extend_from_slice(&v.to_le_bytes());
+    for &e in &taxis.0 {
+        let s = taxi_states.get(e).expect("roster entities are taxis");
+        let phase = match s.phase {
+            Phase::Idle => 0u64,
+            Phase::PullingOut => 1,
+            Phase::Driving => 2,
+            Phase::Dwelling { until_ms } => 3 ^ (until_ms << 4),
+            Phase::Blocked => 4,
+        };
+        put(phase);
+        put(u64::from(s.arc.unwrap_or(u32::MAX)));
+        put(s.offset_m.to_bits());
+        put(s.speed_mps.to_bits());
+        put(s.energy_kwh.to_bits());
+        put(s.stops.len() as u64 | (s.onboard.len() as u64) << 32);
+    }
+    for &e in &drones.0 {
+        let s = drone_states.get(e).expect("roster entities are drones");
+        s.pos.iter().chain(&[s.energy_wh]).for_each(|v| put(v.to_bits()));
+        put(s.next as u64 | u64::from(s.order.is_some()) << 32);
+    }
+    put(requests.rides.len() as u64);
+    put(requests.parcels.len() as u64);
+    xxh3_64(buf) as u32
+}
+
+/// Records events as they come, every tick's state hash, and a sample of every entity at the
+/// recording rate.
 pub fn record_sample(
     clock: Res<SimClock>,
-    town: Res<TownMap>,
     taxis: Res<TaxiRoster>,
     drones: Res<DroneRoster>,
     taxi_states: Query<&TaxiState>,
     drone_states: Query<&DroneState>,
+    requests: Res<Requests>,
     log: Res<EventLog>,
     mut recorder: ResMut<Recorder>,
 ) {
@@ -128,13 +174,15 @@ pub fn record_sample(
         });
     }
     recorder.events_written = log.events.len();
+    recorder.last_hash = state_hash(&mut recorder.hash_buf, &taxis, &drones, &taxi_states, &drone_states, &requests);
+    writer.tick(clock.now_ms, recorder.last_hash);
     if !clock.every(recorder.record_ms) {
         return;
     }
     recorder.states.clear();
     for &e in &taxis.0 {
         let s = taxi_states.get(e).expect("roster entities are taxis");
-        let (at, heading) = s.pose(&town);
+        let (at, heading) = (s.at, s.heading);
         let status = match s.phase {
             Phase::Idle => 0,
             Phase::Driving if s.onboard.is_empty() => 1,

@@ -29,6 +29,8 @@ const CAR_DISC_RADIUS_M: f64 = 1.1;
 /// Radius around a drone's own vertiport in which separation minima give way to the pad
 /// procedures (departures are spaced by the vertiport instead), m.
 pub const TERMINAL_RADIUS_M: f64 = 60.0;
+/// Vehicles further apart than this along either axis are not tested for a near miss, m.
+const NEAR_MISS_RANGE_M: f64 = 30.0;
 /// Speed above the limit tolerated before a violation is logged, km/h.
 pub const SPEED_TOLERANCE_KMH: f64 = 1.0;
 
@@ -79,7 +81,7 @@ pub fn monitor_safety(
     let position = |id: u32| -> [f64; 3] {
         if id < first_drone {
             let (_, s) = taxis.get(taxi_roster.0[id as usize]).expect("roster entities are taxis");
-            let (at, _) = s.pose(&town);
+            let at = s.at;
             [at.x, at.y, 0.0]
         } else {
             drones.get(drone_roster.0[(id - first_drone) as usize]).expect("roster entities are drones").1.pos
@@ -98,7 +100,7 @@ pub fn monitor_safety(
             monitor.speeding.remove(&taxi.id);
             continue;
         };
-        let (at, heading) = state.pose(&town);
+        let (at, heading) = (state.at, state.heading);
         let kmh = state.speed_mps * 3.6;
         let limit = rules.arc_limit_kmh[arc as usize];
         if limit > 0.0 && kmh > limit + SPEED_TOLERANCE_KMH {
@@ -118,12 +120,13 @@ pub fn monitor_safety(
         moving.push((taxi.id, at, heading, [heading.cos() * state.speed_mps, heading.sin() * state.speed_mps]));
     }
     let mut near_now = BTreeSet::new();
-    for (i, &(a, pa, ha, va)) in moving.iter().enumerate() {
-        for &(b, pb, hb, vb) in &moving[i + 1..] {
+    let points: Vec<(f64, f64)> = moving.iter().map(|m| (m.1.x, m.1.y)).collect();
+    let mut pairs = Vec::new();
+    close_pairs(&points, NEAR_MISS_RANGE_M, &mut pairs);
+    for &(i, j) in &pairs {
+        let ((a, pa, ha, va), (b, pb, hb, vb)) = (moving[i], moving[j]);
+        {
             let (dx, dy) = (pb.x - pa.x, pb.y - pa.y);
-            if dx.abs() > 30.0 || dy.abs() > 30.0 {
-                continue;
-            }
             let (rvx, rvy) = (vb[0] - va[0], vb[1] - va[1]);
             let closing = -(dx * rvx + dy * rvy) / dx.hypot(dy).max(1e-6);
             if closing < NEAR_MISS_MIN_CLOSING_MPS {
@@ -178,8 +181,12 @@ pub fn monitor_safety(
             .filter(|(_, p, terminal)| p[2] >= band_floor - 0.5 && !terminal)
             .map(|&(id, p, _)| (id, p))
             .collect();
-        for (i, &(a, pa)) in cruising.iter().enumerate() {
-            for &(b, pb) in &cruising[i + 1..] {
+        let points: Vec<(f64, f64)> = cruising.iter().map(|c| (c.1[0], c.1[1])).collect();
+        pairs.clear();
+        close_pairs(&points, h_min, &mut pairs);
+        for &(i, j) in &pairs {
+            let ((a, pa), (b, pb)) = (cruising[i], cruising[j]);
+            {
                 let h = (pa[0] - pb[0]).hypot(pa[1] - pb[1]);
                 let v = (pa[2] - pb[2]).abs();
                 if h < h_min && v < v_min {
@@ -220,6 +227,50 @@ pub fn monitor_safety(
     monitor.inside = inside_now;
 }
 
+/// Pairs `(i, j)`, `i < j`, of points less than `range` apart along both axes, sorted. A grid
+/// of `range`-sized cells keeps this near linear where all-pairs would grow with the square.
+pub fn close_pairs(points: &[(f64, f64)], range: f64, out: &mut Vec<(usize, usize)>) {
+    let cell = |v: f64| (v / range).floor() as i64;
+    let mut keyed: Vec<((i64, i64), usize)> =
+        points.iter().enumerate().map(|(i, &(x, y))| ((cell(x), cell(y)), i)).collect();
+    keyed.sort_unstable();
+    // Runs of equal cells: (cell, start, end) into `keyed`.
+    let mut cells: Vec<((i64, i64), usize, usize)> = Vec::new();
+    for (k, &(c, _)) in keyed.iter().enumerate() {
+        match cells.last_mut() {
+            Some(last) if last.0 == c => last.2 = k + 1,
+            _ => cells.push((c, k, k + 1)),
+        }
+    }
+    let near = |a: usize, b: usize| {
+        let (p, q) = (points[a], points[b]);
+        (p.0 - q.0).abs() < range && (p.1 - q.1).abs() < range
+    };
+    for &((cx, cy), start, end) in &cells {
+        let here = &keyed[start..end];
+        for (k, &(_, a)) in here.iter().enumerate() {
+            for &(_, b) in &here[k + 1..] {
+                if near(a, b) {
+                    out.push((a.min(b), a.max(b)));
+                }
+            }
+        }
+        // Each pair of neighbouring cells is visited once: from the cell that sorts first.
+        for other in [(cx, cy + 1), (cx + 1, cy - 1), (cx + 1, cy), (cx + 1, cy + 1)] {
+            let Ok(o) = cells.binary_search_by(|c| c.0.cmp(&other)) else { continue };
+            let (_, os, oe) = cells[o];
+            for &(_, a) in here {
+                for &(_, b) in &keyed[os..oe] {
+                    if near(a, b) {
+                        out.push((a.min(b), a.max(b)));
+                    }
+                }
+            }
+        }
+    }
+    out.sort_unstable();
+}
+
 /// Time until two discs `sum_radii` apart first touch, for relative position (dx, dy) and
 /// relative velocity (vx, vy); zero if they already overlap, none if they never do.
 pub fn time_to_contact(dx: f64, dy: f64, vx: f64, vy: f64, sum_radii: f64) -> Option<f64> {
@@ -239,6 +290,28 @@ pub fn time_to_contact(dx: f64, dy: f64, vx: f64, vy: f64, sum_radii: f64) -> Op
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn close_pairs_agree_with_all_pairs() {
+        let mut state = 99u64;
+        let mut next = || {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let points: Vec<(f64, f64)> = (0..300).map(|_| (next() * 500.0 - 250.0, next() * 500.0 - 250.0)).collect();
+        let mut fast = Vec::new();
+        close_pairs(&points, 30.0, &mut fast);
+        let mut slow = Vec::new();
+        for i in 0..points.len() {
+            for j in i + 1..points.len() {
+                if (points[i].0 - points[j].0).abs() < 30.0 && (points[i].1 - points[j].1).abs() < 30.0 {
+                    slow.push((i, j));
+                }
+            }
+        }
+        assert!(!slow.is_empty());
+        assert_eq!(fast, slow);
+    }
 
     #[test]
     fn time_to_contact_of_head_on_and_passing_discs() {

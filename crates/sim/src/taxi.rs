@@ -130,6 +130,11 @@ pub struct TaxiState {
     pub empty_km: f64,
     /// Time not idle, ms.
     pub busy_ms: u64,
+    /// Where it stands after the last move ([`TaxiState::pose`], kept for the systems after
+    /// control: physics, safety and the recorder).
+    pub at: Vec2,
+    /// Heading after the last move, radians counter-clockwise from east.
+    pub heading: f64,
 }
 
 impl TaxiState {
@@ -165,11 +170,18 @@ pub struct RouterScratch {
     ws: Workspace,
     path: Vec<u32>,
     wanted: Vec<u32>,
+    /// Idle vehicle × open request travel times, row-major.
+    eta: Vec<u32>,
 }
 
 impl FromWorld for RouterScratch {
     fn from_world(world: &mut World) -> Self {
-        RouterScratch { ws: Workspace::new(world.resource::<TownMap>().graph()), path: Vec::new(), wanted: Vec::new() }
+        RouterScratch {
+            ws: Workspace::new(world.resource::<TownMap>().graph()),
+            path: Vec::new(),
+            wanted: Vec::new(),
+            eta: Vec::new(),
+        }
     }
 }
 
@@ -212,6 +224,8 @@ pub fn spawn_taxis(mut commands: Commands, town: Res<TownMap>, mut roster: ResMu
                 km: 0.0,
                 empty_km: 0.0,
                 busy_ms: 0,
+                at: slot,
+                heading: 0.0,
             };
             let taxi =
                 Taxi { id, fleet, seats: f.seats, max_speed_mps: f.max_speed_kmh / 3.6, kwh_per_km: f.kwh_per_km };
@@ -261,19 +275,41 @@ pub fn dispatch_taxis(
         }
     }
     let g = town.graph();
-    for r in requests.rides.iter_mut().filter(|r| r.status == RequestStatus::Open) {
-        if idle.is_empty() {
+    let open: Vec<usize> =
+        (0..requests.rides.len()).filter(|&i| requests.rides[i].status == RequestStatus::Open).collect();
+    let limit_of = |latest_ms: u64| latest_ms.saturating_sub(clock.now_ms).min(u64::from(u32::MAX - 1)) as u32;
+    // Travel times from every idle vehicle to every open pickup, with as few searches as the
+    // smaller side needs: one forward search per vehicle when vehicles are scarce, else one
+    // backward search per request. Both give the same times, so the same assignment.
+    let forward = idle.len() < open.len();
+    if forward {
+        let limit = open.iter().map(|&j| limit_of(requests.rides[j].latest_pickup_ms)).max().unwrap_or(0);
+        scratch.eta.clear();
+        for &(_, _, node) in &idle {
+            dijkstra::from_source(g, &rules.metric, &mut scratch.ws, node, limit);
+            scratch.eta.extend(open.iter().map(|&j| scratch.ws.dist(town.place_node[requests.rides[j].from])));
+        }
+    }
+    let mut taken = vec![false; idle.len()];
+    for (k, &j) in open.iter().enumerate() {
+        if taken.iter().all(|&t| t) {
             break;
         }
+        let r = &mut requests.rides[j];
         let pickup = town.place_node[r.from];
-        let limit_ms = r.latest_pickup_ms.saturating_sub(clock.now_ms).min(u64::from(u32::MAX - 1)) as u32;
-        scratch.wanted.clear();
-        scratch.wanted.extend(idle.iter().map(|&(_, _, node)| node));
-        dijkstra::to_target(g, &rules.metric, &mut scratch.ws, pickup, &scratch.wanted, limit_ms);
+        let limit_ms = limit_of(r.latest_pickup_ms);
+        if !forward {
+            scratch.wanted.clear();
+            scratch.wanted.extend(idle.iter().zip(&taken).filter(|(_, t)| !**t).map(|(&(_, _, node), _)| node));
+            dijkstra::to_target(g, &rules.metric, &mut scratch.ws, pickup, &scratch.wanted, limit_ms);
+        }
         let best = idle
             .iter()
             .enumerate()
-            .map(|(i, &(id, _, node))| (scratch.ws.dist(node), id, i))
+            .filter(|&(i, _)| !taken[i])
+            .map(|(i, &(id, _, node))| {
+                (if forward { scratch.eta[i * open.len() + k] } else { scratch.ws.dist(node) }, id, i)
+            })
             .filter(|&(d, _, _)| d != UNREACHED && d <= limit_ms)
             .min();
         let Some((eta_ms, taxi_id, i)) = best else { continue };
@@ -281,7 +317,8 @@ pub fn dispatch_taxis(
         if dijkstra::shortest_path(g, &rules.metric, &mut scratch.ws, pickup, dropoff, &mut scratch.path).is_none() {
             continue;
         }
-        let (_, entity, _) = idle.remove(i);
+        taken[i] = true;
+        let (_, entity, _) = idle[i];
         let (_, mut state) = taxis.get_mut(entity).expect("roster entities are taxis");
         state.stops.push_back(Stop { request: r.id, kind: StopKind::Pickup, node: pickup });
         state.stops.push_back(Stop { request: r.id, kind: StopKind::Dropoff, node: dropoff });
@@ -525,6 +562,7 @@ pub fn advance_taxis(
         if state.phase != Phase::Idle {
             state.busy_ms += u64::from(clock.tick_ms);
         }
+        (state.at, state.heading) = state.pose(&town);
     }
     debug_assert!(rules.metric.len() == g.arc_count() as usize && rules.metric.iter().all(|&w| w > 0 || w == CLOSED));
 }
