@@ -1,7 +1,7 @@
 //! The `pilotzone` command line: run scenarios headless, check them, generate them, and inspect
 //! replays.
 
-mod output;
+use pilotzone::{batch, output, study};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -58,6 +58,56 @@ enum Command {
         #[command(subcommand)]
         what: ReplayCommand,
     },
+    /// Run a study: the scenario under each rule option, with each seed, in parallel.
+    Batch {
+        /// Scenario file.
+        scenario: PathBuf,
+        /// Rule option (overlay) file; repeat for several options. `base` always runs too.
+        #[arg(long = "rules", value_name = "FILE")]
+        rules: Vec<PathBuf>,
+        /// Seed set file.
+        #[arg(long, value_name = "FILE")]
+        seeds: PathBuf,
+        /// Worker threads; defaults to the number of cores.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        jobs: Option<u32>,
+        /// Study folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// Run only shard k of N (`k/N`); inside a Slurm array or Kubernetes Indexed Job it is
+        /// read from the scheduler's environment.
+        #[arg(long)]
+        shard: Option<batch::Shard>,
+        /// A condition every run must meet, such as 'safety.collisions == 0'; repeatable.
+        #[arg(long = "gate", value_name = "EXPR")]
+        gates: Vec<study::Gate>,
+        /// Simulate this many seconds instead of the scenario's duration.
+        #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..))]
+        duration_s: Option<u32>,
+        /// Draw no progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Join the runs of a study's shards into study.csv and summary.csv.
+    Merge {
+        /// Study folders (one, or one per shard).
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where to write the tables; defaults to the first folder.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Compare two options of a study, paired by seed.
+    Compare {
+        /// Study folder.
+        dir: PathBuf,
+        /// Option to compare against.
+        #[arg(long)]
+        baseline: String,
+        /// Option to compare.
+        #[arg(long)]
+        variant: String,
+    },
     /// Re-simulate a replay from its embedded scenario and seed, comparing every tick.
     Verify {
         /// Replay file.
@@ -113,6 +163,11 @@ fn main() -> ExitCode {
         Command::Gen { what: GenKind::Demo { out } } => gen_demo(&out),
         Command::Replay { what: ReplayCommand::Info { file } } => replay_info(&file),
         Command::Verify { replay } => verify(&replay),
+        Command::Batch { scenario, rules, seeds, jobs, out, shard, gates, duration_s, quiet } => {
+            run_batch(scenario, rules, seeds, jobs, out, shard, &gates, duration_s, quiet)
+        }
+        Command::Merge { dirs, out } => merge(&dirs, out),
+        Command::Compare { dir, baseline, variant } => compare(&dir, &baseline, &variant),
         Command::Export { what: ExportKind::Fcd { replay, out } } => export_fcd(&replay, &out),
     };
     match result {
@@ -144,6 +199,7 @@ fn run(path: &Path, seed: Option<u64>, out: Option<PathBuf>, duration_s: Option<
         reason = "wall time of the whole run, for the report; the simulation never sees it"
     )]
     let started = Instant::now();
+    let start_tod_s = loaded.scenario.run.start.seconds();
     let mut sim = Simulation::new(loaded, seed)?;
     let mut progress: Option<indicatif::ProgressBar> = None;
     let total_s = sim.end_ms() / 1000;
@@ -173,13 +229,7 @@ fn run(path: &Path, seed: Option<u64>, out: Option<PathBuf>, duration_s: Option<
     }
     let mut result = sim.finish();
     result.kpis.wall_seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
-    output::write_atomic(&out.join("replay.pzr"), &result.replay)?;
-    output::write_atomic(
-        &out.join("events.csv"),
-        output::events_csv(&result.events, result_start_tod(&result)).as_bytes(),
-    )?;
-    let json = serde_json::to_string_pretty(&result.kpis).context("KPIs serialize")? + "\n";
-    output::write_atomic(&out.join("kpis.json"), json.as_bytes())?;
+    output::write_run(&out, &result, start_tod_s)?;
     if !quiet {
         let mut stdout = std::io::stdout().lock();
         output::print_kpis(&mut stdout, &result.kpis)?;
@@ -188,8 +238,100 @@ fn run(path: &Path, seed: Option<u64>, out: Option<PathBuf>, duration_s: Option<
     Ok(ExitCode::SUCCESS)
 }
 
-fn result_start_tod(result: &pilotzone_sim::RunOutput) -> u32 {
-    pilotzone_replay::Replay::read(&result.replay).map_or(0, |r| r.header().start_time_of_day_s)
+/// Exit code for a study whose runs break a KPI gate.
+const EXIT_GATE: u8 = 3;
+
+fn run_batch(
+    scenario: PathBuf,
+    rules: Vec<PathBuf>,
+    seeds: PathBuf,
+    jobs: Option<u32>,
+    out: PathBuf,
+    shard: Option<batch::Shard>,
+    gates: &[study::Gate],
+    duration_s: Option<u32>,
+    quiet: bool,
+) -> Result<ExitCode> {
+    let shard = match shard {
+        Some(s) => s,
+        None => batch::Shard::from_env(|k| std::env::var(k).ok())?.unwrap_or(batch::Shard::ALL),
+    };
+    let jobs = jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |j| j as usize);
+    let opts = batch::BatchOptions { scenario, rules, seeds, jobs, out: out.clone(), shard, duration_s, quiet };
+    let report = batch::run_batch(&opts)?;
+    let mut stdout = std::io::stdout().lock();
+    let part = if shard.count > 1 { format!(" (shard {}/{})", shard.index, shard.count) } else { String::new() };
+    writeln!(
+        stdout,
+        "{}{part}: {} runs simulated, {} already finished, {} failed",
+        out.display(),
+        report.ran,
+        report.resumed,
+        report.failed.len()
+    )?;
+    let mut stderr = std::io::stderr().lock();
+    for f in &report.failed {
+        writeln!(stderr, "failed: {f}")?;
+    }
+    if !report.failed.is_empty() {
+        return Ok(ExitCode::from(1));
+    }
+    let table = report.table.context("finished runs load")?;
+    if shard.count == 1 {
+        write_tables(&table, &out)?;
+        writeln!(stdout, "wrote {0}/study.csv and {0}/summary.csv", out.display())?;
+    } else {
+        writeln!(stdout, "when every shard is done: pilotzone merge {}", out.display())?;
+    }
+    let broken = batch::check_gates(gates, &table)?;
+    for line in &broken {
+        writeln!(stderr, "{line}")?;
+    }
+    if broken.is_empty() {
+        if !gates.is_empty() {
+            writeln!(stdout, "all {} gates hold in every run", gates.len())?;
+        }
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Ok(ExitCode::from(EXIT_GATE))
+    }
+}
+
+fn write_tables(table: &study::Table, out: &Path) -> Result<()> {
+    output::write_atomic(&out.join("study.csv"), table.study_csv().as_bytes())?;
+    output::write_atomic(&out.join("summary.csv"), table.summary_csv().as_bytes())
+}
+
+fn merge(dirs: &[PathBuf], out: Option<PathBuf>) -> Result<ExitCode> {
+    let manifest = study::Manifest::read(&dirs[0])?;
+    for d in &dirs[1..] {
+        if study::Manifest::read(d)? != manifest {
+            anyhow::bail!("{} belongs to another study than {}", d.display(), dirs[0].display());
+        }
+    }
+    let table = study::Table::load(manifest, dirs)?;
+    let out = out.unwrap_or_else(|| dirs[0].clone());
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    write_tables(&table, &out)?;
+    writeln!(
+        std::io::stdout(),
+        "merged {} runs into {1}/study.csv and {1}/summary.csv",
+        table.rows.len(),
+        out.display()
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn compare(dir: &Path, baseline: &str, variant: &str) -> Result<ExitCode> {
+    let manifest = study::Manifest::read(dir)?;
+    let table = study::Table::load(manifest, &[dir.to_owned()])?;
+    let rows = table.compare(baseline, variant)?;
+    let mut stdout = std::io::stdout().lock();
+    output::print_comparison(&mut stdout, baseline, variant, &rows)?;
+    let path = dir.join(format!("compare-{baseline}-vs-{variant}.json"));
+    output::write_atomic(&path, (serde_json::to_string_pretty(&rows)? + "\n").as_bytes())?;
+    writeln!(stdout, "\nwrote {}", path.display())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn open_replay(file: &Path) -> Result<pilotzone_replay::Replay> {

@@ -53,6 +53,15 @@ fn opt(v: Option<f64>) -> String {
     v.map_or_else(|| "–".to_owned(), |v| format!("{v:.0}"))
 }
 
+/// Writes a run's replay, events and KPIs into `dir`, each atomically, `kpis.json` last: a
+/// folder with a `kpis.json` holds a finished run.
+pub fn write_run(dir: &Path, result: &pilotzone_sim::RunOutput, start_tod_s: u32) -> Result<()> {
+    write_atomic(&dir.join("replay.pzr"), &result.replay)?;
+    write_atomic(&dir.join("events.csv"), events_csv(&result.events, start_tod_s).as_bytes())?;
+    let json = serde_json::to_string_pretty(&result.kpis).context("KPIs serialize")? + "\n";
+    write_atomic(&dir.join("kpis.json"), json.as_bytes())
+}
+
 /// A readable KPI summary.
 pub fn print_kpis(out: &mut impl Write, k: &Kpis) -> Result<()> {
     let t = &k.taxi;
@@ -138,5 +147,33 @@ pub fn print_replay_info(out: &mut impl Write, r: &pilotzone_replay::Replay, siz
     if let Some(damage) = r.damage() {
         writeln!(out, "damage       {damage}")?;
     }
+    Ok(())
+}
+
+/// A paired comparison as a table: KPIs whose means differ, with the 95 % interval of the
+/// difference.
+pub fn print_comparison(
+    out: &mut impl Write,
+    baseline: &str,
+    variant: &str,
+    rows: &[crate::study::Comparison],
+) -> Result<()> {
+    use crate::study::fmt_num;
+    let f = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), fmt_num);
+    writeln!(out, "{variant} against {baseline}, paired by seed (difference = {variant} − {baseline})")?;
+    writeln!(out, "{:<32} {:>12} {:>12} {:>12}   95 % interval", "kpi", baseline, variant, "difference")?;
+    let mut same = 0;
+    for r in rows {
+        if r.difference.mean.is_none_or(|m| m == 0.0) && r.difference.sd.is_none_or(|s| s == 0.0) {
+            same += 1;
+            continue;
+        }
+        let ci = match (r.difference.low, r.difference.high) {
+            (Some(l), Some(h)) => format!("{} … {}", fmt_num(l), fmt_num(h)),
+            _ => "–".into(),
+        };
+        writeln!(out, "{:<32} {:>12} {:>12} {:>12}   {ci}", r.kpi, f(r.baseline), f(r.variant), f(r.difference.mean))?;
+    }
+    writeln!(out, "({same} KPIs equal in every pair not shown)")?;
     Ok(())
 }

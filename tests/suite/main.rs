@@ -1,6 +1,7 @@
 //! Integration tests, linked as one binary: the command line end to end, determinism, scenario
 //! errors and the dependency rules of the architecture.
 
+mod batch;
 mod cli;
 mod dependencies;
 mod determinism;

@@ -5,6 +5,7 @@ pub mod error;
 pub mod generate;
 pub mod locate;
 pub mod map;
+pub mod overlay;
 pub mod schema;
 pub mod seeds;
 pub mod time;
@@ -64,7 +65,7 @@ pub fn parse(text: &str, file: &str) -> Result<LoadedScenario, LoadError> {
     Ok(LoadedScenario { scenario, text: text.to_owned(), hash })
 }
 
-fn syntax_diagnostic(file: &str, e: &ron::error::SpannedError) -> Diagnostics {
+pub(crate) fn syntax_diagnostic(file: &str, e: &ron::error::SpannedError) -> Diagnostics {
     use ron::error::Error as E;
     let hint = match &e.code {
         E::NoSuchStructField { expected, found, .. } | E::NoSuchEnumVariant { expected, found, .. } => {

@@ -222,7 +222,7 @@ impl Plugin for DemandPlugin {
     }
 }
 
-/// Creates the requests and orders that arrive during this tick.
+/// Creates the requests and orders that have arrived since the last tick.
 pub fn generate_demand(
     clock: Res<SimClock>,
     town: Res<TownMap>,
@@ -230,11 +230,12 @@ pub fn generate_demand(
     mut requests: ResMut<Requests>,
     mut log: ResMut<EventLog>,
 ) {
-    let tick_end = clock.now_ms + u64::from(clock.tick_ms);
+    // Arrivals up to now: a request never dates from later than the tick that handles it.
+    let due = clock.now_ms;
     let (start_tod_s, end_ms) = (model.start_tod_s, model.end_ms);
     let demand = &town.scenario.demand;
     for (i, flow) in model.rides.iter_mut().enumerate() {
-        while flow.next_ms < tick_end {
+        while flow.next_ms <= due {
             let t_ms = flow.next_ms;
             let (from, to) = flow.pick();
             let id = requests.rides.len() as u32;
@@ -263,7 +264,7 @@ pub fn generate_demand(
         }
     }
     for (i, flow) in model.parcels.iter_mut().enumerate() {
-        while flow.next_ms < tick_end {
+        while flow.next_ms <= due {
             let t_ms = flow.next_ms;
             let (from, to) = flow.pick();
             let p = &demand.parcels[i];

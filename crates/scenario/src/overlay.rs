@@ -1,0 +1,165 @@
+//! Rule overlays (`--rules FILE`): a rule option applied on top of a scenario, so a study can
+//! compare options without copying scenarios.
+//!
+//! An overlay removes rules by id, replaces rules that share an id with one of its own, and adds
+//! the rest. The result is validated as a whole and re-written as scenario text, which is what
+//! runs and replays embed: a replay of an option re-simulates without the overlay file.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Diagnostic, Diagnostics, LoadError, did_you_mean};
+use crate::locate::{locate, parse_path};
+use crate::schema::Rule;
+use crate::{LoadedScenario, generate};
+
+/// The newest overlay format version this build reads.
+pub const OVERLAY_FORMAT_VERSION: u32 = 1;
+
+/// A rule option.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleOverlay {
+    /// Overlay format version; this build reads version 1.
+    pub format_version: u32,
+    /// Short name of the option, used for run folders and in study tables (letters, digits,
+    /// `-` and `_`).
+    pub name: String,
+    /// One line for the people choosing between options.
+    #[serde(default)]
+    pub description: String,
+    /// Ids of scenario rules this option drops.
+    #[serde(default)]
+    pub remove: Vec<String>,
+    /// Rules this option sets: a rule with an id the scenario has replaces it, others are added.
+    #[serde(default)]
+    pub rules: Vec<Rule>,
+}
+
+/// Reads an overlay file.
+pub fn load_overlay(path: &Path) -> Result<RuleOverlay, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io { path: path.to_owned(), source })?;
+    let file = path.display().to_string();
+    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    let overlay: RuleOverlay =
+        options.from_str(&text).map_err(|e| LoadError::Syntax(crate::syntax_diagnostic(&file, &e)))?;
+    let mut items = Vec::new();
+    if overlay.format_version > OVERLAY_FORMAT_VERSION {
+        return Err(LoadError::NewerVersion { file, found: overlay.format_version, supported: OVERLAY_FORMAT_VERSION });
+    }
+    if overlay.name.is_empty() || !overlay.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        items.push(
+            Diagnostic::at_path("name", format!("\"{}\" is not a usable option name", overlay.name))
+                .with_hint(Some("use letters, digits, - and _".into())),
+        );
+    }
+    let mut ids = std::collections::BTreeSet::new();
+    for (i, r) in overlay.rules.iter().enumerate() {
+        if !ids.insert(r.id()) {
+            items.push(Diagnostic::at_path(format!("rules[{i}].id"), format!("rule id \"{}\" is used twice", r.id())));
+        }
+    }
+    if items.is_empty() {
+        Ok(overlay)
+    } else {
+        for d in &mut items {
+            d.at = locate(&text, &parse_path(&d.path));
+        }
+        Err(LoadError::Invalid(Diagnostics { file, items }))
+    }
+}
+
+/// The scenario with the overlay applied, validated, as new scenario text.
+pub fn apply_overlay(
+    base: &LoadedScenario,
+    overlay: &RuleOverlay,
+    overlay_file: &str,
+) -> Result<LoadedScenario, LoadError> {
+    let mut scenario = base.scenario.clone();
+    let mut items = Vec::new();
+    for (i, id) in overlay.remove.iter().enumerate() {
+        match scenario.rules.iter().position(|r| r.id() == id) {
+            Some(k) => {
+                scenario.rules.remove(k);
+            }
+            None => items.push(
+                Diagnostic::at_path(format!("remove[{i}]"), format!("the scenario has no rule \"{id}\""))
+                    .with_hint(did_you_mean(id, base.scenario.rules.iter().map(Rule::id))),
+            ),
+        }
+    }
+    if !items.is_empty() {
+        return Err(LoadError::Invalid(Diagnostics { file: overlay_file.to_owned(), items }));
+    }
+    for rule in &overlay.rules {
+        match scenario.rules.iter_mut().find(|r| r.id() == rule.id()) {
+            Some(existing) => *existing = rule.clone(),
+            None => scenario.rules.push(rule.clone()),
+        }
+    }
+    let comment = format!("Scenario \"{}\" with rule option \"{}\" ({overlay_file}).", scenario.name, overlay.name);
+    let text = generate::to_ron(&scenario, &comment);
+    // Problems the overlay causes (a zone it names that the map lacks) are reported against it.
+    crate::parse(&text, &format!("{overlay_file} applied to {}", scenario.name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{demo_town, to_ron};
+    use crate::time::{ClockTime, Hours};
+
+    #[test]
+    fn replaces_removes_and_adds_rules() {
+        let base = crate::parse(&to_ron(&demo_town(), "demo"), "demo.ron").expect("demo is valid");
+        let overlay = RuleOverlay {
+            format_version: 1,
+            name: "school-30".into(),
+            description: String::new(),
+            remove: vec!["morning-market".into()],
+            rules: vec![
+                Rule::SpeedLimit { id: "school-run-20".into(), zone: "school-zone".into(), kmh: 10.0, hours: None },
+                Rule::OperatingHours {
+                    id: "taxi-hours".into(),
+                    fleet: "minori-l4".into(),
+                    hours: Hours { from: ClockTime(0), to: ClockTime(86_400) },
+                },
+            ],
+        };
+        let applied = apply_overlay(&base, &overlay, "o.ron").expect("applies");
+        let rules = &applied.scenario.rules;
+        assert!(rules.iter().all(|r| r.id() != "morning-market"));
+        assert!(rules.iter().any(
+            |r| matches!(r, Rule::SpeedLimit { id, kmh, hours: None, .. } if id == "school-run-20" && *kmh == 10.0)
+        ));
+        assert_eq!(rules.last().map(Rule::id), Some("taxi-hours"));
+        assert_ne!(applied.hash, base.hash);
+    }
+
+    #[test]
+    fn names_what_it_cannot_apply() {
+        let base = crate::parse(&to_ron(&demo_town(), "demo"), "demo.ron").expect("demo is valid");
+        let overlay = RuleOverlay {
+            format_version: 1,
+            name: "x".into(),
+            description: String::new(),
+            remove: vec!["school-run20".into()],
+            rules: vec![],
+        };
+        let err = apply_overlay(&base, &overlay, "o.ron").expect_err("unknown id").to_string();
+        assert!(
+            err.contains("remove[0]: the scenario has no rule \"school-run20\" — did you mean \"school-run-20\"?"),
+            "{err}"
+        );
+        let overlay = RuleOverlay {
+            format_version: 1,
+            name: "x".into(),
+            description: String::new(),
+            remove: vec![],
+            rules: vec![Rule::SpeedLimit { id: "s".into(), zone: "nowhere".into(), kmh: 10.0, hours: None }],
+        };
+        let err = apply_overlay(&base, &overlay, "o.ron").expect_err("unknown zone").to_string();
+        assert!(err.contains("unknown zone \"nowhere\""), "{err}");
+    }
+}

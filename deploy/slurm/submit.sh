@@ -1,0 +1,9 @@
+#!/bin/bash
+# Submits the shard array, then a merge that starts once every shard has succeeded.
+set -euo pipefail
+here=$(dirname "$0")
+: "${STUDY_DIR:?set STUDY_DIR to a folder every node can write}"
+array=$(sbatch --parsable --export=ALL "$here/study.sbatch")
+sbatch --dependency="afterok:${array}" --job-name=pilotzone-merge --export=ALL \
+  --wrap "${PILOTZONE:-pilotzone} merge '$STUDY_DIR'"
+echo "submitted shards as job $array; study.csv and summary.csv will appear in $STUDY_DIR"
