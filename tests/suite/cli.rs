@@ -1,6 +1,6 @@
 //! `pilotzone run`, `check`, `gen` and `replay info` as a user calls them.
 
-use crate::{demo, pilotzone};
+use crate::{demo, pilotzone, run_demo};
 
 #[test]
 fn run_writes_kpis_events_and_a_replay() {
@@ -68,16 +68,7 @@ fn run_writes_kpis_events_and_a_replay() {
 fn a_truncated_replay_is_reported_with_exit_code_2() {
     let out = tempfile::tempdir().expect("temp dir");
     let dir = out.path();
-    let o = pilotzone(&[
-        "run",
-        demo().to_str().expect("utf-8 path"),
-        "--duration-s",
-        "300",
-        "--quiet",
-        "--out",
-        dir.to_str().expect("utf-8 path"),
-    ]);
-    assert!(o.status.success() && o.stdout.is_empty(), "quiet runs print nothing");
+    run_demo(dir, 300);
     let bytes = std::fs::read(dir.join("replay.pzr")).expect("replay written");
     let cut = dir.join("cut.pzr");
     std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).expect("write cut replay");
@@ -122,16 +113,7 @@ fn the_shipped_demo_is_what_the_generator_makes() {
 fn verify_confirms_a_fresh_replay_and_names_the_first_divergent_tick() {
     let out = tempfile::tempdir().expect("temp dir");
     let dir = out.path();
-    let o = pilotzone(&[
-        "run",
-        demo().to_str().expect("utf-8 path"),
-        "--duration-s",
-        "600",
-        "--quiet",
-        "--out",
-        dir.to_str().expect("utf-8 path"),
-    ]);
-    assert!(o.status.success());
+    run_demo(dir, 600);
     let path = dir.join("replay.pzr");
     let o = pilotzone(&["verify", path.to_str().expect("utf-8 path")]);
     let text = String::from_utf8_lossy(&o.stdout);
@@ -174,16 +156,7 @@ fn verify_confirms_a_fresh_replay_and_names_the_first_divergent_tick() {
 fn export_fcd_writes_sumo_floating_car_data() {
     let out = tempfile::tempdir().expect("temp dir");
     let dir = out.path();
-    let run = pilotzone(&[
-        "run",
-        demo().to_str().expect("utf-8"),
-        "--duration-s",
-        "60",
-        "--quiet",
-        "--out",
-        dir.to_str().expect("utf-8"),
-    ]);
-    assert!(run.status.success());
+    run_demo(dir, 60);
     let xml = dir.join("fcd.xml");
     let o = pilotzone(&[
         "export",

@@ -31,3 +31,19 @@ pub fn demo_for(duration_s: u32) -> pilotzone_scenario::LoadedScenario {
 pub fn pilotzone(args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_pilotzone")).args(args).output().expect("the binary runs")
 }
+
+/// Runs the demo for `duration_s` simulated seconds into `dir`, quietly, and checks it succeeded.
+pub fn run_demo(dir: &Path, duration_s: u32) {
+    let seconds = duration_s.to_string();
+    let o = pilotzone(&[
+        "run",
+        demo().to_str().expect("utf-8 path"),
+        "--duration-s",
+        &seconds,
+        "--quiet",
+        "--out",
+        dir.to_str().expect("utf-8 path"),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.stdout.is_empty(), "quiet runs print nothing");
+}

@@ -3,12 +3,12 @@
 use bevy::prelude::*;
 use serde::Serialize;
 
-use crate::SimConfig;
 use crate::clock::SimClock;
 use crate::demand::{OrderStatus, RequestStatus, Requests};
 use crate::drone::DroneState;
 use crate::safety::SafetyMonitor;
 use crate::taxi::TaxiState;
+use crate::{SimConfig, SimStep, SimSystems};
 
 /// Mean and percentiles of a sample, in seconds; `None` when the sample is empty.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -118,11 +118,23 @@ pub struct Kpis {
     pub safety: SafetyKpis,
 }
 
-/// Adds KPI bookkeeping (the counters live with the systems that own them).
+/// Adds fleet-use bookkeeping; service and safety counts live with the systems that own them.
 pub struct MetricsPlugin;
 
 impl Plugin for MetricsPlugin {
-    fn build(&self, _app: &mut App) {}
+    fn build(&self, app: &mut App) {
+        app.add_systems(SimStep, track_fleet_use.in_set(SimSystems::Metrics));
+    }
+}
+
+/// Adds the tick to every vehicle's busy time unless it stood idle.
+pub fn track_fleet_use(clock: Res<SimClock>, mut taxis: Query<&mut TaxiState>) {
+    // Each vehicle adds to its own counter, so the visiting order cannot matter.
+    for mut state in &mut taxis {
+        if state.phase != crate::taxi::Phase::Idle {
+            state.busy_ms += u64::from(clock.tick_ms);
+        }
+    }
 }
 
 /// Computes the KPIs from the state at the end of the run.

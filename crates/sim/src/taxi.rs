@@ -559,9 +559,6 @@ pub fn advance_taxis(
     }
     for &e in &roster.0 {
         let (_, mut state) = taxis.get_mut(e).expect("roster entities are taxis");
-        if state.phase != Phase::Idle {
-            state.busy_ms += u64::from(clock.tick_ms);
-        }
         (state.at, state.heading) = state.pose(&town);
     }
     debug_assert!(rules.metric.len() == g.arc_count() as usize && rules.metric.iter().all(|&w| w > 0 || w == CLOSED));
