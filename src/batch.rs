@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use anyhow::{Context, Result, bail};
 use pilotzone_scenario::LoadedScenario;
 use pilotzone_sim::Simulation;
+use pilotzone_sim::town::TownMap;
 
 use crate::output;
 use crate::study::{Gate, Manifest, RunKey, Table, Variant};
@@ -172,6 +173,8 @@ pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport> {
             .expect("the template is valid")
             .progress_chars("=> "),
     );
+    // Road graph, geometry and zone membership are prepared once per option, not per run.
+    let towns: Vec<TownMap> = loaded.iter().map(|l| TownMap::new(std::sync::Arc::new(l.scenario.clone()))).collect();
     let next = AtomicUsize::new(0);
     let failed = Mutex::new(Vec::new());
     let variant_of =
@@ -181,9 +184,11 @@ pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport> {
             scope.spawn(|_| {
                 while let Some(&(_, run)) = todo.get(next.fetch_add(1, Ordering::Relaxed)) {
                     let dir = Manifest::run_dir(&opts.out, run);
-                    let scenario = &loaded[variant_of(run.variant)];
-                    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| simulate_run(scenario, run.seed, &dir)))
-                        .unwrap_or_else(|_| Err(anyhow::anyhow!("the simulation panicked")));
+                    let v = variant_of(run.variant);
+                    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                        simulate_run(&loaded[v], &towns[v], run.seed, &dir)
+                    }))
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("the simulation panicked")));
                     if let Err(e) = outcome {
                         let mut failed = failed.lock().expect("no worker panics while holding the lock");
                         failed.push(format!("{}/{}: {e:#}", run.variant, run.seed));
@@ -207,7 +212,7 @@ pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport> {
 }
 
 /// Simulates one run and writes its files; `kpis.json` goes last, marking the run finished.
-fn simulate_run(scenario: &LoadedScenario, seed: u64, dir: &Path) -> Result<()> {
+fn simulate_run(scenario: &LoadedScenario, town: &TownMap, seed: u64, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     // Temporary files of a run that was killed mid-write.
     for entry in std::fs::read_dir(dir)?.flatten() {
@@ -215,7 +220,7 @@ fn simulate_run(scenario: &LoadedScenario, seed: u64, dir: &Path) -> Result<()> 
             let _ = std::fs::remove_file(entry.path());
         }
     }
-    let mut sim = Simulation::new(scenario.clone(), seed)?;
+    let mut sim = Simulation::with_town(scenario.clone(), seed, town.clone())?;
     sim.run_to_end();
     let result = sim.finish();
     output::write_run(dir, &result, scenario.scenario.run.start.seconds())

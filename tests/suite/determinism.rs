@@ -64,3 +64,16 @@ fn the_replay_holds_exactly_what_the_simulation_recorded() {
         );
     }
 }
+
+#[test]
+fn a_shared_town_gives_the_same_run_and_must_match_the_scenario() {
+    let loaded = demo_for(300);
+    let town = pilotzone_sim::town::TownMap::new(std::sync::Arc::new(loaded.scenario.clone()));
+    let mut shared = Simulation::with_town(loaded.clone(), 4, town.clone()).expect("the town fits");
+    shared.run_to_end();
+    let mut own = Simulation::new(loaded.clone(), 4).expect("builds");
+    own.run_to_end();
+    assert_eq!(shared.finish().replay, own.finish().replay);
+    let other = demo_for(600);
+    assert!(matches!(Simulation::with_town(other, 4, town), Err(pilotzone_sim::SimError::TownMismatch)));
+}

@@ -130,6 +130,9 @@ pub enum SimError {
     /// A schedule failed to build (a system-order ambiguity, for example).
     #[error("the simulation schedule is inconsistent: {0}")]
     Schedule(String),
+    /// A prepared town was built from another scenario than the one to run.
+    #[error("the prepared town belongs to another scenario")]
+    TownMismatch,
 }
 
 /// A headless run: an [`App`] with [`SimPlugins`], stepped tick by tick.
@@ -140,15 +143,37 @@ pub struct Simulation {
 impl Simulation {
     /// Builds the world for a scenario and seed.
     pub fn new(loaded: LoadedScenario, seed: u64) -> Result<Self, SimError> {
-        Self::with_plugins(loaded, seed, SimPlugins.build())
+        Self::build(loaded, seed, None, SimPlugins.build())
+    }
+
+    /// Builds the world on a town prepared beforehand ([`town::TownMap::new`] on the same
+    /// scenario), so that runs of one scenario share the preparation.
+    pub fn with_town(loaded: LoadedScenario, seed: u64, town: town::TownMap) -> Result<Self, SimError> {
+        if *town.scenario != loaded.scenario {
+            return Err(SimError::TownMismatch);
+        }
+        Self::build(loaded, seed, Some(town), SimPlugins.build())
     }
 
     /// Builds the world with a changed plugin group, for example without the recorder
     /// (`SimPlugins.build().disable::<record::RecorderPlugin>()`).
     pub fn with_plugins(loaded: LoadedScenario, seed: u64, plugins: PluginGroupBuilder) -> Result<Self, SimError> {
+        Self::build(loaded, seed, None, plugins)
+    }
+
+    fn build(
+        loaded: LoadedScenario,
+        seed: u64,
+        town: Option<town::TownMap>,
+        plugins: PluginGroupBuilder,
+    ) -> Result<Self, SimError> {
         let mut app = App::new();
         app.add_plugins(bevy::app::TaskPoolPlugin::default());
         app.insert_resource(SimConfig { loaded, seed });
+        if let Some(town) = town {
+            // The town plugin only prepares a town when none is given.
+            app.insert_resource(town);
+        }
         app.add_plugins(plugins);
         app.finish();
         app.cleanup();

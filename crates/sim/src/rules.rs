@@ -4,7 +4,6 @@
 //! vehicles and drones know to re-plan.
 
 use bevy::prelude::*;
-use pilotzone_routing::geom::point_in_polygon;
 use pilotzone_routing::{AirspacePlanner, CLOSED, Metric, Obstacle};
 use pilotzone_scenario::{Rule, time};
 
@@ -33,8 +32,6 @@ pub struct ActiveRules {
     pub drone_separation: Option<(f64, f64)>,
     /// For each taxi fleet then each drone fleet (scenario order), whether it may take work.
     pub fleet_open: Vec<bool>,
-    /// Arcs whose midpoint lies in each rule's zone (speed-limit rules; empty for others).
-    rule_arcs: Vec<Vec<u32>>,
 }
 
 impl ActiveRules {
@@ -73,7 +70,7 @@ impl ActiveRules {
             }
             match rule {
                 Rule::SpeedLimit { kmh, .. } => {
-                    for &arc in &self.rule_arcs[i] {
+                    for &arc in &town.rule_arcs[i] {
                         limit[arc as usize] = limit[arc as usize].min(*kmh);
                     }
                 }
@@ -118,26 +115,6 @@ impl FromWorld for ActiveRules {
     fn from_world(world: &mut World) -> Self {
         let town = world.resource::<TownMap>();
         let tod = world.resource::<SimClock>().time_of_day_s();
-        let rule_arcs = town
-            .scenario
-            .rules
-            .iter()
-            .map(|r| match r {
-                Rule::SpeedLimit { zone, .. } => {
-                    let z = town
-                        .scenario
-                        .map
-                        .zones
-                        .iter()
-                        .position(|z| &z.name == zone)
-                        .expect("validated: rules name known zones");
-                    (0..town.graph().arc_count())
-                        .filter(|&a| point_in_polygon(town.arc_midpoint(a), &town.zone_polygons[z]))
-                        .collect()
-                }
-                _ => Vec::new(),
-            })
-            .collect();
         let mut rules = ActiveRules {
             holds: Self::holds_at(town, tod),
             version: 0,
@@ -146,7 +123,6 @@ impl FromWorld for ActiveRules {
             planner: AirspacePlanner::new(Vec::new(), NO_FLY_MARGIN_M),
             drone_separation: None,
             fleet_open: Vec::new(),
-            rule_arcs,
         };
         rules.rebuild(town);
         rules

@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use bevy::prelude::*;
+use pilotzone_routing::geom::point_in_polygon;
 use pilotzone_routing::{Obstacle, RoadGraph, Vec2};
-use pilotzone_scenario::{MapIndex, PlaceKind, Scenario, TrafficSide};
+use pilotzone_scenario::{MapIndex, PlaceKind, Rule, Scenario, TrafficSide};
 
 use crate::SimConfig;
 
@@ -14,9 +15,29 @@ pub const LANE_OFFSET_M: f64 = 1.75;
 /// Where a stopped vehicle stands, measured from the road's centre line (pulled in to the kerb).
 pub const KERB_OFFSET_M: f64 = 4.25;
 
-/// Static map data.
-#[derive(Resource, Debug)]
-pub struct TownMap {
+/// Static map data, prepared once and shared: runs of one scenario (a batch) can share one
+/// preparation instead of repeating it.
+#[derive(Resource, Clone, Debug)]
+pub struct TownMap(pub Arc<TownData>);
+
+impl std::ops::Deref for TownMap {
+    type Target = TownData;
+
+    fn deref(&self) -> &TownData {
+        &self.0
+    }
+}
+
+impl TownMap {
+    /// Prepares the static map of a valid scenario.
+    pub fn new(scenario: Arc<Scenario>) -> Self {
+        TownMap(Arc::new(TownData::new(scenario)))
+    }
+}
+
+/// What [`TownMap`] shares.
+#[derive(Debug)]
+pub struct TownData {
     /// The scenario.
     pub scenario: Arc<Scenario>,
     /// Dense node and arc indices.
@@ -35,11 +56,13 @@ pub struct TownMap {
     pub permanent_no_fly: Vec<Obstacle>,
     /// +1 to offset vehicles to the left of travel, -1 to the right.
     pub side_sign: f64,
+    /// For each scenario rule, the arcs whose midpoint lies in its zone (speed limits; empty
+    /// for other kinds).
+    pub rule_arcs: Vec<Vec<u32>>,
 }
 
-impl TownMap {
-    /// Builds the static map of a valid scenario.
-    pub fn new(scenario: Arc<Scenario>) -> Self {
+impl TownData {
+    fn new(scenario: Arc<Scenario>) -> Self {
         let index = MapIndex::new(&scenario.map);
         let g = &index.graph;
         let arc_posted_kmh =
@@ -66,7 +89,7 @@ impl TownMap {
             TrafficSide::Left => 1.0,
             TrafficSide::Right => -1.0,
         };
-        Self {
+        let mut town = Self {
             scenario,
             index,
             arc_posted_kmh,
@@ -76,7 +99,29 @@ impl TownMap {
             zone_polygons,
             permanent_no_fly,
             side_sign,
-        }
+            rule_arcs: Vec::new(),
+        };
+        town.rule_arcs = town
+            .scenario
+            .rules
+            .iter()
+            .map(|r| match r {
+                Rule::SpeedLimit { zone, .. } => {
+                    let z = town
+                        .scenario
+                        .map
+                        .zones
+                        .iter()
+                        .position(|z| &z.name == zone)
+                        .expect("validated: rules name known zones");
+                    (0..town.graph().arc_count())
+                        .filter(|&a| point_in_polygon(town.arc_midpoint(a), &town.zone_polygons[z]))
+                        .collect()
+                }
+                _ => Vec::new(),
+            })
+            .collect();
+        town
     }
 
     /// The road graph.
