@@ -70,19 +70,13 @@ fn merged_shards_equal_the_whole_study_byte_for_byte() {
 fn a_killed_batch_resumes_without_redoing_or_corrupting_runs() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let out = tmp.path().join("study");
-    let seeds = root().join("seeds/ci.ron");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pilotzone"))
-        .args([
-            "batch",
-            demo().to_str().expect("utf-8"),
-            "--seeds",
-            seeds.to_str().expect("utf-8"),
-            "--duration-s",
-            "3000",
-        ])
-        .args(["--jobs", "1", "--quiet", "--out", out.to_str().expect("utf-8")])
-        .spawn()
-        .expect("batch starts");
+    let (scenario, seeds) = (demo(), root().join("seeds/ci.ron"));
+    let args = |jobs: &'static str| {
+        let paths = [scenario.to_str().expect("utf-8"), seeds.to_str().expect("utf-8"), out.to_str().expect("utf-8")];
+        ["batch", paths[0], "--seeds", paths[1], "--duration-s", "3000", "--jobs", jobs, "--quiet", "--out", paths[2]]
+    };
+    let mut child =
+        std::process::Command::new(env!("CARGO_BIN_EXE_pilotzone")).args(args("1")).spawn().expect("batch starts");
     let finished = |out: &Path| (1..=50u64).filter(|s| out.join(format!("runs/base/{s}/kpis.json")).exists()).count();
     let deadline = Instant::now() + Duration::from_secs(120);
     while finished(&out) < 2 {
@@ -95,19 +89,7 @@ fn a_killed_batch_resumes_without_redoing_or_corrupting_runs() {
     let done_before = finished(&out);
     assert!(done_before < 8, "killed mid-way, with {done_before} of 8 runs done");
 
-    let o = pilotzone(&[
-        "batch",
-        demo().to_str().expect("utf-8"),
-        "--seeds",
-        seeds.to_str().expect("utf-8"),
-        "--duration-s",
-        "3000",
-        "--jobs",
-        "2",
-        "--quiet",
-        "--out",
-        out.to_str().expect("utf-8"),
-    ]);
+    let o = pilotzone(&args("2"));
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{stdout}{}", String::from_utf8_lossy(&o.stderr));
     assert!(
