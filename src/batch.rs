@@ -220,9 +220,12 @@ fn simulate_run(scenario: &LoadedScenario, town: &TownMap, seed: u64, dir: &Path
             let _ = std::fs::remove_file(entry.path());
         }
     }
+    #[expect(clippy::disallowed_methods, reason = "wall time of the run, for kpis.json; the simulation never sees it")]
+    let started = std::time::Instant::now();
     let mut sim = Simulation::with_town(scenario.clone(), seed, town.clone())?;
     sim.run_to_end();
-    let result = sim.finish();
+    let mut result = sim.finish();
+    result.kpis.wall_seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
     output::write_run(dir, &result, scenario.scenario.run.start.seconds())
 }
 

@@ -168,7 +168,6 @@ impl Table {
             bail!("{} of {} runs have no results yet: {}", missing.len(), keep.len(), missing.join(", "));
         }
         let kpis = kpis.unwrap_or_default();
-        drop(runs);
         Ok(Table { manifest, kpis, rows })
     }
 
@@ -358,11 +357,8 @@ impl Gate {
     /// The runs that break the gate, as `variant/seed (value)`; an error if the KPI is unknown.
     pub fn breaches(&self, table: &Table) -> Result<Vec<String>, String> {
         let Some(k) = table.kpis.iter().position(|n| *n == self.kpi) else {
-            let hint = table
-                .kpis
-                .iter()
-                .find(|n| strsim_like(n, &self.kpi))
-                .map(|n| format!(" — did you mean \"{n}\"?"))
+            let hint = pilotzone_scenario::error::did_you_mean(&self.kpi, table.kpis.iter().map(String::as_str))
+                .map(|h| format!(" — {h}"))
                 .unwrap_or_default();
             return Err(format!("gate \"{}\": no KPI named \"{}\"{hint}", self.text, self.kpi));
         };
@@ -373,11 +369,6 @@ impl Gate {
             .map(|r| format!("{}/{} ({})", r.variant, r.seed, r.values[k].map_or_else(|| "no value".into(), fmt_num)))
             .collect())
     }
-}
-
-/// A cheap closeness test for KPI names: same last segment or one a prefix of the other.
-fn strsim_like(a: &str, b: &str) -> bool {
-    a.rsplit('.').next() == b.rsplit('.').next() || a.starts_with(b) || b.starts_with(a)
 }
 
 #[cfg(test)]

@@ -114,6 +114,7 @@ fn a_killed_batch_resumes_without_redoing_or_corrupting_runs() {
             .expect("replay opens");
         assert_eq!(replay.damage(), None, "seed {seed}: replay whole");
         let kpis: serde_json::Value = serde_json::from_str(&read(dir.join("kpis.json"))).expect("kpis parse");
+        assert!(kpis["wall_seconds"].as_f64().is_some_and(|w| w > 0.0), "seed {seed}: wall time measured");
         assert_eq!(
             kpis["replay_hash"].as_str(),
             Some(
@@ -141,7 +142,8 @@ fn gates_name_the_broken_condition_and_the_runs() {
     assert!(err.contains("gate 'taxi.requests > 100000' failed in 16 of 16 runs: base/1 ("), "{err}");
     let o = batch(&out, &["--gate", "taxi.wait_p90 < 600"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("no KPI named \"taxi.wait_p90\""));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("no KPI named \"taxi.wait_p90\" — did you mean \"taxi.wait_s.p90\"?"), "{err}");
     let o = batch(&out, &["--gate", "taxi.wait_s.p90 <"]);
     assert_eq!(o.status.code(), Some(2), "a malformed gate is a usage error");
 }
@@ -167,6 +169,13 @@ fn a_study_folder_refuses_another_study() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let out = tmp.path().join("study");
     assert!(batch(&out, &[]).status.success());
-    let o = batch(&out, &["--duration-s", "500"]);
-    assert_ne!(o.status.code(), Some(0));
+    // The same folder, one more rule option: another study.
+    let other = root().join("scenarios/rules/school-10.ron");
+    let o = batch(&out, &["--rules", other.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("holds another study"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }

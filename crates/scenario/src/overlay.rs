@@ -110,23 +110,26 @@ mod tests {
     use crate::generate::{demo_town, to_ron};
     use crate::time::{ClockTime, Hours};
 
+    fn demo() -> LoadedScenario {
+        crate::parse(&to_ron(&demo_town(), "demo"), "demo.ron").expect("demo is valid")
+    }
+
+    fn option(remove: &[&str], rules: Vec<Rule>) -> RuleOverlay {
+        let remove = remove.iter().map(|&id| id.to_owned()).collect();
+        RuleOverlay { format_version: 1, name: "option".into(), description: String::new(), remove, rules }
+    }
+
     #[test]
     fn replaces_removes_and_adds_rules() {
-        let base = crate::parse(&to_ron(&demo_town(), "demo"), "demo.ron").expect("demo is valid");
-        let overlay = RuleOverlay {
-            format_version: 1,
-            name: "school-30".into(),
-            description: String::new(),
-            remove: vec!["morning-market".into()],
-            rules: vec![
+        let base = demo();
+        let all_day = Hours { from: ClockTime(0), to: ClockTime(86_400) };
+        let overlay = option(
+            &["morning-market"],
+            vec![
                 Rule::SpeedLimit { id: "school-run-20".into(), zone: "school-zone".into(), kmh: 10.0, hours: None },
-                Rule::OperatingHours {
-                    id: "taxi-hours".into(),
-                    fleet: "minori-l4".into(),
-                    hours: Hours { from: ClockTime(0), to: ClockTime(86_400) },
-                },
+                Rule::OperatingHours { id: "taxi-hours".into(), fleet: "minori-l4".into(), hours: all_day },
             ],
-        };
+        );
         let applied = apply_overlay(&base, &overlay, "o.ron").expect("applies");
         let rules = &applied.scenario.rules;
         assert!(rules.iter().all(|r| r.id() != "morning-market"));
@@ -139,27 +142,15 @@ mod tests {
 
     #[test]
     fn names_what_it_cannot_apply() {
-        let base = crate::parse(&to_ron(&demo_town(), "demo"), "demo.ron").expect("demo is valid");
-        let overlay = RuleOverlay {
-            format_version: 1,
-            name: "x".into(),
-            description: String::new(),
-            remove: vec!["school-run20".into()],
-            rules: vec![],
-        };
-        let err = apply_overlay(&base, &overlay, "o.ron").expect_err("unknown id").to_string();
+        let base = demo();
+        let err =
+            apply_overlay(&base, &option(&["school-run20"], vec![]), "o.ron").expect_err("unknown id").to_string();
         assert!(
             err.contains("remove[0]: the scenario has no rule \"school-run20\" — did you mean \"school-run-20\"?"),
             "{err}"
         );
-        let overlay = RuleOverlay {
-            format_version: 1,
-            name: "x".into(),
-            description: String::new(),
-            remove: vec![],
-            rules: vec![Rule::SpeedLimit { id: "s".into(), zone: "nowhere".into(), kmh: 10.0, hours: None }],
-        };
-        let err = apply_overlay(&base, &overlay, "o.ron").expect_err("unknown zone").to_string();
+        let nowhere = Rule::SpeedLimit { id: "s".into(), zone: "nowhere".into(), kmh: 10.0, hours: None };
+        let err = apply_overlay(&base, &option(&[], vec![nowhere]), "o.ron").expect_err("unknown zone").to_string();
         assert!(err.contains("unknown zone \"nowhere\""), "{err}");
     }
 }
