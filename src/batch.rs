@@ -226,7 +226,7 @@ fn simulate_run(scenario: &LoadedScenario, town: &TownMap, seed: u64, dir: &Path
     sim.run_to_end();
     let mut result = sim.finish();
     result.kpis.wall_seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
-    output::write_run(dir, &result, scenario.scenario.run.start.seconds())
+    output::write_run(dir, &result, &scenario.scenario)
 }
 
 /// The gates each run must meet: for every gate that some run breaks, a line naming the gate

@@ -36,9 +36,23 @@ enum Command {
         /// Simulate this many seconds instead of the scenario's duration.
         #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..))]
         duration_s: Option<u32>,
+        /// Rule option (overlay) file to apply on top of the scenario's rules.
+        #[arg(long = "rules", value_name = "FILE")]
+        rules: Option<PathBuf>,
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
+    },
+    /// List the safety incidents of a run: time, place, rule and what was measured.
+    Incidents {
+        /// Run folder (with replay.pzr) or replay file.
+        run: PathBuf,
+        /// Only incidents of this kind (collision, near_miss, speed_violation, ...); repeatable.
+        #[arg(long)]
+        kind: Vec<String>,
+        /// Only incidents against this rule id; repeatable.
+        #[arg(long)]
+        rule: Vec<String>,
     },
     /// Check scenario files and report every problem found.
     Check {
@@ -158,7 +172,10 @@ const EXIT_INPUT: u8 = 2;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run { scenario, seed, out, duration_s, quiet } => run(&scenario, seed, out, duration_s, quiet),
+        Command::Run { scenario, seed, out, duration_s, rules, quiet } => {
+            run(&scenario, seed, out, duration_s, rules.as_deref(), quiet)
+        }
+        Command::Incidents { run, kind, rule } => incidents(&run, &kind, &rule),
         Command::Check { files } => check(&files),
         Command::Gen { what: GenKind::Demo { out } } => gen_demo(&out),
         Command::Replay { what: ReplayCommand::Info { file } } => replay_info(&file),
@@ -186,8 +203,19 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(path: &Path, seed: Option<u64>, out: Option<PathBuf>, duration_s: Option<u32>, quiet: bool) -> Result<ExitCode> {
+fn run(
+    path: &Path,
+    seed: Option<u64>,
+    out: Option<PathBuf>,
+    duration_s: Option<u32>,
+    rules: Option<&Path>,
+    quiet: bool,
+) -> Result<ExitCode> {
     let mut loaded = pilotzone_scenario::load(path)?;
+    if let Some(file) = rules {
+        let overlay = pilotzone_scenario::overlay::load_overlay(file)?;
+        loaded = pilotzone_scenario::overlay::apply_overlay(&loaded, &overlay, &file.display().to_string())?;
+    }
     if let Some(d) = duration_s {
         loaded.scenario.run.duration_s = d;
     }
@@ -199,7 +227,7 @@ fn run(path: &Path, seed: Option<u64>, out: Option<PathBuf>, duration_s: Option<
         reason = "wall time of the whole run, for the report; the simulation never sees it"
     )]
     let started = Instant::now();
-    let start_tod_s = loaded.scenario.run.start.seconds();
+    let scenario = loaded.scenario.clone();
     let mut sim = Simulation::new(loaded, seed)?;
     let mut progress: Option<indicatif::ProgressBar> = None;
     let total_s = sim.end_ms() / 1000;
@@ -229,7 +257,7 @@ fn run(path: &Path, seed: Option<u64>, out: Option<PathBuf>, duration_s: Option<
     }
     let mut result = sim.finish();
     result.kpis.wall_seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
-    output::write_run(&out, &result, start_tod_s)?;
+    output::write_run(&out, &result, &scenario)?;
     if !quiet {
         let mut stdout = std::io::stdout().lock();
         output::print_kpis(&mut stdout, &result.kpis)?;
@@ -444,4 +472,63 @@ fn replay_info(file: &Path) -> Result<ExitCode> {
     let mut stdout = std::io::stdout().lock();
     output::print_replay_info(&mut stdout, &replay, size)?;
     Ok(if replay.damage().is_some() { ExitCode::from(EXIT_INPUT) } else { ExitCode::SUCCESS })
+}
+
+/// Incident kinds `pilotzone incidents --kind` accepts.
+fn incident_kinds() -> impl Iterator<Item = &'static str> {
+    pilotzone_sim::events::EventKind::ALL.into_iter().filter(|k| k.is_incident()).map(|k| k.as_str())
+}
+
+fn incidents(run: &Path, kinds: &[String], rules: &[String]) -> Result<ExitCode> {
+    let file = if run.is_dir() { run.join("replay.pzr") } else { run.to_owned() };
+    let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    let replay = pilotzone_replay::Replay::open(bytes)
+        .with_context(|| format!("{} is not a readable replay", file.display()))?;
+    let header = replay.header();
+    let scenario = pilotzone_scenario::parse(&header.scenario_text, "the replay's scenario")
+        .context("the replay's embedded scenario does not load")?;
+    let known_rules: Vec<&str> = scenario.scenario.rules.iter().map(|r| r.id.as_str()).collect();
+    for k in kinds {
+        if !incident_kinds().any(|known| known == k) {
+            let hint = pilotzone_scenario::error::did_you_mean(k, incident_kinds())
+                .unwrap_or_else(|| format!("kinds: {}", incident_kinds().collect::<Vec<_>>().join(", ")));
+            writeln!(std::io::stderr(), "error: --kind {k}: no such incident kind — {hint}")?;
+            return Ok(ExitCode::from(EXIT_INPUT));
+        }
+    }
+    for r in rules {
+        if !known_rules.contains(&r.as_str()) {
+            let hint = pilotzone_scenario::error::did_you_mean(r, known_rules.iter().copied())
+                .unwrap_or_else(|| format!("rules: {}", known_rules.join(", ")));
+            writeln!(std::io::stderr(), "error: --rule {r}: the run's scenario has no such rule — {hint}")?;
+            return Ok(ExitCode::from(EXIT_INPUT));
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    let mut shown = 0;
+    let total = replay.events().iter().filter(|e| e.incident.is_some()).count();
+    for e in replay.events() {
+        let Some(i) = &e.incident else { continue };
+        if (!kinds.is_empty() && !kinds.contains(&e.kind)) || (!rules.is_empty() && !rules.contains(&i.rule)) {
+            continue;
+        }
+        shown += 1;
+        let clock = output::clock(header.start_time_of_day_s, e.t_ms);
+        let [x, y, z] = e.at_cm.map(|c| f64::from(c) / 100.0);
+        let who = match i.other {
+            Some(o) => format!("{} & {o}", e.entity),
+            None => e.entity.to_string(),
+        };
+        let rule = match scenario.scenario.rules.iter().find(|r| r.id == i.rule) {
+            Some(r) => format!("{} \"{}\"", r.id, r.title()),
+            None => "—".to_owned(),
+        };
+        writeln!(
+            out,
+            "{clock}  {:<18} {who:<9} at ({x:.0}, {y:.0}, {z:.0})  severity {}  rule {rule}\n          {}",
+            e.kind, i.severity, e.detail
+        )?;
+    }
+    writeln!(out, "{shown} of {total} incidents")?;
+    Ok(ExitCode::SUCCESS)
 }

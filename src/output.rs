@@ -31,11 +31,24 @@ fn csv_field(text: &str) -> String {
 }
 
 /// The event log as CSV: `time_s,clock,kind,entity,x,y,z,detail`.
-pub fn events_csv(events: &[SimEvent], start_tod_s: u32) -> String {
-    let mut out = String::from("time_s,clock,kind,entity,x,y,z,detail\n");
+pub fn events_csv(events: &[SimEvent], rules: &[pilotzone_scenario::Rule], start_tod_s: u32) -> String {
+    let mut out = String::from("time_s,clock,kind,entity,x,y,z,rule,other,value,limit,severity,detail\n");
     for e in events {
+        let measured = e.incident.as_ref().map_or_else(
+            || ",,,,".to_owned(),
+            |i| {
+                format!(
+                    "{},{},{:.3},{:.3},{}",
+                    i.rule.map_or("", |r| rules[r].id.as_str()),
+                    i.other.map_or_else(String::new, |o| o.to_string()),
+                    i.value,
+                    i.limit,
+                    i.severity
+                )
+            },
+        );
         out.push_str(&format!(
-            "{:.1},{},{},{},{:.2},{:.2},{:.2},{}\n",
+            "{:.1},{},{},{},{:.2},{:.2},{:.2},{measured},{}\n",
             e.t_ms as f64 / 1000.0,
             clock(start_tod_s, e.t_ms),
             e.kind.as_str(),
@@ -55,9 +68,10 @@ fn opt(v: Option<f64>) -> String {
 
 /// Writes a run's replay, events and KPIs into `dir`, each atomically, `kpis.json` last: a
 /// folder with a `kpis.json` holds a finished run.
-pub fn write_run(dir: &Path, result: &pilotzone_sim::RunOutput, start_tod_s: u32) -> Result<()> {
+pub fn write_run(dir: &Path, result: &pilotzone_sim::RunOutput, scenario: &pilotzone_scenario::Scenario) -> Result<()> {
+    let start_tod_s = scenario.run.start.seconds();
     write_atomic(&dir.join("replay.pzr"), &result.replay)?;
-    write_atomic(&dir.join("events.csv"), events_csv(&result.events, start_tod_s).as_bytes())?;
+    write_atomic(&dir.join("events.csv"), events_csv(&result.events, &scenario.rules, start_tod_s).as_bytes())?;
     let json = serde_json::to_string_pretty(&result.kpis).context("KPIs serialize")? + "\n";
     write_atomic(&dir.join("kpis.json"), json.as_bytes())
 }

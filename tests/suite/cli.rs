@@ -1,6 +1,6 @@
 //! `pilotzone run`, `check`, `gen` and `replay info` as a user calls them.
 
-use crate::{demo, pilotzone, run_demo};
+use crate::{demo, pilotzone, root, run_demo};
 
 #[test]
 fn run_writes_kpis_events_and_a_replay() {
@@ -49,7 +49,7 @@ fn run_writes_kpis_events_and_a_replay() {
 
     let events = std::fs::read_to_string(dir.join("events.csv")).expect("events.csv written");
     let mut lines = events.lines();
-    assert_eq!(lines.next(), Some("time_s,clock,kind,entity,x,y,z,detail"));
+    assert_eq!(lines.next(), Some("time_s,clock,kind,entity,x,y,z,rule,other,value,limit,severity,detail"));
     let pickups = events.lines().filter(|l| l.split(',').nth(2) == Some("pickup")).count();
     assert_eq!(
         pickups as u64,
@@ -100,6 +100,10 @@ fn wrong_flags_and_missing_files_fail_cleanly() {
 fn the_shipped_demo_is_what_the_generator_makes() {
     let out = tempfile::tempdir().expect("temp dir");
     let path = out.path().join("demo.ron");
+    // The demo includes the national baseline beside it.
+    std::fs::create_dir(out.path().join("rules")).expect("rules folder");
+    std::fs::copy(root().join("scenarios/rules/japan-baseline.ron"), out.path().join("rules/japan-baseline.ron"))
+        .expect("baseline copied");
     assert!(pilotzone(&["gen", "demo", "--out", path.to_str().expect("utf-8 path")]).status.success());
     let made = std::fs::read_to_string(&path).expect("generated");
     let shipped = std::fs::read_to_string(demo()).expect("shipped demo");

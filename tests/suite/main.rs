@@ -5,6 +5,7 @@ mod batch;
 mod cli;
 mod dependencies;
 mod determinism;
+mod incidents;
 mod rules;
 mod scenario_errors;
 

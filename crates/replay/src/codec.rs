@@ -28,6 +28,11 @@ impl Enc {
         self.buf.extend_from_slice(&v.to_le_bytes());
     }
     /// Eight bytes.
+    pub fn f64(&mut self, v: f64) {
+        self.u64(v.to_bits());
+    }
+
+    /// Appends a little-endian u64.
     pub fn u64(&mut self, v: u64) {
         self.buf.extend_from_slice(&v.to_le_bytes());
     }
@@ -89,6 +94,11 @@ impl<'a> Dec<'a> {
         self.array().map(i32::from_le_bytes)
     }
     /// Eight bytes.
+    pub fn f64(&mut self) -> Result<f64, ReadError> {
+        Ok(f64::from_bits(self.u64()?))
+    }
+
+    /// Reads a little-endian u64.
     pub fn u64(&mut self) -> Result<u64, ReadError> {
         self.array().map(u64::from_le_bytes)
     }

@@ -37,14 +37,21 @@ pub fn write_fcd(replay: &Replay, out: &mut impl Write) -> Result<(), ExportErro
             let kind = match e.kind {
                 EntityKind::Taxi => "taxi",
                 EntityKind::Drone => "drone",
+                EntityKind::Car => "car",
+                EntityKind::Person => "person",
             };
             (format!("{kind}{}", e.id), escape(&e.fleet))
         })
         .collect();
+    let off_street = replay.header().status_names.iter().position(|n| n == "off_street").map(|i| i as u8);
     for i in 0..replay.segments().len() {
         for sample in replay.samples_of(i)? {
             writeln!(out, r#"    <timestep time="{:.2}">"#, sample.t_ms as f64 / 1000.0)?;
             for (s, (id, fleet)) in sample.states.iter().zip(&names) {
+                // Parked cars and people indoors are not in traffic.
+                if off_street == Some(s.status) {
+                    continue;
+                }
                 let [x, y, z] = s.position_m();
                 let angle = (90.0 - s.heading_rad().to_degrees()).rem_euclid(360.0);
                 writeln!(

@@ -25,7 +25,9 @@ pub use writer::Writer;
 /// First bytes of every replay.
 pub const MAGIC: &[u8; 8] = b"PZREPLAY";
 /// Format version this build writes and the newest it reads.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
+/// Oldest format version this build reads (version 1 events carry no incident fields).
+pub const OLDEST_VERSION: u16 = 1;
 /// Largest chunk payload accepted when reading, in bytes.
 pub const MAX_CHUNK_BYTES: u32 = 256 << 20;
 
@@ -45,6 +47,10 @@ pub enum EntityKind {
     Taxi,
     /// A drone.
     Drone,
+    /// A human-driven car.
+    Car,
+    /// A person on foot.
+    Person,
 }
 
 impl EntityKind {
@@ -52,6 +58,8 @@ impl EntityKind {
         match self {
             EntityKind::Taxi => 0,
             EntityKind::Drone => 1,
+            EntityKind::Car => 2,
+            EntityKind::Person => 3,
         }
     }
 
@@ -59,6 +67,8 @@ impl EntityKind {
         match code {
             0 => Ok(EntityKind::Taxi),
             1 => Ok(EntityKind::Drone),
+            2 => Ok(EntityKind::Car),
+            3 => Ok(EntityKind::Person),
             _ => Err(ReadError::Corrupt(format!("unknown entity kind {code}"))),
         }
     }
@@ -161,7 +171,7 @@ pub struct Sample {
 }
 
 /// Something that happened.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Event {
     /// Simulated milliseconds since the start of the run.
     pub t_ms: u64,
@@ -173,6 +183,23 @@ pub struct Event {
     pub at_cm: [i32; 3],
     /// Free text for people.
     pub detail: String,
+    /// For incidents: what was measured against which rule.
+    pub incident: Option<IncidentInfo>,
+}
+
+/// The measured side of an incident.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IncidentInfo {
+    /// Id of the rule it breaks, empty for a collision (no rule needed).
+    pub rule: String,
+    /// The other entity involved, if any.
+    pub other: Option<u32>,
+    /// Measured value (speed, distance, time to collision, ...).
+    pub value: f64,
+    /// The rule's limit for that value.
+    pub limit: f64,
+    /// 1 (minor) to 3 (severe).
+    pub severity: u8,
 }
 
 /// A damaged, foreign or newer file.
@@ -307,11 +334,22 @@ fn encode_events_raw(events: &[Event]) -> Vec<u8> {
         e.u32(ev.entity);
         ev.at_cm.iter().for_each(|&c| e.i32(c));
         e.str(&ev.detail);
+        match &ev.incident {
+            None => e.u8(0),
+            Some(i) => {
+                e.u8(1);
+                e.str(&i.rule);
+                e.u32(i.other.unwrap_or(u32::MAX));
+                e.f64(i.value);
+                e.f64(i.limit);
+                e.u8(i.severity);
+            }
+        }
     }
     e.buf
 }
 
-pub(crate) fn decode_events(payload: &[u8]) -> Result<Vec<Event>, ReadError> {
+pub(crate) fn decode_events(payload: &[u8], version: u16) -> Result<Vec<Event>, ReadError> {
     let raw = segment::unpack(payload)?;
     let mut d = Dec::new(&raw);
     let n = d.count(8 + 4 + 4 + 12 + 4)?;
@@ -322,7 +360,14 @@ pub(crate) fn decode_events(payload: &[u8]) -> Result<Vec<Event>, ReadError> {
         let entity = d.u32()?;
         let at_cm = [d.i32()?, d.i32()?, d.i32()?];
         let detail = d.str()?;
-        out.push(Event { t_ms, kind, entity, at_cm, detail });
+        let incident = if version >= 2 && d.u8()? == 1 {
+            let rule = d.str()?;
+            let other = Some(d.u32()?).filter(|&o| o != u32::MAX);
+            Some(IncidentInfo { rule, other, value: d.f64()?, limit: d.f64()?, severity: d.u8()? })
+        } else {
+            None
+        };
+        out.push(Event { t_ms, kind, entity, at_cm, detail, incident });
     }
     Ok(out)
 }

@@ -26,6 +26,7 @@ pub struct Replay {
     end_t_ms: Option<u64>,
     damage: Option<String>,
     indexed: bool,
+    version: u16,
 }
 
 impl Replay {
@@ -38,6 +39,9 @@ impl Replay {
         let version = u16::from_le_bytes([bytes[8], bytes[9]]);
         if version > FORMAT_VERSION {
             return Err(ReadError::NewerVersion { found: version, supported: FORMAT_VERSION });
+        }
+        if version < crate::OLDEST_VERSION {
+            return Err(ReadError::BadHeader(format!("format version {version} is not a released format")));
         }
         let mut at = 10;
         let (kind, payload) = next_chunk(&bytes, &mut at).map_err(|e| ReadError::BadHeader(e.to_string()))?;
@@ -53,6 +57,7 @@ impl Replay {
             end_t_ms: None,
             damage: None,
             indexed: false,
+            version,
         };
         if !replay.read_indexed(&bytes, at) {
             replay.segments.clear();
@@ -96,7 +101,7 @@ impl Replay {
                     Ok(t0) => found.push((t0, chunk_at)),
                     Err(_) => return false,
                 },
-                Ok((CHUNK_EVENTS, payload)) => match decode_events(payload) {
+                Ok((CHUNK_EVENTS, payload)) => match decode_events(payload, self.version) {
                     Ok(events) => self.events.extend(events),
                     Err(_) => return false,
                 },
@@ -125,7 +130,7 @@ impl Replay {
                     Ok(false)
                 }
                 CHUNK_EVENTS => {
-                    self.events.extend(decode_events(payload)?);
+                    self.events.extend(decode_events(payload, self.version)?);
                     Ok(false)
                 }
                 CHUNK_END => {

@@ -48,8 +48,22 @@ fn write() -> Written {
     for tick in 0..=50u64 {
         let t_ms = tick * 100;
         if tick % 3 == 0 {
-            let ev =
-                Event { t_ms, kind: "pickup".into(), entity: 2, at_cm: [1, -2, 3], detail: format!("request {tick}") };
+            // Every other event is an incident, so both encodings round-trip.
+            let incident = (tick % 2 == 0).then(|| IncidentInfo {
+                rule: "school-run-20".into(),
+                other: (tick % 4 == 0).then_some(7),
+                value: 23.5 + tick as f64,
+                limit: 20.0,
+                severity: 2,
+            });
+            let ev = Event {
+                t_ms,
+                kind: "pickup".into(),
+                entity: 2,
+                at_cm: [1, -2, 3],
+                detail: format!("request {tick}"),
+                incident,
+            };
             w.event(ev.clone());
             events.push(ev);
         }

@@ -2,7 +2,7 @@
 //! as hand-edited coordinates (`pilotzone gen demo` rewrites `scenarios/demo.ron`).
 
 use crate::schema::*;
-use crate::time::{ClockTime, Hours};
+use crate::time::{ClockTime, Date, Hours};
 
 /// Deterministic jitter (SplitMix64), so the generated file never changes between builds.
 struct Jitter(u64);
@@ -23,6 +23,17 @@ fn at(text: &str) -> ClockTime {
 
 fn hours(from: &str, to: &str) -> Option<Hours> {
     Some(Hours { from: at(from), to: at(to) })
+}
+
+fn rule(id: &str, en: &str, ja: &str, hours: Option<Hours>, kind: RuleKind) -> Rule {
+    Rule {
+        id: id.into(),
+        name: RuleName { en: en.into(), ja: ja.into() },
+        hours,
+        dates: Vec::new(),
+        applies_to: Vec::new(),
+        kind,
+    }
 }
 
 fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> Vec<(f64, f64)> {
@@ -117,26 +128,35 @@ pub fn demo_town() -> Scenario {
     }
     let school_zone = rect(6.5 * BLOCK, 1.5 * BLOCK, 9.5 * BLOCK, 3.5 * BLOCK);
     let zones = vec![
-        Zone { name: "school-zone".into(), kind: ZoneKind::School, polygon: school_zone.clone() },
+        Zone {
+            name: "school-zone".into(),
+            kind: ZoneKind::School,
+            polygon: school_zone.clone(),
+            hours: hours("07:30", "16:00"),
+        },
         Zone {
             name: "ekimae".into(),
             kind: ZoneKind::Commercial,
             polygon: rect(4.5 * BLOCK, 4.5 * BLOCK, 7.5 * BLOCK, 6.5 * BLOCK),
+            hours: None,
         },
         Zone {
             name: "kita".into(),
             kind: ZoneKind::Residential,
             polygon: rect(-0.5 * BLOCK, 6.5 * BLOCK, 5.5 * BLOCK, 10.5 * BLOCK),
+            hours: None,
         },
         Zone {
             name: "minami".into(),
             kind: ZoneKind::Residential,
             polygon: rect(-0.5 * BLOCK, -0.5 * BLOCK, 5.5 * BLOCK, 4.5 * BLOCK),
+            hours: None,
         },
         Zone {
             name: "park".into(),
             kind: ZoneKind::Park,
             polygon: rect(8.8 * BLOCK, 6.8 * BLOCK, 10.2 * BLOCK, 8.2 * BLOCK),
+            hours: None,
         },
     ];
     let shrine = NoFlyVolume {
@@ -147,6 +167,27 @@ pub fn demo_town() -> Scenario {
     };
     let airspace = Airspace { band_floor_m: 30.0, band_ceiling_m: 120.0, no_fly: vec![shrine] };
     let market_street: Vec<RoadRef> = vec![(id(4, 5), id(5, 5)), (id(5, 5), id(6, 5))];
+    // A house at every home; the public buildings at their places; one block of flats.
+    let footprint = |(x, y): (f64, f64), w: f64, d: f64| rect(x - w / 2.0, y - d / 2.0, x + w / 2.0, y + d / 2.0);
+    let mut buildings = Vec::new();
+    for p in &places {
+        let at = p.at.expect("generated places have positions");
+        let (w, d, h) = match p.kind {
+            PlaceKind::Home => (10.0, 9.0, 7.0),
+            PlaceKind::School => (40.0, 22.0, 14.0),
+            PlaceKind::Station => (30.0, 18.0, 12.0),
+            PlaceKind::Clinic => (20.0, 18.0, 10.0),
+            PlaceKind::Office => (26.0, 20.0, 15.0),
+            PlaceKind::Shop => (30.0, 14.0, 6.0),
+            PlaceKind::Shrine => (14.0, 12.0, 9.0),
+            // Depots, vertiports and parks are open ground.
+            _ => continue,
+        };
+        // Drones deliver to the garden, 12 m in front of the house.
+        let at = if p.kind == PlaceKind::Home { (at.0, at.1 + 12.0) } else { at };
+        buildings.push(Building { polygon: footprint(at, w, d), height_m: h });
+    }
+    buildings.push(Building { polygon: footprint((2.5 * BLOCK, 5.6 * BLOCK), 32.0, 14.0), height_m: 31.0 });
     let home = || PlaceSet::Kinds(vec![PlaceKind::Home]);
     let named = |names: &[&str]| PlaceSet::Named(names.iter().map(|&n| n.to_owned()).collect());
     let step = |from: &str, per_hour: f64| RateStep { from: at(from), per_hour };
@@ -154,8 +195,15 @@ pub fn demo_town() -> Scenario {
         format_version: FORMAT_VERSION,
         name: "demo".into(),
         description: "Minori: robotaxis and delivery drones on a school-day morning, 07:00-09:00".into(),
-        run: RunSettings { start: at("07:00"), duration_s: 7200, tick_ms: 100, record_ms: 500, seed: 42 },
-        map: ZoneMap { traffic_side: TrafficSide::Left, nodes, edges, places, zones, airspace },
+        run: RunSettings {
+            start: at("07:00"),
+            duration_s: 7200,
+            tick_ms: 100,
+            record_ms: 500,
+            seed: 42,
+            date: Some(Date::parse("2026-11-24").expect("generator dates are well formed")),
+        },
+        map: ZoneMap { traffic_side: TrafficSide::Left, nodes, edges, places, zones, buildings, airspace },
         fleets: Fleets {
             taxis: vec![TaxiFleet {
                 name: "minori-l4".into(),
@@ -211,31 +259,57 @@ pub fn demo_town() -> Scenario {
                 max_wait_s: 1800,
             }],
         },
+        include: vec!["rules/japan-baseline.ron".into()],
         rules: vec![
-            Rule::SpeedLimit {
-                id: "school-run-20".into(),
-                zone: "school-zone".into(),
-                kmh: 20.0,
-                hours: hours("07:30", "08:30"),
-            },
-            Rule::RoadClosure { id: "morning-market".into(), roads: market_street, hours: hours("08:00", "08:45") },
-            Rule::NoFly {
-                id: "school-run-no-fly".into(),
-                volume: NoFlyVolume {
-                    name: "school at the school run".into(),
-                    polygon: school_zone,
-                    floor_m: 0.0,
-                    ceiling_m: 150.0,
+            rule(
+                "school-run-20",
+                "20 km/h in the school zone during the school run",
+                "登校時間帯は通学路 20 km/h",
+                hours("07:30", "08:30"),
+                RuleKind::SpeedLimit { zone: Some("school-zone".into()), kmh: 20.0 },
+            ),
+            rule(
+                "morning-market",
+                "Ekimae-dori closed for the morning market",
+                "朝市のため駅前通り通行止め",
+                hours("08:00", "08:45"),
+                RuleKind::RoadClosure { roads: market_street },
+            ),
+            rule(
+                "school-run-no-fly",
+                "No drones over the school during the school run",
+                "登校時間帯は学校上空飛行禁止",
+                hours("07:30", "08:30"),
+                RuleKind::NoFly {
+                    volume: NoFlyVolume {
+                        name: "school at the school run".into(),
+                        polygon: school_zone,
+                        floor_m: 0.0,
+                        ceiling_m: 150.0,
+                    },
                 },
-                hours: hours("07:30", "08:30"),
-            },
-            Rule::DroneSeparation { id: "drone-separation".into(), horizontal_m: 30.0, vertical_m: 10.0 },
-            Rule::OperatingHours {
-                id: "drone-daylight".into(),
-                fleet: "sora-post".into(),
-                hours: Hours { from: at("06:30"), to: at("19:00") },
-            },
+            ),
+            rule(
+                "drone-separation",
+                "30 m between drones in cruise",
+                "ドローン同士の間隔 30 m",
+                None,
+                RuleKind::Separation { between: (Class::Drone, Class::Drone), horizontal_m: 30.0, vertical_m: 10.0 },
+            ),
+            rule(
+                "drone-service-hours",
+                "Parcel drones fly 06:30-19:00",
+                "ドローン配送は 6:30〜19:00",
+                hours("06:30", "19:00"),
+                RuleKind::OperatingHours { fleet: Some("sora-post".into()) },
+            ),
         ],
+        weather: Weather {
+            wind: vec![
+                WindStep { from: at("07:00"), mean_mps: 2.5, from_deg: 315.0 },
+                WindStep { from: at("08:00"), mean_mps: 3.5, from_deg: 300.0 },
+            ],
+        },
     }
 }
 
@@ -371,13 +445,21 @@ pub fn grid_town(p: &GridTown) -> Scenario {
             "{} × {} grid of {} m blocks, {} taxis, {} drones",
             p.cols, p.rows, p.block_m, p.taxis, p.drones
         ),
-        run: RunSettings { start: at("07:00"), duration_s: p.duration_s, tick_ms: 100, record_ms: 500, seed: p.seed },
+        run: RunSettings {
+            start: at("07:00"),
+            duration_s: p.duration_s,
+            tick_ms: 100,
+            record_ms: 500,
+            seed: p.seed,
+            date: None,
+        },
         map: ZoneMap {
             traffic_side: TrafficSide::Left,
             nodes,
             edges,
             places,
             zones: Vec::new(),
+            buildings: Vec::new(),
             airspace: Airspace { band_floor_m: 30.0, band_ceiling_m: 120.0, no_fly: Vec::new() },
         },
         fleets: Fleets { taxis, drones },
@@ -395,7 +477,15 @@ pub fn grid_town(p: &GridTown) -> Scenario {
             },
             parcels,
         },
-        rules: vec![Rule::DroneSeparation { id: "separation".into(), horizontal_m: 30.0, vertical_m: 10.0 }],
+        include: Vec::new(),
+        rules: vec![rule(
+            "separation",
+            "30 m between drones in cruise",
+            "ドローン同士の間隔 30 m",
+            None,
+            RuleKind::Separation { between: (Class::Drone, Class::Drone), horizontal_m: 30.0, vertical_m: 10.0 },
+        )],
+        weather: Weather::default(),
     }
 }
 

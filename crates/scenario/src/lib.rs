@@ -18,7 +18,7 @@ use serde::Deserialize;
 pub use error::{Diagnostic, Diagnostics, LoadError};
 pub use map::MapIndex;
 pub use schema::*;
-pub use time::{ClockTime, Hours};
+pub use time::{ClockTime, Date, DateRange, Hours};
 
 use locate::{LineCol, locate, parse_path};
 
@@ -33,13 +33,71 @@ pub struct LoadedScenario {
     pub hash: u64,
 }
 
-/// Reads, parses and validates a scenario file.
+/// Reads, parses and validates a scenario file, with the rule files it includes.
+///
+/// Included rules are merged in (the scenario's own rules replace included ones with the same
+/// id) and the result is re-written as self-contained scenario text: what runs and replays embed.
 pub fn load(path: &Path) -> Result<LoadedScenario, LoadError> {
     let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io { path: path.to_owned(), source })?;
-    parse(&text, &path.display().to_string())
+    let file = path.display().to_string();
+    let loaded = parse(&text, &file)?;
+    if loaded.scenario.include.is_empty() {
+        return Ok(loaded);
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut scenario = loaded.scenario;
+    let mut rules = Vec::new();
+    for (i, name) in scenario.include.iter().enumerate() {
+        let rel = Path::new(name);
+        let escapes = rel.is_absolute()
+            || rel.components().any(|c| !matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir));
+        if escapes {
+            let path = format!("include[{i}]");
+            return Err(LoadError::Invalid(Diagnostics {
+                file,
+                items: vec![Diagnostic {
+                    at: locate(&text, &parse_path(&path)),
+                    path,
+                    message: format!("\"{name}\" is outside the scenario's folder"),
+                    hint: Some("give a path relative to the scenario, without `..`".into()),
+                }],
+            }));
+        }
+        let included = overlay::load_overlay(&dir.join(rel))?;
+        if !included.remove.is_empty() {
+            let path = format!("include[{i}]");
+            return Err(LoadError::Invalid(Diagnostics {
+                file,
+                items: vec![Diagnostic {
+                    at: locate(&text, &parse_path(&path)),
+                    path,
+                    message: format!("included rule file \"{name}\" removes rules"),
+                    hint: Some("an included file only adds rules; leave `remove` to options (`--rules`)".into()),
+                }],
+            }));
+        }
+        for rule in included.rules {
+            match rules.iter_mut().find(|r: &&mut Rule| r.id == rule.id) {
+                Some(existing) => *existing = rule,
+                None => rules.push(rule),
+            }
+        }
+    }
+    for rule in std::mem::take(&mut scenario.rules) {
+        match rules.iter_mut().find(|r: &&mut Rule| r.id == rule.id) {
+            Some(existing) => *existing = rule,
+            None => rules.push(rule),
+        }
+    }
+    let comment =
+        format!("Scenario \"{}\" with the rules of {} merged in.", scenario.name, scenario.include.join(", "));
+    scenario.include.clear();
+    scenario.rules = rules;
+    // Included rules that do not fit this map are reported against the merged scenario.
+    parse(&generate::to_ron(&scenario, &comment), &format!("{file} with its included rules"))
 }
 
-/// Parses and validates scenario text; `file` names it in messages.
+/// Parses and validates self-contained scenario text; `file` names it in messages.
 pub fn parse(text: &str, file: &str) -> Result<LoadedScenario, LoadError> {
     let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
     // Read the version first, so a newer file gets "upgrade" rather than a field error.

@@ -15,13 +15,13 @@ use crate::schema::Rule;
 use crate::{LoadedScenario, generate};
 
 /// The newest overlay format version this build reads.
-pub const OVERLAY_FORMAT_VERSION: u32 = 1;
+pub const OVERLAY_FORMAT_VERSION: u32 = 2;
 
 /// A rule option.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleOverlay {
-    /// Overlay format version; this build reads version 1.
+    /// Rule-file format version; this build reads version 2.
     pub format_version: u32,
     /// Short name of the option, used for run folders and in study tables (letters, digits,
     /// `-` and `_`).
@@ -108,6 +108,7 @@ pub fn apply_overlay(
 mod tests {
     use super::*;
     use crate::generate::{demo_town, to_ron};
+    use crate::schema::RuleKind;
     use crate::time::{ClockTime, Hours};
 
     fn demo() -> LoadedScenario {
@@ -116,7 +117,7 @@ mod tests {
 
     fn option(remove: &[&str], rules: Vec<Rule>) -> RuleOverlay {
         let remove = remove.iter().map(|&id| id.to_owned()).collect();
-        RuleOverlay { format_version: 1, name: "option".into(), description: String::new(), remove, rules }
+        RuleOverlay { format_version: 2, name: "option".into(), description: String::new(), remove, rules }
     }
 
     #[test]
@@ -126,16 +127,16 @@ mod tests {
         let overlay = option(
             &["morning-market"],
             vec![
-                Rule::SpeedLimit { id: "school-run-20".into(), zone: "school-zone".into(), kmh: 10.0, hours: None },
-                Rule::OperatingHours { id: "taxi-hours".into(), fleet: "minori-l4".into(), hours: all_day },
+                Rule::new("school-run-20", None, RuleKind::SpeedLimit { zone: Some("school-zone".into()), kmh: 10.0 }),
+                Rule::new("taxi-hours", Some(all_day), RuleKind::OperatingHours { fleet: Some("minori-l4".into()) }),
             ],
         );
         let applied = apply_overlay(&base, &overlay, "o.ron").expect("applies");
         let rules = &applied.scenario.rules;
         assert!(rules.iter().all(|r| r.id() != "morning-market"));
-        assert!(rules.iter().any(
-            |r| matches!(r, Rule::SpeedLimit { id, kmh, hours: None, .. } if id == "school-run-20" && *kmh == 10.0)
-        ));
+        assert!(rules.iter().any(|r| r.id == "school-run-20"
+            && r.hours.is_none()
+            && matches!(r.kind, RuleKind::SpeedLimit { kmh: 10.0, .. })));
         assert_eq!(rules.last().map(Rule::id), Some("taxi-hours"));
         assert_ne!(applied.hash, base.hash);
     }
@@ -149,7 +150,7 @@ mod tests {
             err.contains("remove[0]: the scenario has no rule \"school-run20\" — did you mean \"school-run-20\"?"),
             "{err}"
         );
-        let nowhere = Rule::SpeedLimit { id: "s".into(), zone: "nowhere".into(), kmh: 10.0, hours: None };
+        let nowhere = Rule::new("s", None, RuleKind::SpeedLimit { zone: Some("nowhere".into()), kmh: 10.0 });
         let err = apply_overlay(&base, &option(&[], vec![nowhere]), "o.ron").expect_err("unknown zone").to_string();
         assert!(err.contains("unknown zone \"nowhere\""), "{err}");
     }

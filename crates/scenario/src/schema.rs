@@ -1,4 +1,4 @@
-//! The scenario file format, version 1: this rustdoc is the reference for scenario authors.
+//! The scenario file format, version 2: this rustdoc is the reference for scenario authors.
 //!
 //! Units: distances and coordinates in metres (x east, y north, z up), speeds in km/h on roads
 //! and m/s in the air, times of day as `"HH:MM"`, durations in seconds unless a name says
@@ -7,17 +7,17 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::time::{ClockTime, Hours};
+use crate::time::{ClockTime, Date, DateRange, Hours};
 
 /// The newest scenario format version this build reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// A complete pilot-zone scenario: the map, who operates in it, what they are asked to do,
 /// the rules they must follow, and how long to simulate.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
-    /// Scenario format version; this build reads version 1.
+    /// Scenario format version; this build reads version 2.
     pub format_version: u32,
     /// Short name, used for run folders (`runs/<name>-<seed>/`).
     pub name: String,
@@ -32,9 +32,16 @@ pub struct Scenario {
     pub fleets: Fleets,
     /// Ride requests and parcel orders.
     pub demand: Demand,
+    /// Rule files whose rules hold here too (a national baseline), relative to this file and
+    /// inside its folder; a rule here with the same id replaces the included one.
+    #[serde(default)]
+    pub include: Vec<String>,
     /// Rules in force, each with its hours.
     #[serde(default)]
     pub rules: Vec<Rule>,
+    /// Wind over the run.
+    #[serde(default)]
+    pub weather: Weather,
 }
 
 /// How long and how finely to simulate.
@@ -54,6 +61,9 @@ pub struct RunSettings {
     pub record_ms: u32,
     /// Root random seed; `pilotzone run --seed` overrides it.
     pub seed: u64,
+    /// Calendar date of the start, for rules that hold on some dates only.
+    #[serde(default)]
+    pub date: Option<Date>,
 }
 
 fn default_tick_ms() -> u32 {
@@ -90,6 +100,9 @@ pub struct ZoneMap {
     /// Land-use zones that rules can refer to.
     #[serde(default)]
     pub zones: Vec<Zone>,
+    /// Buildings, for drone clearance and separation from property.
+    #[serde(default)]
+    pub buildings: Vec<Building>,
     /// Airspace for drones.
     pub airspace: Airspace,
 }
@@ -199,6 +212,19 @@ pub struct Zone {
     pub kind: ZoneKind,
     /// Outline as (x, y) points in metres, at least three, not closed (the last point joins the first).
     pub polygon: Vec<(f64, f64)>,
+    /// Hours the zone is in use (school hours); resident measures count passes in them.
+    #[serde(default)]
+    pub hours: Option<Hours>,
+}
+
+/// A building's footprint and height.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Building {
+    /// Outline as (x, y) points in metres, at least three.
+    pub polygon: Vec<(f64, f64)>,
+    /// Height of the roof above ground, metres.
+    pub height_m: f64,
 }
 
 /// Airspace available to drones.
@@ -378,81 +404,250 @@ pub struct Demand {
 /// A road by its two end nodes, as `(from, to)`; a two-way road may be named either way.
 pub type RoadRef = (u32, u32);
 
-/// A rule in force, with the hours it holds. Rules without `hours` always hold.
+/// A rule name for people, in both languages the viewer presents in.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleName {
+    /// English.
+    #[serde(default)]
+    pub en: String,
+    /// Japanese.
+    #[serde(default)]
+    pub ja: String,
+}
+
+/// Who or what a rule applies to or protects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Class {
+    /// Level-4 on-demand taxis.
+    Taxi,
+    /// Human-driven background cars.
+    Car,
+    /// Delivery drones.
+    Drone,
+    /// People on foot.
+    Person,
+    /// Buildings (property, for separation minima).
+    Building,
+}
+
+impl Class {
+    /// Lower-case name used in messages and tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::Taxi => "taxi",
+            Class::Car => "car",
+            Class::Drone => "drone",
+            Class::Person => "person",
+            Class::Building => "building",
+        }
+    }
+}
+
+/// A rule: what it requires, where, when and of whom.
+///
+/// ```ron
+/// Rule(
+///   id: "school-run-20",
+///   name: (en: "20 km/h past the school during the school run", ja: "登校時間帯は学校周辺 20 km/h"),
+///   hours: (from: "07:30", to: "08:30"),
+///   kind: SpeedLimit(zone: "school-zone", kmh: 20.0),
+/// )
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum Rule {
-    /// Lower speed limit on every road whose midpoint lies in a zone.
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// Unique rule id, cited by every incident the rule finds.
+    pub id: String,
+    /// Name shown to people.
+    #[serde(default)]
+    pub name: RuleName,
+    /// Daily window; always when absent.
+    #[serde(default)]
+    pub hours: Option<Hours>,
+    /// Days the rule holds (a festival, a school term); every day when empty. Needs `run.date`.
+    #[serde(default)]
+    pub dates: Vec<DateRange>,
+    /// Classes the rule binds; empty means every class its kind can bind (see [`RuleKind`]).
+    #[serde(default)]
+    pub applies_to: Vec<Class>,
+    /// What the rule requires.
+    pub kind: RuleKind,
+}
+
+/// What a rule requires.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum RuleKind {
+    /// Speed limit on every road whose midpoint lies in `zone`, or on every road when `zone` is
+    /// absent; roads with a lower posted limit keep theirs. Binds `Taxi` and `Car`.
     SpeedLimit {
-        /// Unique rule id.
-        id: String,
-        /// Zone name.
-        zone: String,
-        /// Limit in km/h; roads with a lower posted limit keep theirs.
+        /// Zone name; the whole map when absent.
+        #[serde(default)]
+        zone: Option<String>,
+        /// Limit in km/h.
         kmh: f64,
-        /// Daily window; always when absent.
-        #[serde(default)]
-        hours: Option<Hours>,
     },
-    /// Roads closed to vehicles.
+    /// Roads closed to traffic in both directions. Binds `Taxi` and `Car`.
     RoadClosure {
-        /// Unique rule id.
-        id: String,
-        /// Roads closed, by end nodes; both directions close.
+        /// Roads closed, by end nodes.
         roads: Vec<RoadRef>,
-        /// Daily window; always when absent.
-        #[serde(default)]
-        hours: Option<Hours>,
     },
-    /// Airspace closed to drones at some hours (permanent volumes belong in `map.airspace`).
+    /// A two-way road made one-way: traffic may only go from the first node to the second.
+    /// Binds `Taxi` and `Car`.
+    OneWay {
+        /// The road, in the direction that stays open.
+        road: RoadRef,
+    },
+    /// Airspace closed to drones (permanent volumes may also sit in `map.airspace`).
     NoFly {
-        /// Unique rule id.
-        id: String,
         /// The closed volume.
         volume: NoFlyVolume,
-        /// Daily window; always when absent.
-        #[serde(default)]
-        hours: Option<Hours>,
     },
-    /// Minimum distance between two drones in the air.
-    DroneSeparation {
-        /// Unique rule id.
-        id: String,
+    /// Altitudes drones may cruise at, metres above ground (Japan: at most 150 m).
+    AltitudeBand {
+        /// Lowest cruise altitude.
+        floor_m: f64,
+        /// Highest altitude.
+        ceiling_m: f64,
+    },
+    /// Minimum distance between two classes: a loss when both the horizontal and the vertical
+    /// distance are below their minima. Pairs checked: drone–drone, drone–person,
+    /// drone–building, taxi–person, car–person.
+    Separation {
+        /// The two classes.
+        between: (Class, Class),
         /// Horizontal minimum in metres.
         horizontal_m: f64,
         /// Vertical minimum in metres.
         vertical_m: f64,
     },
-    /// Hours a fleet may take new work; outside them vehicles finish what they carry and stand.
+    /// Hours a fleet may take new work (the rule's `hours`, required); outside them vehicles
+    /// finish what they carry and stand.
     OperatingHours {
-        /// Unique rule id.
-        id: String,
-        /// Fleet name (taxi or drone fleet).
-        fleet: String,
-        /// Daily window in which the fleet operates.
-        hours: Hours,
+        /// Fleet name (taxi or drone fleet); every fleet of the bound classes when absent.
+        #[serde(default)]
+        fleet: Option<String>,
+    },
+    /// Drones do not take off while the mean wind exceeds this speed. Binds `Drone`.
+    WindLimit {
+        /// Highest mean wind for take-off, m/s.
+        max_mps: f64,
+    },
+    /// Remote monitoring: one operator per this many vehicles of the fleet. A Level-4 vehicle
+    /// needs an operator to confirm every departure from a stop and while it stands blocked;
+    /// with every operator busy it waits.
+    RemoteOperators {
+        /// Taxi fleet name; every taxi fleet when absent.
+        #[serde(default)]
+        fleet: Option<String>,
+        /// Vehicles one operator watches.
+        vehicles_per_operator: u32,
+    },
+    /// The only roads Level-4 taxis may drive (a permit's designated route). Binds `Taxi`.
+    DesignatedRoute {
+        /// Roads of the route, by end nodes; both directions.
+        roads: Vec<RoadRef>,
     },
 }
 
+impl RuleKind {
+    /// Classes a rule of this kind binds when `applies_to` is empty.
+    pub fn default_classes(&self) -> &'static [Class] {
+        match self {
+            RuleKind::SpeedLimit { .. } | RuleKind::RoadClosure { .. } | RuleKind::OneWay { .. } => {
+                &[Class::Taxi, Class::Car]
+            }
+            RuleKind::DesignatedRoute { .. } | RuleKind::RemoteOperators { .. } => &[Class::Taxi],
+            RuleKind::NoFly { .. } | RuleKind::AltitudeBand { .. } | RuleKind::WindLimit { .. } => &[Class::Drone],
+            // The pair named in the rule is bound, whatever else the rule lists.
+            RuleKind::Separation { .. } => &[],
+            RuleKind::OperatingHours { .. } => &[Class::Taxi, Class::Drone],
+        }
+    }
+
+    /// Short name of the kind, as incidents and tables print it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RuleKind::SpeedLimit { .. } => "speed_limit",
+            RuleKind::RoadClosure { .. } => "road_closure",
+            RuleKind::OneWay { .. } => "one_way",
+            RuleKind::NoFly { .. } => "no_fly",
+            RuleKind::AltitudeBand { .. } => "altitude_band",
+            RuleKind::Separation { .. } => "separation",
+            RuleKind::OperatingHours { .. } => "operating_hours",
+            RuleKind::WindLimit { .. } => "wind_limit",
+            RuleKind::RemoteOperators { .. } => "remote_operators",
+            RuleKind::DesignatedRoute { .. } => "designated_route",
+        }
+    }
+}
+
 impl Rule {
+    /// A rule with no name, dates or class list.
+    pub fn new(id: impl Into<String>, hours: Option<Hours>, kind: RuleKind) -> Self {
+        Rule { id: id.into(), name: RuleName::default(), hours, dates: Vec::new(), applies_to: Vec::new(), kind }
+    }
+
     /// The rule's id.
     pub fn id(&self) -> &str {
-        match self {
-            Rule::SpeedLimit { id, .. }
-            | Rule::RoadClosure { id, .. }
-            | Rule::NoFly { id, .. }
-            | Rule::DroneSeparation { id, .. }
-            | Rule::OperatingHours { id, .. } => id,
-        }
+        &self.id
     }
 
     /// The rule's daily window, if it has one.
     pub fn hours(&self) -> Option<&Hours> {
-        match self {
-            Rule::SpeedLimit { hours, .. } | Rule::RoadClosure { hours, .. } | Rule::NoFly { hours, .. } => {
-                hours.as_ref()
-            }
-            Rule::OperatingHours { hours, .. } => Some(hours),
-            Rule::DroneSeparation { .. } => None,
+        self.hours.as_ref()
+    }
+
+    /// Whether the rule binds `class`.
+    pub fn binds(&self, class: Class) -> bool {
+        if let RuleKind::Separation { between, .. } = &self.kind {
+            return between.0 == class || between.1 == class;
         }
+        if self.applies_to.is_empty() {
+            self.kind.default_classes().contains(&class)
+        } else {
+            self.applies_to.contains(&class)
+        }
+    }
+
+    /// Whether the rule holds at `time_of_day_s` on `day` (dated rules never hold without a day).
+    pub fn holds(&self, day: Option<Date>, time_of_day_s: u32) -> bool {
+        let on_day = self.dates.is_empty() || day.is_some_and(|d| self.dates.iter().any(|r| r.contains(d)));
+        on_day && crate::time::active(&self.hours, time_of_day_s)
+    }
+
+    /// The English name, or the id when the rule has none.
+    pub fn title(&self) -> &str {
+        if self.name.en.is_empty() { &self.id } else { &self.name.en }
+    }
+}
+
+/// Mean wind from a time of day until the next step.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindStep {
+    /// Time of day the wind starts.
+    pub from: ClockTime,
+    /// Mean wind speed at 10 m above ground, m/s.
+    pub mean_mps: f64,
+    /// Direction the wind blows from, degrees clockwise from north.
+    #[serde(default)]
+    pub from_deg: f64,
+}
+
+/// Weather over the run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Weather {
+    /// Wind by time of day, steps in increasing time; calm when empty.
+    #[serde(default)]
+    pub wind: Vec<WindStep>,
+}
+
+impl Weather {
+    /// Mean wind speed at `time_of_day_s`, m/s (calm before the first step).
+    pub fn wind_at(&self, time_of_day_s: u32) -> f64 {
+        let t = time_of_day_s % crate::time::DAY_S;
+        self.wind.iter().rev().find(|w| w.from.0 <= t).map_or(0.0, |w| w.mean_mps)
     }
 }

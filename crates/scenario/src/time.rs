@@ -84,6 +84,95 @@ pub fn active(hours: &Option<Hours>, time_of_day_s: u32) -> bool {
     hours.as_ref().is_none_or(|h| h.contains(time_of_day_s))
 }
 
+/// A calendar date, stored as days since 1970-01-01, written `"YYYY-MM-DD"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date(pub i32);
+
+impl Date {
+    /// Parses `"YYYY-MM-DD"` (proleptic Gregorian calendar).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let bad = || format!("date \"{text}\" must be written YYYY-MM-DD");
+        let parts: Vec<&str> = text.split('-').collect();
+        let [y, m, d] = parts[..] else { return Err(bad()) };
+        if y.len() != 4 || m.len() != 2 || d.len() != 2 || !text.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+            return Err(bad());
+        }
+        let (y, m, d): (i32, u32, u32) =
+            (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?, d.parse().map_err(|_| bad())?);
+        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+        if !(1..=12).contains(&m) || d == 0 || d > month_days[m as usize - 1] {
+            return Err(format!("date \"{text}\" does not exist"));
+        }
+        Ok(Date(days_from_civil(y, m, d)))
+    }
+
+    /// The date `days` later.
+    pub fn plus_days(self, days: i32) -> Date {
+        Date(self.0 + days)
+    }
+}
+
+// Howard Hinnant's civil-calendar algorithms, on days since 1970-01-01.
+fn days_from_civil(y: i32, m: u32, d: u32) -> i32 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy as i32;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i32) -> (i32, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i32::from(m <= 2), m, d)
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (y, m, d) = civil_from_days(self.0);
+        write!(f, "{y:04}-{m:02}-{d:02}")
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Date::parse(&text).map_err(de::Error::custom)
+    }
+}
+
+/// An inclusive range of dates, for rules that hold on some days only (a festival, a term).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DateRange {
+    /// First day, inclusive.
+    pub from: Date,
+    /// Last day, inclusive.
+    pub to: Date,
+}
+
+impl DateRange {
+    /// Whether `day` falls inside the range.
+    pub fn contains(&self, day: Date) -> bool {
+        self.from <= day && day <= self.to
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,5 +200,19 @@ mod tests {
         assert!(night.contains(23 * 3600));
         assert!(night.contains(3600));
         assert!(!night.contains(12 * 3600));
+    }
+
+    #[test]
+    fn dates_parse_print_and_count_days() {
+        let d = Date::parse("2026-11-23").expect("valid");
+        assert_eq!(d.to_string(), "2026-11-23");
+        assert_eq!(Date::parse("1970-01-01"), Ok(Date(0)));
+        assert_eq!(Date::parse("2024-03-01").map(|d| d.0 - Date::parse("2024-02-28").expect("valid").0), Ok(2));
+        assert_eq!(d.plus_days(39).to_string(), "2027-01-01");
+        for bad in ["2026-02-29", "2026-13-01", "2026-1-01", "20261123", "2026-11-23x", ""] {
+            assert!(Date::parse(bad).is_err(), "{bad} should be rejected");
+        }
+        let festival = DateRange { from: Date::parse("2026-11-22").expect("valid"), to: d };
+        assert!(festival.contains(d) && !festival.contains(d.plus_days(1)));
     }
 }

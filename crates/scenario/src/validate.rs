@@ -6,7 +6,7 @@ use pilotzone_routing::geom::{Vec2, point_in_polygon};
 
 use crate::error::{Diagnostic, did_you_mean};
 use crate::map::MapIndex;
-use crate::schema::{FORMAT_VERSION, PlaceKind, PlaceSet, RateStep, Rule, Scenario};
+use crate::schema::{FORMAT_VERSION, PlaceKind, PlaceSet, RateStep, RuleKind, Scenario};
 
 /// Checks the scenario and returns every problem found, in a stable order.
 pub fn validate(s: &Scenario) -> Vec<Diagnostic> {
@@ -19,7 +19,11 @@ pub fn validate(s: &Scenario) -> Vec<Diagnostic> {
         err(
             "format_version".into(),
             format!("format_version {} is not known; this build reads {FORMAT_VERSION}", s.format_version),
-            None,
+            (s.format_version == 1).then(|| {
+                "format 2 writes each rule as `Rule(id: ..., name: (en: ..., ja: ...), hours: ..., kind: SpeedLimit(...))`; \
+                 see the scenario reference, then set format_version: 2"
+                    .to_owned()
+            }),
         );
     }
     if s.name.trim().is_empty() || s.name.contains(['/', '\\']) {
@@ -235,6 +239,7 @@ pub fn validate(s: &Scenario) -> Vec<Diagnostic> {
     }
 
     check_rules(s, &nodes, &fleet_names, &mut err);
+    check_buildings_and_weather(s, &mut err);
 
     // Reachability only means something once every reference resolved.
     if out.is_empty() {
@@ -315,53 +320,173 @@ fn check_rules(
 ) {
     let zones: Vec<&str> = s.map.zones.iter().map(|z| z.name.as_str()).collect();
     let roads: BTreeSet<(u32, u32)> = s.map.edges.iter().flat_map(|e| [(e.from, e.to), (e.to, e.from)]).collect();
+    let taxi_fleets: Vec<&str> = s.fleets.taxis.iter().map(|f| f.name.as_str()).collect();
+    let check_road = |path: String, (a, b): (u32, u32), err: &mut dyn FnMut(String, String, Option<String>)| {
+        if !roads.contains(&(a, b)) {
+            let hint = [a, b]
+                .into_iter()
+                .find(|id| !nodes.contains_key(id))
+                .map_or_else(|| Some(format!("no edge joins nodes {a} and {b}")), |id| nearest_ids(nodes, id));
+            err(path, format!("unknown road ({a}, {b})"), hint);
+        }
+    };
     let mut ids = BTreeSet::new();
     for (i, rule) in s.rules.iter().enumerate() {
         let path = format!("rules[{i}]");
-        if !ids.insert(rule.id()) {
+        if rule.id.is_empty() {
+            err(format!("{path}.id"), "a rule needs an id".into(), None);
+        } else if !ids.insert(rule.id()) {
             err(format!("{path}.id"), format!("rule id \"{}\" is used twice", rule.id()), None);
         }
-        match rule {
-            Rule::SpeedLimit { zone, kmh, .. } => {
-                if !zones.contains(&zone.as_str()) {
+        if !rule.dates.is_empty() && s.run.date.is_none() {
+            err(
+                format!("{path}.dates"),
+                "the rule holds on some dates only, but the run has no date".into(),
+                Some("set `run.date: \"YYYY-MM-DD\"`".into()),
+            );
+        }
+        for (j, range) in rule.dates.iter().enumerate() {
+            if range.to < range.from {
+                err(format!("{path}.dates[{j}]"), format!("{} is after {}", range.from, range.to), None);
+            }
+        }
+        let allowed = rule.kind.default_classes();
+        for (j, class) in rule.applies_to.iter().enumerate() {
+            if matches!(rule.kind, RuleKind::Separation { .. }) {
+                err(
+                    format!("{path}.applies_to"),
+                    "a separation rule binds the pair it names".into(),
+                    Some("drop `applies_to` and set `between`".into()),
+                );
+                break;
+            }
+            if !allowed.contains(class) {
+                err(
+                    format!("{path}.applies_to[{j}]"),
+                    format!("a {} rule cannot bind {class:?}", rule.kind.as_str()),
+                    Some(format!(
+                        "it can bind {}",
+                        allowed.iter().map(|c| format!("{c:?}")).collect::<Vec<_>>().join(", ")
+                    )),
+                );
+            }
+        }
+        let kind = format!("{path}.kind");
+        match &rule.kind {
+            RuleKind::SpeedLimit { zone, kmh } => {
+                if let Some(zone) = zone
+                    && !zones.contains(&zone.as_str())
+                {
                     err(
-                        format!("{path}.zone"),
+                        format!("{kind}.zone"),
                         format!("unknown zone \"{zone}\""),
                         did_you_mean(zone, zones.iter().copied()),
                     );
                 }
-                positive(err, &format!("{path}.kmh"), *kmh);
+                positive(err, &format!("{kind}.kmh"), *kmh);
             }
-            Rule::RoadClosure { roads: closed, .. } => {
-                for (j, &(a, b)) in closed.iter().enumerate() {
-                    if !roads.contains(&(a, b)) {
-                        let hint = [a, b].into_iter().find(|id| !nodes.contains_key(id)).map_or_else(
-                            || Some(format!("no edge joins nodes {a} and {b}")),
-                            |id| nearest_ids(nodes, id),
+            RuleKind::RoadClosure { roads: closed } => {
+                for (j, &road) in closed.iter().enumerate() {
+                    check_road(format!("{kind}.roads[{j}]"), road, err);
+                }
+            }
+            RuleKind::OneWay { road } => check_road(format!("{kind}.road"), *road, err),
+            RuleKind::DesignatedRoute { roads: route } => {
+                if route.is_empty() {
+                    err(format!("{kind}.roads"), "a designated route needs at least one road".into(), None);
+                }
+                for (j, &road) in route.iter().enumerate() {
+                    check_road(format!("{kind}.roads[{j}]"), road, err);
+                }
+                let on_route: BTreeSet<u32> = route.iter().flat_map(|&(a, b)| [a, b]).collect();
+                for f in &s.fleets.taxis {
+                    let depot = s.map.places.iter().find(|p| p.name == f.depot);
+                    if let Some(depot) = depot
+                        && !on_route.contains(&depot.node)
+                    {
+                        err(
+                            format!("{kind}.roads"),
+                            format!("depot \"{}\" (node {}) is off the designated route", depot.name, depot.node),
+                            Some("add a road from the depot's node to the route".into()),
                         );
-                        err(format!("{path}.roads[{j}]"), format!("unknown road ({a}, {b})"), hint);
                     }
                 }
             }
-            Rule::NoFly { volume, .. } => {
-                check_polygon(&volume.polygon, &format!("{path}.volume.polygon"), err);
+            RuleKind::NoFly { volume } => {
+                check_polygon(&volume.polygon, &format!("{kind}.volume.polygon"), err);
                 if volume.floor_m.partial_cmp(&volume.ceiling_m) != Some(std::cmp::Ordering::Less) {
-                    err(format!("{path}.volume"), "floor_m must be below ceiling_m".into(), None);
+                    err(format!("{kind}.volume"), "floor_m must be below ceiling_m".into(), None);
                 }
             }
-            Rule::DroneSeparation { horizontal_m, vertical_m, .. } => {
-                positive(err, &format!("{path}.horizontal_m"), *horizontal_m);
-                positive(err, &format!("{path}.vertical_m"), *vertical_m);
-            }
-            Rule::OperatingHours { fleet, .. } => {
-                if !fleets.contains(fleet.as_str()) {
+            RuleKind::AltitudeBand { floor_m, ceiling_m } => {
+                if !(*floor_m >= 0.0 && floor_m < ceiling_m) {
                     err(
-                        format!("{path}.fleet"),
+                        kind.clone(),
+                        format!("floor_m ({floor_m}) must be at least 0 and below ceiling_m ({ceiling_m})"),
+                        None,
+                    );
+                }
+            }
+            RuleKind::Separation { between, horizontal_m, vertical_m } => {
+                use crate::schema::Class::{Building, Car, Drone, Person, Taxi};
+                let pair = if between.0 <= between.1 { *between } else { (between.1, between.0) };
+                let checked = [(Drone, Drone), (Drone, Person), (Drone, Building), (Taxi, Person), (Car, Person)];
+                if !checked.contains(&pair) {
+                    err(
+                        format!("{kind}.between"),
+                        format!("separation between {:?} and {:?} is not checked", between.0, between.1),
+                        Some(
+                            "pairs: (Drone, Drone), (Drone, Person), (Drone, Building), (Taxi, Person), (Car, Person)"
+                                .into(),
+                        ),
+                    );
+                }
+                positive(err, &format!("{kind}.horizontal_m"), *horizontal_m);
+                positive(err, &format!("{kind}.vertical_m"), *vertical_m);
+            }
+            RuleKind::OperatingHours { fleet } => {
+                if let Some(fleet) = fleet
+                    && !fleets.contains(fleet.as_str())
+                {
+                    err(
+                        format!("{kind}.fleet"),
                         format!("unknown fleet \"{fleet}\""),
                         did_you_mean(fleet, fleets.iter().copied()),
                     );
                 }
+                if rule.hours.is_none() {
+                    err(format!("{path}.hours"), "operating hours need `hours`".into(), None);
+                }
             }
+            RuleKind::WindLimit { max_mps } => positive(err, &format!("{kind}.max_mps"), *max_mps),
+            RuleKind::RemoteOperators { fleet, vehicles_per_operator } => {
+                if let Some(fleet) = fleet
+                    && !taxi_fleets.contains(&fleet.as_str())
+                {
+                    err(
+                        format!("{kind}.fleet"),
+                        format!("unknown taxi fleet \"{fleet}\""),
+                        did_you_mean(fleet, taxi_fleets.iter().copied()),
+                    );
+                }
+                positive(err, &format!("{kind}.vehicles_per_operator"), f64::from(*vehicles_per_operator));
+            }
+        }
+    }
+}
+
+fn check_buildings_and_weather(s: &Scenario, err: &mut dyn FnMut(String, String, Option<String>)) {
+    for (i, b) in s.map.buildings.iter().enumerate() {
+        check_polygon(&b.polygon, &format!("map.buildings[{i}].polygon"), err);
+        positive(err, &format!("map.buildings[{i}].height_m"), b.height_m);
+    }
+    for (i, w) in s.weather.wind.iter().enumerate() {
+        let path = format!("weather.wind[{i}]");
+        if !(w.mean_mps.is_finite() && w.mean_mps >= 0.0) {
+            err(format!("{path}.mean_mps"), format!("wind speed must be zero or more, found {}", w.mean_mps), None);
+        }
+        if i > 0 && w.from <= s.weather.wind[i - 1].from {
+            err(format!("{path}.from"), "steps must be in increasing time".into(), None);
         }
     }
 }
@@ -456,14 +581,15 @@ mod tests {
     #[test]
     fn rejects_bad_rules_and_demand() {
         let lines = problems(|s| {
-            s.rules[0] = crate::Rule::SpeedLimit { id: "x".into(), zone: "school-zon".into(), kmh: 20.0, hours: None };
+            s.rules[0] =
+                crate::Rule::new("x", None, crate::RuleKind::SpeedLimit { zone: Some("school-zon".into()), kmh: 20.0 });
             s.demand.parcels[0].weight_kg = 9.0;
             s.run.record_ms = 150;
         });
         assert!(
             lines
                 .iter()
-                .any(|l| l.contains("rules[0].zone: unknown zone \"school-zon\" — did you mean \"school-zone\"?")),
+                .any(|l| l.contains("rules[0].kind.zone: unknown zone \"school-zon\" — did you mean \"school-zone\"?")),
             "{lines:#?}"
         );
         assert!(
@@ -482,9 +608,9 @@ mod tests {
 
     #[test]
     fn newer_format_versions_ask_for_an_upgrade() {
-        let text = to_ron(&demo_town(), "x").replace("format_version: 1", "format_version: 7");
+        let text = to_ron(&demo_town(), "x").replace("format_version: 2", "format_version: 7");
         match parse(&text, "new.ron") {
-            Err(LoadError::NewerVersion { found: 7, supported: 1, .. }) => {}
+            Err(LoadError::NewerVersion { found: 7, supported: 2, .. }) => {}
             other => panic!("expected a newer-version error, got {other:?}"),
         }
     }

@@ -110,9 +110,23 @@ impl DroneState {
 #[derive(Resource, Debug, Default)]
 pub struct DroneRoster(pub Vec<Entity>);
 
-/// Last departure per vertiport place, for launch spacing.
+/// Last departure per vertiport place, for launch spacing, and time launches were held by wind.
 #[derive(Resource, Debug, Default)]
-pub struct Departures(std::collections::BTreeMap<usize, u64>);
+pub struct Departures {
+    last: std::collections::BTreeMap<usize, u64>,
+    /// Whether launches are held by wind now.
+    pub wind_held: bool,
+    /// Time launches were held by wind while orders waited, ms.
+    pub wind_hold_ms: u64,
+}
+
+impl Drone {
+    /// Outbound and return cruise altitudes inside the band in force, m.
+    pub fn altitudes(&self, rules: &ActiveRules) -> (f64, f64) {
+        let (floor, ceiling) = rules.band_m;
+        (self.cruise_alt_m.clamp(floor, ceiling), self.return_alt_m.clamp(floor, ceiling))
+    }
+}
 
 /// Adds drones.
 pub struct DronePlugin;
@@ -189,6 +203,23 @@ pub fn assign_orders(
         return;
     }
     let now = clock.now_ms;
+    let waiting = requests.parcels.iter().any(|o| o.status == OrderStatus::Open);
+    let wind = town.scenario.weather.wind_at(clock.time_of_day_s());
+    let held = rules.wind_limit.filter(|&(max, _)| wind > max);
+    if held.is_some() != departures.wind_held {
+        departures.wind_held = held.is_some();
+        let detail = match held {
+            Some((max, rule)) => {
+                format!("launches held: wind {wind:.1} m/s over {max:.1} m/s ({})", town.scenario.rules[rule].id)
+            }
+            None => format!("launches resume: wind {wind:.1} m/s"),
+        };
+        log.push(now, EventKind::WindHold, 0, [0.0; 3], detail);
+    }
+    // Orders wait while launches are held; those whose time runs out fail below, as any would.
+    if held.is_some() && waiting {
+        departures.wind_hold_ms += DISPATCH_PERIOD_MS;
+    }
     // One drone at a time over a drop zone: places a drone is flying to, lowering a parcel at,
     // or still climbing away from, take no second drone.
     let mut busy_drop_zones: Vec<usize> = Vec::new();
@@ -222,7 +253,8 @@ pub fn assign_orders(
             order.status = OrderStatus::Failed { reason };
             continue;
         }
-        if departures.0.get(&order.from).is_some_and(|&t| now < t + LAUNCH_SPACING_MS)
+        if held.is_some()
+            || departures.last.get(&order.from).is_some_and(|&t| now < t + LAUNCH_SPACING_MS)
             || busy_drop_zones.contains(&order.to)
         {
             continue;
@@ -237,8 +269,9 @@ pub fn assign_orders(
             {
                 continue;
             }
-            let Ok(out) = rules.planner.plan(drone.pad, 0.0, dest, drone.cruise_alt_m, DROP_HEIGHT_M) else { break };
-            let Ok(back) = rules.planner.plan(dest, DROP_HEIGHT_M, drone.pad, drone.return_alt_m, 0.0) else { break };
+            let (cruise, ret) = drone.altitudes(&rules);
+            let Ok(out) = rules.planner.plan(drone.pad, 0.0, dest, cruise, DROP_HEIGHT_M) else { break };
+            let Ok(back) = rules.planner.plan(dest, DROP_HEIGHT_M, drone.pad, ret, 0.0) else { break };
             let need_wh = (path_length_m(&out) + path_length_m(&back)) / 1000.0 * drone.wh_per_km;
             if need_wh > state.energy_wh - ENERGY_RESERVE * drone.battery_wh {
                 continue;
@@ -249,7 +282,7 @@ pub fn assign_orders(
             state.order = Some(order.id);
             state.path_version = rules.version;
             order.status = OrderStatus::InFlight { drone: drone.id };
-            departures.0.insert(order.from, now);
+            departures.last.insert(order.from, now);
             busy_drop_zones.push(order.to);
             log.push(
                 now,
@@ -293,7 +326,7 @@ pub fn fly_drones(
                 }
                 let here = Vec2::new(state.pos[0], state.pos[1]);
                 // If the way home is shut for now, keep hovering and try again next tick.
-                let Ok(back) = rules.planner.plan(here, state.pos[2], drone.pad, drone.return_alt_m, 0.0) else {
+                let Ok(back) = rules.planner.plan(here, state.pos[2], drone.pad, drone.altitudes(&rules).1, 0.0) else {
                     continue;
                 };
                 if let Some(id) = state.order {
@@ -361,7 +394,8 @@ pub fn fly_drones(
 fn replan(state: &mut DroneState, drone: &Drone, rules: &ActiveRules) {
     state.path_version = rules.version;
     let (Some(end), true) = (state.path.last().copied(), state.path.len() >= 2) else { return };
-    let altitude = if state.phase == DronePhase::Outbound { drone.cruise_alt_m } else { drone.return_alt_m };
+    let (cruise, ret) = drone.altitudes(rules);
+    let altitude = if state.phase == DronePhase::Outbound { cruise } else { ret };
     let here = Vec2::new(state.pos[0], state.pos[1]);
     match rules.planner.plan(here, state.pos[2], end.at, altitude, end.z_m) {
         Ok(path) => {

@@ -37,6 +37,12 @@ pub enum EventKind {
     NoFlyIncursion,
     /// A vehicle exceeded the speed limit in force.
     SpeedViolation,
+    /// A drone came closer to a building than the separation minimum.
+    BuildingProximity,
+    /// A drone flew above the ceiling in force.
+    AltitudeViolation,
+    /// Drone launches held because the wind is over the limit.
+    WindHold,
 }
 
 impl EventKind {
@@ -59,8 +65,64 @@ impl EventKind {
             EventKind::SeparationLoss => "separation_loss",
             EventKind::NoFlyIncursion => "nofly_incursion",
             EventKind::SpeedViolation => "speed_violation",
+            EventKind::BuildingProximity => "building_proximity",
+            EventKind::AltitudeViolation => "altitude_violation",
+            EventKind::WindHold => "wind_hold",
         }
     }
+
+    /// Every kind, in declaration order.
+    pub const ALL: [EventKind; 19] = [
+        EventKind::Request,
+        EventKind::Assign,
+        EventKind::Pickup,
+        EventKind::Dropoff,
+        EventKind::Reject,
+        EventKind::Order,
+        EventKind::Launch,
+        EventKind::Deliver,
+        EventKind::OrderFail,
+        EventKind::Land,
+        EventKind::RuleChange,
+        EventKind::Collision,
+        EventKind::NearMiss,
+        EventKind::SeparationLoss,
+        EventKind::NoFlyIncursion,
+        EventKind::SpeedViolation,
+        EventKind::BuildingProximity,
+        EventKind::AltitudeViolation,
+        EventKind::WindHold,
+    ];
+
+    /// Whether events of this kind are safety incidents.
+    pub fn is_incident(self) -> bool {
+        matches!(
+            self,
+            EventKind::Collision
+                | EventKind::NearMiss
+                | EventKind::SeparationLoss
+                | EventKind::NoFlyIncursion
+                | EventKind::SpeedViolation
+                | EventKind::BuildingProximity
+                | EventKind::AltitudeViolation
+        )
+    }
+}
+
+/// What an incident measured, against which rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Incident {
+    /// Index of the rule broken in the scenario's rules; none for collisions and for near
+    /// misses (the monitor's own threshold).
+    pub rule: Option<usize>,
+    /// The other entity involved.
+    pub other: Option<u32>,
+    /// Measured value, in the unit of the limit.
+    pub value: f64,
+    /// The limit it is measured against.
+    pub limit: f64,
+    /// 1 (minor) to 3 (severe).
+    pub severity: u8,
 }
 
 /// One event.
@@ -76,6 +138,8 @@ pub struct SimEvent {
     pub at: [f64; 3],
     /// Free text for people.
     pub detail: String,
+    /// For incidents: what was measured against which rule.
+    pub incident: Option<Incident>,
 }
 
 /// Every event of the run so far.
@@ -88,6 +152,19 @@ pub struct EventLog {
 impl EventLog {
     /// Appends an event.
     pub fn push(&mut self, t_ms: u64, kind: EventKind, entity: u32, at: [f64; 3], detail: impl Into<String>) {
-        self.events.push(SimEvent { t_ms, kind, entity, at, detail: detail.into() });
+        self.events.push(SimEvent { t_ms, kind, entity, at, detail: detail.into(), incident: None });
+    }
+
+    /// Appends an incident.
+    pub fn incident(
+        &mut self,
+        t_ms: u64,
+        kind: EventKind,
+        entity: u32,
+        at: [f64; 3],
+        incident: Incident,
+        detail: String,
+    ) {
+        self.events.push(SimEvent { t_ms, kind, entity, at, detail, incident: Some(incident) });
     }
 }

@@ -61,6 +61,8 @@ pub struct TaxiKpis {
     pub utilization: f64,
     /// Energy used, kWh.
     pub energy_kwh: f64,
+    /// Time vehicles waited for a free remote operator, s.
+    pub operator_wait_s: f64,
 }
 
 /// Drone delivery KPIs.
@@ -80,6 +82,8 @@ pub struct DroneKpis {
     pub km: f64,
     /// Energy used, Wh.
     pub energy_wh: f64,
+    /// Time launches were held by the wind limit while orders waited, s.
+    pub wind_hold_s: f64,
 }
 
 /// Incident counts.
@@ -95,6 +99,25 @@ pub struct SafetyKpis {
     pub nofly_incursions: u32,
     /// Vehicles above the limit in force.
     pub speed_violations: u32,
+    /// Drones closer to a building than the separation minimum.
+    pub building_proximity: u32,
+    /// Drones above the ceiling in force.
+    pub altitude_violations: u32,
+    /// Incidents per 1,000 km driven by taxis (collisions, near misses, speed violations).
+    pub road_per_1000_km: Option<f64>,
+    /// Incidents per 1,000 km flown by drones (separation, buildings, no-fly, altitude).
+    pub air_per_1000_km: Option<f64>,
+}
+
+/// What residents live with.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ResidentKpis {
+    /// Drone-seconds over residential zones below 100 m.
+    pub drone_overflight_s: f64,
+    /// Drone noise index over residential zones: seconds weighted by (30 m / height)².
+    pub drone_noise_index: f64,
+    /// Taxi entries into school-zone roads during school hours.
+    pub school_passes: u32,
 }
 
 /// Everything `kpis.json` reports.
@@ -116,6 +139,8 @@ pub struct Kpis {
     pub drone: DroneKpis,
     /// Safety.
     pub safety: SafetyKpis,
+    /// What residents live with.
+    pub residents: ResidentKpis,
 }
 
 /// Adds fleet-use bookkeeping; service and safety counts live with the systems that own them.
@@ -145,6 +170,8 @@ pub fn compute_kpis(
     taxis: Query<&TaxiState>,
     drones: Query<&DroneState>,
     monitor: Res<SafetyMonitor>,
+    desk: Res<crate::taxi::RemoteDesk>,
+    departures: Res<crate::drone::Departures>,
 ) -> Kpis {
     let s = &config.loaded.scenario;
     let rides = &requests.rides;
@@ -167,6 +194,7 @@ pub fn compute_kpis(
         empty_km: round3(vehicles.iter().map(|v| v.empty_km).sum()),
         utilization: round3(vehicles.iter().map(|v| v.busy_ms as f64).sum::<f64>() / vehicle_ms),
         energy_kwh: round3(battery_kwh - vehicles.iter().map(|v| v.energy_kwh).sum::<f64>()),
+        operator_wait_s: desk.wait_ms as f64 / 1000.0,
     };
     let parcels = &requests.parcels;
     let battery_wh: f64 = s.fleets.drones.iter().map(|f| f.battery_wh * f64::from(f.count)).sum();
@@ -185,13 +213,28 @@ pub fn compute_kpis(
         km: round3(drone_states.iter().map(|d| d.km).sum()),
         // Energy used is net of what the pads charged back in.
         energy_wh: round3(battery_wh - drone_states.iter().map(|d| d.energy_wh).sum::<f64>()),
+        wind_hold_s: departures.wind_hold_ms as f64 / 1000.0,
     };
+    let m = &*monitor;
+    let rate = |count: u32, km: f64| (km > 0.0).then(|| round3(f64::from(count) * 1000.0 / km));
     let safety = SafetyKpis {
         collisions: monitor.collisions,
         near_misses: monitor.near_misses,
         separation_losses: monitor.separation_losses,
         nofly_incursions: monitor.nofly_incursions,
         speed_violations: monitor.speed_violations,
+        building_proximity: monitor.building_proximity,
+        altitude_violations: monitor.altitude_violations,
+        road_per_1000_km: rate(m.collisions + m.near_misses + m.speed_violations, taxi.km),
+        air_per_1000_km: rate(
+            m.separation_losses + m.building_proximity + m.nofly_incursions + m.altitude_violations,
+            drone.km,
+        ),
+    };
+    let residents = ResidentKpis {
+        drone_overflight_s: round3(m.overflight_s),
+        drone_noise_index: round3(m.noise_index),
+        school_passes: m.school_passes,
     };
     Kpis {
         scenario: s.name.clone(),
@@ -202,6 +245,7 @@ pub fn compute_kpis(
         taxi,
         drone,
         safety,
+        residents,
     }
 }
 

@@ -154,6 +154,7 @@ fn state_hash(
 /// recording rate.
 pub fn record_sample(
     clock: Res<SimClock>,
+    town: Res<crate::town::TownMap>,
     taxis: Res<TaxiRoster>,
     drones: Res<DroneRoster>,
     taxi_states: Query<&TaxiState>,
@@ -171,6 +172,13 @@ pub fn record_sample(
             entity: e.entity,
             at_cm: e.at.map(quantize),
             detail: e.detail.clone(),
+            incident: e.incident.as_ref().map(|i| pilotzone_replay::IncidentInfo {
+                rule: i.rule.map_or_else(String::new, |r| town.scenario.rules[r].id.clone()),
+                other: i.other,
+                value: i.value,
+                limit: i.limit,
+                severity: i.severity,
+            }),
         });
     }
     recorder.events_written = log.events.len();

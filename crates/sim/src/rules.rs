@@ -1,11 +1,13 @@
-//! Rules as data: which rules hold at this time of day, and what that means for the roads
-//! (speed limits, closures) and the airspace (no-fly volumes). When the set of holding rules
-//! changes, the road metric and the airspace planner are rebuilt and `version` moves on, so
-//! vehicles and drones know to re-plan.
+//! Rules as data: which rules hold at this time of day (and date), and what that means for the
+//! roads (speed limits, closures, one-way changes, designated routes), the airspace (no-fly
+//! volumes, the altitude band), the fleets (operating hours, wind limits, remote operators) and
+//! the separation minima the monitor checks. When the set of holding rules changes, the road
+//! metric and the airspace planner are rebuilt and `version` moves on, so vehicles and drones
+//! know to re-plan.
 
 use bevy::prelude::*;
 use pilotzone_routing::{AirspacePlanner, CLOSED, Metric, Obstacle};
-use pilotzone_scenario::{Rule, time};
+use pilotzone_scenario::{Class, Date, RuleKind, time::DAY_S};
 
 use crate::clock::SimClock;
 use crate::events::{EventKind, EventLog};
@@ -15,6 +17,26 @@ use crate::{SimSetup, SimStep, SimSystems};
 /// Margin drones keep from the corners of no-fly volumes, in metres.
 pub const NO_FLY_MARGIN_M: f64 = 15.0;
 
+/// A separation minimum in force.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SeparationMinimum {
+    /// Index of the rule in the scenario.
+    pub rule: usize,
+    /// The pair of classes, in the order the rule names them.
+    pub between: (Class, Class),
+    /// Horizontal minimum, m.
+    pub horizontal_m: f64,
+    /// Vertical minimum, m.
+    pub vertical_m: f64,
+}
+
+impl SeparationMinimum {
+    /// Whether the minimum is between `a` and `b`, in either order.
+    pub fn is_between(&self, a: Class, b: Class) -> bool {
+        self.between == (a, b) || self.between == (b, a)
+    }
+}
+
 /// The rules in force and their effect on roads and airspace.
 #[derive(Resource, Debug)]
 pub struct ActiveRules {
@@ -22,14 +44,27 @@ pub struct ActiveRules {
     pub holds: Vec<bool>,
     /// Bumped whenever `holds` changes.
     pub version: u32,
-    /// Travel time of each arc in ms at the speeds in force; [`CLOSED`] where closed.
+    /// Travel time of each arc in ms for Level-4 taxis at the speeds in force; [`CLOSED`] where
+    /// closed to them.
     pub metric: Metric,
-    /// Speed limit in force on each arc, km/h (0 where closed).
+    /// Speed limit in force for taxis on each arc, km/h (0 where closed).
     pub arc_limit_kmh: Vec<f64>,
+    /// The rule that sets each arc's taxi limit or closes it; none where the posted limit holds.
+    pub arc_limit_rule: Vec<Option<usize>>,
     /// Planner over the volumes closed now.
     pub planner: AirspacePlanner,
-    /// Drone separation minimum in force (horizontal, vertical metres).
-    pub drone_separation: Option<(f64, f64)>,
+    /// For each volume of the planner, the rule that closes it (none: a permanent map volume).
+    pub no_fly_rule: Vec<Option<usize>>,
+    /// Lowest and highest altitude drones may cruise at now, m.
+    pub band_m: (f64, f64),
+    /// The rule that sets the ceiling, if a rule lowers it below the map's band.
+    pub ceiling_rule: Option<usize>,
+    /// Separation minima in force.
+    pub separations: Vec<SeparationMinimum>,
+    /// Highest mean wind for take-off and the rule that sets it.
+    pub wind_limit: Option<(f64, usize)>,
+    /// For each taxi fleet, vehicles per remote operator and the rule, when one holds.
+    pub operators: Vec<Option<(u32, usize)>>,
     /// For each taxi fleet then each drone fleet (scenario order), whether it may take work.
     pub fleet_open: Vec<bool>,
 }
@@ -38,6 +73,11 @@ impl ActiveRules {
     /// Every volume closed to drones now.
     pub fn no_fly(&self) -> &[Obstacle] {
         self.planner.obstacles()
+    }
+
+    /// The drone–drone separation minimum in force (horizontal, vertical metres).
+    pub fn drone_separation(&self) -> Option<&SeparationMinimum> {
+        self.separations.iter().find(|s| s.is_between(Class::Drone, Class::Drone))
     }
 
     /// Whether the fleet named `name` may take new work now.
@@ -50,78 +90,136 @@ impl ActiveRules {
 
     fn rebuild(&mut self, town: &TownMap) {
         let g = town.graph();
-        let rules = &town.scenario.rules;
+        let s = &town.scenario;
         let mut limit = town.arc_posted_kmh.clone();
+        let mut limit_rule = vec![None; limit.len()];
         let mut obstacles = town.permanent_no_fly.clone();
-        let mut separation = None;
-        let fleets = &town.scenario.fleets;
-        let names: Vec<&str> =
-            fleets.taxis.iter().map(|f| f.name.as_str()).chain(fleets.drones.iter().map(|f| f.name.as_str())).collect();
-        self.fleet_open = vec![true; names.len()];
-        for (i, rule) in rules.iter().enumerate() {
+        let mut no_fly_rule = vec![None; obstacles.len()];
+        let air = &s.map.airspace;
+        let (mut floor, mut ceiling, mut ceiling_rule) = (air.band_floor_m, air.band_ceiling_m, None);
+        self.separations.clear();
+        self.wind_limit = None;
+        self.operators = vec![None; s.fleets.taxis.len()];
+        let fleets: Vec<(&str, Class)> = s
+            .fleets
+            .taxis
+            .iter()
+            .map(|f| (f.name.as_str(), Class::Taxi))
+            .chain(s.fleets.drones.iter().map(|f| (f.name.as_str(), Class::Drone)))
+            .collect();
+        self.fleet_open = vec![true; fleets.len()];
+        let mut set_limit = |arc: u32, kmh: f64, rule: usize| {
+            if kmh < limit[arc as usize] {
+                limit[arc as usize] = kmh;
+                limit_rule[arc as usize] = Some(rule);
+            }
+        };
+        for (i, rule) in s.rules.iter().enumerate() {
             // Operating hours are a permission window: outside it the fleet is closed.
-            if let Rule::OperatingHours { fleet, .. } = rule
-                && let Some(f) = names.iter().position(|n| n == fleet)
-            {
-                self.fleet_open[f] &= self.holds[i];
+            if let RuleKind::OperatingHours { fleet } = &rule.kind {
+                for (f, &(name, class)) in fleets.iter().enumerate() {
+                    let bound = match fleet {
+                        Some(fleet) => fleet == name,
+                        None => rule.binds(class),
+                    };
+                    if bound {
+                        self.fleet_open[f] &= self.holds[i];
+                    }
+                }
             }
             if !self.holds[i] {
                 continue;
             }
-            match rule {
-                Rule::SpeedLimit { kmh, .. } => {
+            match &rule.kind {
+                RuleKind::SpeedLimit { kmh, .. } if rule.binds(Class::Taxi) => {
                     for &arc in &town.rule_arcs[i] {
-                        limit[arc as usize] = limit[arc as usize].min(*kmh);
+                        set_limit(arc, *kmh, i);
                     }
                 }
-                Rule::RoadClosure { roads, .. } => {
-                    for &(a, b) in roads {
-                        let (Some(a), Some(b)) = (town.index.node(a), town.index.node(b)) else { continue };
-                        for arc in g.find_arc(a, b).into_iter().chain(g.find_arc(b, a)) {
-                            limit[arc as usize] = 0.0;
+                RuleKind::RoadClosure { .. } | RuleKind::OneWay { .. } | RuleKind::DesignatedRoute { .. }
+                    if rule.binds(Class::Taxi) =>
+                {
+                    for &arc in &town.rule_arcs[i] {
+                        set_limit(arc, 0.0, i);
+                    }
+                }
+                RuleKind::NoFly { volume } => {
+                    obstacles.push(obstacle(volume));
+                    no_fly_rule.push(Some(i));
+                }
+                RuleKind::AltitudeBand { floor_m, ceiling_m } => {
+                    floor = floor.max(*floor_m);
+                    if *ceiling_m < ceiling {
+                        ceiling = *ceiling_m;
+                        ceiling_rule = Some(i);
+                    }
+                }
+                RuleKind::Separation { between, horizontal_m, vertical_m } => {
+                    let new = SeparationMinimum {
+                        rule: i,
+                        between: *between,
+                        horizontal_m: *horizontal_m,
+                        vertical_m: *vertical_m,
+                    };
+                    // Of two minima for one pair, the larger holds.
+                    match self.separations.iter_mut().find(|m| m.is_between(between.0, between.1)) {
+                        Some(m) if m.horizontal_m < *horizontal_m => *m = new,
+                        Some(_) => {}
+                        None => self.separations.push(new),
+                    }
+                }
+                RuleKind::WindLimit { max_mps } if self.wind_limit.is_none_or(|(w, _)| *max_mps < w) => {
+                    self.wind_limit = Some((*max_mps, i));
+                }
+                RuleKind::RemoteOperators { fleet, vehicles_per_operator } => {
+                    for (f, t) in s.fleets.taxis.iter().enumerate() {
+                        if fleet.as_ref().is_none_or(|n| *n == t.name)
+                            && self.operators[f].is_none_or(|(v, _)| *vehicles_per_operator < v)
+                        {
+                            self.operators[f] = Some((*vehicles_per_operator, i));
                         }
                     }
                 }
-                Rule::NoFly { volume, .. } => obstacles.push(obstacle(volume)),
-                Rule::DroneSeparation { horizontal_m, vertical_m, .. } => {
-                    separation = Some((*horizontal_m, *vertical_m))
-                }
-                Rule::OperatingHours { .. } => {}
+                _ => {}
             }
         }
         // Travel times use the fastest fleet's top speed where roads allow more.
-        let cap = fleets.taxis.iter().map(|f| f.max_speed_kmh).fold(0.0, f64::max);
+        let cap = s.fleets.taxis.iter().map(|f| f.max_speed_kmh).fold(0.0, f64::max);
         let cap = if cap > 0.0 { cap } else { f64::MAX };
         self.metric = g.metric_from_speeds(|arc| limit[arc as usize].min(cap));
         debug_assert!(self.metric.iter().zip(&limit).all(|(&m, &l)| (m == CLOSED) == (l <= 0.0)));
         self.arc_limit_kmh = limit;
+        self.arc_limit_rule = limit_rule;
         self.planner = AirspacePlanner::new(obstacles, NO_FLY_MARGIN_M);
-        self.drone_separation = separation;
+        self.no_fly_rule = no_fly_rule;
+        self.band_m = (floor, ceiling.max(floor));
+        self.ceiling_rule = ceiling_rule;
     }
 
-    fn holds_at(town: &TownMap, time_of_day_s: u32) -> Vec<bool> {
-        town.scenario
-            .rules
-            .iter()
-            .map(|r| match r {
-                Rule::DroneSeparation { .. } => true,
-                _ => time::active(&r.hours().copied(), time_of_day_s),
-            })
-            .collect()
+    fn holds_at(town: &TownMap, clock: &SimClock) -> Vec<bool> {
+        let tod = clock.time_of_day_s();
+        let day = town.scenario.run.date.map(|d: Date| d.plus_days((tod / DAY_S) as i32));
+        town.scenario.rules.iter().map(|r| r.holds(day, tod)).collect()
     }
 }
 
 impl FromWorld for ActiveRules {
     fn from_world(world: &mut World) -> Self {
         let town = world.resource::<TownMap>();
-        let tod = world.resource::<SimClock>().time_of_day_s();
+        let clock = world.resource::<SimClock>();
         let mut rules = ActiveRules {
-            holds: Self::holds_at(town, tod),
+            holds: Self::holds_at(town, clock),
             version: 0,
             metric: Vec::new(),
             arc_limit_kmh: Vec::new(),
+            arc_limit_rule: Vec::new(),
             planner: AirspacePlanner::new(Vec::new(), NO_FLY_MARGIN_M),
-            drone_separation: None,
+            no_fly_rule: Vec::new(),
+            band_m: (0.0, 0.0),
+            ceiling_rule: None,
+            separations: Vec::new(),
+            wind_limit: None,
+            operators: Vec::new(),
             fleet_open: Vec::new(),
         };
         rules.rebuild(town);
@@ -143,7 +241,7 @@ impl Plugin for RulesPlugin {
 /// Records which timed rules hold at the start.
 pub fn log_initial_rules(town: Res<TownMap>, rules: Res<ActiveRules>, mut log: ResMut<EventLog>) {
     for (rule, &holds) in town.scenario.rules.iter().zip(&rules.holds) {
-        if holds && rule.hours().is_some() {
+        if holds && (rule.hours.is_some() || !rule.dates.is_empty()) {
             log.push(0, EventKind::RuleChange, 0, [0.0; 3], format!("{} holds", rule.id()));
         }
     }
@@ -159,7 +257,7 @@ pub fn apply_rules(
     if !clock.every(1000) {
         return;
     }
-    let holds = ActiveRules::holds_at(&town, clock.time_of_day_s());
+    let holds = ActiveRules::holds_at(&town, &clock);
     if holds == rules.holds {
         return;
     }

@@ -7,10 +7,13 @@
 use std::collections::BTreeSet;
 
 use bevy::prelude::*;
+use pilotzone_routing::geom::point_in_polygon;
+use pilotzone_scenario::Class;
 
 use crate::clock::SimClock;
+use crate::demand::Requests;
 use crate::drone::{Drone, DroneRoster, DroneState};
-use crate::events::{EventKind, EventLog};
+use crate::events::{EventKind, EventLog, Incident};
 use crate::physics::Contacts;
 use crate::rules::ActiveRules;
 use crate::taxi::{Phase, Taxi, TaxiRoster, TaxiState};
@@ -34,23 +37,44 @@ const NEAR_MISS_RANGE_M: f64 = 30.0;
 /// Speed above the limit tolerated before a violation is logged, km/h.
 pub const SPEED_TOLERANCE_KMH: f64 = 1.0;
 
-/// Incident counts and the episodes still open.
+/// Height under which a drone over a residential zone counts as overflying homes, m: low
+/// enough to be clearly seen and heard from a garden.
+pub const OVERFLIGHT_BELOW_M: f64 = 100.0;
+/// Reference distance of the drone noise index: one second at this height counts one, m.
+pub const NOISE_REFERENCE_M: f64 = 30.0;
+/// Near misses under this time to collision are severe, s.
+const SEVERE_TTC_S: f64 = 0.5;
+
+/// Incident counts, resident exposure, and the episodes still open.
 #[derive(Resource, Debug, Default)]
 pub struct SafetyMonitor {
     /// Collisions.
     pub collisions: u32,
     /// Near misses.
     pub near_misses: u32,
-    /// Losses of drone separation.
+    /// Losses of separation (drone–drone and other pairs of moving things).
     pub separation_losses: u32,
+    /// Drones closer to a building than the minimum.
+    pub building_proximity: u32,
     /// No-fly incursions.
     pub nofly_incursions: u32,
+    /// Drones above the ceiling in force.
+    pub altitude_violations: u32,
     /// Speed violations.
     pub speed_violations: u32,
+    /// Drone-seconds over residential zones below [`OVERFLIGHT_BELOW_M`].
+    pub overflight_s: f64,
+    /// Drone noise index over residential zones: seconds weighted by (30 m / height)².
+    pub noise_index: f64,
+    /// Taxi entries into school-zone roads while the school is in session.
+    pub school_passes: u32,
     near: BTreeSet<(u32, u32)>,
     separated: BTreeSet<(u32, u32)>,
+    near_building: BTreeSet<(u32, usize)>,
     inside: BTreeSet<(u32, usize)>,
+    above: BTreeSet<u32>,
     speeding: BTreeSet<u32>,
+    last_arc: Vec<Option<u32>>,
 }
 
 /// Adds the monitor.
@@ -62,12 +86,24 @@ impl Plugin for SafetyPlugin {
     }
 }
 
+/// Severity of a measured excess: 1 (minor) to 3 (severe), by how far past the limit.
+fn severity(excess_share: f64) -> u8 {
+    if excess_share > 0.5 {
+        3
+    } else if excess_share > 0.2 {
+        2
+    } else {
+        1
+    }
+}
+
 /// Checks this tick's state against the rules and logs new incidents.
 pub fn monitor_safety(
     clock: Res<SimClock>,
     town: Res<TownMap>,
     rules: Res<ActiveRules>,
     contacts: Res<Contacts>,
+    requests: Res<Requests>,
     taxi_roster: Res<TaxiRoster>,
     drone_roster: Res<DroneRoster>,
     taxis: Query<(&Taxi, &TaxiState)>,
@@ -89,10 +125,14 @@ pub fn monitor_safety(
     };
     for &(a, b) in &contacts.started {
         monitor.collisions += 1;
-        log.push(now, EventKind::Collision, a, position(a), format!("{a} and {b} touched"));
+        let incident = Incident { rule: None, other: Some(b), value: 0.0, limit: 0.0, severity: 3 };
+        log.incident(now, EventKind::Collision, a, position(a), incident, format!("{a} and {b} touched"));
     }
+    let rule_id = |r: Option<usize>| r.map_or("", |r| town.scenario.rules[r].id.as_str());
 
-    // Vehicles: speed against the limit in force, and time-to-collision between pairs.
+    // Vehicles: speed against the limit in force, school passes, and time-to-collision.
+    monitor.last_arc.resize(taxi_roster.0.len(), None);
+    let tod = clock.time_of_day_s();
     let mut moving = Vec::new();
     for &e in &taxi_roster.0 {
         let (taxi, state) = taxis.get(e).expect("roster entities are taxis");
@@ -100,19 +140,26 @@ pub fn monitor_safety(
             monitor.speeding.remove(&taxi.id);
             continue;
         };
+        if monitor.last_arc[taxi.id as usize] != Some(arc) {
+            monitor.last_arc[taxi.id as usize] = Some(arc);
+            if let Some(z) = town.arc_school_zone[arc as usize]
+                && pilotzone_scenario::time::active(&town.scenario.map.zones[z].hours, tod)
+            {
+                monitor.school_passes += 1;
+            }
+        }
         let (at, heading) = (state.at, state.heading);
         let kmh = state.speed_mps * 3.6;
         let limit = rules.arc_limit_kmh[arc as usize];
         if limit > 0.0 && kmh > limit + SPEED_TOLERANCE_KMH {
             if monitor.speeding.insert(taxi.id) {
                 monitor.speed_violations += 1;
-                log.push(
-                    now,
-                    EventKind::SpeedViolation,
-                    taxi.id,
-                    [at.x, at.y, 0.0],
-                    format!("{kmh:.1} km/h where {limit:.0} km/h holds"),
-                );
+                let rule = rules.arc_limit_rule[arc as usize];
+                let incident =
+                    Incident { rule, other: None, value: kmh, limit, severity: severity((kmh - limit) / limit) };
+                let by = if rule.is_some() { format!(" ({})", rule_id(rule)) } else { " (posted)".to_owned() };
+                let detail = format!("{kmh:.1} km/h where {limit:.0} km/h holds{by}");
+                log.incident(now, EventKind::SpeedViolation, taxi.id, [at.x, at.y, 0.0], incident, detail);
             }
         } else {
             monitor.speeding.remove(&taxi.id);
@@ -125,44 +172,48 @@ pub fn monitor_safety(
     close_pairs(&points, NEAR_MISS_RANGE_M, &mut pairs);
     for &(i, j) in &pairs {
         let ((a, pa, ha, va), (b, pb, hb, vb)) = (moving[i], moving[j]);
+        let (dx, dy) = (pb.x - pa.x, pb.y - pa.y);
+        let (rvx, rvy) = (vb[0] - va[0], vb[1] - va[1]);
+        let closing = -(dx * rvx + dy * rvy) / dx.hypot(dy).max(1e-6);
+        if closing < NEAR_MISS_MIN_CLOSING_MPS {
+            continue;
+        }
+        let discs = |h: f64| [-1.0, 1.0].map(|k| (k * CAR_DISC_OFFSET_M * h.cos(), k * CAR_DISC_OFFSET_M * h.sin()));
+        let ttc = discs(ha)
+            .iter()
+            .flat_map(|da| discs(hb).map(move |db| (da, db)))
+            .filter_map(|(da, db)| {
+                time_to_contact(dx + db.0 - da.0, dy + db.1 - da.1, rvx, rvy, 2.0 * CAR_DISC_RADIUS_M)
+            })
+            .min_by(f64::total_cmp);
+        if let Some(ttc) = ttc
+            && ttc < NEAR_MISS_TTC_S
         {
-            let (dx, dy) = (pb.x - pa.x, pb.y - pa.y);
-            let (rvx, rvy) = (vb[0] - va[0], vb[1] - va[1]);
-            let closing = -(dx * rvx + dy * rvy) / dx.hypot(dy).max(1e-6);
-            if closing < NEAR_MISS_MIN_CLOSING_MPS {
-                continue;
-            }
-            let discs =
-                |h: f64| [-1.0, 1.0].map(|k| (k * CAR_DISC_OFFSET_M * h.cos(), k * CAR_DISC_OFFSET_M * h.sin()));
-            let ttc = discs(ha)
-                .iter()
-                .flat_map(|da| discs(hb).map(move |db| (da, db)))
-                .filter_map(|(da, db)| {
-                    time_to_contact(dx + db.0 - da.0, dy + db.1 - da.1, rvx, rvy, 2.0 * CAR_DISC_RADIUS_M)
-                })
-                .min_by(f64::total_cmp);
-            if let Some(ttc) = ttc
-                && ttc < NEAR_MISS_TTC_S
-            {
-                near_now.insert((a, b));
-                if !monitor.near.contains(&(a, b)) {
-                    monitor.near_misses += 1;
-                    log.push(
-                        now,
-                        EventKind::NearMiss,
-                        a,
-                        [pa.x, pa.y, 0.0],
-                        format!("{a} and {b}: time to collision {ttc:.2} s at {closing:.1} m/s closing"),
-                    );
-                }
+            near_now.insert((a, b));
+            if !monitor.near.contains(&(a, b)) {
+                monitor.near_misses += 1;
+                let severity = if ttc < SEVERE_TTC_S { 3 } else { 2 };
+                let incident = Incident { rule: None, other: Some(b), value: ttc, limit: NEAR_MISS_TTC_S, severity };
+                let detail = format!("{a} and {b}: time to collision {ttc:.2} s at {closing:.1} m/s closing");
+                log.incident(now, EventKind::NearMiss, a, [pa.x, pa.y, 0.0], incident, detail);
             }
         }
     }
     monitor.near = near_now;
 
-    // Drones: separation in cruise, and no-fly volumes.
-    let band_floor = town.scenario.map.airspace.band_floor_m;
-    let airborne: Vec<(u32, [f64; 3], bool)> = drone_roster
+    // Drones: separation in cruise, clearance from buildings, no-fly volumes, the ceiling, and
+    // what residents below see and hear.
+    let band_floor = rules.band_m.0;
+    let dt = clock.dt_s();
+    struct Airborne {
+        id: u32,
+        pos: [f64; 3],
+        in_terminal: bool,
+        /// Where it delivers (its own garden is no one else's property).
+        dest: Option<pilotzone_routing::Vec2>,
+        base: pilotzone_routing::Vec2,
+    }
+    let airborne: Vec<Airborne> = drone_roster
         .0
         .iter()
         .enumerate()
@@ -170,61 +221,155 @@ pub fn monitor_safety(
             let (drone, s) = drones.get(e).expect("roster entities are drones");
             let base = town.place_pos[drone.base];
             let in_terminal = (s.pos[0] - base.x).hypot(s.pos[1] - base.y) < TERMINAL_RADIUS_M;
-            s.airborne().then_some((first_drone + k as u32, s.pos, in_terminal))
+            let dest = s.order.map(|o| town.place_pos[requests.parcels[o as usize].to]);
+            s.airborne().then_some(Airborne { id: first_drone + k as u32, pos: s.pos, in_terminal, dest, base })
         })
         .collect();
     let mut separated_now = BTreeSet::new();
-    if let Some((h_min, v_min)) = rules.drone_separation {
+    if let Some(m) = rules.drone_separation().copied() {
         // Separation minima apply in the band, outside the vertiport's terminal area.
-        let cruising: Vec<(u32, [f64; 3])> = airborne
-            .iter()
-            .filter(|(_, p, terminal)| p[2] >= band_floor - 0.5 && !terminal)
-            .map(|&(id, p, _)| (id, p))
-            .collect();
+        let cruising: Vec<(u32, [f64; 3])> =
+            airborne.iter().filter(|d| d.pos[2] >= band_floor - 0.5 && !d.in_terminal).map(|d| (d.id, d.pos)).collect();
         let points: Vec<(f64, f64)> = cruising.iter().map(|c| (c.1[0], c.1[1])).collect();
         pairs.clear();
-        close_pairs(&points, h_min, &mut pairs);
+        close_pairs(&points, m.horizontal_m, &mut pairs);
         for &(i, j) in &pairs {
             let ((a, pa), (b, pb)) = (cruising[i], cruising[j]);
-            {
-                let h = (pa[0] - pb[0]).hypot(pa[1] - pb[1]);
-                let v = (pa[2] - pb[2]).abs();
-                if h < h_min && v < v_min {
-                    separated_now.insert((a, b));
-                    if !monitor.separated.contains(&(a, b)) {
-                        monitor.separation_losses += 1;
-                        log.push(
-                            now,
-                            EventKind::SeparationLoss,
-                            a,
-                            pa,
-                            format!("{a} and {b}: {h:.1} m apart, {v:.1} m vertically (minimum {h_min} m / {v_min} m)"),
-                        );
-                    }
+            let h = (pa[0] - pb[0]).hypot(pa[1] - pb[1]);
+            let v = (pa[2] - pb[2]).abs();
+            if h < m.horizontal_m && v < m.vertical_m {
+                separated_now.insert((a, b));
+                if !monitor.separated.contains(&(a, b)) {
+                    monitor.separation_losses += 1;
+                    let incident = Incident {
+                        rule: Some(m.rule),
+                        other: Some(b),
+                        value: h,
+                        limit: m.horizontal_m,
+                        severity: severity(1.0 - h / m.horizontal_m),
+                    };
+                    let detail = format!(
+                        "{a} and {b}: {h:.1} m apart, {v:.1} m vertically (minimum {} m / {} m, {})",
+                        m.horizontal_m,
+                        m.vertical_m,
+                        rule_id(Some(m.rule))
+                    );
+                    log.incident(now, EventKind::SeparationLoss, a, pa, incident, detail);
                 }
             }
         }
     }
     monitor.separated = separated_now;
-    let mut inside_now = BTreeSet::new();
-    for &(id, p, _) in &airborne {
-        for (v, volume) in rules.no_fly().iter().enumerate() {
-            if volume.contains(pilotzone_routing::Vec2::new(p[0], p[1]), p[2]) {
-                inside_now.insert((id, v));
-                if !monitor.inside.contains(&(id, v)) {
-                    monitor.nofly_incursions += 1;
-                    log.push(
-                        now,
-                        EventKind::NoFlyIncursion,
-                        id,
-                        p,
-                        format!("inside \"{}\" at {:.0} m", volume.name, p[2]),
+
+    let mut near_building_now = BTreeSet::new();
+    if let Some(m) = rules.separations.iter().find(|m| m.is_between(Class::Drone, Class::Building)).copied() {
+        for d in &airborne {
+            let here = pilotzone_routing::Vec2::new(d.pos[0], d.pos[1]);
+            for (b, (outline, height)) in town.buildings.iter().enumerate() {
+                let v = (d.pos[2] - height).max(0.0);
+                if v >= m.vertical_m {
+                    continue;
+                }
+                let h = distance_to_polygon(here, outline);
+                // Clearance from property is a distance in space: inside the ellipsoid of the
+                // two minima (a sphere when they are equal, as in Japan's 30 m rule).
+                if (h / m.horizontal_m).powi(2) + (v / m.vertical_m).powi(2) >= 1.0 {
+                    continue;
+                }
+                // Its own pad and the garden it serves are the operation's, not third parties'.
+                let own = |p: pilotzone_routing::Vec2| distance_to_polygon(p, outline) < m.horizontal_m;
+                if own(d.base) || d.dest.is_some_and(own) {
+                    continue;
+                }
+                near_building_now.insert((d.id, b));
+                if !monitor.near_building.contains(&(d.id, b)) {
+                    monitor.building_proximity += 1;
+                    let clearance = h.hypot(v);
+                    let incident = Incident {
+                        rule: Some(m.rule),
+                        other: None,
+                        value: clearance,
+                        limit: m.horizontal_m,
+                        severity: severity(1.0 - clearance / m.horizontal_m),
+                    };
+                    let detail = format!(
+                        "{:.1} m from building {b} ({height:.0} m tall) at {:.0} m, minimum {} m ({})",
+                        clearance,
+                        d.pos[2],
+                        m.horizontal_m,
+                        rule_id(Some(m.rule))
                     );
+                    log.incident(now, EventKind::BuildingProximity, d.id, d.pos, incident, detail);
                 }
             }
         }
     }
+    monitor.near_building = near_building_now;
+
+    let mut inside_now = BTreeSet::new();
+    let mut above_now = BTreeSet::new();
+    for d in &airborne {
+        let (id, p) = (d.id, d.pos);
+        let here = pilotzone_routing::Vec2::new(p[0], p[1]);
+        for (v, volume) in rules.no_fly().iter().enumerate() {
+            if volume.contains(here, p[2]) {
+                inside_now.insert((id, v));
+                if !monitor.inside.contains(&(id, v)) {
+                    monitor.nofly_incursions += 1;
+                    let depth = distance_to_edge(here, &volume.polygon);
+                    let rule = rules.no_fly_rule[v];
+                    let incident =
+                        Incident { rule, other: None, value: depth, limit: 0.0, severity: severity(depth / 50.0) };
+                    let by = if rule.is_some() { rule_id(rule) } else { "map" };
+                    let detail =
+                        format!("inside \"{}\" at {:.0} m, {depth:.0} m past its edge ({by})", volume.name, p[2]);
+                    log.incident(now, EventKind::NoFlyIncursion, id, p, incident, detail);
+                }
+            }
+        }
+        if let Some(rule) = rules.ceiling_rule
+            && p[2] > rules.band_m.1 + 0.5
+        {
+            above_now.insert(id);
+            if !monitor.above.contains(&id) {
+                monitor.altitude_violations += 1;
+                let ceiling = rules.band_m.1;
+                let incident = Incident {
+                    rule: Some(rule),
+                    other: None,
+                    value: p[2],
+                    limit: ceiling,
+                    severity: severity((p[2] - ceiling) / ceiling),
+                };
+                let detail = format!("{:.0} m where the ceiling is {ceiling:.0} m ({})", p[2], rule_id(Some(rule)));
+                log.incident(now, EventKind::AltitudeViolation, id, p, incident, detail);
+            }
+        }
+        if p[2] < OVERFLIGHT_BELOW_M && town.residential.iter().any(|z| point_in_polygon(here, z)) {
+            monitor.overflight_s += dt;
+            let h = p[2].max(5.0);
+            monitor.noise_index += dt * (NOISE_REFERENCE_M / h).powi(2);
+        }
+    }
     monitor.inside = inside_now;
+    monitor.above = above_now;
+}
+
+/// Distance from `p` to the nearest edge of `polygon`, m.
+pub fn distance_to_edge(p: pilotzone_routing::Vec2, polygon: &[pilotzone_routing::Vec2]) -> f64 {
+    (0..polygon.len())
+        .map(|i| {
+            let (a, b) = (polygon[i], polygon[(i + 1) % polygon.len()]);
+            let (abx, aby, apx, apy) = (b.x - a.x, b.y - a.y, p.x - a.x, p.y - a.y);
+            let t = ((apx * abx + apy * aby) / (abx * abx + aby * aby).max(1e-12)).clamp(0.0, 1.0);
+            (apx - abx * t).hypot(apy - aby * t)
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// Horizontal distance from `p` to a footprint: zero inside it, m.
+pub fn distance_to_polygon(p: pilotzone_routing::Vec2, polygon: &[pilotzone_routing::Vec2]) -> f64 {
+    if point_in_polygon(p, polygon) { 0.0 } else { distance_to_edge(p, polygon) }
 }
 
 /// Pairs `(i, j)`, `i < j`, of points less than `range` apart along both axes, sorted. A grid

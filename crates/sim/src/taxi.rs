@@ -23,6 +23,8 @@ pub const DISPATCH_PERIOD_MS: u64 = 5_000;
 pub const PICKUP_DWELL_MS: u64 = 30_000;
 /// Time at the kerb to let a rider alight.
 pub const DROPOFF_DWELL_MS: u64 = 45_000;
+/// Time a remote operator takes to confirm a Level-4 vehicle's departure from a stop.
+pub const DEPARTURE_CHECK_MS: u64 = 5_000;
 /// Comfortable acceleration, m/s².
 const ACCEL_MPS2: f64 = 1.5;
 /// Planned braking, m/s².
@@ -135,6 +137,8 @@ pub struct TaxiState {
     pub at: Vec2,
     /// Heading after the last move, radians counter-clockwise from east.
     pub heading: f64,
+    /// When a remote operator's departure check ends, once one has started it.
+    pub departure_check_ms: Option<u64>,
 }
 
 impl TaxiState {
@@ -153,6 +157,31 @@ impl TaxiState {
 /// Taxi entities in id order: the order every order-sensitive system visits them in.
 #[derive(Resource, Debug, Default)]
 pub struct TaxiRoster(pub Vec<Entity>);
+
+/// Remote operators per taxi fleet: when each one's current departure check ends.
+#[derive(Resource, Debug, Default)]
+pub struct RemoteDesk {
+    checks: Vec<Vec<u64>>,
+    /// Time vehicles waited for a free operator, ms.
+    pub wait_ms: u64,
+}
+
+impl RemoteDesk {
+    /// Starts a departure check for a vehicle of `fleet` if an operator is free; its end time.
+    fn start_check(&mut self, fleet: usize, operators: u32, blocked: u32, now_ms: u64) -> Option<u64> {
+        if self.checks.len() <= fleet {
+            self.checks.resize(fleet + 1, Vec::new());
+        }
+        let busy = &mut self.checks[fleet];
+        busy.retain(|&end| end > now_ms);
+        // A vehicle standing blocked keeps its operator busy.
+        let free = operators.saturating_sub(blocked) as usize > busy.len();
+        free.then(|| {
+            busy.push(now_ms + DEPARTURE_CHECK_MS);
+            now_ms + DEPARTURE_CHECK_MS
+        })
+    }
+}
 
 /// Which vehicle holds each junction, by dense node.
 #[derive(Resource, Debug)]
@@ -192,6 +221,7 @@ impl Plugin for TaxiPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<TaxiRoster>()
             .init_resource::<Junctions>()
+            .init_resource::<RemoteDesk>()
             .init_resource::<RouterScratch>()
             .add_systems(SimSetup, spawn_taxis)
             .add_systems(SimStep, (expire_requests, dispatch_taxis).chain().in_set(SimSystems::Dispatch))
@@ -226,6 +256,7 @@ pub fn spawn_taxis(mut commands: Commands, town: Res<TownMap>, mut roster: ResMu
                 busy_ms: 0,
                 at: slot,
                 heading: 0.0,
+                departure_check_ms: None,
             };
             let taxi =
                 Taxi { id, fleet, seats: f.seats, max_speed_mps: f.max_speed_kmh / 3.6, kwh_per_km: f.kwh_per_km };
@@ -418,12 +449,19 @@ pub fn advance_taxis(
     roster: Res<TaxiRoster>,
     mut scratch: ResMut<RouterScratch>,
     mut junctions: ResMut<Junctions>,
+    mut desk: ResMut<RemoteDesk>,
     mut requests: ResMut<Requests>,
     mut taxis: Query<(&Taxi, &mut TaxiState)>,
     mut log: ResMut<EventLog>,
 ) {
     let g = town.graph();
     let dt = clock.dt_s();
+    let fleets = &town.scenario.fleets.taxis;
+    let mut blocked = vec![0u32; fleets.len()];
+    for &e in &roster.0 {
+        let (taxi, state) = taxis.get(e).expect("roster entities are taxis");
+        blocked[taxi.fleet] += u32::from(state.phase == Phase::Blocked);
+    }
     // Where every driving vehicle is, sorted by arc, offset and id, to find leaders.
     let mut occupancy: Vec<(u32, f64, u32)> = Vec::new();
     for &e in &roster.0 {
@@ -436,7 +474,29 @@ pub fn advance_taxis(
         let (taxi, mut state) = taxis.get_mut(e).expect("roster entities are taxis");
         let state = &mut *state;
         if state.phase == Phase::PullingOut {
+            // Under remote monitoring an operator confirms every departure first.
+            if let Some((per_operator, _)) = rules.operators[taxi.fleet] {
+                let check = match state.departure_check_ms {
+                    Some(end) => Some(end),
+                    None => {
+                        let operators = fleets[taxi.fleet].count.div_ceil(per_operator);
+                        desk.start_check(taxi.fleet, operators, blocked[taxi.fleet], clock.now_ms)
+                    }
+                };
+                state.departure_check_ms = check;
+                match check {
+                    None => {
+                        desk.wait_ms += u64::from(clock.tick_ms);
+                        continue;
+                    }
+                    Some(end) if end > clock.now_ms => continue,
+                    Some(_) => {}
+                }
+            }
             pull_out(state, taxi.id, g, &mut junctions, &mut occupancy);
+            if state.phase == Phase::Driving {
+                state.departure_check_ms = None;
+            }
             continue;
         }
         if state.phase != Phase::Driving {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use bevy::prelude::*;
 use pilotzone_routing::geom::point_in_polygon;
 use pilotzone_routing::{Obstacle, RoadGraph, Vec2};
-use pilotzone_scenario::{MapIndex, PlaceKind, Rule, Scenario, TrafficSide};
+use pilotzone_scenario::{MapIndex, PlaceKind, RuleKind, Scenario, TrafficSide, ZoneKind};
 
 use crate::SimConfig;
 
@@ -56,9 +56,16 @@ pub struct TownData {
     pub permanent_no_fly: Vec<Obstacle>,
     /// +1 to offset vehicles to the left of travel, -1 to the right.
     pub side_sign: f64,
-    /// For each scenario rule, the arcs whose midpoint lies in its zone (speed limits; empty
-    /// for other kinds).
+    /// For each scenario rule, the arcs it acts on: in its zone (speed limits), closed
+    /// (closures, the wrong way of a one-way change, everything off a designated route); empty
+    /// for other kinds.
     pub rule_arcs: Vec<Vec<u32>>,
+    /// Building outlines and roof heights, m.
+    pub buildings: Vec<(Vec<Vec2>, f64)>,
+    /// Outlines of residential zones.
+    pub residential: Vec<Vec<Vec2>>,
+    /// For each arc, the school zone its midpoint lies in.
+    pub arc_school_zone: Vec<Option<usize>>,
 }
 
 impl TownData {
@@ -85,6 +92,19 @@ impl TownData {
             .collect();
         let zone_polygons = scenario.map.zones.iter().map(|z| z.polygon.iter().map(|&p| p.into()).collect()).collect();
         let permanent_no_fly = scenario.map.airspace.no_fly.iter().map(obstacle).collect();
+        let buildings = scenario
+            .map
+            .buildings
+            .iter()
+            .map(|b| (b.polygon.iter().map(|&p| p.into()).collect(), b.height_m))
+            .collect();
+        let residential = scenario
+            .map
+            .zones
+            .iter()
+            .filter(|z| z.kind == ZoneKind::Residential)
+            .map(|z| z.polygon.iter().map(|&p| p.into()).collect())
+            .collect();
         let side_sign = match scenario.map.traffic_side {
             TrafficSide::Left => 1.0,
             TrafficSide::Right => -1.0,
@@ -100,13 +120,22 @@ impl TownData {
             permanent_no_fly,
             side_sign,
             rule_arcs: Vec::new(),
+            buildings,
+            residential,
+            arc_school_zone: Vec::new(),
         };
-        town.rule_arcs = town
+        let g = town.graph();
+        let arcs_of = |&(a, b): &(u32, u32)| -> Vec<u32> {
+            let (Some(a), Some(b)) = (town.index.node(a), town.index.node(b)) else { return Vec::new() };
+            g.find_arc(a, b).into_iter().chain(g.find_arc(b, a)).collect()
+        };
+        let rule_arcs = town
             .scenario
             .rules
             .iter()
-            .map(|r| match r {
-                Rule::SpeedLimit { zone, .. } => {
+            .map(|r| match &r.kind {
+                RuleKind::SpeedLimit { zone: None, .. } => (0..g.arc_count()).collect(),
+                RuleKind::SpeedLimit { zone: Some(zone), .. } => {
                     let z = town
                         .scenario
                         .map
@@ -114,11 +143,31 @@ impl TownData {
                         .iter()
                         .position(|z| &z.name == zone)
                         .expect("validated: rules name known zones");
-                    (0..town.graph().arc_count())
+                    (0..g.arc_count())
                         .filter(|&a| point_in_polygon(town.arc_midpoint(a), &town.zone_polygons[z]))
                         .collect()
                 }
+                RuleKind::RoadClosure { roads } => roads.iter().flat_map(arcs_of).collect(),
+                // The arc against the direction that stays open.
+                RuleKind::OneWay { road: (a, b) } => {
+                    arcs_of(&(*b, *a)).into_iter().filter(|&arc| Some(g.tail(arc)) == town.index.node(*b)).collect()
+                }
+                // Every arc off the route.
+                RuleKind::DesignatedRoute { roads } => {
+                    let mut on: Vec<u32> = roads.iter().flat_map(arcs_of).collect();
+                    on.sort_unstable();
+                    (0..g.arc_count()).filter(|a| on.binary_search(a).is_err()).collect()
+                }
                 _ => Vec::new(),
+            })
+            .collect();
+        town.rule_arcs = rule_arcs;
+        town.arc_school_zone = (0..town.graph().arc_count())
+            .map(|a| {
+                let mid = town.arc_midpoint(a);
+                town.scenario.map.zones.iter().enumerate().position(|(z, zone)| {
+                    zone.kind == ZoneKind::School && point_in_polygon(mid, &town.zone_polygons[z])
+                })
             })
             .collect();
         town
