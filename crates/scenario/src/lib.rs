@@ -46,49 +46,36 @@ pub fn load(path: &Path) -> Result<LoadedScenario, LoadError> {
     }
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut scenario = loaded.scenario;
-    let mut rules = Vec::new();
+    let refuse = |i: usize, message: String, hint: &str| {
+        let path = format!("include[{i}]");
+        let at = locate(&text, &parse_path(&path));
+        LoadError::Invalid(Diagnostics {
+            file: file.clone(),
+            items: vec![Diagnostic { at, path, message, hint: Some(hint.to_owned()) }],
+        })
+    };
+    // Later rules replace earlier ones with the same id: included files in order, then our own.
+    let mut rules: Vec<Rule> = Vec::new();
+    let mut merge = |rule: Rule| match rules.iter_mut().find(|r| r.id == rule.id) {
+        Some(existing) => *existing = rule,
+        None => rules.push(rule),
+    };
     for (i, name) in scenario.include.iter().enumerate() {
         let rel = Path::new(name);
         let escapes = rel.is_absolute()
             || rel.components().any(|c| !matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir));
         if escapes {
-            let path = format!("include[{i}]");
-            return Err(LoadError::Invalid(Diagnostics {
-                file,
-                items: vec![Diagnostic {
-                    at: locate(&text, &parse_path(&path)),
-                    path,
-                    message: format!("\"{name}\" is outside the scenario's folder"),
-                    hint: Some("give a path relative to the scenario, without `..`".into()),
-                }],
-            }));
+            let hint = "give a path relative to the scenario, without `..`";
+            return Err(refuse(i, format!("\"{name}\" is outside the scenario's folder"), hint));
         }
         let included = overlay::load_overlay(&dir.join(rel))?;
         if !included.remove.is_empty() {
-            let path = format!("include[{i}]");
-            return Err(LoadError::Invalid(Diagnostics {
-                file,
-                items: vec![Diagnostic {
-                    at: locate(&text, &parse_path(&path)),
-                    path,
-                    message: format!("included rule file \"{name}\" removes rules"),
-                    hint: Some("an included file only adds rules; leave `remove` to options (`--rules`)".into()),
-                }],
-            }));
+            let hint = "an included file only adds rules; leave `remove` to options (`--rules`)";
+            return Err(refuse(i, format!("included rule file \"{name}\" removes rules"), hint));
         }
-        for rule in included.rules {
-            match rules.iter_mut().find(|r: &&mut Rule| r.id == rule.id) {
-                Some(existing) => *existing = rule,
-                None => rules.push(rule),
-            }
-        }
+        included.rules.into_iter().for_each(&mut merge);
     }
-    for rule in std::mem::take(&mut scenario.rules) {
-        match rules.iter_mut().find(|r: &&mut Rule| r.id == rule.id) {
-            Some(existing) => *existing = rule,
-            None => rules.push(rule),
-        }
-    }
+    std::mem::take(&mut scenario.rules).into_iter().for_each(&mut merge);
     let comment =
         format!("Scenario \"{}\" with the rules of {} merged in.", scenario.name, scenario.include.join(", "));
     scenario.include.clear();
