@@ -18,8 +18,8 @@ fn of_kind<'a>(out: &'a RunOutput, kind: &str) -> Vec<&'a SimEvent> {
     out.events.iter().filter(|e| e.kind.as_str() == kind).collect()
 }
 
-fn rule_id<'a>(out: &'a RunOutput, loaded: &'a pilotzone_scenario::LoadedScenario, e: &SimEvent) -> &'a str {
-    let _ = out;
+/// Id of the rule an incident cites; empty when it cites none.
+fn rule_id<'a>(loaded: &'a pilotzone_scenario::LoadedScenario, e: &SimEvent) -> &'a str {
     e.incident.as_ref().and_then(|i| i.rule).map_or("", |r| loaded.scenario.rules[r].id.as_str())
 }
 
@@ -53,7 +53,7 @@ fn a_no_fly_volume_closing_over_flying_drones_is_an_incursion_with_its_rule_and_
     let found = of_kind(&out, "nofly_incursion");
     assert!(!found.is_empty(), "drones airborne at 07:20 are inside the new volume");
     for e in &found {
-        assert_eq!(rule_id(&out, &loaded, e), "emergency-no-fly");
+        assert_eq!(rule_id(&loaded, e), "emergency-no-fly");
         assert!(e.t_ms >= closing_ms, "nothing before the rule holds: {} ms", e.t_ms);
         let i = e.incident.as_ref().expect("measured");
         assert!(i.value > 0.0 && i.limit == 0.0, "depth past the edge is measured: {i:?}");
@@ -87,7 +87,7 @@ fn a_lowered_ceiling_is_an_altitude_violation_until_drones_descend_into_it() {
     let found = of_kind(&out, "altitude_violation");
     assert!(!found.is_empty(), "a drone cruising at 60 m breaks the new 40 m ceiling");
     for e in &found {
-        assert_eq!(rule_id(&out, &loaded, e), "low-ceiling");
+        assert_eq!(rule_id(&loaded, e), "low-ceiling");
         let i = e.incident.as_ref().expect("measured");
         assert_eq!(i.limit, 40.0);
         assert!(i.value > 40.5 && i.value <= 75.0 + 1e-9, "{i:?}");
@@ -112,7 +112,7 @@ fn a_tower_under_the_route_is_too_close_to_drones_and_a_low_house_is_not() {
     let found = of_kind(&out, "building_proximity");
     assert!(!found.is_empty(), "drones pass within 30 m of the tower");
     for e in &found {
-        assert_eq!(rule_id(&out, &loaded, e), "jp-property-30");
+        assert_eq!(rule_id(&loaded, e), "jp-property-30");
         let i = e.incident.as_ref().expect("measured");
         assert!(i.value < 30.0 && i.limit == 30.0, "{i:?}");
     }
