@@ -189,6 +189,10 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // A reader that stopped early (`| head`) is not a failure.
+        Err(e) if e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) => {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             let code = if e.downcast_ref::<LoadError>().is_some()
                 || e.downcast_ref::<pilotzone_replay::ReadError>().is_some()

@@ -132,13 +132,21 @@ pub fn print_kpis(out: &mut impl Write, k: &Kpis) -> Result<()> {
 /// A summary of a replay file.
 pub fn print_replay_info(out: &mut impl Write, r: &pilotzone_replay::Replay, size: u64) -> Result<()> {
     let h = r.header();
-    let taxis = h.entities.iter().filter(|e| e.kind == pilotzone_replay::EntityKind::Taxi).count();
+    use pilotzone_replay::EntityKind;
+    let count = |k: EntityKind| h.entities.iter().filter(|e| e.kind == k).count();
     writeln!(out, "scenario     {} (hash {})", h.scenario_name, pilotzone_replay::Hex(h.scenario_hash))?;
     writeln!(out, "engine       pilotzone {}", h.engine_version)?;
     writeln!(out, "seed         {}", h.seed)?;
     writeln!(out, "tick         {} ms, sampled every {} ms", h.tick_ms, h.record_ms)?;
     writeln!(out, "duration     {:.1} s from {}", r.duration_ms() as f64 / 1000.0, clock(h.start_time_of_day_s, 0))?;
-    writeln!(out, "entities     {} taxis, {} drones", taxis, h.entities.len() - taxis)?;
+    writeln!(
+        out,
+        "entities     {} taxis, {} drones, {} residents' cars, {} people",
+        count(EntityKind::Taxi),
+        count(EntityKind::Drone),
+        count(EntityKind::Car),
+        count(EntityKind::Person)
+    )?;
     let index = if r.indexed() { "indexed" } else { "no index (scanned)" };
     writeln!(
         out,

@@ -45,7 +45,10 @@ fn run_writes_kpis_events_and_a_replay() {
     assert_eq!(r.damage(), None);
     assert_eq!((r.header().seed, r.header().scenario_name.as_str()), (42, "demo"));
     assert_eq!(r.samples().expect("samples decode").len(), 2400 * 2 + 1, "2 Hz from 0 s to 2400 s inclusive");
-    assert_eq!(r.entities().len(), 16, "10 taxis and 6 drones");
+    let kinds = |k| r.entities().iter().filter(|e| e.kind == k).count();
+    use pilotzone_replay::EntityKind::{Car, Drone, Person, Taxi};
+    assert_eq!((kinds(Taxi), kinds(Drone), kinds(Car)), (10, 6, 40), "10 taxis, 6 drones, 40 residents' cars");
+    assert!(kinds(Person) > 0, "and a pool of people");
 
     let events = std::fs::read_to_string(dir.join("events.csv")).expect("events.csv written");
     let mut lines = events.lines();
@@ -173,7 +176,18 @@ fn export_fcd_writes_sumo_floating_car_data() {
     let text = std::fs::read_to_string(&xml).expect("written");
     assert!(text.starts_with("<?xml") && text.trim_end().ends_with("</fcd-export>"));
     assert_eq!(text.matches("<timestep ").count(), 121, "2 Hz over 60 s, both ends");
-    assert_eq!(text.matches("<vehicle ").count(), 121 * 16);
+    // Everything in the street at each sample: parked cars and people indoors are left out.
+    let replay =
+        pilotzone_replay::Replay::read(&std::fs::read(dir.join("replay.pzr")).expect("replay")).expect("reads");
+    let off_street = replay.header().status_names.iter().position(|n| n == "off_street").expect("status") as u8;
+    let in_street: usize = replay
+        .samples()
+        .expect("decodes")
+        .iter()
+        .map(|s| s.states.iter().filter(|e| e.status != off_street).count())
+        .sum();
+    assert!(in_street >= 121 * 16, "taxis and drones are always listed");
+    assert_eq!(text.matches("<vehicle ").count(), in_street);
     assert!(
         text.contains(r#"<vehicle id="taxi0" "#) && text.contains(r#"<vehicle id="drone10" "#),
         "ids name kind and number"

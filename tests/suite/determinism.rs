@@ -41,6 +41,14 @@ fn the_replay_holds_exactly_what_the_simulation_recorded() {
             let p = world.get::<DroneState>(e).expect("drone").pos;
             at.push(p.map(|c| (c * 100.0).round() as i32));
         }
+        for &e in &world.resource::<pilotzone_sim::residents::CarRoster>().0 {
+            let (p, _) = world.get::<TaxiState>(e).expect("car").pose(town);
+            at.push([(p.x * 100.0).round() as i32, (p.y * 100.0).round() as i32, 0]);
+        }
+        for &e in &world.resource::<pilotzone_sim::residents::PedestrianRoster>().0 {
+            let p = world.get::<pilotzone_sim::residents::PedestrianState>(e).expect("person").at;
+            at.push([(p.x * 100.0).round() as i32, (p.y * 100.0).round() as i32, 0]);
+        }
         expected.push((sim.now_ms(), at));
     };
     snapshot(&sim);

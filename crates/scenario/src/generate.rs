@@ -167,6 +167,17 @@ pub fn demo_town() -> Scenario {
     };
     let airspace = Airspace { band_floor_m: 30.0, band_ceiling_m: 120.0, no_fly: vec![shrine] };
     let market_street: Vec<RoadRef> = vec![(id(4, 5), id(5, 5)), (id(5, 5), id(6, 5))];
+    // Crossings by the school gate, the station, the market, the clinic and the shrine.
+    let crossing = |name: &str, road: RoadRef, at_m: f64| Crossing { name: name.into(), road, at_m, width_m: 7.0 };
+    let crossings = vec![
+        crossing("school-gate", (id(8, 2), id(8, 3)), 20.0),
+        crossing("school-west", (id(7, 2), id(8, 2)), 90.0),
+        crossing("school-east", (id(8, 2), id(9, 2)), 20.0),
+        crossing("station-front", (id(6, 6), id(6, 7)), 20.0),
+        crossing("market", (id(5, 5), id(6, 5)), 60.0),
+        crossing("clinic", (id(3, 7), id(4, 7)), 20.0),
+        crossing("shrine-approach", (id(6, 8), id(6, 9)), 90.0),
+    ];
     // A house at every home; the public buildings at their places; one block of flats.
     let footprint = |(x, y): (f64, f64), w: f64, d: f64| rect(x - w / 2.0, y - d / 2.0, x + w / 2.0, y + d / 2.0);
     let mut buildings = Vec::new();
@@ -203,7 +214,7 @@ pub fn demo_town() -> Scenario {
             seed: 42,
             date: Some(Date::parse("2026-11-24").expect("generator dates are well formed")),
         },
-        map: ZoneMap { traffic_side: TrafficSide::Left, nodes, edges, places, zones, buildings, airspace },
+        map: ZoneMap { traffic_side: TrafficSide::Left, nodes, edges, places, zones, crossings, buildings, airspace },
         fleets: Fleets {
             taxis: vec![TaxiFleet {
                 name: "minori-l4".into(),
@@ -241,6 +252,13 @@ pub fn demo_town() -> Scenario {
                     to: named(&["clinic", "town-hall", "market"]),
                     profile: vec![step("07:00", 6.0), step("08:00", 18.0)],
                     max_wait_s: 1200,
+                },
+                RideDemand {
+                    name: "school-run".into(),
+                    from: home(),
+                    to: named(&["school"]),
+                    profile: vec![step("07:00", 0.0), step("07:30", 14.0), step("08:15", 0.0)],
+                    max_wait_s: 900,
                 },
                 RideDemand {
                     name: "arrivals".into(),
@@ -303,12 +321,57 @@ pub fn demo_town() -> Scenario {
                 hours("06:30", "19:00"),
                 RuleKind::OperatingHours { fleet: Some("sora-post".into()) },
             ),
+            rule(
+                "taxi-pedestrian-gap",
+                "1.5 m between moving robotaxis and people",
+                "走行中のロボタクシーと歩行者の間隔 1.5 m",
+                None,
+                RuleKind::Separation { between: (Class::Taxi, Class::Person), horizontal_m: 1.5, vertical_m: 3.0 },
+            ),
+            rule(
+                "car-pedestrian-gap",
+                "1.5 m between moving cars and people",
+                "走行中の自動車と歩行者の間隔 1.5 m",
+                None,
+                RuleKind::Separation { between: (Class::Car, Class::Person), horizontal_m: 1.5, vertical_m: 3.0 },
+            ),
         ],
         weather: Weather {
             wind: vec![
                 WindStep { from: at("07:00"), mean_mps: 2.5, from_deg: 315.0 },
                 WindStep { from: at("08:00"), mean_mps: 3.5, from_deg: 300.0 },
             ],
+        },
+        residents: Residents {
+            pedestrians: vec![
+                PedestrianFlow {
+                    name: "school-run".into(),
+                    crossings: vec!["school-gate".into(), "school-west".into(), "school-east".into()],
+                    profile: vec![step("07:00", 30.0), step("07:30", 180.0), step("08:30", 20.0)],
+                    walk_mps: 1.1,
+                    careless: 0.05,
+                },
+                PedestrianFlow {
+                    name: "townsfolk".into(),
+                    crossings: Vec::new(),
+                    profile: vec![step("07:00", 60.0), step("08:00", 90.0)],
+                    walk_mps: 1.3,
+                    careless: 0.03,
+                },
+            ],
+            cars: vec![CarFlow {
+                name: "residents".into(),
+                count: 40,
+                from: home(),
+                to: PlaceSet::Kinds(vec![
+                    PlaceKind::Station,
+                    PlaceKind::School,
+                    PlaceKind::Shop,
+                    PlaceKind::Clinic,
+                    PlaceKind::Office,
+                ]),
+                profile: vec![step("07:00", 60.0), step("08:30", 30.0)],
+            }],
         },
     }
 }
@@ -459,6 +522,7 @@ pub fn grid_town(p: &GridTown) -> Scenario {
             edges,
             places,
             zones: Vec::new(),
+            crossings: Vec::new(),
             buildings: Vec::new(),
             airspace: Airspace { band_floor_m: 30.0, band_ceiling_m: 120.0, no_fly: Vec::new() },
         },
@@ -486,6 +550,7 @@ pub fn grid_town(p: &GridTown) -> Scenario {
             RuleKind::Separation { between: (Class::Drone, Class::Drone), horizontal_m: 30.0, vertical_m: 10.0 },
         )],
         weather: Weather::default(),
+        residents: Residents::default(),
     }
 }
 

@@ -42,6 +42,9 @@ pub struct Scenario {
     /// Wind over the run.
     #[serde(default)]
     pub weather: Weather,
+    /// Pedestrians and human-driven cars.
+    #[serde(default)]
+    pub residents: Residents,
 }
 
 /// How long and how finely to simulate.
@@ -100,6 +103,9 @@ pub struct ZoneMap {
     /// Land-use zones that rules can refer to.
     #[serde(default)]
     pub zones: Vec<Zone>,
+    /// Marked pedestrian crossings.
+    #[serde(default)]
+    pub crossings: Vec<Crossing>,
     /// Buildings, for drone clearance and separation from property.
     #[serde(default)]
     pub buildings: Vec<Building>,
@@ -215,6 +221,26 @@ pub struct Zone {
     /// Hours the zone is in use (school hours); resident measures count passes in them.
     #[serde(default)]
     pub hours: Option<Hours>,
+}
+
+/// A marked pedestrian crossing over a road, where vehicles give way to people on it or
+/// waiting at its kerb (Japan: Road Traffic Act, art. 38).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Crossing {
+    /// Unique name that pedestrian flows refer to.
+    pub name: String,
+    /// The road crossed, by end nodes.
+    pub road: RoadRef,
+    /// Distance along the road from its first node, metres.
+    pub at_m: f64,
+    /// Width of the carriageway to walk across, metres (default 7).
+    #[serde(default = "default_crossing_width")]
+    pub width_m: f64,
+}
+
+fn default_crossing_width() -> f64 {
+    7.0
 }
 
 /// A building's footprint and height.
@@ -650,4 +676,60 @@ impl Weather {
         let t = time_of_day_s % crate::time::DAY_S;
         self.wind.iter().rev().find(|w| w.from.0 <= t).map_or(0.0, |w| w.mean_mps)
     }
+}
+
+/// People crossing roads at marked crossings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PedestrianFlow {
+    /// Name of the flow in reports.
+    pub name: String,
+    /// Crossings used, by name; every crossing when empty. One is drawn per person.
+    #[serde(default)]
+    pub crossings: Vec<String>,
+    /// People per hour over all the flow's crossings, by time of day.
+    pub profile: Vec<RateStep>,
+    /// Walking speed, m/s (default 1.3).
+    #[serde(default = "default_walk")]
+    pub walk_mps: f64,
+    /// Share of people who step out without checking that approaching vehicles can stop
+    /// (default 0.05); the others wait until every vehicle near can.
+    #[serde(default = "default_careless")]
+    pub careless: f64,
+}
+
+fn default_walk() -> f64 {
+    1.3
+}
+
+fn default_careless() -> f64 {
+    0.05
+}
+
+/// Residents' own cars, driven by people: trips between places by time of day.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CarFlow {
+    /// Name of the flow in reports.
+    pub name: String,
+    /// Cars in the flow; each starts parked at a place drawn from `from`.
+    pub count: u32,
+    /// Where the cars start.
+    pub from: PlaceSet,
+    /// Where trips go; drawn per trip, never the place the car stands at.
+    pub to: PlaceSet,
+    /// Trips per hour over the whole flow, by time of day; a trip with no parked car is dropped.
+    pub profile: Vec<RateStep>,
+}
+
+/// The people who live in the zone: what makes road safety measurable.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Residents {
+    /// People crossing roads.
+    #[serde(default)]
+    pub pedestrians: Vec<PedestrianFlow>,
+    /// Human-driven cars.
+    #[serde(default)]
+    pub cars: Vec<CarFlow>,
 }

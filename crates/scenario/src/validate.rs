@@ -238,7 +238,14 @@ pub fn validate(s: &Scenario) -> Vec<Diagnostic> {
         err("demand.rides".into(), "ride demand needs at least one taxi fleet".into(), None);
     }
 
+    for (i, f) in s.residents.cars.iter().enumerate() {
+        let path = format!("residents.cars[{i}]");
+        check_set(format!("{path}.from"), &f.from, &mut err, &mut road_places);
+        check_set(format!("{path}.to"), &f.to, &mut err, &mut road_places);
+        check_profile(&f.profile, &format!("{path}.profile"), &mut err);
+    }
     check_rules(s, &nodes, &fleet_names, &mut err);
+    check_crossings_and_pedestrians(s, &mut err);
     check_buildings_and_weather(s, &mut err);
 
     // Reachability only means something once every reference resolved.
@@ -471,6 +478,52 @@ fn check_rules(
                 }
                 positive(err, &format!("{kind}.vehicles_per_operator"), f64::from(*vehicles_per_operator));
             }
+        }
+    }
+}
+
+fn check_crossings_and_pedestrians(s: &Scenario, err: &mut dyn FnMut(String, String, Option<String>)) {
+    let at = |id: u32| s.map.nodes.iter().find(|n| n.id == id).map(|n| (n.x, n.y));
+    let length = |(a, b): (u32, u32)| -> Option<f64> {
+        let e = s.map.edges.iter().find(|e| (e.from, e.to) == (a, b) || (e.from, e.to) == (b, a))?;
+        let ((ax, ay), (bx, by)) = (at(a)?, at(b)?);
+        Some(e.length_m.unwrap_or((ax - bx).hypot(ay - by)))
+    };
+    let mut names = BTreeSet::new();
+    for (i, c) in s.map.crossings.iter().enumerate() {
+        let path = format!("map.crossings[{i}]");
+        if !names.insert(c.name.as_str()) {
+            err(format!("{path}.name"), format!("crossing \"{}\" is defined twice", c.name), None);
+        }
+        match length(c.road) {
+            None => err(format!("{path}.road"), format!("unknown road ({}, {})", c.road.0, c.road.1), None),
+            Some(len) if !(c.at_m > 0.0 && c.at_m < len) => err(
+                format!("{path}.at_m"),
+                format!("the crossing must lie on the road: between 0 and {len:.1} m, found {}", c.at_m),
+                None,
+            ),
+            Some(_) => {}
+        }
+        positive(err, &format!("{path}.width_m"), c.width_m);
+    }
+    for (i, f) in s.residents.pedestrians.iter().enumerate() {
+        let path = format!("residents.pedestrians[{i}]");
+        if s.map.crossings.is_empty() {
+            err(path.clone(), "pedestrians need crossings".into(), Some("add `map.crossings`".into()));
+        }
+        for (j, name) in f.crossings.iter().enumerate() {
+            if !names.contains(name.as_str()) {
+                err(
+                    format!("{path}.crossings[{j}]"),
+                    format!("unknown crossing \"{name}\""),
+                    did_you_mean(name, names.iter().copied()),
+                );
+            }
+        }
+        check_profile(&f.profile, &format!("{path}.profile"), err);
+        positive(err, &format!("{path}.walk_mps"), f.walk_mps);
+        if !(0.0..=1.0).contains(&f.careless) {
+            err(format!("{path}.careless"), format!("a share between 0 and 1, found {}", f.careless), None);
         }
     }
 }

@@ -104,11 +104,11 @@ pub struct Requests {
     pub parcels: Vec<ParcelOrder>,
 }
 
-/// One flow's arrival process.
+/// One flow's arrival process (rides, parcels, and the residents' trips and crossings).
 #[derive(Debug)]
-struct Flow {
-    rng: ChaCha8Rng,
-    next_ms: u64,
+pub(crate) struct Flow {
+    pub(crate) rng: ChaCha8Rng,
+    pub(crate) next_ms: u64,
     profile: Vec<RateStep>,
     from: Vec<usize>,
     to: Vec<usize>,
@@ -141,9 +141,23 @@ fn next_change_s(profile: &[RateStep], tod_s: u32) -> u32 {
 }
 
 impl Flow {
+    /// A flow with its first arrival drawn.
+    pub(crate) fn new(
+        rng: ChaCha8Rng,
+        profile: Vec<RateStep>,
+        from: Vec<usize>,
+        to: Vec<usize>,
+        start_tod_s: u32,
+        end_ms: u64,
+    ) -> Self {
+        let mut flow = Flow { rng, next_ms: 0, profile, from, to };
+        flow.next_ms = flow.draw_next(0, start_tod_s, end_ms);
+        flow
+    }
+
     /// The first arrival after `t_ms`. Exponential gaps are memoryless, so redrawing at each
     /// change of rate gives an exact piecewise-constant Poisson process.
-    fn draw_next(&mut self, mut t_ms: u64, start_tod_s: u32, end_ms: u64) -> u64 {
+    pub(crate) fn draw_next(&mut self, mut t_ms: u64, start_tod_s: u32, end_ms: u64) -> u64 {
         while t_ms < end_ms {
             let tod = start_tod_s + (t_ms / 1000) as u32;
             let rate = rate_at(&self.profile, tod);
@@ -160,7 +174,7 @@ impl Flow {
         u64::MAX
     }
 
-    fn pick(&mut self) -> (usize, usize) {
+    pub(crate) fn pick(&mut self) -> (usize, usize) {
         let from = self.from[self.rng.random_range(0..self.from.len())];
         let choices: Vec<usize> = self.to.iter().copied().filter(|&p| p != from).collect();
         let to = if choices.is_empty() { from } else { choices[self.rng.random_range(0..choices.len())] };
@@ -168,7 +182,7 @@ impl Flow {
     }
 }
 
-fn resolve(town: &TownMap, set: &PlaceSet) -> Vec<usize> {
+pub(crate) fn resolve(town: &TownMap, set: &PlaceSet) -> Vec<usize> {
     let places = &town.scenario.map.places;
     match set {
         PlaceSet::Kinds(kinds) => (0..places.len()).filter(|&i| kinds.contains(&places[i].kind)).collect(),
@@ -185,27 +199,14 @@ impl FromWorld for DemandModel {
         let demand = &town.scenario.demand;
         let mut model = DemandModel { rides: Vec::new(), parcels: Vec::new(), start_tod_s, end_ms };
         for (i, r) in demand.rides.iter().enumerate() {
-            let mut flow = Flow {
-                rng: rng::stream(seed, &format!("demand/rides/{i}")),
-                next_ms: 0,
-                profile: r.profile.clone(),
-                from: resolve(town, &r.from),
-                to: resolve(town, &r.to),
-            };
-            flow.next_ms = flow.draw_next(0, start_tod_s, end_ms);
-            model.rides.push(flow);
+            let rng = rng::stream(seed, &format!("demand/rides/{i}"));
+            let (from, to) = (resolve(town, &r.from), resolve(town, &r.to));
+            model.rides.push(Flow::new(rng, r.profile.clone(), from, to, start_tod_s, end_ms));
         }
         for (i, p) in demand.parcels.iter().enumerate() {
             let from = town.place(&p.from).into_iter().collect();
-            let mut flow = Flow {
-                rng: rng::stream(seed, &format!("demand/parcels/{i}")),
-                next_ms: 0,
-                profile: p.profile.clone(),
-                from,
-                to: resolve(town, &p.to),
-            };
-            flow.next_ms = flow.draw_next(0, start_tod_s, end_ms);
-            model.parcels.push(flow);
+            let rng = rng::stream(seed, &format!("demand/parcels/{i}"));
+            model.parcels.push(Flow::new(rng, p.profile.clone(), from, resolve(town, &p.to), start_tod_s, end_ms));
         }
         model
     }

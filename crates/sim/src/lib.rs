@@ -11,6 +11,7 @@ pub mod events;
 pub mod metrics;
 pub mod physics;
 pub mod record;
+pub mod residents;
 pub mod rng;
 pub mod rules;
 pub mod safety;
@@ -62,6 +63,19 @@ pub enum SimSystems {
     Record,
 }
 
+/// Every roster, in the order entity ids follow: taxis, drones, residents' cars, people.
+#[derive(bevy::ecs::system::SystemParam)]
+pub struct Rosters<'w> {
+    /// Robotaxis.
+    pub taxis: bevy::prelude::Res<'w, taxi::TaxiRoster>,
+    /// Drones.
+    pub drones: bevy::prelude::Res<'w, drone::DroneRoster>,
+    /// Residents' cars.
+    pub cars: bevy::prelude::Res<'w, residents::CarRoster>,
+    /// People.
+    pub people: bevy::prelude::Res<'w, residents::PedestrianRoster>,
+}
+
 /// The run's inputs, inserted before the plugins are built.
 #[derive(Resource, Clone, Debug)]
 pub struct SimConfig {
@@ -84,6 +98,7 @@ impl PluginGroup for SimPlugins {
             .add(demand::DemandPlugin)
             .add(taxi::TaxiPlugin)
             .add(drone::DronePlugin)
+            .add(residents::ResidentsPlugin)
             .add(physics::PhysicsPlugin)
             .add(safety::SafetyPlugin)
             .add(metrics::MetricsPlugin)
@@ -223,6 +238,11 @@ impl Simulation {
     /// The app, for tests and tools that inspect state.
     pub fn app(&self) -> &App {
         &self.app
+    }
+
+    /// The app, to set up situations a test needs (a person stepping out, a forced junction).
+    pub fn app_mut(&mut self) -> &mut App {
+        &mut self.app
     }
 
     /// Ends the run: the KPIs, the event log and the replay bytes.

@@ -7,7 +7,7 @@ use crate::clock::SimClock;
 use crate::demand::{OrderStatus, RequestStatus, Requests};
 use crate::drone::DroneState;
 use crate::safety::SafetyMonitor;
-use crate::taxi::TaxiState;
+use crate::taxi::{TaxiRoster, TaxiState};
 use crate::{SimConfig, SimStep, SimSystems};
 
 /// Mean and percentiles of a sample, in seconds; `None` when the sample is empty.
@@ -103,7 +103,8 @@ pub struct SafetyKpis {
     pub building_proximity: u32,
     /// Drones above the ceiling in force.
     pub altitude_violations: u32,
-    /// Incidents per 1,000 km driven by taxis (collisions, near misses, speed violations).
+    /// Incidents per 1,000 km driven by taxis and cars (collisions, near misses, speed
+    /// violations).
     pub road_per_1000_km: Option<f64>,
     /// Incidents per 1,000 km flown by drones (separation, buildings, no-fly, altitude).
     pub air_per_1000_km: Option<f64>,
@@ -118,6 +119,18 @@ pub struct ResidentKpis {
     pub drone_noise_index: f64,
     /// Taxi entries into school-zone roads during school hours.
     pub school_passes: u32,
+    /// People who crossed a road at a crossing.
+    pub pedestrians_crossed: u32,
+    /// Mean wait at the kerb before stepping out, s.
+    pub kerb_wait_s: Option<f64>,
+    /// Residents' car trips made.
+    pub car_trips: u32,
+    /// Car trips that found no parked car or no open road.
+    pub car_trips_dropped: u32,
+    /// People who could not appear because their flow's pool was full (should be 0).
+    pub pedestrians_dropped: u32,
+    /// Distance driven by residents' cars, km.
+    pub car_km: f64,
 }
 
 /// Everything `kpis.json` reports.
@@ -153,9 +166,10 @@ impl Plugin for MetricsPlugin {
 }
 
 /// Adds the tick to every vehicle's busy time unless it stood idle.
-pub fn track_fleet_use(clock: Res<SimClock>, mut taxis: Query<&mut TaxiState>) {
+pub fn track_fleet_use(clock: Res<SimClock>, roster: Res<TaxiRoster>, mut taxis: Query<&mut TaxiState>) {
     // Each vehicle adds to its own counter, so the visiting order cannot matter.
-    for mut state in &mut taxis {
+    for &e in &roster.0 {
+        let mut state = taxis.get_mut(e).expect("roster entities are taxis");
         if state.phase != crate::taxi::Phase::Idle {
             state.busy_ms += u64::from(clock.tick_ms);
         }
@@ -167,9 +181,12 @@ pub fn compute_kpis(
     config: Res<SimConfig>,
     clock: Res<SimClock>,
     requests: Res<Requests>,
+    roster: Res<TaxiRoster>,
     taxis: Query<&TaxiState>,
+    residents: Res<crate::residents::ResidentStats>,
     drones: Query<&DroneState>,
     monitor: Res<SafetyMonitor>,
+    cars: Res<crate::residents::CarRoster>,
     desk: Res<crate::taxi::RemoteDesk>,
     departures: Res<crate::drone::Departures>,
 ) -> Kpis {
@@ -178,7 +195,8 @@ pub fn compute_kpis(
     let count = |f: &dyn Fn(&RequestStatus) -> bool| rides.iter().filter(|r| f(&r.status)).count() as u32;
     let waits = rides.iter().filter_map(|r| r.pickup_ms.map(|p| (p - r.t_ms) as f64 / 1000.0)).collect();
     let rides_s = rides.iter().filter_map(|r| Some((r.dropoff_ms? - r.pickup_ms?) as f64 / 1000.0)).collect();
-    let vehicles: Vec<&TaxiState> = taxis.iter().collect();
+    let vehicles: Vec<&TaxiState> =
+        roster.0.iter().map(|&e| taxis.get(e).expect("roster entities are taxis")).collect();
     let vehicle_ms = clock.now_ms.max(1) as f64 * vehicles.len().max(1) as f64;
     let battery_kwh: f64 = s.fleets.taxis.iter().map(|f| f.battery_kwh * f64::from(f.count)).sum();
     let taxi = TaxiKpis {
@@ -216,6 +234,7 @@ pub fn compute_kpis(
         wind_hold_s: departures.wind_hold_ms as f64 / 1000.0,
     };
     let m = &*monitor;
+    let car_km: f64 = cars.0.iter().map(|&e| taxis.get(e).expect("roster entities are cars").km).sum();
     let rate = |count: u32, km: f64| (km > 0.0).then(|| round3(f64::from(count) * 1000.0 / km));
     let safety = SafetyKpis {
         collisions: monitor.collisions,
@@ -225,7 +244,7 @@ pub fn compute_kpis(
         speed_violations: monitor.speed_violations,
         building_proximity: monitor.building_proximity,
         altitude_violations: monitor.altitude_violations,
-        road_per_1000_km: rate(m.collisions + m.near_misses + m.speed_violations, taxi.km),
+        road_per_1000_km: rate(m.collisions + m.near_misses + m.speed_violations, taxi.km + car_km),
         air_per_1000_km: rate(
             m.separation_losses + m.building_proximity + m.nofly_incursions + m.altitude_violations,
             drone.km,
@@ -235,6 +254,13 @@ pub fn compute_kpis(
         drone_overflight_s: round3(m.overflight_s),
         drone_noise_index: round3(m.noise_index),
         school_passes: m.school_passes,
+        pedestrians_crossed: residents.crossed,
+        kerb_wait_s: (residents.crossed > 0)
+            .then(|| round3(residents.kerb_wait_ms as f64 / 1000.0 / f64::from(residents.crossed))),
+        car_trips: residents.car_trips,
+        car_trips_dropped: residents.car_trips_dropped,
+        pedestrians_dropped: residents.pedestrians_dropped,
+        car_km: round3(car_km),
     };
     Kpis {
         scenario: s.name.clone(),

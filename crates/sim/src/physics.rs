@@ -1,4 +1,4 @@
-//! rapier3d holds a body for every vehicle and drone and reports when two touch.
+//! rapier3d holds a body for every vehicle, drone and person and reports when two touch.
 //!
 //! Bodies are kinematic: the taxi and drone controllers decide where things go, rapier decides
 //! whether they touched. rapier tests contacts at the start of a step, so a contact is reported
@@ -9,13 +9,14 @@ use std::sync::Mutex;
 
 use bevy::prelude::*;
 use rapier3d::prelude::{
-    ActiveCollisionTypes, ActiveEvents, ColliderBuilder, ColliderSet, CollisionEvent, ContactPair, EventHandler,
-    PhysicsWorld, Pose, Real, RigidBodyBuilder, RigidBodyHandle, RigidBodySet, Rotation, SoftBodySet,
-    SoftBodyTearEvent, Vector,
+    ActiveCollisionTypes, ActiveEvents, ColliderBuilder, ColliderSet, CollisionEvent, ContactPair, EventHandler, Group,
+    InteractionGroups, InteractionTestMode, PhysicsWorld, Pose, Real, RigidBodyBuilder, RigidBodyHandle, RigidBodySet,
+    Rotation, SoftBodySet, SoftBodyTearEvent, Vector,
 };
 
 use crate::clock::SimClock;
 use crate::drone::{DroneRoster, DroneState};
+use crate::residents::{CarRoster, PedestrianRoster, PedestrianState};
 use crate::taxi::{Phase, TaxiRoster, TaxiState};
 use crate::{SimSetup, SimStep, SimSystems};
 
@@ -23,6 +24,8 @@ use crate::{SimSetup, SimStep, SimSystems};
 pub const CAR_HALF_EXTENTS: [f32; 3] = [2.2, 0.9, 0.75];
 /// Radius of the sphere around a delivery drone with its rotors, m.
 pub const DRONE_RADIUS_M: f32 = 0.6;
+/// Radius of the ball standing for a person, at hip height, m.
+pub const PERSON_RADIUS_M: f32 = 0.3;
 
 /// Collision events of one step, collected as rapier reports them.
 #[derive(Default)]
@@ -77,7 +80,7 @@ impl Plugin for PhysicsPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<Physics>()
             .init_resource::<Contacts>()
-            .add_systems(SimSetup, create_bodies.after(crate::drone::spawn_drones))
+            .add_systems(SimSetup, create_bodies.after(crate::residents::spawn_residents))
             .add_systems(SimStep, (sync_bodies, step_physics).chain().in_set(SimSystems::Physics));
     }
 }
@@ -93,16 +96,30 @@ fn body(world: &mut PhysicsWorld, id: u32, collider: ColliderBuilder) -> RigidBo
     handle
 }
 
-/// Creates one disabled kinematic body per taxi and drone, in id order.
-pub fn create_bodies(mut physics: ResMut<Physics>, taxis: Res<TaxiRoster>, drones: Res<DroneRoster>) {
+/// Creates one disabled kinematic body per taxi, drone, car and person, in id order.
+pub fn create_bodies(
+    mut physics: ResMut<Physics>,
+    taxis: Res<TaxiRoster>,
+    drones: Res<DroneRoster>,
+    cars: Res<CarRoster>,
+    people: Res<PedestrianRoster>,
+) {
     let physics = &mut *physics;
     let [hx, hy, hz] = CAR_HALF_EXTENTS;
-    for id in 0..taxis.0.len() as u32 {
-        let handle = body(&mut physics.world, id, ColliderBuilder::cuboid(hx, hy, hz));
-        physics.bodies.push(handle);
-    }
-    for k in 0..drones.0.len() as u32 {
-        let handle = body(&mut physics.world, taxis.0.len() as u32 + k, ColliderBuilder::ball(DRONE_RADIUS_M));
+    let shapes = std::iter::repeat_n(ColliderBuilder::cuboid(hx, hy, hz), taxis.0.len())
+        .chain(std::iter::repeat_n(ColliderBuilder::ball(DRONE_RADIUS_M), drones.0.len()))
+        .chain(std::iter::repeat_n(ColliderBuilder::cuboid(hx, hy, hz), cars.0.len()))
+        .chain(std::iter::repeat_n(
+            // People pass each other on a crossing: they touch vehicles and drones, not people.
+            ColliderBuilder::ball(PERSON_RADIUS_M).collision_groups(InteractionGroups::new(
+                Group::GROUP_2,
+                Group::GROUP_1,
+                InteractionTestMode::And,
+            )),
+            people.0.len(),
+        ));
+    for (id, shape) in shapes.enumerate() {
+        let handle = body(&mut physics.world, id as u32, shape);
         physics.bodies.push(handle);
     }
 }
@@ -124,13 +141,18 @@ fn place(world: &mut PhysicsWorld, handle: RigidBodyHandle, active: bool, pose: 
 pub fn sync_bodies(
     taxis: Res<TaxiRoster>,
     drones: Res<DroneRoster>,
+    cars: Res<CarRoster>,
+    people: Res<PedestrianRoster>,
     taxi_states: Query<&TaxiState>,
     drone_states: Query<&DroneState>,
+    walkers: Query<&PedestrianState>,
     mut physics: ResMut<Physics>,
 ) {
     let physics = &mut *physics;
-    for (i, &e) in taxis.0.iter().enumerate() {
-        let state = taxi_states.get(e).expect("roster entities are taxis");
+    let first_car = taxis.0.len() + drones.0.len();
+    let vehicles = taxis.0.iter().enumerate().chain(cars.0.iter().enumerate().map(|(k, e)| (first_car + k, e)));
+    for (i, &e) in vehicles {
+        let state = taxi_states.get(e).expect("roster entities are vehicles");
         let (at, heading) = (state.at, state.heading);
         let pose = Pose::from_parts(
             Vector::new(at.x as f32, at.y as f32, CAR_HALF_EXTENTS[2]),
@@ -146,6 +168,12 @@ pub fn sync_bodies(
             Rotation::from_rotation_z(state.heading() as f32),
         );
         place(&mut physics.world, physics.bodies[taxis.0.len() + k], state.airborne(), pose);
+    }
+    let first_person = first_car + cars.0.len();
+    for (k, &e) in people.0.iter().enumerate() {
+        let s = walkers.get(e).expect("roster entities are pedestrians");
+        let pose = Pose::from_translation(Vector::new(s.at.x as f32, s.at.y as f32, 0.9));
+        place(&mut physics.world, physics.bodies[first_person + k], s.on_road(), pose);
     }
 }
 

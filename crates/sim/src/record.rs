@@ -6,15 +6,17 @@ use pilotzone_replay::{EntityInfo, EntityKind, EntityState, Event, Header, Write
 
 use xxhash_rust::xxh3::xxh3_64;
 
+use crate::Rosters;
 use crate::clock::SimClock;
 use crate::demand::Requests;
 use crate::drone::{DronePhase, DroneRoster, DroneState};
 use crate::events::EventLog;
+use crate::residents::{CarRoster, Pedestrian, PedestrianRoster, PedestrianState, Walk};
 use crate::taxi::{Phase, TaxiRoster, TaxiState};
 use crate::{ENGINE_VERSION, SimConfig, SimSetup, SimStep, SimSystems};
 
 /// Status names, indexed by the codes samples carry.
-pub const STATUS_NAMES: [&str; 10] = [
+pub const STATUS_NAMES: [&str; 14] = [
     "idle",
     "to_pickup",
     "occupied",
@@ -25,6 +27,10 @@ pub const STATUS_NAMES: [&str; 10] = [
     "dropping",
     "returning",
     "pulling_out",
+    "off_street",
+    "waiting",
+    "walking",
+    "driving",
 ];
 
 /// Keyframe interval of the replay: seeking costs at most this much decoding, ms.
@@ -71,6 +77,9 @@ pub fn start_recording(
     config: Res<SimConfig>,
     taxis: Res<TaxiRoster>,
     drones: Res<DroneRoster>,
+    cars: Res<CarRoster>,
+    people: Res<PedestrianRoster>,
+    walkers: Query<&Pedestrian>,
     mut recorder: ResMut<Recorder>,
 ) {
     let s = &config.loaded.scenario;
@@ -81,7 +90,14 @@ pub fn start_recording(
     for f in &s.fleets.drones {
         entities.extend((0..f.count).map(|_| (EntityKind::Drone, f.name.clone())));
     }
-    debug_assert_eq!(entities.len(), taxis.0.len() + drones.0.len());
+    for f in &s.residents.cars {
+        entities.extend((0..f.count).map(|_| (EntityKind::Car, f.name.clone())));
+    }
+    for &e in &people.0 {
+        let p = walkers.get(e).expect("roster entities are pedestrians");
+        entities.push((EntityKind::Person, s.residents.pedestrians[p.flow].name.clone()));
+    }
+    debug_assert_eq!(entities.len(), taxis.0.len() + drones.0.len() + cars.0.len() + people.0.len());
     let header = Header {
         engine_version: ENGINE_VERSION.to_owned(),
         scenario_name: s.name.clone(),
@@ -116,15 +132,15 @@ fn heading_code(radians: f64) -> u16 {
 /// these tick by tick.
 fn state_hash(
     buf: &mut Vec<u8>,
-    taxis: &TaxiRoster,
-    drones: &DroneRoster,
+    roster: &Rosters,
     taxi_states: &Query<&TaxiState>,
     drone_states: &Query<&DroneState>,
+    walkers: &Query<&PedestrianState>,
     requests: &Requests,
 ) -> u32 {
     buf.clear();
     let mut put = |v: u64| buf.extend_from_slice(&v.to_le_bytes());
-    for &e in &taxis.0 {
+    for &e in roster.taxis.0.iter().chain(&roster.cars.0) {
         let s = taxi_states.get(e).expect("roster entities are taxis");
         let phase = match s.phase {
             Phase::Idle => 0u64,
@@ -140,10 +156,16 @@ fn state_hash(
         put(s.energy_kwh.to_bits());
         put(s.stops.len() as u64 | (s.onboard.len() as u64) << 32);
     }
-    for &e in &drones.0 {
+    for &e in &roster.drones.0 {
         let s = drone_states.get(e).expect("roster entities are drones");
         s.pos.iter().chain(&[s.energy_wh]).for_each(|v| put(v.to_bits()));
         put(s.next as u64 | u64::from(s.order.is_some()) << 32);
+    }
+    for &e in &roster.people.0 {
+        let s = walkers.get(e).expect("roster entities are pedestrians");
+        put(s.at.x.to_bits());
+        put(s.at.y.to_bits());
+        put(u64::from(s.in_street()) | u64::from(s.on_road()) << 1);
     }
     put(requests.rides.len() as u64);
     put(requests.parcels.len() as u64);
@@ -155,10 +177,10 @@ fn state_hash(
 pub fn record_sample(
     clock: Res<SimClock>,
     town: Res<crate::town::TownMap>,
-    taxis: Res<TaxiRoster>,
-    drones: Res<DroneRoster>,
+    roster: Rosters,
     taxi_states: Query<&TaxiState>,
     drone_states: Query<&DroneState>,
+    walkers: Query<&PedestrianState>,
     requests: Res<Requests>,
     log: Res<EventLog>,
     mut recorder: ResMut<Recorder>,
@@ -182,13 +204,13 @@ pub fn record_sample(
         });
     }
     recorder.events_written = log.events.len();
-    recorder.last_hash = state_hash(&mut recorder.hash_buf, &taxis, &drones, &taxi_states, &drone_states, &requests);
+    recorder.last_hash = state_hash(&mut recorder.hash_buf, &roster, &taxi_states, &drone_states, &walkers, &requests);
     writer.tick(clock.now_ms, recorder.last_hash);
     if !clock.every(recorder.record_ms) {
         return;
     }
     recorder.states.clear();
-    for &e in &taxis.0 {
+    for &e in &roster.taxis.0 {
         let s = taxi_states.get(e).expect("roster entities are taxis");
         let (at, heading) = (s.at, s.heading);
         let status = match s.phase {
@@ -209,7 +231,7 @@ pub fn record_sample(
             status,
         });
     }
-    for &e in &drones.0 {
+    for &e in &roster.drones.0 {
         let s = drone_states.get(e).expect("roster entities are drones");
         let status = match s.phase {
             DronePhase::Ready => 5,
@@ -226,6 +248,39 @@ pub fn record_sample(
             z_cm: quantize(z),
             heading: heading_code(s.heading()),
             speed_cms,
+            status,
+        });
+    }
+    for &e in &roster.cars.0 {
+        let s = taxi_states.get(e).expect("roster entities are cars");
+        let status = match s.phase {
+            Phase::Idle => 10,
+            Phase::PullingOut => 9,
+            _ => 13,
+        };
+        let speed_cms = (s.speed_mps * 100.0).round().clamp(0.0, f64::from(u16::MAX)) as u16;
+        recorder.states.push(EntityState {
+            x_cm: quantize(s.at.x),
+            y_cm: quantize(s.at.y),
+            z_cm: 0,
+            heading: heading_code(s.heading),
+            speed_cms,
+            status,
+        });
+    }
+    for &e in &roster.people.0 {
+        let s = walkers.get(e).expect("roster entities are pedestrians");
+        let status = match s.walk {
+            Walk::OffStreet => 10,
+            Walk::Waiting { .. } => 11,
+            Walk::Crossing { .. } => 12,
+        };
+        recorder.states.push(EntityState {
+            x_cm: quantize(s.at.x),
+            y_cm: quantize(s.at.y),
+            z_cm: 0,
+            heading: heading_code(s.heading),
+            speed_cms: (s.speed_mps * 100.0).round() as u16,
             status,
         });
     }

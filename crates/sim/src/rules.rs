@@ -51,6 +51,13 @@ pub struct ActiveRules {
     pub arc_limit_kmh: Vec<f64>,
     /// The rule that sets each arc's taxi limit or closes it; none where the posted limit holds.
     pub arc_limit_rule: Vec<Option<usize>>,
+    /// Speed limit in force for human-driven cars on each arc, km/h (0 where closed to them).
+    pub car_limit_kmh: Vec<f64>,
+    /// The rule that sets each arc's car limit or closes it.
+    pub car_limit_rule: Vec<Option<usize>>,
+    /// Travel times drivers route by: posted speeds (habit, not the signs of the day) on the
+    /// roads open to cars, ms; [`CLOSED`] elsewhere.
+    pub car_metric: Metric,
     /// Planner over the volumes closed now.
     pub planner: AirspacePlanner,
     /// For each volume of the planner, the rule that closes it (none: a permanent map volume).
@@ -93,6 +100,8 @@ impl ActiveRules {
         let s = &town.scenario;
         let mut limit = town.arc_posted_kmh.clone();
         let mut limit_rule = vec![None; limit.len()];
+        let mut car_limit = town.arc_posted_kmh.clone();
+        let mut car_rule = vec![None; limit.len()];
         let mut obstacles = town.permanent_no_fly.clone();
         let mut no_fly_rule = vec![None; obstacles.len()];
         let air = &s.map.airspace;
@@ -108,10 +117,12 @@ impl ActiveRules {
             .chain(s.fleets.drones.iter().map(|f| (f.name.as_str(), Class::Drone)))
             .collect();
         self.fleet_open = vec![true; fleets.len()];
-        let mut set_limit = |arc: u32, kmh: f64, rule: usize| {
-            if kmh < limit[arc as usize] {
-                limit[arc as usize] = kmh;
-                limit_rule[arc as usize] = Some(rule);
+        let lower = |limit: &mut Vec<f64>, by: &mut Vec<Option<usize>>, arcs: &[u32], kmh: f64, rule: usize| {
+            for &arc in arcs {
+                if kmh < limit[arc as usize] {
+                    limit[arc as usize] = kmh;
+                    by[arc as usize] = Some(rule);
+                }
             }
         };
         for (i, rule) in s.rules.iter().enumerate() {
@@ -131,16 +142,20 @@ impl ActiveRules {
                 continue;
             }
             match &rule.kind {
-                RuleKind::SpeedLimit { kmh, .. } if rule.binds(Class::Taxi) => {
-                    for &arc in &town.rule_arcs[i] {
-                        set_limit(arc, *kmh, i);
+                RuleKind::SpeedLimit { kmh, .. } => {
+                    if rule.binds(Class::Taxi) {
+                        lower(&mut limit, &mut limit_rule, &town.rule_arcs[i], *kmh, i);
+                    }
+                    if rule.binds(Class::Car) {
+                        lower(&mut car_limit, &mut car_rule, &town.rule_arcs[i], *kmh, i);
                     }
                 }
-                RuleKind::RoadClosure { .. } | RuleKind::OneWay { .. } | RuleKind::DesignatedRoute { .. }
-                    if rule.binds(Class::Taxi) =>
-                {
-                    for &arc in &town.rule_arcs[i] {
-                        set_limit(arc, 0.0, i);
+                RuleKind::RoadClosure { .. } | RuleKind::OneWay { .. } | RuleKind::DesignatedRoute { .. } => {
+                    if rule.binds(Class::Taxi) {
+                        lower(&mut limit, &mut limit_rule, &town.rule_arcs[i], 0.0, i);
+                    }
+                    if rule.binds(Class::Car) {
+                        lower(&mut car_limit, &mut car_rule, &town.rule_arcs[i], 0.0, i);
                     }
                 }
                 RuleKind::NoFly { volume } => {
@@ -190,6 +205,14 @@ impl ActiveRules {
         debug_assert!(self.metric.iter().zip(&limit).all(|(&m, &l)| (m == CLOSED) == (l <= 0.0)));
         self.arc_limit_kmh = limit;
         self.arc_limit_rule = limit_rule;
+        self.car_metric =
+            g.metric_from_speeds(
+                |arc| {
+                    if car_limit[arc as usize] > 0.0 { town.arc_posted_kmh[arc as usize] } else { 0.0 }
+                },
+            );
+        self.car_limit_kmh = car_limit;
+        self.car_limit_rule = car_rule;
         self.planner = AirspacePlanner::new(obstacles, NO_FLY_MARGIN_M);
         self.no_fly_rule = no_fly_rule;
         self.band_m = (floor, ceiling.max(floor));
@@ -213,6 +236,9 @@ impl FromWorld for ActiveRules {
             metric: Vec::new(),
             arc_limit_kmh: Vec::new(),
             arc_limit_rule: Vec::new(),
+            car_limit_kmh: Vec::new(),
+            car_limit_rule: Vec::new(),
+            car_metric: Vec::new(),
             planner: AirspacePlanner::new(Vec::new(), NO_FLY_MARGIN_M),
             no_fly_rule: Vec::new(),
             band_m: (0.0, 0.0),

@@ -12,13 +12,14 @@ use pilotzone_scenario::Class;
 
 use crate::clock::SimClock;
 use crate::demand::Requests;
-use crate::drone::{Drone, DroneRoster, DroneState};
+use crate::drone::{Drone, DroneState};
 use crate::events::{EventKind, EventLog, Incident};
 use crate::physics::Contacts;
+use crate::residents::{Pedestrian, PedestrianState};
 use crate::rules::ActiveRules;
-use crate::taxi::{Phase, Taxi, TaxiRoster, TaxiState};
+use crate::taxi::{Driver, Phase, Taxi, TaxiState};
 use crate::town::TownMap;
-use crate::{SimStep, SimSystems};
+use crate::{Rosters, SimStep, SimSystems};
 
 /// Time-to-collision under which two closing vehicles are a near miss, s.
 pub const NEAR_MISS_TTC_S: f64 = 1.0;
@@ -42,6 +43,13 @@ pub const SPEED_TOLERANCE_KMH: f64 = 1.0;
 pub const OVERFLIGHT_BELOW_M: f64 = 100.0;
 /// Reference distance of the drone noise index: one second at this height counts one, m.
 pub const NOISE_REFERENCE_M: f64 = 30.0;
+/// Radius of the disc a person occupies, m.
+const PERSON_DISC_RADIUS_M: f64 = 0.3;
+/// A vehicle closing on a person slower than this is not a near miss, m/s.
+const PERSON_MIN_CLOSING_MPS: f64 = 2.0;
+/// Vehicles slower than this are edging, not passing: their distance to people is not checked,
+/// m/s.
+const PASSING_MIN_SPEED_MPS: f64 = 2.0;
 /// Near misses under this time to collision are severe, s.
 const SEVERE_TTC_S: f64 = 0.5;
 
@@ -71,6 +79,8 @@ pub struct SafetyMonitor {
     near: BTreeSet<(u32, u32)>,
     separated: BTreeSet<(u32, u32)>,
     near_building: BTreeSet<(u32, usize)>,
+    passing: BTreeSet<(u32, u32)>,
+    over_people: BTreeSet<(u32, u32)>,
     inside: BTreeSet<(u32, usize)>,
     above: BTreeSet<u32>,
     speeding: BTreeSet<u32>,
@@ -104,23 +114,29 @@ pub fn monitor_safety(
     rules: Res<ActiveRules>,
     contacts: Res<Contacts>,
     requests: Res<Requests>,
-    taxi_roster: Res<TaxiRoster>,
-    drone_roster: Res<DroneRoster>,
+    roster: Rosters,
     taxis: Query<(&Taxi, &TaxiState)>,
     drones: Query<(&Drone, &DroneState)>,
+    walkers: Query<(&Pedestrian, &PedestrianState)>,
     mut monitor: ResMut<SafetyMonitor>,
     mut log: ResMut<EventLog>,
 ) {
     let now = clock.now_ms;
     let monitor = &mut *monitor;
+    let (taxi_roster, drone_roster, car_roster, people) = (&roster.taxis, &roster.drones, &roster.cars, &roster.people);
     let first_drone = taxi_roster.0.len() as u32;
+    let first_car = first_drone + drone_roster.0.len() as u32;
+    let first_person = first_car + car_roster.0.len() as u32;
     let position = |id: u32| -> [f64; 3] {
+        let flat = |at: pilotzone_routing::Vec2| [at.x, at.y, 0.0];
         if id < first_drone {
-            let (_, s) = taxis.get(taxi_roster.0[id as usize]).expect("roster entities are taxis");
-            let at = s.at;
-            [at.x, at.y, 0.0]
-        } else {
+            flat(taxis.get(taxi_roster.0[id as usize]).expect("roster entities are taxis").1.at)
+        } else if id < first_car {
             drones.get(drone_roster.0[(id - first_drone) as usize]).expect("roster entities are drones").1.pos
+        } else if id < first_person {
+            flat(taxis.get(car_roster.0[(id - first_car) as usize]).expect("roster entities are cars").1.at)
+        } else {
+            flat(walkers.get(people.0[(id - first_person) as usize]).expect("roster entities are people").1.at)
         }
     };
     for &(a, b) in &contacts.started {
@@ -134,13 +150,15 @@ pub fn monitor_safety(
     monitor.last_arc.resize(taxi_roster.0.len(), None);
     let tod = clock.time_of_day_s();
     let mut moving = Vec::new();
-    for &e in &taxi_roster.0 {
-        let (taxi, state) = taxis.get(e).expect("roster entities are taxis");
+    let mut classes = Vec::new();
+    for &e in taxi_roster.0.iter().chain(&car_roster.0) {
+        let (taxi, state) = taxis.get(e).expect("roster entities are vehicles");
         let (Phase::Driving, Some(arc)) = (state.phase, state.arc) else {
             monitor.speeding.remove(&taxi.id);
             continue;
         };
-        if monitor.last_arc[taxi.id as usize] != Some(arc) {
+        let class = if taxi.driver == Driver::Level4 { Class::Taxi } else { Class::Car };
+        if class == Class::Taxi && monitor.last_arc[taxi.id as usize] != Some(arc) {
             monitor.last_arc[taxi.id as usize] = Some(arc);
             if let Some(z) = town.arc_school_zone[arc as usize]
                 && pilotzone_scenario::time::active(&town.scenario.map.zones[z].hours, tod)
@@ -150,11 +168,13 @@ pub fn monitor_safety(
         }
         let (at, heading) = (state.at, state.heading);
         let kmh = state.speed_mps * 3.6;
-        let limit = rules.arc_limit_kmh[arc as usize];
+        let (limit, rule) = match class {
+            Class::Taxi => (rules.arc_limit_kmh[arc as usize], rules.arc_limit_rule[arc as usize]),
+            _ => (rules.car_limit_kmh[arc as usize], rules.car_limit_rule[arc as usize]),
+        };
         if limit > 0.0 && kmh > limit + SPEED_TOLERANCE_KMH {
             if monitor.speeding.insert(taxi.id) {
                 monitor.speed_violations += 1;
-                let rule = rules.arc_limit_rule[arc as usize];
                 let incident =
                     Incident { rule, other: None, value: kmh, limit, severity: severity((kmh - limit) / limit) };
                 let by = if rule.is_some() { format!(" ({})", rule_id(rule)) } else { " (posted)".to_owned() };
@@ -165,6 +185,7 @@ pub fn monitor_safety(
             monitor.speeding.remove(&taxi.id);
         }
         moving.push((taxi.id, at, heading, [heading.cos() * state.speed_mps, heading.sin() * state.speed_mps]));
+        classes.push(class);
     }
     let mut near_now = BTreeSet::new();
     let points: Vec<(f64, f64)> = moving.iter().map(|m| (m.1.x, m.1.y)).collect();
@@ -199,7 +220,74 @@ pub fn monitor_safety(
             }
         }
     }
+
+    // People on crossings: time to collision with vehicles, and each class's passing distance.
+    let mut passing_now = BTreeSet::new();
+    for &e in &people.0 {
+        let (p, s) = walkers.get(e).expect("roster entities are people");
+        if !s.on_road() {
+            continue;
+        }
+        let pv = [s.heading.cos() * s.speed_mps, s.heading.sin() * s.speed_mps];
+        for (k, &(v, at, heading, vv)) in moving.iter().enumerate() {
+            let (dx, dy) = (s.at.x - at.x, s.at.y - at.y);
+            if dx.abs() > NEAR_MISS_RANGE_M || dy.abs() > NEAR_MISS_RANGE_M {
+                continue;
+            }
+            let discs =
+                [-1.0, 1.0].map(|k| (k * CAR_DISC_OFFSET_M * heading.cos(), k * CAR_DISC_OFFSET_M * heading.sin()));
+            let speed = vv[0].hypot(vv[1]);
+            let (rvx, rvy) = (pv[0] - vv[0], pv[1] - vv[1]);
+            let closing = -(dx * rvx + dy * rvy) / dx.hypot(dy).max(1e-6);
+            let clearance = discs
+                .iter()
+                .map(|d| (dx - d.0).hypot(dy - d.1) - CAR_DISC_RADIUS_M - PERSON_DISC_RADIUS_M)
+                .fold(f64::INFINITY, f64::min);
+            let ttc = discs
+                .iter()
+                .filter_map(|d| time_to_contact(dx - d.0, dy - d.1, rvx, rvy, CAR_DISC_RADIUS_M + PERSON_DISC_RADIUS_M))
+                .min_by(f64::total_cmp);
+            if closing >= PERSON_MIN_CLOSING_MPS
+                && let Some(ttc) = ttc
+                && ttc < NEAR_MISS_TTC_S
+            {
+                near_now.insert((v, p.id));
+                if !monitor.near.contains(&(v, p.id)) {
+                    monitor.near_misses += 1;
+                    let severity = if ttc < SEVERE_TTC_S { 3 } else { 2 };
+                    let incident =
+                        Incident { rule: None, other: Some(p.id), value: ttc, limit: NEAR_MISS_TTC_S, severity };
+                    let detail = format!("{v} and person {}: time to collision {ttc:.2} s at {speed:.1} m/s", p.id);
+                    log.incident(now, EventKind::NearMiss, v, [at.x, at.y, 0.0], incident, detail);
+                }
+            }
+            let Some(m) = rules.separations.iter().find(|m| m.is_between(classes[k], Class::Person)) else { continue };
+            if speed > PASSING_MIN_SPEED_MPS && clearance < m.horizontal_m {
+                passing_now.insert((v, p.id));
+                if !monitor.passing.contains(&(v, p.id)) {
+                    monitor.separation_losses += 1;
+                    let incident = Incident {
+                        rule: Some(m.rule),
+                        other: Some(p.id),
+                        value: clearance.max(0.0),
+                        limit: m.horizontal_m,
+                        severity: severity(1.0 - clearance.max(0.0) / m.horizontal_m),
+                    };
+                    let detail = format!(
+                        "{v} passed person {} {:.1} m away at {:.0} km/h (minimum {} m, {})",
+                        p.id,
+                        clearance.max(0.0),
+                        speed * 3.6,
+                        m.horizontal_m,
+                        rule_id(Some(m.rule))
+                    );
+                    log.incident(now, EventKind::SeparationLoss, v, [at.x, at.y, 0.0], incident, detail);
+                }
+            }
+        }
+    }
     monitor.near = near_now;
+    monitor.passing = passing_now;
 
     // Drones: separation in cruise, clearance from buildings, no-fly volumes, the ceiling, and
     // what residents below see and hear.
@@ -305,6 +393,45 @@ pub fn monitor_safety(
         }
     }
     monitor.near_building = near_building_now;
+
+    let mut over_people_now = BTreeSet::new();
+    if let Some(m) = rules.separations.iter().find(|m| m.is_between(Class::Drone, Class::Person)).copied() {
+        for &e in &people.0 {
+            let (p, s) = walkers.get(e).expect("roster entities are people");
+            if !s.in_street() {
+                continue;
+            }
+            for d in &airborne {
+                let (h, v) = ((d.pos[0] - s.at.x).hypot(d.pos[1] - s.at.y), d.pos[2]);
+                // A distance in space, as for property.
+                if (h / m.horizontal_m).powi(2) + (v / m.vertical_m).powi(2) >= 1.0 {
+                    continue;
+                }
+                over_people_now.insert((d.id, p.id));
+                if !monitor.over_people.contains(&(d.id, p.id)) {
+                    monitor.separation_losses += 1;
+                    let distance = h.hypot(v);
+                    let incident = Incident {
+                        rule: Some(m.rule),
+                        other: Some(p.id),
+                        value: distance,
+                        limit: m.horizontal_m,
+                        severity: severity(1.0 - distance / m.horizontal_m),
+                    };
+                    let detail = format!(
+                        "{:.1} m from person {} at {:.0} m, minimum {} m ({})",
+                        distance,
+                        p.id,
+                        v,
+                        m.horizontal_m,
+                        rule_id(Some(m.rule))
+                    );
+                    log.incident(now, EventKind::SeparationLoss, d.id, d.pos, incident, detail);
+                }
+            }
+        }
+    }
+    monitor.over_people = over_people_now;
 
     let mut inside_now = BTreeSet::new();
     let mut above_now = BTreeSet::new();

@@ -13,6 +13,7 @@ use pilotzone_routing::{UNREACHED, Vec2};
 use crate::clock::SimClock;
 use crate::demand::{RequestStatus, Requests};
 use crate::events::{EventKind, EventLog};
+use crate::residents::{CROSSING_STOP_M, CarRoster, CarTrip, CrossingState, park};
 use crate::rules::ActiveRules;
 use crate::town::{KERB_OFFSET_M, LANE_OFFSET_M, TownMap};
 use crate::{SimSetup, SimStep, SimSystems};
@@ -41,10 +42,33 @@ const APPROACH_M: f64 = 30.0;
 const STOP_LINE_M: f64 = 7.0;
 /// Distance into the next arc after which a vehicle has cleared the junction, m.
 const CLEAR_M: f64 = 8.0;
+/// A crossing whose middle is closer than this ahead is being driven over: too late to yield, m.
+const ON_CROSSING_M: f64 = 3.0;
 /// Kerbside stops are this far before the junction at the end of the arc, m.
 const STOP_BEFORE_JUNCTION_M: f64 = 12.0;
 
-/// A vehicle's fixed properties.
+/// Who drives a vehicle.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Driver {
+    /// The Level-4 system: keeps every limit in force for taxis, under remote monitoring.
+    Level4,
+    /// A resident: chooses a speed from the limit, the road and their own habit.
+    Human {
+        /// The driver's speed relative to the typical driver's (mean 1).
+        speed_factor: f64,
+    },
+}
+
+/// How far drivers' speed choice follows a limit set below the road's posted speed: at this
+/// share of the gap they drive as the road invites, not as the sign says. Lowered limits that
+/// the road's design does not support are only partly obeyed; 0.25 is the usual order of the
+/// effect measured for signed-only reductions.
+pub const LIMIT_CREDIBILITY_GAP: f64 = 0.25;
+
+/// Deceleration no vehicle exceeds, m/s² (an emergency stop on dry asphalt).
+pub const EMERGENCY_BRAKE_MPS2: f64 = 7.0;
+
+/// A vehicle's fixed properties: a Level-4 taxi, or a resident's car driven by the same model.
 #[derive(Component, Clone, Debug)]
 pub struct Taxi {
     /// Stable id (also its replay entity id).
@@ -57,6 +81,8 @@ pub struct Taxi {
     pub max_speed_mps: f64,
     /// Energy use per km, kWh.
     pub kwh_per_km: f64,
+    /// Who drives it.
+    pub driver: Driver,
 }
 
 /// Whether a stop picks a rider up or drops one off.
@@ -142,6 +168,31 @@ pub struct TaxiState {
 }
 
 impl TaxiState {
+    /// A vehicle parked off the road at `slot`, served from road node `node`.
+    pub fn parked(node: u32, slot: Vec2) -> Self {
+        TaxiState {
+            phase: Phase::Idle,
+            node,
+            arc: None,
+            offset_m: 0.0,
+            speed_mps: 0.0,
+            route: Vec::new(),
+            route_i: 0,
+            route_version: 0,
+            stops: VecDeque::new(),
+            onboard: Vec::new(),
+            junction: None,
+            depot_slot: slot,
+            energy_kwh: 0.0,
+            km: 0.0,
+            empty_km: 0.0,
+            busy_ms: 0,
+            at: slot,
+            heading: 0.0,
+            departure_check_ms: None,
+        }
+    }
+
     /// Position and heading for drawing and physics.
     pub fn pose(&self, town: &TownMap) -> (Vec2, f64) {
         match (self.phase, self.arc) {
@@ -237,29 +288,15 @@ pub fn spawn_taxis(mut commands: Commands, town: Res<TownMap>, mut roster: ResMu
         for k in 0..f.count {
             // Depot bays in rows of five, 7 m apart.
             let slot = town.place_pos[depot] + Vec2::new(f64::from(k % 5) * 7.0, f64::from(k / 5) * 7.0);
-            let state = TaxiState {
-                phase: Phase::Idle,
-                node: town.place_node[depot],
-                arc: None,
-                offset_m: 0.0,
-                speed_mps: 0.0,
-                route: Vec::new(),
-                route_i: 0,
-                route_version: 0,
-                stops: VecDeque::new(),
-                onboard: Vec::new(),
-                junction: None,
-                depot_slot: slot,
-                energy_kwh: f.battery_kwh,
-                km: 0.0,
-                empty_km: 0.0,
-                busy_ms: 0,
-                at: slot,
-                heading: 0.0,
-                departure_check_ms: None,
+            let state = TaxiState { energy_kwh: f.battery_kwh, ..TaxiState::parked(town.place_node[depot], slot) };
+            let taxi = Taxi {
+                id,
+                fleet,
+                seats: f.seats,
+                max_speed_mps: f.max_speed_kmh / 3.6,
+                kwh_per_km: f.kwh_per_km,
+                driver: Driver::Level4,
             };
-            let taxi =
-                Taxi { id, fleet, seats: f.seats, max_speed_mps: f.max_speed_kmh / 3.6, kwh_per_km: f.kwh_per_km };
             roster.0.push(commands.spawn((taxi, state)).id());
             id += 1;
         }
@@ -440,18 +477,24 @@ struct Move {
     advance_m: f64,
 }
 
-/// Moves every driving vehicle one tick: re-plans routes after rule changes, keeps the gap to
-/// the vehicle ahead, waits for junctions, slows for lower limits ahead and stops at the kerb.
+/// Moves every driving vehicle one tick, the taxis and then the residents' cars: re-plans
+/// routes after rule changes, keeps the gap to the vehicle ahead, waits for junctions, gives way
+/// at crossings in use, slows for lower limits ahead and stops at the kerb. Braking is capped at
+/// [`EMERGENCY_BRAKE_MPS2`], so a person stepping out too close is passed or hit, not dodged by
+/// magic; only the gap to the vehicle ahead is held exactly (the gap model never drives through
+/// it).
 pub fn advance_taxis(
     clock: Res<SimClock>,
     town: Res<TownMap>,
     rules: Res<ActiveRules>,
     roster: Res<TaxiRoster>,
+    cars: Res<CarRoster>,
+    crossings: Res<CrossingState>,
     mut scratch: ResMut<RouterScratch>,
     mut junctions: ResMut<Junctions>,
     mut desk: ResMut<RemoteDesk>,
     mut requests: ResMut<Requests>,
-    mut taxis: Query<(&Taxi, &mut TaxiState)>,
+    mut taxis: Query<(&Taxi, &mut TaxiState, Option<&mut CarTrip>)>,
     mut log: ResMut<EventLog>,
 ) {
     let g = town.graph();
@@ -459,23 +502,24 @@ pub fn advance_taxis(
     let fleets = &town.scenario.fleets.taxis;
     let mut blocked = vec![0u32; fleets.len()];
     for &e in &roster.0 {
-        let (taxi, state) = taxis.get(e).expect("roster entities are taxis");
+        let (taxi, state, _) = taxis.get(e).expect("roster entities are taxis");
         blocked[taxi.fleet] += u32::from(state.phase == Phase::Blocked);
     }
+    let everyone: Vec<Entity> = roster.0.iter().chain(&cars.0).copied().collect();
     // Where every driving vehicle is, sorted by arc, offset and id, to find leaders.
     let mut occupancy: Vec<(u32, f64, u32)> = Vec::new();
-    for &e in &roster.0 {
-        let (taxi, state) = taxis.get(e).expect("roster entities are taxis");
+    for &e in &everyone {
+        let (taxi, state, _) = taxis.get(e).expect("roster entities are vehicles");
         if let (Phase::Driving, Some(arc)) = (state.phase, state.arc) {
             occupancy.push((arc, state.offset_m, taxi.id));
         }
     }
-    for &e in &roster.0 {
-        let (taxi, mut state) = taxis.get_mut(e).expect("roster entities are taxis");
+    for &e in &everyone {
+        let (taxi, mut state, trip) = taxis.get_mut(e).expect("roster entities are vehicles");
         let state = &mut *state;
         if state.phase == Phase::PullingOut {
-            // Under remote monitoring an operator confirms every departure first.
-            if let Some((per_operator, _)) = rules.operators[taxi.fleet] {
+            // Under remote monitoring an operator confirms every Level-4 departure first.
+            if let (Driver::Level4, Some((per_operator, _))) = (taxi.driver, rules.operators[taxi.fleet]) {
                 let check = match state.departure_check_ms {
                     Some(end) => Some(end),
                     None => {
@@ -504,10 +548,14 @@ pub fn advance_taxis(
         }
         if state.route.is_empty() {
             // Assigned where it stands: the stop is served without moving.
-            reach_stop(state, taxi, &town, &mut requests, &mut log, clock.now_ms);
+            match trip {
+                Some(mut trip) => park(state, &mut trip, &town),
+                None => reach_stop(state, taxi, &town, &mut requests, &mut log, clock.now_ms),
+            }
         } else if state.route_version != rules.version {
             // Re-plan after rule changes, from the end of the arc it is on.
-            reroute(state, &town, &rules, &mut scratch);
+            let metric = if taxi.driver == Driver::Level4 { &rules.metric } else { &rules.car_metric };
+            reroute(state, &town, metric, rules.version, &mut scratch);
         }
     }
     occupancy.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
@@ -520,29 +568,42 @@ pub fn advance_taxis(
             .find(|o| o.2 != me && (o.1 > after || (o.1 == after && o.2 > me)))
             .map(|o| o.1)
     };
-    let limit_mps = |arc: u32| {
-        let kmh = rules.arc_limit_kmh[arc as usize];
-        // A road closed while a vehicle is on it may still be left at its posted speed.
-        if kmh > 0.0 { kmh / 3.6 } else { town.arc_posted_kmh[arc as usize] / 3.6 }
+    // The speed a driver keeps to on an arc when nothing is in the way.
+    let cruise_mps = |taxi: &Taxi, arc: u32| -> f64 {
+        let posted = town.arc_posted_kmh[arc as usize];
+        let kmh = match taxi.driver {
+            // A road closed while a vehicle is on it may still be left at its posted speed.
+            Driver::Level4 => Some(rules.arc_limit_kmh[arc as usize]).filter(|&l| l > 0.0).unwrap_or(posted),
+            Driver::Human { speed_factor } => {
+                let limit = Some(rules.car_limit_kmh[arc as usize]).filter(|&l| l > 0.0).unwrap_or(posted);
+                speed_factor * (limit + LIMIT_CREDIBILITY_GAP * (posted - limit).max(0.0))
+            }
+        };
+        taxi.max_speed_mps.min(kmh / 3.6)
+    };
+    // Distance from `offset` on `arc` to the stop line of the first crossing in use ahead, if any.
+    let crossing_ahead = |arc: u32, offset: f64| -> Option<f64> {
+        town.arc_crossings[arc as usize]
+            .iter()
+            .filter(|&&(c, at)| crossings.active[c] && at - offset > ON_CROSSING_M)
+            .map(|&(_, at)| at - CROSSING_STOP_M - offset)
+            .next()
     };
 
     let mut moves = Vec::new();
-    for &e in &roster.0 {
-        let (taxi, mut state) = taxis.get_mut(e).expect("roster entities are taxis");
+    for &e in &everyone {
+        let (taxi, mut state, _) = taxis.get_mut(e).expect("roster entities are vehicles");
         let (Phase::Driving, Some(arc)) = (state.phase, state.arc) else { continue };
         let len = g.length_m(arc);
         let last = state.route_i + 1 >= state.route.len();
         let end = if last { stop_offset(&town, arc) } else { len };
         let remaining = (end - state.offset_m).max(0.0);
-        let mut limit = taxi.max_speed_mps.min(limit_mps(arc));
+        let mut limit = cruise_mps(taxi, arc);
         let mut room = f64::MAX;
         let brake_within = |d: f64, v_end: f64| (v_end * v_end + 2.0 * BRAKE_MPS2 * d.max(0.0)).sqrt();
-        if last {
-            limit = limit.min(brake_within(remaining, 0.0));
-            room = room.min(remaining);
-        } else {
-            let next = state.route[state.route_i + 1];
-            limit = limit.min(brake_within(remaining, taxi.max_speed_mps.min(limit_mps(next))));
+        let next = (!last).then(|| state.route[state.route_i + 1]);
+        if let Some(next) = next {
+            limit = limit.min(brake_within(remaining, cruise_mps(taxi, next)));
             let node = g.head(arc);
             if remaining < APPROACH_M && state.junction != Some(node) {
                 let holder = &mut junctions.0[node as usize];
@@ -556,14 +617,19 @@ pub fn advance_taxis(
                 limit = limit.min(brake_within(to_line, 0.0));
                 room = room.min(to_line.max(0.0));
             }
+        } else {
+            limit = limit.min(brake_within(remaining, 0.0));
+            room = room.min(remaining);
+        }
+        // Give way at crossings in use, on this arc or just past the junction.
+        let yield_at = crossing_ahead(arc, state.offset_m)
+            .or_else(|| next.and_then(|n| crossing_ahead(n, 0.0)).map(|d| d + len - state.offset_m));
+        if let Some(d) = yield_at {
+            limit = limit.min(brake_within(d, 0.0));
         }
         let gap = match leader_offset(arc, state.offset_m, taxi.id) {
             Some(o) => Some(o - state.offset_m),
-            None if !last => {
-                let next = state.route[state.route_i + 1];
-                leader_offset(next, f64::NEG_INFINITY, taxi.id).map(|o| len - state.offset_m + o)
-            }
-            None => None,
+            None => next.and_then(|n| leader_offset(n, f64::NEG_INFINITY, taxi.id)).map(|o| len - state.offset_m + o),
         };
         if let Some(gap) = gap {
             let free = (gap - STANDSTILL_M).max(0.0);
@@ -571,16 +637,19 @@ pub fn advance_taxis(
             room = room.min(free);
         }
         let mut speed = (state.speed_mps + ACCEL_MPS2 * dt).min(limit).max(0.0);
-        if !last && speed * dt >= remaining {
+        if let Some(n) = next
+            && speed * dt >= remaining
+        {
             // Crossing into the next arc this tick: arrive there within its limit.
-            let next = state.route[state.route_i + 1];
-            speed = speed.min(taxi.max_speed_mps.min(limit_mps(next)));
+            speed = speed.min(cruise_mps(taxi, n));
         }
+        // No vehicle stops harder than an emergency stop.
+        speed = speed.max(state.speed_mps - EMERGENCY_BRAKE_MPS2 * dt);
         moves.push(Move { entity: e, speed_mps: speed, advance_m: (speed * dt).min(room) });
     }
 
     for m in moves {
-        let (taxi, mut state) = taxis.get_mut(m.entity).expect("roster entities are taxis");
+        let (taxi, mut state, trip) = taxis.get_mut(m.entity).expect("roster entities are vehicles");
         let state = &mut *state;
         state.speed_mps = m.speed_mps;
         let km = m.advance_m / 1000.0;
@@ -598,7 +667,10 @@ pub fn advance_taxis(
                     state.offset_m = stop_offset(&town, arc);
                     state.node = g.head(arc);
                     release(state, &mut junctions);
-                    reach_stop(state, taxi, &town, &mut requests, &mut log, clock.now_ms);
+                    match trip {
+                        Some(mut trip) => park(state, &mut trip, &town),
+                        None => reach_stop(state, taxi, &town, &mut requests, &mut log, clock.now_ms),
+                    }
                 }
                 break;
             }
@@ -617,8 +689,8 @@ pub fn advance_taxis(
             release(state, &mut junctions);
         }
     }
-    for &e in &roster.0 {
-        let (_, mut state) = taxis.get_mut(e).expect("roster entities are taxis");
+    for &e in &everyone {
+        let (_, mut state, _) = taxis.get_mut(e).expect("roster entities are vehicles");
         (state.at, state.heading) = state.pose(&town);
     }
 }
@@ -655,14 +727,22 @@ fn release(state: &mut TaxiState, junctions: &mut Junctions) {
     }
 }
 
-/// Re-plans from the end of the current arc under the rules now in force.
-fn reroute(state: &mut TaxiState, town: &TownMap, rules: &ActiveRules, scratch: &mut RouterScratch) {
-    state.route_version = rules.version;
-    let (Some(arc), Some(stop)) = (state.arc, state.stops.front().copied()) else { return };
-    let from = town.graph().head(arc);
-    if dijkstra::shortest_path(town.graph(), &rules.metric, &mut scratch.ws, from, stop.node, &mut scratch.path)
-        .is_some()
-    {
+/// Re-plans from the end of the current arc under the rules now in force, to the end of the
+/// route planned.
+fn reroute(
+    state: &mut TaxiState,
+    town: &TownMap,
+    metric: &pilotzone_routing::Metric,
+    version: u32,
+    scratch: &mut RouterScratch,
+) {
+    state.route_version = version;
+    let (Some(arc), Some(&last)) = (state.arc, state.route.last()) else { return };
+    let (from, to) = (town.graph().head(arc), town.graph().head(last));
+    if arc == last {
+        return;
+    }
+    if dijkstra::shortest_path(town.graph(), metric, &mut scratch.ws, from, to, &mut scratch.path).is_some() {
         state.route.clear();
         state.route.push(arc);
         state.route.extend_from_slice(&scratch.path);

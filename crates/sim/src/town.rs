@@ -66,6 +66,10 @@ pub struct TownData {
     pub residential: Vec<Vec<Vec2>>,
     /// For each arc, the school zone its midpoint lies in.
     pub arc_school_zone: Vec<Option<usize>>,
+    /// Pedestrian crossings, in scenario order.
+    pub crossings: Vec<CrossingGeom>,
+    /// For each arc, the crossings on it as (crossing, offset along the arc in m), by offset.
+    pub arc_crossings: Vec<Vec<(usize, f64)>>,
 }
 
 impl TownData {
@@ -123,6 +127,8 @@ impl TownData {
             buildings,
             residential,
             arc_school_zone: Vec::new(),
+            crossings: Vec::new(),
+            arc_crossings: Vec::new(),
         };
         let g = town.graph();
         let arcs_of = |&(a, b): &(u32, u32)| -> Vec<u32> {
@@ -162,6 +168,41 @@ impl TownData {
             })
             .collect();
         town.rule_arcs = rule_arcs;
+        let mut arc_crossings = vec![Vec::new(); town.graph().arc_count() as usize];
+        town.crossings = town
+            .scenario
+            .map
+            .crossings
+            .iter()
+            .enumerate()
+            .map(|(c, crossing)| {
+                let g = town.graph();
+                let (a, b) = crossing.road;
+                let (na, nb) = (town.index.node(a).expect("validated"), town.index.node(b).expect("validated"));
+                let forward =
+                    g.find_arc(na, nb).or_else(|| g.find_arc(nb, na)).expect("validated: crossings name roads");
+                let len = g.length_m(forward);
+                // Offset from node `a` along the road, whichever way its arcs run.
+                let from_a = |arc: u32| if g.tail(arc) == na { crossing.at_m } else { len - crossing.at_m };
+                let arcs: Vec<(u32, f64)> =
+                    g.find_arc(na, nb).into_iter().chain(g.find_arc(nb, na)).map(|arc| (arc, from_a(arc))).collect();
+                for &(arc, offset) in &arcs {
+                    arc_crossings[arc as usize].push((c, offset));
+                }
+                let (pa, pb) = (town.index.positions[na as usize], town.index.positions[nb as usize]);
+                let dir = (pb - pa).normalized();
+                CrossingGeom {
+                    centre: pa + (pb - pa).scale(crossing.at_m / len),
+                    across: Vec2::new(-dir.y, dir.x),
+                    half_width_m: crossing.width_m / 2.0,
+                    arcs,
+                }
+            })
+            .collect();
+        for list in &mut arc_crossings {
+            list.sort_by(|x, y| x.1.total_cmp(&y.1));
+        }
+        town.arc_crossings = arc_crossings;
         town.arc_school_zone = (0..town.graph().arc_count())
             .map(|a| {
                 let mid = town.arc_midpoint(a);
@@ -205,6 +246,19 @@ impl TownData {
     pub fn place(&self, name: &str) -> Option<usize> {
         self.scenario.map.places.iter().position(|p| p.name == name)
     }
+}
+
+/// Where a crossing is and how it is walked.
+#[derive(Clone, Debug)]
+pub struct CrossingGeom {
+    /// Point on the road's centre line.
+    pub centre: Vec2,
+    /// Unit vector across the road.
+    pub across: Vec2,
+    /// Half the carriageway width, m.
+    pub half_width_m: f64,
+    /// The arcs it lies on, with its offset along each, m.
+    pub arcs: Vec<(u32, f64)>,
 }
 
 /// The planner's view of a scenario no-fly volume.

@@ -1,0 +1,195 @@
+//! Road incidents provoked on purpose: a person stepping out in front of a robotaxi, and two
+//! taxis forced into one junction, each with a control where nothing happens; and the school-zone
+//! option changing speed violations and taxi service in the direction one expects.
+
+use pilotzone_sim::residents::{PedestrianRoster, PedestrianState, Walk};
+use pilotzone_sim::taxi::{Phase, TaxiRoster, TaxiState};
+use pilotzone_sim::town::TownMap;
+use pilotzone_sim::{RunOutput, Simulation};
+
+use crate::{demo_for, root};
+
+/// Runs the demo until a robotaxi drives toward a crossing nobody is using, `ahead` metres
+/// (a range) before its middle at over 7 m/s; then puts a person at the kerb on the taxi's side,
+/// careless or not, and runs 20 s more. The person's id and the run.
+fn step_out(careless: bool, ahead: std::ops::Range<f64>) -> (u32, u32, RunOutput) {
+    let mut loaded = demo_for(3600);
+    // Only the one person we place: the flows stay empty.
+    loaded.scenario.residents.pedestrians.iter_mut().for_each(|f| f.profile.iter_mut().for_each(|s| s.per_hour = 0.0));
+    let mut sim = Simulation::new(loaded, 21).expect("builds");
+    loop {
+        assert!(!sim.is_done(), "no taxi came near a crossing");
+        sim.step();
+        let world = sim.app().world();
+        let town = world.resource::<TownMap>();
+        let found = world.resource::<TaxiRoster>().0.iter().find_map(|&e| {
+            let s = world.get::<TaxiState>(e).expect("taxi");
+            let (Phase::Driving, Some(arc)) = (s.phase, s.arc) else { return None };
+            let &(c, _) =
+                town.arc_crossings[arc as usize].iter().find(|&&(_, at)| ahead.contains(&(at - s.offset_m)))?;
+            (s.speed_mps > 7.0).then_some((e, c, s.at))
+        });
+        let Some((taxi, c, taxi_at)) = found else { continue };
+        let crossing = town.crossings[c].clone();
+        let d = taxi_at - crossing.centre;
+        let side = if d.x * crossing.across.x + d.y * crossing.across.y > 0.0 { 1.0 } else { -1.0 };
+        let taxi_id = world.get::<pilotzone_sim::taxi::Taxi>(taxi).expect("taxi").id;
+        let person = world.resource::<PedestrianRoster>().0[0];
+        let now = sim.now_ms();
+        let world = sim.app_mut().world_mut();
+        let person_id = world.get::<pilotzone_sim::residents::Pedestrian>(person).expect("person").id;
+        let mut p = world.get_mut::<PedestrianState>(person).expect("person");
+        p.walk = Walk::Waiting { crossing: c, side, since_ms: now };
+        p.careless = careless;
+        p.at = crossing.centre + crossing.across.scale(side * (crossing.half_width_m + 1.0));
+        let stop = sim.now_ms() + 20_000;
+        while sim.now_ms() < stop {
+            sim.step();
+        }
+        return (taxi_id, person_id, sim.finish());
+    }
+}
+
+#[test]
+fn a_person_stepping_out_in_front_of_a_robotaxi_is_a_loss_of_separation_and_a_careful_one_waits() {
+    let (taxi, person, out) = step_out(true, 5.0..8.0);
+    let rules = &pilotzone_scenario::load(&crate::demo()).expect("demo").scenario.rules;
+    let with_person: Vec<_> = out
+        .events
+        .iter()
+        .filter(|e| e.entity == taxi && e.incident.as_ref().is_some_and(|i| i.other == Some(person)))
+        .collect();
+    let loss = with_person
+        .iter()
+        .find(|e| e.kind.as_str() == "separation_loss")
+        .unwrap_or_else(|| panic!("taxi {taxi} passes person {person} too close: {with_person:?}"));
+    let i = loss.incident.as_ref().expect("measured");
+    assert_eq!(rules[i.rule.expect("cites a rule")].id, "taxi-pedestrian-gap");
+    assert!(i.value < 1.5 && i.limit == 1.5, "{i:?}");
+
+    let (_, person, calm) = step_out(false, 5.0..8.0);
+    let involved = calm.events.iter().any(|e| e.incident.as_ref().is_some_and(|i| i.other == Some(person)));
+    assert!(!involved, "a careful person lets the taxi pass first");
+    assert!(calm.kpis.residents.pedestrians_crossed >= 1, "and then crosses");
+}
+
+#[test]
+fn a_person_far_enough_ahead_is_given_way_to() {
+    // 40 m ahead the taxi can stop comfortably: nobody is put at risk, careless or not.
+    let (_, person, out) = step_out(true, 38.0..45.0);
+    assert!(
+        !out.events.iter().any(|e| e.incident.as_ref().is_some_and(|i| i.other == Some(person))),
+        "the taxi stops for a person already on the crossing"
+    );
+    assert!(out.kpis.residents.pedestrians_crossed >= 1);
+}
+
+/// Two idle robotaxis put 20 m before junction (3, 3) of the demo grid, one from the west and
+/// one from the south, at 8 m/s, driving straight through; `forced` lets both believe they hold
+/// the junction.
+fn two_into_one(forced: bool) -> (u32, u32, RunOutput) {
+    let mut sim = Simulation::new(demo_for(600), 2).expect("builds");
+    sim.step();
+    let world = sim.app_mut().world_mut();
+    let town = world.resource::<TownMap>().clone();
+    let g = town.graph();
+    let id = |c: u32, r: u32| town.index.node(r * 13 + c).expect("grid node");
+    let centre = id(3, 3);
+    let legs = [(id(2, 3), id(4, 3)), (id(3, 2), id(3, 4))];
+    let roster: Vec<_> = world.resource::<TaxiRoster>().0.clone();
+    let mut ids = Vec::new();
+    for (k, &(from, to)) in legs.iter().enumerate() {
+        // The depot's last vehicles: not dispatched in the first seconds.
+        let e = roster[roster.len() - 1 - k];
+        let into = g.find_arc(from, centre).expect("arc in");
+        let out = g.find_arc(centre, to).expect("arc out");
+        let mut s = world.get_mut::<TaxiState>(e).expect("taxi");
+        s.phase = Phase::Driving;
+        s.route = vec![into, out];
+        s.route_i = 0;
+        s.arc = Some(into);
+        s.offset_m = g.length_m(into) - 20.0;
+        s.speed_mps = 8.0;
+        s.node = centre;
+        s.junction = forced.then_some(centre);
+        ids.push(world.get::<pilotzone_sim::taxi::Taxi>(e).expect("taxi").id);
+    }
+    sim.run_to_end();
+    (ids[0], ids[1], sim.finish())
+}
+
+#[test]
+fn two_taxis_forced_into_one_junction_collide_and_the_reservation_keeps_them_apart() {
+    let (a, b, out) = two_into_one(true);
+    let pair = |e: &&pilotzone_sim::events::SimEvent| {
+        let other = e.incident.as_ref().and_then(|i| i.other);
+        (e.entity == a && other == Some(b)) || (e.entity == b && other == Some(a))
+    };
+    let collision = out.events.iter().filter(|e| e.kind.as_str() == "collision").find(pair);
+    assert!(
+        collision.is_some(),
+        "both drive into the junction: {:?}",
+        out.events.iter().filter(pair).collect::<Vec<_>>()
+    );
+    let near = out.events.iter().filter(|e| e.kind.as_str() == "near_miss").find(pair).expect("a near miss first");
+    let i = near.incident.as_ref().expect("measured");
+    assert!(i.value < 1.0 && i.limit == 1.0 && i.severity >= 2, "{i:?}");
+    assert!(near.t_ms <= collision.expect("collision").t_ms, "the near miss comes before the contact");
+
+    let (a, b, calm) = two_into_one(false);
+    let touched = calm.events.iter().any(|e| {
+        e.kind.as_str() == "collision" && [Some(a), Some(b)].contains(&e.incident.as_ref().and_then(|i| i.other))
+    });
+    assert!(!touched, "with the reservation one waits for the other");
+}
+
+#[test]
+fn ten_km_h_past_the_school_means_more_violations_slower_taxis_and_fewer_school_passes() {
+    let base = demo_for(5400);
+    let file = root().join("scenarios/rules/school-10.ron");
+    let overlay = pilotzone_scenario::overlay::load_overlay(&file).expect("option loads");
+    let option = pilotzone_scenario::overlay::apply_overlay(&base, &overlay, "school-10.ron").expect("applies");
+    let school_rule = base.scenario.rules.iter().position(|r| r.id == "school-run-20").expect("rule");
+    for seed in [1, 3] {
+        let run = |loaded: &pilotzone_scenario::LoadedScenario| {
+            let mut sim = Simulation::new(loaded.clone(), seed).expect("builds");
+            sim.run_to_end();
+            sim.finish()
+        };
+        let (a, b) = (run(&base), run(&option));
+        let in_school = |out: &RunOutput| {
+            out.events
+                .iter()
+                .filter(|e| e.kind.as_str() == "speed_violation")
+                .filter(|e| e.incident.as_ref().is_some_and(|i| i.rule == Some(school_rule)))
+                .count()
+        };
+        assert!(in_school(&b) > in_school(&a), "seed {seed}: {} vs {}", in_school(&b), in_school(&a));
+        let (ra, rb) = (a.kpis.taxi.ride_s.mean.expect("rides"), b.kpis.taxi.ride_s.mean.expect("rides"));
+        assert!(rb > ra, "seed {seed}: taxis are slower, {rb} s vs {ra} s");
+        assert!(b.kpis.residents.school_passes < a.kpis.residents.school_passes, "taxis route around the school");
+        // Robotaxis keep either limit: the violations are the residents' cars.
+        let taxi_count: u32 = base.scenario.fleets.taxis.iter().map(|f| f.count).sum();
+        let by_taxis = |out: &RunOutput| {
+            out.events.iter().filter(|e| e.kind.as_str() == "speed_violation" && e.entity < taxi_count).count()
+        };
+        assert_eq!(by_taxis(&b), 0);
+    }
+}
+
+/// People are where the replay says, and vehicles on their way: a quick look at the shape of a
+/// run with residents.
+#[test]
+fn residents_drive_and_cross_in_the_demo() {
+    let mut sim = Simulation::new(demo_for(1800), 7).expect("builds");
+    sim.run_to_end();
+    let out = sim.finish();
+    let r = &out.kpis.residents;
+    assert!(r.car_trips > 10 && r.car_km > 1.0, "{r:?}");
+    assert!(r.pedestrians_crossed > 20, "{r:?}");
+    assert_eq!(r.pedestrians_dropped, 0, "pools are large enough");
+    let replay = pilotzone_replay::Replay::read(&out.replay).expect("reads");
+    let kinds = |k| replay.entities().iter().filter(|e| e.kind == k).count();
+    assert_eq!(kinds(pilotzone_replay::EntityKind::Car), 40);
+    assert!(kinds(pilotzone_replay::EntityKind::Person) > 0);
+}
