@@ -168,6 +168,10 @@ fn ten_km_h_past_the_school_means_more_violations_slower_taxis_and_fewer_school_
         let (ra, rb) = (a.kpis.taxi.ride_s.mean.expect("rides"), b.kpis.taxi.ride_s.mean.expect("rides"));
         assert!(rb > ra, "seed {seed}: taxis are slower, {rb} s vs {ra} s");
         assert!(b.kpis.residents.school_passes < a.kpis.residents.school_passes, "taxis route around the school");
+        // Nobody is stuck at a kerb: every person who came could cross, in either option.
+        for out in [&a, &b] {
+            assert_eq!(out.kpis.residents.pedestrians_dropped, 0, "seed {seed}: {:?}", out.kpis.residents);
+        }
         // Robotaxis keep either limit: the violations are the residents' cars.
         let taxi_count: u32 = base.scenario.fleets.taxis.iter().map(|f| f.count).sum();
         let by_taxis = |out: &RunOutput| {

@@ -42,8 +42,9 @@ const APPROACH_M: f64 = 30.0;
 const STOP_LINE_M: f64 = 7.0;
 /// Distance into the next arc after which a vehicle has cleared the junction, m.
 const CLEAR_M: f64 = 8.0;
-/// A crossing whose middle is closer than this ahead is being driven over: too late to yield, m.
-const ON_CROSSING_M: f64 = 3.0;
+/// A vehicle this far past a crossing's stop line is committed and drives on, m: one that
+/// stopped there yields, one that could not stop clears the crossing instead of standing on it.
+const PAST_STOP_LINE_M: f64 = 1.0;
 /// Kerbside stops are this far before the junction at the end of the arc, m.
 const STOP_BEFORE_JUNCTION_M: f64 = 12.0;
 
@@ -585,7 +586,7 @@ pub fn advance_taxis(
     let crossing_ahead = |arc: u32, offset: f64| -> Option<f64> {
         town.arc_crossings[arc as usize]
             .iter()
-            .filter(|&&(c, at)| crossings.active[c] && at - offset > ON_CROSSING_M)
+            .filter(|&&(c, at)| crossings.active[c] && at - CROSSING_STOP_M - offset > -PAST_STOP_LINE_M)
             .map(|&(_, at)| at - CROSSING_STOP_M - offset)
             .next()
     };
