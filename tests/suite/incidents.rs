@@ -193,3 +193,54 @@ fn the_incidents_command_lists_filters_and_names_bad_filters() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("did you mean \"near_miss\"?"));
 }
+
+#[test]
+fn drones_closer_than_a_wide_separation_minimum_are_losses_citing_it() {
+    // 400 m and 50 m: the outbound (60 m) and return (75 m) layers are not apart enough, so any
+    // two drones cruising within 400 m lose separation. The demo's own 30 m / 10 m gives none.
+    let control = demo_for(3600);
+    let mut loaded = control.clone();
+    let rule = loaded.scenario.rules.iter_mut().find(|r| r.id == "drone-separation").expect("rule");
+    rule.kind = RuleKind::Separation {
+        between: (pilotzone_scenario::Class::Drone, pilotzone_scenario::Class::Drone),
+        horizontal_m: 400.0,
+        vertical_m: 50.0,
+    };
+    let out = run(loaded.clone(), 8);
+    let losses: Vec<_> =
+        of_kind(&out, "separation_loss").into_iter().filter(|e| rule_id(&loaded, e) == "drone-separation").collect();
+    assert!(!losses.is_empty(), "drones cruise within 400 m of each other");
+    for e in &losses {
+        let i = e.incident.as_ref().expect("measured");
+        assert!(i.value < 400.0 && i.limit == 400.0 && i.other.is_some(), "{i:?}");
+    }
+    let calm = run(control, 8);
+    assert!(of_kind(&calm, "separation_loss").is_empty(), "30 m / 10 m holds in the demo");
+}
+
+#[test]
+fn drones_passing_near_people_in_the_street_are_losses_citing_the_people_rule() {
+    // People wait and cross at the school's crossings all morning; a 90 m minimum (instead of
+    // 30 m) puts drones at 60 m within it wherever they pass near one.
+    let control = demo_for(3600);
+    let mut loaded = control.clone();
+    let rule = loaded.scenario.rules.iter_mut().find(|r| r.id == "jp-people-30").expect("baseline rule");
+    rule.kind = RuleKind::Separation {
+        between: (pilotzone_scenario::Class::Drone, pilotzone_scenario::Class::Person),
+        horizontal_m: 90.0,
+        vertical_m: 90.0,
+    };
+    let out = run(loaded.clone(), 8);
+    let losses: Vec<_> =
+        of_kind(&out, "separation_loss").into_iter().filter(|e| rule_id(&loaded, e) == "jp-people-30").collect();
+    assert!(!losses.is_empty(), "some drone passes within 90 m of a person in the street");
+    for e in &losses {
+        let i = e.incident.as_ref().expect("measured");
+        assert!(i.value < 90.0 && i.value >= e.at[2] - 1e-9, "the distance in space, at least the height: {i:?}");
+    }
+    let calm = run(control, 8);
+    assert!(
+        !of_kind(&calm, "separation_loss").iter().any(|e| e.incident.as_ref().is_some_and(|i| i.rule.is_some())),
+        "at 30 m nobody is too close"
+    );
+}
