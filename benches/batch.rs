@@ -29,6 +29,7 @@ fn main() {
                 out: tmp.path().join(format!("study-{round}-{jobs}")),
                 shard: Shard::ALL,
                 duration_s: Some(duration_s),
+                dispatch: None,
                 quiet: true,
             };
             let started = Instant::now();

@@ -86,6 +86,8 @@ pub struct BatchOptions {
     pub shard: Shard,
     /// Simulated seconds, overriding the scenario.
     pub duration_s: Option<u32>,
+    /// Taxi dispatch policy, overriding the scenario's.
+    pub dispatch: Option<pilotzone_scenario::DispatchPolicy>,
     /// Draw no progress bar.
     pub quiet: bool,
 }
@@ -105,7 +107,11 @@ pub struct BatchReport {
 
 /// Loads the scenario, the seed set and the rule options, and writes (or checks) the manifest.
 pub fn prepare(opts: &BatchOptions) -> Result<(Manifest, Vec<LoadedScenario>)> {
-    let base = pilotzone_scenario::load(&opts.scenario)?;
+    let mut base = pilotzone_scenario::load(&opts.scenario)?;
+    if let Some(policy) = opts.dispatch {
+        let note = format!("dispatched by {}", policy.as_str());
+        base = pilotzone_scenario::edited(&base, &note, |s| s.dispatch.policy = policy)?;
+    }
     let seeds = pilotzone_scenario::seeds::load(&opts.seeds)?;
     let mut variants = vec![("base".to_owned(), base.clone())];
     for path in &opts.rules {

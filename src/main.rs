@@ -39,6 +39,12 @@ enum Command {
         /// Rule option (overlay) file to apply on top of the scenario's rules.
         #[arg(long = "rules", value_name = "FILE")]
         rules: Option<PathBuf>,
+        /// Taxi dispatch policy (nearest, batch_matching, pooling) instead of the scenario's.
+        #[arg(long, value_name = "POLICY")]
+        dispatch: Option<pilotzone_scenario::DispatchPolicy>,
+        /// Worker threads for the simulation's parallel parts; results do not depend on it.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
+        threads: Option<u32>,
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
@@ -98,6 +104,9 @@ enum Command {
         /// Simulate this many seconds instead of the scenario's duration.
         #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..))]
         duration_s: Option<u32>,
+        /// Taxi dispatch policy (nearest, batch_matching, pooling) instead of the scenario's.
+        #[arg(long, value_name = "POLICY")]
+        dispatch: Option<pilotzone_scenario::DispatchPolicy>,
         /// Draw no progress bar.
         #[arg(long, short)]
         quiet: bool,
@@ -155,6 +164,43 @@ enum GenKind {
         #[arg(long, default_value = "scenarios/demo.ron")]
         out: PathBuf,
     },
+    /// A square grid town for studies and benchmarks: homes at every third junction, four
+    /// depots, vertiports along the diagonal, 40 km/h streets, demand from 07:00.
+    Grid {
+        /// Junctions along each side.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(4..=400))]
+        size: u32,
+        /// Block edge, m.
+        #[arg(long, default_value_t = 200.0)]
+        block_m: f64,
+        /// Taxis, split over the four depots.
+        #[arg(long, default_value_t = 100)]
+        taxis: u32,
+        /// Ride requests over the whole run.
+        #[arg(long, default_value_t = 2000)]
+        requests: u32,
+        /// Delivery drones, split over the vertiports.
+        #[arg(long, default_value_t = 0)]
+        drones: u32,
+        /// Vertiports.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
+        vertiports: u32,
+        /// Parcel orders over the whole run.
+        #[arg(long, default_value_t = 0)]
+        parcels: u32,
+        /// Simulated seconds.
+        #[arg(long, default_value_t = 7200, value_parser = clap::value_parser!(u32).range(60..))]
+        duration_s: u32,
+        /// Root seed written into the scenario.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Taxi dispatch policy.
+        #[arg(long, value_name = "POLICY", default_value = "nearest")]
+        dispatch: pilotzone_scenario::DispatchPolicy,
+        /// Where to write it.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -172,16 +218,50 @@ const EXIT_INPUT: u8 = 2;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run { scenario, seed, out, duration_s, rules, quiet } => {
-            run(&scenario, seed, out, duration_s, rules.as_deref(), quiet)
+        Command::Run { scenario, seed, out, duration_s, rules, dispatch, threads, quiet } => {
+            if let Some(n) = threads {
+                pilotzone_sim::set_worker_threads(n as usize);
+            }
+            run(&scenario, seed, out, RunOverrides { duration_s, rules: rules.as_deref(), dispatch }, quiet)
         }
         Command::Incidents { run, kind, rule } => incidents(&run, &kind, &rule),
         Command::Check { files } => check(&files),
         Command::Gen { what: GenKind::Demo { out } } => gen_demo(&out),
+        Command::Gen {
+            what:
+                GenKind::Grid {
+                    size,
+                    block_m,
+                    taxis,
+                    requests,
+                    drones,
+                    vertiports,
+                    parcels,
+                    duration_s,
+                    seed,
+                    dispatch,
+                    out,
+                },
+        } => {
+            let hours = f64::from(duration_s) / 3600.0;
+            let town = pilotzone_scenario::generate::GridTown {
+                cols: size,
+                rows: size,
+                block_m,
+                taxis,
+                drones,
+                vertiports,
+                rides_per_hour: f64::from(requests) / hours,
+                parcels_per_hour: f64::from(parcels) / hours,
+                duration_s,
+                seed,
+            };
+            gen_grid(&town, dispatch, &out)
+        }
         Command::Replay { what: ReplayCommand::Info { file } } => replay_info(&file),
         Command::Verify { replay } => verify(&replay),
-        Command::Batch { scenario, rules, seeds, jobs, out, shard, gates, duration_s, quiet } => {
-            run_batch(scenario, rules, seeds, jobs, out, shard, &gates, duration_s, quiet)
+        Command::Batch { scenario, rules, seeds, jobs, out, shard, gates, duration_s, dispatch, quiet } => {
+            run_batch(scenario, rules, seeds, jobs, out, shard, &gates, duration_s, dispatch, quiet)
         }
         Command::Merge { dirs, out } => merge(&dirs, out),
         Command::Compare { dir, baseline, variant } => compare(&dir, &baseline, &variant),
@@ -207,20 +287,25 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(
-    path: &Path,
-    seed: Option<u64>,
-    out: Option<PathBuf>,
+/// What `pilotzone run` changes in the scenario.
+struct RunOverrides<'a> {
     duration_s: Option<u32>,
-    rules: Option<&Path>,
-    quiet: bool,
-) -> Result<ExitCode> {
+    rules: Option<&'a Path>,
+    dispatch: Option<pilotzone_scenario::DispatchPolicy>,
+}
+
+fn run(path: &Path, seed: Option<u64>, out: Option<PathBuf>, over: RunOverrides<'_>, quiet: bool) -> Result<ExitCode> {
     let mut loaded = pilotzone_scenario::load(path)?;
-    if let Some(file) = rules {
+    if let Some(file) = over.rules {
         let overlay = pilotzone_scenario::overlay::load_overlay(file)?;
         loaded = pilotzone_scenario::overlay::apply_overlay(&loaded, &overlay, &file.display().to_string())?;
     }
-    if let Some(d) = duration_s {
+    if let Some(policy) = over.dispatch {
+        loaded = pilotzone_scenario::edited(&loaded, &format!("dispatched by {}", policy.as_str()), |s| {
+            s.dispatch.policy = policy
+        })?;
+    }
+    if let Some(d) = over.duration_s {
         loaded.scenario.run.duration_s = d;
     }
     let seed = seed.unwrap_or(loaded.scenario.run.seed);
@@ -282,6 +367,7 @@ fn run_batch(
     shard: Option<batch::Shard>,
     gates: &[study::Gate],
     duration_s: Option<u32>,
+    dispatch: Option<pilotzone_scenario::DispatchPolicy>,
     quiet: bool,
 ) -> Result<ExitCode> {
     let shard = match shard {
@@ -289,7 +375,8 @@ fn run_batch(
         None => batch::Shard::from_env(|k| std::env::var(k).ok())?.unwrap_or(batch::Shard::ALL),
     };
     let jobs = jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |j| j as usize);
-    let opts = batch::BatchOptions { scenario, rules, seeds, jobs, out: out.clone(), shard, duration_s, quiet };
+    let opts =
+        batch::BatchOptions { scenario, rules, seeds, jobs, out: out.clone(), shard, duration_s, dispatch, quiet };
     let report = batch::run_batch(&opts)?;
     let mut stdout = std::io::stdout().lock();
     let part = if shard.count > 1 { format!(" (shard {}/{})", shard.index, shard.count) } else { String::new() };
@@ -463,6 +550,40 @@ fn gen_demo(out: &Path) -> Result<ExitCode> {
     let comment = "Minori, the pilotzone demo town. Generated by `pilotzone gen demo`; edit the generator\n\
                    (crates/scenario/src/generate.rs) rather than this file, then run scripts/make-scenarios.sh.";
     let text = pilotzone_scenario::generate::to_ron(&town, comment);
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    output::write_atomic(out, text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn gen_grid(
+    town: &pilotzone_scenario::generate::GridTown,
+    dispatch: pilotzone_scenario::DispatchPolicy,
+    out: &Path,
+) -> Result<ExitCode> {
+    if !(town.block_m.is_finite() && (20.0..=2000.0).contains(&town.block_m)) {
+        anyhow::bail!("--block-m must be between 20 and 2000 m, found {}", town.block_m);
+    }
+    let mut scenario = pilotzone_scenario::generate::grid_town(town);
+    scenario.dispatch.policy = dispatch;
+    let comment = format!(
+        "Generated by `pilotzone gen grid --size {} --block-m {} --taxis {} --requests {} --drones {} --vertiports {} \
+         --parcels {} --duration-s {} --seed {} --dispatch {}`.",
+        town.cols,
+        town.block_m,
+        town.taxis,
+        (town.rides_per_hour * f64::from(town.duration_s) / 3600.0).round(),
+        town.drones,
+        town.vertiports,
+        (town.parcels_per_hour * f64::from(town.duration_s) / 3600.0).round(),
+        town.duration_s,
+        town.seed,
+        dispatch.as_str()
+    );
+    let text = pilotzone_scenario::generate::to_ron(&scenario, &comment);
+    // What we write must load: a bad combination is reported here, not by the next command.
+    pilotzone_scenario::parse(&text, &out.display().to_string())?;
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }

@@ -94,6 +94,11 @@ pub fn print_kpis(out: &mut impl Write, k: &Kpis) -> Result<()> {
     )?;
     writeln!(
         out,
+        "        dispatch {}   served per vehicle-hour {:.2}   shared rides {}",
+        k.dispatch, t.served_per_vehicle_hour, t.shared
+    )?;
+    writeln!(
+        out,
         "        wait s   mean {:>5}   p50 {:>5}   p90 {:>5}   ride s mean {:>5}",
         opt(t.wait_s.mean),
         opt(t.wait_s.p50),

@@ -5,6 +5,7 @@ mod batch;
 mod cli;
 mod dependencies;
 mod determinism;
+mod dispatch;
 mod incidents;
 mod road_safety;
 mod rules;

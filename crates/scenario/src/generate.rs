@@ -373,6 +373,7 @@ pub fn demo_town() -> Scenario {
                 profile: vec![step("07:00", 60.0), step("08:30", 30.0)],
             }],
         },
+        dispatch: Dispatch::default(),
     }
 }
 
@@ -551,6 +552,7 @@ pub fn grid_town(p: &GridTown) -> Scenario {
         )],
         weather: Weather::default(),
         residents: Residents::default(),
+        dispatch: Dispatch::default(),
     }
 }
 

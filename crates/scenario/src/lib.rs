@@ -84,6 +84,19 @@ pub fn load(path: &Path) -> Result<LoadedScenario, LoadError> {
     parse(&generate::to_ron(&scenario, &comment), &format!("{file} with its included rules"))
 }
 
+/// The scenario changed by `edit` (a command-line override such as `--dispatch`), written out and
+/// validated again, so that the text a replay embeds is the scenario that ran.
+pub fn edited(
+    loaded: &LoadedScenario,
+    note: &str,
+    edit: impl FnOnce(&mut Scenario),
+) -> Result<LoadedScenario, LoadError> {
+    let mut scenario = loaded.scenario.clone();
+    edit(&mut scenario);
+    let comment = format!("Scenario \"{}\", {note}.", scenario.name);
+    parse(&generate::to_ron(&scenario, &comment), &format!("{} ({note})", scenario.name))
+}
+
 /// Parses and validates self-contained scenario text; `file` names it in messages.
 pub fn parse(text: &str, file: &str) -> Result<LoadedScenario, LoadError> {
     let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);

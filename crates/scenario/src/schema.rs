@@ -45,6 +45,89 @@ pub struct Scenario {
     /// Pedestrians and human-driven cars.
     #[serde(default)]
     pub residents: Residents,
+    /// How ride requests are given to taxis.
+    #[serde(default)]
+    pub dispatch: Dispatch,
+}
+
+/// How ride requests are given to taxis.
+///
+/// ```ron
+/// dispatch: (policy: Pooling, period_s: 5, max_detour: 1.5)
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dispatch {
+    /// Matching policy (default `Nearest`); `pilotzone run --dispatch` overrides it.
+    #[serde(default)]
+    pub policy: DispatchPolicy,
+    /// Seconds between dispatch rounds (default 5); requests made between rounds wait for the
+    /// next one.
+    #[serde(default = "default_dispatch_period")]
+    pub period_s: u32,
+    /// Pooling only: longest ride allowed, as a multiple of the rider's direct ride from
+    /// boarding to alighting (default 1.5). A pooled stop never stretches a rider beyond it.
+    #[serde(default = "default_max_detour")]
+    pub max_detour: f64,
+}
+
+impl Default for Dispatch {
+    fn default() -> Self {
+        Dispatch {
+            policy: DispatchPolicy::default(),
+            period_s: default_dispatch_period(),
+            max_detour: default_max_detour(),
+        }
+    }
+}
+
+fn default_dispatch_period() -> u32 {
+    5
+}
+
+fn default_max_detour() -> f64 {
+    1.5
+}
+
+/// How each dispatch round matches open requests with vehicles.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DispatchPolicy {
+    /// Oldest request first, each to the idle vehicle that reaches it soonest (SUMO's `greedy`).
+    #[default]
+    Nearest,
+    /// All open requests and idle vehicles at once, assigned to minimise the sum of pickup
+    /// times (an optimal bipartite assignment).
+    BatchMatching,
+    /// Oldest request first, inserted into the stop sequence of the vehicle, idle or busy, where
+    /// it adds the least time, within every rider's wait and detour limits and the seats.
+    Pooling,
+}
+
+impl DispatchPolicy {
+    /// Every policy, in the order the documentation lists them.
+    pub const ALL: [DispatchPolicy; 3] =
+        [DispatchPolicy::Nearest, DispatchPolicy::BatchMatching, DispatchPolicy::Pooling];
+
+    /// The name the command line and the KPI files use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DispatchPolicy::Nearest => "nearest",
+            DispatchPolicy::BatchMatching => "batch_matching",
+            DispatchPolicy::Pooling => "pooling",
+        }
+    }
+}
+
+impl std::str::FromStr for DispatchPolicy {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        DispatchPolicy::ALL.into_iter().find(|p| p.as_str() == s).ok_or_else(|| {
+            let names = DispatchPolicy::ALL.map(DispatchPolicy::as_str);
+            let hint = crate::error::did_you_mean(s, names).map(|h| format!("; {h}")).unwrap_or_default();
+            format!("unknown dispatch policy \"{s}\": choose one of {}{hint}", names.join(", "))
+        })
+    }
 }
 
 /// How long and how finely to simulate.

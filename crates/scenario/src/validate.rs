@@ -277,6 +277,17 @@ pub fn validate(s: &Scenario) -> Vec<Diagnostic> {
 }
 
 fn check_run(s: &Scenario, err: &mut dyn FnMut(String, String, Option<String>)) {
+    let d = &s.dispatch;
+    if d.period_s == 0 || d.period_s > 600 {
+        err("dispatch.period_s".into(), format!("dispatch period must be 1 to 600 s, found {}", d.period_s), None);
+    }
+    if !(d.max_detour.is_finite() && d.max_detour >= 1.0) {
+        err(
+            "dispatch.max_detour".into(),
+            format!("max_detour is a multiple of the direct ride and must be at least 1, found {}", d.max_detour),
+            Some("1.5 lets a pooled ride take half as long again as the direct one".into()),
+        );
+    }
     let r = &s.run;
     if r.duration_s == 0 {
         err("run.duration_s".into(), "duration must be above zero".into(), None);

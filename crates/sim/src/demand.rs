@@ -51,6 +51,10 @@ pub struct RideRequest {
     pub pickup_ms: Option<u64>,
     /// When the rider alighted.
     pub dropoff_ms: Option<u64>,
+    /// Direct ride time from pickup to drop-off when the request was dispatched, ms (0 before).
+    pub direct_ms: u32,
+    /// Whether another rider was aboard for part of the ride.
+    pub shared: bool,
 }
 
 /// A parcel order.
@@ -251,6 +255,8 @@ pub fn generate_demand(
                 status: RequestStatus::Open,
                 pickup_ms: None,
                 dropoff_ms: None,
+                direct_ms: 0,
+                shared: false,
             });
             let at = town.place_pos[from];
             let names = &town.scenario.map.places;

@@ -11,10 +11,11 @@ use crate::clock::SimClock;
 use crate::demand::{OrderStatus, Requests};
 use crate::events::{EventKind, EventLog};
 use crate::rules::ActiveRules;
-use crate::taxi::DISPATCH_PERIOD_MS;
 use crate::town::TownMap;
 use crate::{SimSetup, SimStep, SimSystems};
 
+/// How often open orders are matched to ready drones, ms.
+pub const ASSIGN_PERIOD_MS: u64 = 5_000;
 /// Minimum time between two departures from one vertiport (strategic spacing), ms.
 pub const LAUNCH_SPACING_MS: u64 = 12_000;
 /// Height at which the parcel is lowered to the garden, m.
@@ -137,7 +138,7 @@ impl Plugin for DronePlugin {
             .init_resource::<Departures>()
             // Drone ids follow taxi ids.
             .add_systems(SimSetup, spawn_drones.after(crate::taxi::spawn_taxis))
-            .add_systems(SimStep, assign_orders.in_set(SimSystems::Dispatch).after(crate::taxi::dispatch_taxis))
+            .add_systems(SimStep, assign_orders.in_set(SimSystems::Dispatch).after(crate::dispatch::dispatch_taxis))
             .add_systems(SimStep, fly_drones.in_set(SimSystems::Control).after(crate::taxi::advance_taxis));
     }
 }
@@ -199,7 +200,7 @@ pub fn assign_orders(
     mut drones: Query<(&Drone, &mut DroneState)>,
     mut log: ResMut<EventLog>,
 ) {
-    if !clock.every(DISPATCH_PERIOD_MS) {
+    if !clock.every(ASSIGN_PERIOD_MS) {
         return;
     }
     let now = clock.now_ms;
@@ -218,7 +219,7 @@ pub fn assign_orders(
     }
     // Orders wait while launches are held; those whose time runs out fail below, as any would.
     if held.is_some() && waiting {
-        departures.wind_hold_ms += DISPATCH_PERIOD_MS;
+        departures.wind_hold_ms += ASSIGN_PERIOD_MS;
     }
     // One drone at a time over a drop zone: places a drone is flying to, lowering a parcel at,
     // or still climbing away from, take no second drone.

@@ -6,6 +6,7 @@
 
 pub mod clock;
 pub mod demand;
+pub mod dispatch;
 pub mod drone;
 pub mod events;
 pub mod metrics;
@@ -31,6 +32,18 @@ pub use metrics::Kpis;
 
 /// Version of the engine, written into replays.
 pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Sets how many worker threads the simulation's parallel parts (travel-time tables) use, for
+/// every simulation in this process; call it before the first is built. Results never depend
+/// on it. Returns whether it took effect (the pool is made once per process).
+pub fn set_worker_threads(threads: usize) -> bool {
+    let mut made = false;
+    bevy::tasks::ComputeTaskPool::get_or_init(|| {
+        made = true;
+        bevy::tasks::TaskPoolBuilder::new().num_threads(threads.max(1)).thread_name("pilotzone worker".into()).build()
+    });
+    made
+}
 
 /// One simulation tick: every system of the simulation runs in this schedule, once per tick.
 #[derive(ScheduleLabel, Clone, Debug, PartialEq, Eq, Hash)]

@@ -49,6 +49,10 @@ pub struct TaxiKpis {
     pub rejected: u32,
     /// Requests still waiting or riding when the run ended.
     pub unfinished: u32,
+    /// Riders delivered per vehicle-hour of fleet time.
+    pub served_per_vehicle_hour: f64,
+    /// Riders who shared part of their ride with another rider.
+    pub shared: u32,
     /// Wait from request to pickup, s (riders picked up).
     pub wait_s: Stats,
     /// Time on board, s (riders delivered).
@@ -138,6 +142,8 @@ pub struct ResidentKpis {
 pub struct Kpis {
     /// Scenario name.
     pub scenario: String,
+    /// Taxi dispatch policy.
+    pub dispatch: String,
     /// Root seed.
     pub seed: u64,
     /// Simulated seconds.
@@ -206,6 +212,8 @@ pub fn compute_kpis(
         unfinished: count(&|s| {
             matches!(s, RequestStatus::Open | RequestStatus::Assigned { .. } | RequestStatus::OnBoard)
         }),
+        served_per_vehicle_hour: round3(f64::from(count(&|s| *s == RequestStatus::Done)) / (vehicle_ms / 3_600_000.0)),
+        shared: rides.iter().filter(|r| r.shared).count() as u32,
         wait_s: Stats::of(waits),
         ride_s: Stats::of(rides_s),
         km: round3(vehicles.iter().map(|v| v.km).sum()),
@@ -264,6 +272,7 @@ pub fn compute_kpis(
     };
     Kpis {
         scenario: s.name.clone(),
+        dispatch: s.dispatch.policy.as_str().to_owned(),
         seed: config.seed,
         sim_seconds: clock.now_ms as f64 / 1000.0,
         wall_seconds: 0.0,

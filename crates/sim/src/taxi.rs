@@ -1,5 +1,5 @@
-//! Robotaxis: dispatch to the nearest idle vehicle by travel time, driving along road arcs with
-//! a gap-keeping speed rule and one-at-a-time junctions, and dwelling at kerbside stops.
+//! Robotaxis: driving along road arcs with a gap-keeping speed rule and one-at-a-time
+//! junctions, and dwelling at kerbside stops; [`crate::dispatch`] gives them their stops.
 //!
 //! Vehicles advance in plain arithmetic along their arcs (position on the arc, speed); the
 //! physics plugin mirrors moving vehicles into rapier only to detect contacts.
@@ -7,8 +7,8 @@
 use std::collections::VecDeque;
 
 use bevy::prelude::*;
+use pilotzone_routing::Vec2;
 use pilotzone_routing::dijkstra::{self, Workspace};
-use pilotzone_routing::{UNREACHED, Vec2};
 
 use crate::clock::SimClock;
 use crate::demand::{RequestStatus, Requests};
@@ -18,8 +18,6 @@ use crate::rules::ActiveRules;
 use crate::town::{KERB_OFFSET_M, LANE_OFFSET_M, TownMap};
 use crate::{SimSetup, SimStep, SimSystems};
 
-/// How often open requests are matched to idle vehicles.
-pub const DISPATCH_PERIOD_MS: u64 = 5_000;
 /// Time at the kerb to let a rider board.
 pub const PICKUP_DWELL_MS: u64 = 30_000;
 /// Time at the kerb to let a rider alight.
@@ -104,6 +102,9 @@ pub struct Stop {
     pub kind: StopKind,
     /// Dense road node the stop is served from.
     pub node: u32,
+    /// Planned travel time into the stop from the one before (or from where the vehicle was
+    /// when the stop was planned), ms.
+    pub leg_ms: u32,
 }
 
 /// What a vehicle is doing.
@@ -248,21 +249,15 @@ impl FromWorld for Junctions {
 /// Reusable search state for dispatch and routing.
 #[derive(Resource, Debug)]
 pub struct RouterScratch {
-    ws: Workspace,
-    path: Vec<u32>,
-    wanted: Vec<u32>,
-    /// Idle vehicle × open request travel times, row-major.
-    eta: Vec<u32>,
+    pub(crate) ws: Workspace,
+    pub(crate) path: Vec<u32>,
+    /// One workspace per chunk of a parallel travel-time table.
+    pub(crate) pool: Vec<Workspace>,
 }
 
 impl FromWorld for RouterScratch {
     fn from_world(world: &mut World) -> Self {
-        RouterScratch {
-            ws: Workspace::new(world.resource::<TownMap>().graph()),
-            path: Vec::new(),
-            wanted: Vec::new(),
-            eta: Vec::new(),
-        }
+        RouterScratch { ws: Workspace::new(world.resource::<TownMap>().graph()), path: Vec::new(), pool: Vec::new() }
     }
 }
 
@@ -276,7 +271,10 @@ impl Plugin for TaxiPlugin {
             .init_resource::<RemoteDesk>()
             .init_resource::<RouterScratch>()
             .add_systems(SimSetup, spawn_taxis)
-            .add_systems(SimStep, (expire_requests, dispatch_taxis).chain().in_set(SimSystems::Dispatch))
+            .add_systems(
+                SimStep,
+                (expire_requests, crate::dispatch::dispatch_taxis).chain().in_set(SimSystems::Dispatch),
+            )
             .add_systems(SimStep, (finish_dwells, advance_taxis).chain().in_set(SimSystems::Control));
     }
 }
@@ -319,93 +317,8 @@ pub fn expire_requests(
     }
 }
 
-/// Every dispatch period, gives each open request (oldest first) the idle vehicle that can
-/// reach its pickup soonest, if that is before the rider gives up.
-pub fn dispatch_taxis(
-    clock: Res<SimClock>,
-    town: Res<TownMap>,
-    rules: Res<ActiveRules>,
-    roster: Res<TaxiRoster>,
-    mut scratch: ResMut<RouterScratch>,
-    mut requests: ResMut<Requests>,
-    mut taxis: Query<(&Taxi, &mut TaxiState)>,
-    mut log: ResMut<EventLog>,
-) {
-    if !clock.every(DISPATCH_PERIOD_MS) {
-        return;
-    }
-    let scratch = &mut *scratch;
-    let mut idle: Vec<(u32, Entity, u32)> = Vec::new();
-    for &e in &roster.0 {
-        let (taxi, state) = taxis.get(e).expect("roster entities are taxis");
-        let fleet = &town.scenario.fleets.taxis[taxi.fleet];
-        if state.phase == Phase::Idle && rules.fleet_open(&town, &fleet.name) {
-            idle.push((taxi.id, e, state.node));
-        }
-    }
-    let g = town.graph();
-    let open: Vec<usize> =
-        (0..requests.rides.len()).filter(|&i| requests.rides[i].status == RequestStatus::Open).collect();
-    let limit_of = |latest_ms: u64| latest_ms.saturating_sub(clock.now_ms).min(u64::from(u32::MAX - 1)) as u32;
-    // Travel times from every idle vehicle to every open pickup, with as few searches as the
-    // smaller side needs: one forward search per vehicle when vehicles are scarce, else one
-    // backward search per request. Both give the same times, so the same assignment.
-    let forward = idle.len() < open.len();
-    if forward {
-        let limit = open.iter().map(|&j| limit_of(requests.rides[j].latest_pickup_ms)).max().unwrap_or(0);
-        scratch.eta.clear();
-        for &(_, _, node) in &idle {
-            dijkstra::from_source(g, &rules.metric, &mut scratch.ws, node, limit);
-            scratch.eta.extend(open.iter().map(|&j| scratch.ws.dist(town.place_node[requests.rides[j].from])));
-        }
-    }
-    let mut taken = vec![false; idle.len()];
-    for (k, &j) in open.iter().enumerate() {
-        if taken.iter().all(|&t| t) {
-            break;
-        }
-        let r = &mut requests.rides[j];
-        let pickup = town.place_node[r.from];
-        let limit_ms = limit_of(r.latest_pickup_ms);
-        if !forward {
-            scratch.wanted.clear();
-            scratch.wanted.extend(idle.iter().zip(&taken).filter(|(_, t)| !**t).map(|(&(_, _, node), _)| node));
-            dijkstra::to_target(g, &rules.metric, &mut scratch.ws, pickup, &scratch.wanted, limit_ms);
-        }
-        let best = idle
-            .iter()
-            .enumerate()
-            .filter(|&(i, _)| !taken[i])
-            .map(|(i, &(id, _, node))| {
-                (if forward { scratch.eta[i * open.len() + k] } else { scratch.ws.dist(node) }, id, i)
-            })
-            .filter(|&(d, _, _)| d != UNREACHED && d <= limit_ms)
-            .min();
-        let Some((eta_ms, taxi_id, i)) = best else { continue };
-        let dropoff = town.place_node[r.to];
-        if dijkstra::shortest_path(g, &rules.metric, &mut scratch.ws, pickup, dropoff, &mut scratch.path).is_none() {
-            continue;
-        }
-        taken[i] = true;
-        let (_, entity, _) = idle[i];
-        let (_, mut state) = taxis.get_mut(entity).expect("roster entities are taxis");
-        state.stops.push_back(Stop { request: r.id, kind: StopKind::Pickup, node: pickup });
-        state.stops.push_back(Stop { request: r.id, kind: StopKind::Dropoff, node: dropoff });
-        r.status = RequestStatus::Assigned { taxi: taxi_id };
-        let (at, _) = state.pose(&town);
-        log.push(
-            clock.now_ms,
-            EventKind::Assign,
-            taxi_id,
-            [at.x, at.y, 0.0],
-            format!("request {} eta {:.0} s", r.id, f64::from(eta_ms) / 1000.0),
-        );
-        start_next_leg(&mut state, &town, &rules, scratch);
-    }
-}
-
 /// Plans the way to the next stop and sets off, or parks if there is none.
-fn start_next_leg(state: &mut TaxiState, town: &TownMap, rules: &ActiveRules, scratch: &mut RouterScratch) {
+pub(crate) fn start_next_leg(state: &mut TaxiState, town: &TownMap, rules: &ActiveRules, scratch: &mut RouterScratch) {
     let Some(stop) = state.stops.front().copied() else {
         state.phase = Phase::Idle;
         return;
@@ -427,6 +340,21 @@ fn start_next_leg(state: &mut TaxiState, town: &TownMap, rules: &ActiveRules, sc
             state.phase = Phase::PullingOut;
         }
     }
+}
+
+/// Turns a driving vehicle toward its first stop, which has just changed: from the end of the
+/// arc it is on, the only place it can leave its old route.
+pub(crate) fn redirect(state: &mut TaxiState, town: &TownMap, rules: &ActiveRules, scratch: &mut RouterScratch) {
+    let (Some(arc), Some(stop)) = (state.arc, state.stops.front().copied()) else { return };
+    let g = town.graph();
+    state.route_version = rules.version;
+    if dijkstra::shortest_path(g, &rules.metric, &mut scratch.ws, g.head(arc), stop.node, &mut scratch.path).is_some() {
+        state.route.clear();
+        state.route.push(arc);
+        state.route.extend_from_slice(&scratch.path);
+        state.route_i = 0;
+    }
+    // With no way from there, the old route stands and the vehicle re-plans at its end.
 }
 
 /// Where on `arc` a vehicle stops for a kerbside stop.
@@ -771,6 +699,11 @@ fn reach_stop(
         StopKind::Pickup => {
             r.status = RequestStatus::OnBoard;
             r.pickup_ms = Some(now_ms);
+            r.shared |= !state.onboard.is_empty();
+            for &other in &state.onboard {
+                requests.rides[other as usize].shared = true;
+            }
+            let r = &requests.rides[stop.request as usize];
             state.onboard.push(r.id);
             log.push(
                 now_ms,
