@@ -6,6 +6,7 @@ mod cli;
 mod dependencies;
 mod determinism;
 mod dispatch;
+mod drones;
 mod incidents;
 mod road_safety;
 mod rules;

@@ -49,20 +49,6 @@ fn taxis_keep_the_school_limit_and_avoid_the_market_closure() {
 }
 
 #[test]
-fn drones_never_enter_a_no_fly_volume_in_force() {
-    let mut sim = Simulation::new(demo_for(7200), 11).expect("the demo builds");
-    sim.run_to_end();
-    let out = sim.finish();
-    assert!(out.kpis.drone.delivered > 0);
-    assert_eq!(
-        out.kpis.safety.nofly_incursions,
-        0,
-        "{:?}",
-        out.events.iter().filter(|e| e.kind.as_str() == "nofly_incursion").collect::<Vec<_>>()
-    );
-}
-
-#[test]
 fn a_closure_from_7_30_to_8_30_reroutes_taxis_then_and_only_then() {
     let mut loaded = demo_for(7200);
     let market = loaded.scenario.rules.iter().position(|r| r.id == "morning-market").expect("closure rule");

@@ -32,6 +32,7 @@ fn rule(id: &str, en: &str, ja: &str, hours: Option<Hours>, kind: RuleKind) -> R
         hours,
         dates: Vec::new(),
         applies_to: Vec::new(),
+        published: true,
         kind,
     }
 }
@@ -165,7 +166,8 @@ pub fn demo_town() -> Scenario {
         floor_m: 0.0,
         ceiling_m: 150.0,
     };
-    let airspace = Airspace { band_floor_m: 30.0, band_ceiling_m: 120.0, no_fly: vec![shrine] };
+    let airspace =
+        Airspace { band_floor_m: 30.0, band_ceiling_m: 120.0, no_fly: vec![shrine], strategic_deconfliction: true };
     let market_street: Vec<RoadRef> = vec![(id(4, 5), id(5, 5)), (id(5, 5), id(6, 5))];
     // Crossings by the school gate, the station, the market, the clinic and the shrine.
     let crossing = |name: &str, road: RoadRef, at_m: f64| Crossing { name: name.into(), road, at_m, width_m: 7.0 };
@@ -338,8 +340,8 @@ pub fn demo_town() -> Scenario {
         ],
         weather: Weather {
             wind: vec![
-                WindStep { from: at("07:00"), mean_mps: 2.5, from_deg: 315.0 },
-                WindStep { from: at("08:00"), mean_mps: 3.5, from_deg: 300.0 },
+                WindStep { from: at("07:00"), mean_mps: 2.5, from_deg: 315.0, gust_mps: 0.8 },
+                WindStep { from: at("08:00"), mean_mps: 3.5, from_deg: 300.0, gust_mps: 1.2 },
             ],
         },
         residents: Residents {
@@ -525,7 +527,12 @@ pub fn grid_town(p: &GridTown) -> Scenario {
             zones: Vec::new(),
             crossings: Vec::new(),
             buildings: Vec::new(),
-            airspace: Airspace { band_floor_m: 30.0, band_ceiling_m: 120.0, no_fly: Vec::new() },
+            airspace: Airspace {
+                band_floor_m: 30.0,
+                band_ceiling_m: 120.0,
+                no_fly: Vec::new(),
+                strategic_deconfliction: true,
+            },
         },
         fleets: Fleets { taxis, drones },
         demand: Demand {

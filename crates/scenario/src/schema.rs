@@ -347,6 +347,15 @@ pub struct Airspace {
     /// Volumes drones may never enter (rules add volumes that hold only at some hours).
     #[serde(default)]
     pub no_fly: Vec<NoFlyVolume>,
+    /// Strategic deconfliction (a U-space service): each flight reserves the airspace cells it
+    /// will pass through, over time, before take-off; a flight whose cells are taken waits
+    /// (default true). Turn it off to study tactical separation alone.
+    #[serde(default = "default_true")]
+    pub strategic_deconfliction: bool,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 /// A prism of airspace closed to drones.
@@ -580,8 +589,17 @@ pub struct Rule {
     /// Classes the rule binds; empty means every class its kind can bind (see [`RuleKind`]).
     #[serde(default)]
     pub applies_to: Vec<Class>,
+    /// Whether the rule is published before it holds (default true): drones plan around a
+    /// published no-fly volume from a quarter of an hour before it closes. An emergency closure
+    /// is not: it takes effect unannounced, around whoever is flying.
+    #[serde(default = "default_true", skip_serializing_if = "is_true")]
+    pub published: bool,
     /// What the rule requires.
     pub kind: RuleKind,
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 /// What a rule requires.
@@ -694,7 +712,15 @@ impl RuleKind {
 impl Rule {
     /// A rule with no name, dates or class list.
     pub fn new(id: impl Into<String>, hours: Option<Hours>, kind: RuleKind) -> Self {
-        Rule { id: id.into(), name: RuleName::default(), hours, dates: Vec::new(), applies_to: Vec::new(), kind }
+        Rule {
+            id: id.into(),
+            name: RuleName::default(),
+            hours,
+            dates: Vec::new(),
+            applies_to: Vec::new(),
+            published: true,
+            kind,
+        }
     }
 
     /// The rule's id.
@@ -742,6 +768,19 @@ pub struct WindStep {
     /// Direction the wind blows from, degrees clockwise from north.
     #[serde(default)]
     pub from_deg: f64,
+    /// Gustiness: standard deviation of the wind around its mean, m/s (default 0, steady).
+    /// Gusts vary over about ten seconds and are drawn from the run's seed.
+    #[serde(default)]
+    pub gust_mps: f64,
+}
+
+impl WindStep {
+    /// The mean wind as the velocity of the air, (east, north) in m/s.
+    pub fn air_velocity(&self) -> (f64, f64) {
+        // Air blowing from the north moves south.
+        let (sin, cos) = self.from_deg.to_radians().sin_cos();
+        (-sin * self.mean_mps, -cos * self.mean_mps)
+    }
 }
 
 /// Weather over the run.
@@ -756,8 +795,13 @@ pub struct Weather {
 impl Weather {
     /// Mean wind speed at `time_of_day_s`, m/s (calm before the first step).
     pub fn wind_at(&self, time_of_day_s: u32) -> f64 {
+        self.step_at(time_of_day_s).map_or(0.0, |w| w.mean_mps)
+    }
+
+    /// The wind step in force at `time_of_day_s`; none before the first (calm).
+    pub fn step_at(&self, time_of_day_s: u32) -> Option<&WindStep> {
         let t = time_of_day_s % crate::time::DAY_S;
-        self.wind.iter().rev().find(|w| w.from.0 <= t).map_or(0.0, |w| w.mean_mps)
+        self.wind.iter().rev().find(|w| w.from.0 <= t)
     }
 }
 

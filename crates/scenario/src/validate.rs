@@ -549,6 +549,12 @@ fn check_buildings_and_weather(s: &Scenario, err: &mut dyn FnMut(String, String,
         if !(w.mean_mps.is_finite() && w.mean_mps >= 0.0) {
             err(format!("{path}.mean_mps"), format!("wind speed must be zero or more, found {}", w.mean_mps), None);
         }
+        if !(w.gust_mps.is_finite() && w.gust_mps >= 0.0) {
+            err(format!("{path}.gust_mps"), format!("gustiness must be zero or more, found {}", w.gust_mps), None);
+        }
+        if !w.from_deg.is_finite() {
+            err(format!("{path}.from_deg"), "direction must be a number of degrees".into(), None);
+        }
         if i > 0 && w.from <= s.weather.wind[i - 1].from {
             err(format!("{path}.from"), "steps must be in increasing time".into(), None);
         }

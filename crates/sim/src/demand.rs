@@ -76,6 +76,8 @@ pub struct ParcelOrder {
     pub latest_launch_ms: u64,
     /// Status.
     pub status: OrderStatus,
+    /// When its drone took off.
+    pub launched_ms: Option<u64>,
     /// When it was delivered.
     pub delivered_ms: Option<u64>,
 }
@@ -286,6 +288,7 @@ pub fn generate_demand(
                 weight_kg: p.weight_kg,
                 latest_launch_ms,
                 status: OrderStatus::Open,
+                launched_ms: None,
                 delivered_ms: None,
             });
             let at = town.place_pos[to];

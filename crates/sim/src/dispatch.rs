@@ -286,8 +286,7 @@ pub fn assignment(rows: usize, cols: usize, cost: &[Option<u64>]) -> Vec<Option<
         }
     }
     let mut out = vec![None; rows];
-    for j in 1..=m {
-        let i = owner[j];
+    for (j, &i) in owner.iter().enumerate().skip(1) {
         if i == 0 || at(i - 1, j - 1) >= forbidden {
             continue;
         }
@@ -457,7 +456,7 @@ fn pool(
     for &e in &cx.roster.0 {
         let (taxi, state) = taxis.get(e).expect("roster entities are taxis");
         if available(cx, taxi)
-            && let Some(plan) = Plan::of(taxi, &state, e, town, metric, now)
+            && let Some(plan) = Plan::of(taxi, state, e, town, metric, now)
         {
             plans.push(plan);
         }
@@ -616,10 +615,9 @@ fn pool(
                 _ => start_next_leg(&mut state, town, &cx.rules, scratch),
             }
         }
-        drop(state);
         let (taxi, state) = taxis.get(plan.entity).expect("roster entities are taxis");
         // A vehicle sent toward a stop it cannot reach stands blocked and takes nothing more.
-        match Plan::of(taxi, &state, plan.entity, town, metric, now) {
+        match Plan::of(taxi, state, plan.entity, town, metric, now) {
             Some(updated) => plans[p] = updated,
             None => {
                 plans.remove(p);

@@ -4,15 +4,16 @@
 
 use bevy::prelude::*;
 use pilotzone_routing::Vec2;
-use pilotzone_routing::airspace::{NoPath, Waypoint, path_length_m};
+use pilotzone_routing::airspace::{NoPath, Waypoint};
 use pilotzone_routing::geom::point_in_polygon;
+use rand_chacha::ChaCha8Rng;
 
 use crate::clock::SimClock;
 use crate::demand::{OrderStatus, Requests};
 use crate::events::{EventKind, EventLog};
 use crate::rules::ActiveRules;
 use crate::town::TownMap;
-use crate::{SimSetup, SimStep, SimSystems};
+use crate::{SimConfig, SimSetup, SimStep, SimSystems, rng};
 
 /// How often open orders are matched to ready drones, ms.
 pub const ASSIGN_PERIOD_MS: u64 = 5_000;
@@ -26,8 +27,14 @@ pub const DROP_MS: u64 = 20_000;
 pub const RETURN_LAYER_M: f64 = 15.0;
 /// Charging power at the pad, W.
 pub const CHARGE_W: f64 = 400.0;
-/// Share of the battery a flight plan must leave unused.
+/// Share of the battery a flight plan must leave unused; it also covers gusts, which a plan
+/// cannot know.
 pub const ENERGY_RESERVE: f64 = 0.25;
+/// Time over which gusts come and go (their correlation time), s.
+pub const GUST_TIME_S: f64 = 10.0;
+/// Slowest ground speed a drone keeps along its track, m/s: into a wind it cannot beat, it
+/// still creeps on rather than stand in the air.
+pub const MIN_GROUND_MPS: f64 = 1.0;
 
 /// A drone's fixed properties.
 #[derive(Component, Clone, Debug)]
@@ -121,7 +128,65 @@ pub struct Departures {
     pub wind_hold_ms: u64,
 }
 
+/// The wind drones fly in: the scenario's mean wind with gusts drawn from the run's seed.
+#[derive(Resource, Debug)]
+pub struct Air {
+    /// Velocity of the air now, (east, north), m/s.
+    pub velocity: [f64; 2],
+    /// The mean part of `velocity`.
+    pub mean: [f64; 2],
+    gust: [f64; 2],
+    rng: ChaCha8Rng,
+}
+
+impl FromWorld for Air {
+    fn from_world(world: &mut World) -> Self {
+        let seed = world.resource::<SimConfig>().seed;
+        Air { velocity: [0.0; 2], mean: [0.0; 2], gust: [0.0; 2], rng: rng::stream(seed, "weather/gusts") }
+    }
+}
+
+/// Ground speed along a horizontal track (`dir`, a unit vector) of a drone holding `airspeed`
+/// through air moving at `wind`: it heads into the crosswind to stay on the track, and what is
+/// left of its airspeed, plus the wind along the track, carries it on.
+pub fn ground_speed(airspeed: f64, dir: [f64; 2], wind: [f64; 2]) -> f64 {
+    let along = wind[0] * dir[0] + wind[1] * dir[1];
+    let across = wind[1] * dir[0] - wind[0] * dir[1];
+    let ahead = (airspeed * airspeed - across * across).max(0.0).sqrt();
+    (along + ahead).max(MIN_GROUND_MPS)
+}
+
 impl Drone {
+    /// Electrical power drawn in the air, W·h per second: a multirotor draws about the same in
+    /// cruise, climb and hover, so energy follows time aloft, and a headwind costs energy.
+    pub fn power_wh_per_s(&self) -> f64 {
+        self.wh_per_km * self.cruise_mps / 1000.0
+    }
+
+    /// Speed along a leg of the path from `from` to `to` in `wind`, m/s.
+    fn leg_speed(&self, from: [f64; 3], to: [f64; 3], wind: [f64; 2]) -> f64 {
+        let d = [to[0] - from[0], to[1] - from[1], to[2] - from[2]];
+        let horizontal = d[0].hypot(d[1]);
+        if horizontal > 0.5 {
+            // The airspeed is held along the leg; the wind scales how fast the ground passes.
+            ground_speed(self.cruise_mps, [d[0] / horizontal, d[1] / horizontal], wind)
+        } else {
+            self.climb_mps
+        }
+    }
+
+    /// Time to fly a path in a steady wind, s.
+    pub fn flight_time_s(&self, path: &[Waypoint], wind: [f64; 2]) -> f64 {
+        let at = |w: &Waypoint| [w.at.x, w.at.y, w.z_m];
+        path.windows(2)
+            .map(|p| {
+                let (a, b) = (at(&p[0]), at(&p[1]));
+                let dist = ((b[0] - a[0]).hypot(b[1] - a[1])).hypot(b[2] - a[2]);
+                dist / self.leg_speed(a, b, wind)
+            })
+            .sum()
+    }
+
     /// Outbound and return cruise altitudes inside the band in force, m.
     pub fn altitudes(&self, rules: &ActiveRules) -> (f64, f64) {
         let (floor, ceiling) = rules.band_m;
@@ -136,10 +201,15 @@ impl Plugin for DronePlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<DroneRoster>()
             .init_resource::<Departures>()
+            .init_resource::<Air>()
+            .init_resource::<crate::deconflict::Reservations>()
             // Drone ids follow taxi ids.
             .add_systems(SimSetup, spawn_drones.after(crate::taxi::spawn_taxis))
             .add_systems(SimStep, assign_orders.in_set(SimSystems::Dispatch).after(crate::dispatch::dispatch_taxis))
-            .add_systems(SimStep, fly_drones.in_set(SimSystems::Control).after(crate::taxi::advance_taxis));
+            .add_systems(
+                SimStep,
+                (blow_wind, fly_drones).chain().in_set(SimSystems::Control).after(crate::taxi::advance_taxis),
+            );
     }
 }
 
@@ -195,6 +265,8 @@ pub fn assign_orders(
     town: Res<TownMap>,
     rules: Res<ActiveRules>,
     roster: Res<DroneRoster>,
+    air: Res<Air>,
+    mut reservations: ResMut<crate::deconflict::Reservations>,
     mut departures: ResMut<Departures>,
     mut requests: ResMut<Requests>,
     mut drones: Query<(&Drone, &mut DroneState)>,
@@ -271,11 +343,23 @@ pub fn assign_orders(
                 continue;
             }
             let (cruise, ret) = drone.altitudes(&rules);
-            let Ok(out) = rules.planner.plan(drone.pad, 0.0, dest, cruise, DROP_HEIGHT_M) else { break };
-            let Ok(back) = rules.planner.plan(dest, DROP_HEIGHT_M, drone.pad, ret, 0.0) else { break };
-            let need_wh = (path_length_m(&out) + path_length_m(&back)) / 1000.0 * drone.wh_per_km;
-            if need_wh > state.energy_wh - ENERGY_RESERVE * drone.battery_wh {
+            let Ok(out) = rules.flight_planner.plan(drone.pad, 0.0, dest, cruise, DROP_HEIGHT_M) else { break };
+            let Ok(back) = rules.flight_planner.plan(dest, DROP_HEIGHT_M, drone.pad, ret, 0.0) else { break };
+            // The round trip in the mean wind, with the drop, must leave the reserve.
+            let aloft_s =
+                drone.flight_time_s(&out, air.mean) + DROP_MS as f64 / 1000.0 + drone.flight_time_s(&back, air.mean);
+            if aloft_s * drone.power_wh_per_s() > state.energy_wh - ENERGY_RESERVE * drone.battery_wh {
                 continue;
+            }
+            let planned = crate::deconflict::trajectory(drone, &[(&out, DROP_MS), (&back, 0)], now, air.mean);
+            if town.scenario.map.airspace.strategic_deconfliction {
+                if reservations.conflict(drone.id, &planned, drone.pad).is_some() {
+                    // The airspace is taken: the order waits for a later slot.
+                    reservations.delay_ms += ASSIGN_PERIOD_MS;
+                    reservations.delayed.insert(order.id);
+                    break;
+                }
+                reservations.reserve(drone.id, &planned, drone.pad);
             }
             state.phase = DronePhase::Outbound;
             state.path = out;
@@ -283,6 +367,7 @@ pub fn assign_orders(
             state.order = Some(order.id);
             state.path_version = rules.version;
             order.status = OrderStatus::InFlight { drone: drone.id };
+            order.launched_ms = Some(now);
             departures.last.insert(order.from, now);
             busy_drop_zones.push(order.to);
             log.push(
@@ -297,10 +382,31 @@ pub fn assign_orders(
     }
 }
 
-/// Moves every airborne drone one tick along its path, charges grounded ones, and handles
-/// arrival over the garden and at home.
+/// Moves the wind on by one tick: the mean of the step in force, and gusts as a seeded random
+/// process that forgets itself over [`GUST_TIME_S`] (Ornstein–Uhlenbeck), each horizontal
+/// component with the step's standard deviation.
+pub fn blow_wind(clock: Res<SimClock>, town: Res<TownMap>, mut air: ResMut<Air>) {
+    let step = town.scenario.weather.step_at(clock.time_of_day_s());
+    let mean = step.map_or((0.0, 0.0), |w| w.air_velocity());
+    let sd = step.map_or(0.0, |w| w.gust_mps);
+    let keep = (-clock.dt_s() / GUST_TIME_S).exp();
+    let fresh = sd * (1.0 - keep * keep).sqrt();
+    let air = &mut *air;
+    for k in 0..2 {
+        // Drawn every tick, gusty or not, so a gust setting never shifts later draws.
+        let z = rng::standard_normal(&mut air.rng);
+        air.gust[k] = air.gust[k] * keep + fresh * z;
+    }
+    air.mean = [mean.0, mean.1];
+    air.velocity = [mean.0 + air.gust[0], mean.1 + air.gust[1]];
+}
+
+/// Moves every airborne drone one tick along its path through the wind, charges grounded ones,
+/// and handles arrival over the garden and at home.
 pub fn fly_drones(
     clock: Res<SimClock>,
+    air: Res<Air>,
+    mut reservations: ResMut<crate::deconflict::Reservations>,
     rules: Res<ActiveRules>,
     roster: Res<DroneRoster>,
     mut requests: ResMut<Requests>,
@@ -320,14 +426,14 @@ pub fn fly_drones(
             }
             DronePhase::Dropping { until_ms } => {
                 state.vel = [0.0; 3];
-                // A multirotor hovering draws about what it draws in cruise.
-                state.energy_wh -= drone.wh_per_km * drone.cruise_mps * dt / 1000.0;
+                state.energy_wh -= drone.power_wh_per_s() * dt;
                 if now < until_ms {
                     continue;
                 }
                 let here = Vec2::new(state.pos[0], state.pos[1]);
                 // If the way home is shut for now, keep hovering and try again next tick.
-                let Ok(back) = rules.planner.plan(here, state.pos[2], drone.pad, drone.altitudes(&rules).1, 0.0) else {
+                let Ok(back) = rules.flight_planner.plan(here, state.pos[2], drone.pad, drone.altitudes(&rules).1, 0.0)
+                else {
                     continue;
                 };
                 if let Some(id) = state.order {
@@ -352,15 +458,22 @@ pub fn fly_drones(
         }
         if state.path_version != rules.version {
             replan(state, drone, &rules);
+            // The flight holds what it will now fly, without waiting for a free slot: it is
+            // already in the air.
+            if !reservations.is_empty() {
+                let hold = if state.phase == DronePhase::Outbound { DROP_MS } else { 0 };
+                let rest = [state.path[state.next.saturating_sub(1)..].to_vec()];
+                let planned = crate::deconflict::trajectory(drone, &[(&rest[0], hold)], now, air.mean);
+                reservations.reserve(drone.id, &planned, drone.pad);
+            }
         }
         let before = state.pos;
         let mut time_left = dt;
         while time_left > 1e-9 && state.next < state.path.len() {
             let target = state.path[state.next];
             let d = [target.at.x - state.pos[0], target.at.y - state.pos[1], target.z_m - state.pos[2]];
-            let horizontal = d[0].hypot(d[1]);
-            let dist = horizontal.hypot(d[2]);
-            let speed = if horizontal > 0.5 { drone.cruise_mps } else { drone.climb_mps };
+            let dist = (d[0].hypot(d[1])).hypot(d[2]);
+            let speed = drone.leg_speed(state.pos, [target.at.x, target.at.y, target.z_m], air.velocity);
             let step = speed * time_left;
             if step >= dist {
                 state.pos = [target.at.x, target.at.y, target.z_m];
@@ -374,15 +487,15 @@ pub fn fly_drones(
         }
         let moved = [state.pos[0] - before[0], state.pos[1] - before[1], state.pos[2] - before[2]];
         state.vel = moved.map(|m| m / dt);
-        let km = (moved[0].hypot(moved[1])).hypot(moved[2]) / 1000.0;
-        state.km += km;
-        state.energy_wh -= km * drone.wh_per_km;
+        state.km += (moved[0].hypot(moved[1])).hypot(moved[2]) / 1000.0;
+        state.energy_wh -= drone.power_wh_per_s() * dt;
         if state.next >= state.path.len() {
             match state.phase {
                 DronePhase::Outbound => state.phase = DronePhase::Dropping { until_ms: now + DROP_MS },
                 _ => {
                     state.phase = DronePhase::Ready;
                     state.order = None;
+                    reservations.release(drone.id);
                     state.vel = [0.0; 3];
                     log.push(now, EventKind::Land, drone.id, state.pos, "back at base");
                 }
@@ -398,7 +511,7 @@ fn replan(state: &mut DroneState, drone: &Drone, rules: &ActiveRules) {
     let (cruise, ret) = drone.altitudes(rules);
     let altitude = if state.phase == DronePhase::Outbound { cruise } else { ret };
     let here = Vec2::new(state.pos[0], state.pos[1]);
-    match rules.planner.plan(here, state.pos[2], end.at, altitude, end.z_m) {
+    match rules.flight_planner.plan(here, state.pos[2], end.at, altitude, end.z_m) {
         Ok(path) => {
             state.path = path;
             state.next = 1;
@@ -406,5 +519,50 @@ fn replan(state: &mut DroneState, drone: &Drone, rules: &ActiveRules) {
         // Caught inside a volume that just closed, or walled in: finish the old path and let
         // the monitor record what happens.
         Err(NoPath::EndpointInside { .. } | NoPath::Blocked { .. }) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headwind_slows_tailwind_speeds_crosswind_costs_a_little() {
+        let east = [1.0, 0.0];
+        assert_eq!(ground_speed(12.0, east, [0.0, 0.0]), 12.0);
+        assert_eq!(ground_speed(12.0, east, [-4.0, 0.0]), 8.0, "4 m/s on the nose");
+        assert_eq!(ground_speed(12.0, east, [4.0, 0.0]), 16.0, "4 m/s from behind");
+        let crab = ground_speed(12.0, east, [0.0, 4.0]);
+        assert!((crab - 128f64.sqrt()).abs() < 1e-12, "heading into a 4 m/s crosswind: {crab}");
+        assert_eq!(ground_speed(12.0, east, [-15.0, 0.0]), MIN_GROUND_MPS, "a wind it cannot beat");
+    }
+
+    #[test]
+    fn a_round_trip_in_steady_wind_takes_longer_than_in_calm_air() {
+        let drone = Drone {
+            id: 0,
+            fleet: 0,
+            base: 0,
+            pad: Vec2::new(0.0, 0.0),
+            cruise_mps: 12.0,
+            cruise_alt_m: 60.0,
+            return_alt_m: 75.0,
+            climb_mps: 3.0,
+            payload_kg: 2.0,
+            battery_wh: 500.0,
+            wh_per_km: 25.0,
+        };
+        let wp = |x: f64, z: f64| Waypoint { at: Vec2::new(x, 0.0), z_m: z };
+        let out = [wp(0.0, 0.0), wp(0.0, 60.0), wp(1200.0, 60.0), wp(1200.0, 3.0)];
+        let back = [wp(1200.0, 3.0), wp(1200.0, 75.0), wp(0.0, 75.0), wp(0.0, 0.0)];
+        let calm = drone.flight_time_s(&out, [0.0, 0.0]);
+        assert!((calm - (20.0 + 100.0 + 19.0)).abs() < 1e-9, "climb 20 s, cruise 100 s, descend 19 s: {calm}");
+        let west_wind = [-4.0, 0.0];
+        let head = drone.flight_time_s(&out, west_wind);
+        let tail = drone.flight_time_s(&back, west_wind);
+        assert!((head - (20.0 + 150.0 + 19.0)).abs() < 1e-9, "{head}");
+        assert!((tail - (24.0 + 75.0 + 25.0)).abs() < 1e-9, "{tail}");
+        let calm_trip = calm + drone.flight_time_s(&back, [0.0, 0.0]);
+        assert!(head + tail > calm_trip, "what the tailwind gives back is less than the headwind took");
     }
 }

@@ -5,6 +5,7 @@
 //! [`Simulation`] or add [`SimPlugins`] to an app of their own.
 
 pub mod clock;
+pub mod deconflict;
 pub mod demand;
 pub mod dispatch;
 pub mod drone;

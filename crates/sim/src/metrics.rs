@@ -67,6 +67,8 @@ pub struct TaxiKpis {
     pub energy_kwh: f64,
     /// Time vehicles waited for a free remote operator, s.
     pub operator_wait_s: f64,
+    /// Lowest state of charge any vehicle reached, as a share of its battery.
+    pub lowest_charge: f64,
 }
 
 /// Drone delivery KPIs.
@@ -82,12 +84,20 @@ pub struct DroneKpis {
     pub unfinished: u32,
     /// Time from order to delivery, s.
     pub delivery_s: Stats,
+    /// Flight time from take-off to delivery, s.
+    pub outbound_s: Stats,
     /// Distance flown, km.
     pub km: f64,
     /// Energy used, Wh.
     pub energy_wh: f64,
     /// Time launches were held by the wind limit while orders waited, s.
     pub wind_hold_s: f64,
+    /// Time orders waited for strategic deconfliction to find free airspace, s.
+    pub deconfliction_wait_s: f64,
+    /// Orders whose flight waited for free airspace at least once.
+    pub deconflicted: u32,
+    /// Lowest state of charge any drone reached, as a share of its battery.
+    pub lowest_charge: f64,
 }
 
 /// Incident counts.
@@ -167,19 +177,59 @@ pub struct MetricsPlugin;
 
 impl Plugin for MetricsPlugin {
     fn build(&self, app: &mut App) {
-        app.add_systems(SimStep, track_fleet_use.in_set(SimSystems::Metrics));
+        app.init_resource::<LowestCharge>().add_systems(SimStep, track_fleet_use.in_set(SimSystems::Metrics));
     }
 }
 
-/// Adds the tick to every vehicle's busy time unless it stood idle.
-pub fn track_fleet_use(clock: Res<SimClock>, roster: Res<TaxiRoster>, mut taxis: Query<&mut TaxiState>) {
+/// The lowest state of charge any vehicle or drone reached, as a share of its battery.
+#[derive(Resource, Debug)]
+pub struct LowestCharge {
+    /// Taxis.
+    pub taxi: f64,
+    /// Drones.
+    pub drone: f64,
+}
+
+impl Default for LowestCharge {
+    fn default() -> Self {
+        LowestCharge { taxi: 1.0, drone: 1.0 }
+    }
+}
+
+/// Adds the tick to every vehicle's busy time unless it stood idle, and keeps the lowest charge.
+pub fn track_fleet_use(
+    clock: Res<SimClock>,
+    roster: Res<TaxiRoster>,
+    mut taxis: Query<(&crate::taxi::Taxi, &mut TaxiState)>,
+    drones: Query<(&crate::drone::Drone, &DroneState)>,
+    config: Res<SimConfig>,
+    mut lowest: ResMut<LowestCharge>,
+) {
     // Each vehicle adds to its own counter, so the visiting order cannot matter.
+    let fleets = &config.loaded.scenario.fleets.taxis;
     for &e in &roster.0 {
-        let mut state = taxis.get_mut(e).expect("roster entities are taxis");
+        let (taxi, mut state) = taxis.get_mut(e).expect("roster entities are taxis");
         if state.phase != crate::taxi::Phase::Idle {
             state.busy_ms += u64::from(clock.tick_ms);
         }
+        lowest.taxi = lowest.taxi.min(state.energy_kwh / fleets[taxi.fleet].battery_kwh);
     }
+    for (drone, state) in &drones {
+        lowest.drone = lowest.drone.min(state.energy_wh / drone.battery_wh);
+    }
+}
+
+/// What the operations systems counted along the way.
+#[derive(bevy::ecs::system::SystemParam)]
+pub struct Books<'w> {
+    /// Remote operators.
+    desk: Res<'w, crate::taxi::RemoteDesk>,
+    /// Drone launches held by wind.
+    departures: Res<'w, crate::drone::Departures>,
+    /// Strategic deconfliction.
+    reservations: Res<'w, crate::deconflict::Reservations>,
+    /// Lowest charges.
+    lowest: Res<'w, LowestCharge>,
 }
 
 /// Computes the KPIs from the state at the end of the run.
@@ -193,9 +243,9 @@ pub fn compute_kpis(
     drones: Query<&DroneState>,
     monitor: Res<SafetyMonitor>,
     cars: Res<crate::residents::CarRoster>,
-    desk: Res<crate::taxi::RemoteDesk>,
-    departures: Res<crate::drone::Departures>,
+    books: Books,
 ) -> Kpis {
+    let Books { desk, departures, reservations, lowest } = books;
     let s = &config.loaded.scenario;
     let rides = &requests.rides;
     let count = |f: &dyn Fn(&RequestStatus) -> bool| rides.iter().filter(|r| f(&r.status)).count() as u32;
@@ -221,6 +271,7 @@ pub fn compute_kpis(
         utilization: round3(vehicles.iter().map(|v| v.busy_ms as f64).sum::<f64>() / vehicle_ms),
         energy_kwh: round3(battery_kwh - vehicles.iter().map(|v| v.energy_kwh).sum::<f64>()),
         operator_wait_s: desk.wait_ms as f64 / 1000.0,
+        lowest_charge: round3(lowest.taxi),
     };
     let parcels = &requests.parcels;
     let battery_wh: f64 = s.fleets.drones.iter().map(|f| f.battery_wh * f64::from(f.count)).sum();
@@ -236,10 +287,16 @@ pub fn compute_kpis(
         delivery_s: Stats::of(
             parcels.iter().filter_map(|o| o.delivered_ms.map(|d| (d - o.t_ms) as f64 / 1000.0)).collect(),
         ),
+        outbound_s: Stats::of(
+            parcels.iter().filter_map(|o| Some((o.delivered_ms? - o.launched_ms?) as f64 / 1000.0)).collect(),
+        ),
         km: round3(drone_states.iter().map(|d| d.km).sum()),
         // Energy used is net of what the pads charged back in.
         energy_wh: round3(battery_wh - drone_states.iter().map(|d| d.energy_wh).sum::<f64>()),
         wind_hold_s: departures.wind_hold_ms as f64 / 1000.0,
+        deconfliction_wait_s: reservations.delay_ms as f64 / 1000.0,
+        deconflicted: reservations.delayed.len() as u32,
+        lowest_charge: round3(lowest.drone),
     };
     let m = &*monitor;
     let car_km: f64 = cars.0.iter().map(|&e| taxis.get(e).expect("roster entities are cars").km).sum();

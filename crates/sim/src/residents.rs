@@ -229,11 +229,8 @@ pub fn spawn_residents(
         let homes = resolve(&town, &f.from);
         for _ in 0..f.count {
             let place = homes[draw.random_range(0..homes.len())];
-            let u: f64 = draw.random();
-            let v: f64 = draw.random();
-            // Box–Muller: one normal draw per driver, from the flow's own stream.
-            let z = (-2.0 * (1.0 - u).ln()).sqrt() * (std::f64::consts::TAU * v).cos();
-            let speed_factor = 1.0 + SPEED_FACTOR_SD * z.clamp(-3.0, 3.0);
+            // One normal draw per driver, from the flow's own stream.
+            let speed_factor = 1.0 + SPEED_FACTOR_SD * rng::standard_normal(&mut draw);
             let at = town.place_pos[place];
             let taxi = Taxi {
                 id,

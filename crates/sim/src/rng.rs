@@ -11,6 +11,14 @@ pub fn stream(root: u64, name: &str) -> ChaCha8Rng {
     rng
 }
 
+/// One standard normal draw (Box–Muller), clamped to ±3 so a single draw cannot be absurd.
+pub fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {
+    use rand::RngExt;
+    let u: f64 = rng.random();
+    let v: f64 = rng.random();
+    ((-2.0 * (1.0 - u).ln()).sqrt() * (std::f64::consts::TAU * v).cos()).clamp(-3.0, 3.0)
+}
+
 #[cfg(test)]
 mod tests {
     use rand::RngExt;

@@ -37,6 +37,10 @@ impl SeparationMinimum {
     }
 }
 
+/// How far ahead flights are planned around no-fly volumes that are scheduled to close, s:
+/// longer than any flight in a town.
+pub const FLIGHT_LOOKAHEAD_S: u32 = 900;
+
 /// The rules in force and their effect on roads and airspace.
 #[derive(Resource, Debug)]
 pub struct ActiveRules {
@@ -58,8 +62,13 @@ pub struct ActiveRules {
     /// Travel times drivers route by: posted speeds (habit, not the signs of the day) on the
     /// roads open to cars, ms; [`CLOSED`] elsewhere.
     pub car_metric: Metric,
-    /// Planner over the volumes closed now.
+    /// Planner over the volumes closed now (what the monitor checks against).
     pub planner: AirspacePlanner,
+    /// Planner flights are planned with: the volumes closed now and those that close within
+    /// [`FLIGHT_LOOKAHEAD_S`], so no flight is sent where a volume will close around it.
+    pub flight_planner: AirspacePlanner,
+    /// For each rule, whether it is a no-fly volume that closes within the look-ahead.
+    pub upcoming: Vec<bool>,
     /// For each volume of the planner, the rule that closes it (none: a permanent map volume).
     pub no_fly_rule: Vec<Option<usize>>,
     /// Lowest and highest altitude drones may cruise at now, m.
@@ -213,6 +222,13 @@ impl ActiveRules {
             );
         self.car_limit_kmh = car_limit;
         self.car_limit_rule = car_rule;
+        let mut flight_obstacles = obstacles.clone();
+        for (rule, _) in s.rules.iter().zip(&self.upcoming).filter(|(_, up)| **up) {
+            if let RuleKind::NoFly { volume } = &rule.kind {
+                flight_obstacles.push(obstacle(volume));
+            }
+        }
+        self.flight_planner = AirspacePlanner::new(flight_obstacles, NO_FLY_MARGIN_M);
         self.planner = AirspacePlanner::new(obstacles, NO_FLY_MARGIN_M);
         self.no_fly_rule = no_fly_rule;
         self.band_m = (floor, ceiling.max(floor));
@@ -220,9 +236,35 @@ impl ActiveRules {
     }
 
     fn holds_at(town: &TownMap, clock: &SimClock) -> Vec<bool> {
-        let tod = clock.time_of_day_s();
+        Self::holds_at_tod(town, clock.time_of_day_s())
+    }
+
+    fn holds_at_tod(town: &TownMap, tod: u32) -> Vec<bool> {
         let day = town.scenario.run.date.map(|d: Date| d.plus_days((tod / DAY_S) as i32));
         town.scenario.rules.iter().map(|r| r.holds(day, tod)).collect()
+    }
+
+    /// No-fly rules that do not hold now but will within the look-ahead (checked each minute,
+    /// the resolution of rule hours).
+    fn upcoming_at(town: &TownMap, clock: &SimClock, holds: &[bool]) -> Vec<bool> {
+        let now = clock.time_of_day_s();
+        let mut up = vec![false; holds.len()];
+        let no_fly: Vec<usize> = (0..holds.len())
+            .filter(|&i| {
+                let rule = &town.scenario.rules[i];
+                !holds[i] && rule.published && matches!(rule.kind, RuleKind::NoFly { .. })
+            })
+            .collect();
+        if no_fly.is_empty() {
+            return up;
+        }
+        for ahead in (60..=FLIGHT_LOOKAHEAD_S).step_by(60) {
+            let later = Self::holds_at_tod(town, now + ahead);
+            for &i in &no_fly {
+                up[i] |= later[i];
+            }
+        }
+        up
     }
 }
 
@@ -230,8 +272,10 @@ impl FromWorld for ActiveRules {
     fn from_world(world: &mut World) -> Self {
         let town = world.resource::<TownMap>();
         let clock = world.resource::<SimClock>();
+        let holds = Self::holds_at(town, clock);
         let mut rules = ActiveRules {
-            holds: Self::holds_at(town, clock),
+            upcoming: Self::upcoming_at(town, clock, &holds),
+            holds,
             version: 0,
             metric: Vec::new(),
             arc_limit_kmh: Vec::new(),
@@ -240,6 +284,7 @@ impl FromWorld for ActiveRules {
             car_limit_rule: Vec::new(),
             car_metric: Vec::new(),
             planner: AirspacePlanner::new(Vec::new(), NO_FLY_MARGIN_M),
+            flight_planner: AirspacePlanner::new(Vec::new(), NO_FLY_MARGIN_M),
             no_fly_rule: Vec::new(),
             band_m: (0.0, 0.0),
             ceiling_rule: None,
@@ -284,7 +329,8 @@ pub fn apply_rules(
         return;
     }
     let holds = ActiveRules::holds_at(&town, &clock);
-    if holds == rules.holds {
+    let upcoming = ActiveRules::upcoming_at(&town, &clock, &holds);
+    if holds == rules.holds && upcoming == rules.upcoming {
         return;
     }
     for ((rule, &now), &before) in town.scenario.rules.iter().zip(&holds).zip(&rules.holds) {
@@ -294,6 +340,7 @@ pub fn apply_rules(
         }
     }
     rules.holds = holds;
+    rules.upcoming = upcoming;
     rules.version += 1;
     rules.rebuild(&town);
 }

@@ -1,0 +1,197 @@
+//! Strategic deconfliction, as a U-space service offers it: before take-off, a flight's planned
+//! trajectory is turned into the airspace cells it will occupy over time, and it may launch
+//! only if no other flight holds a neighbouring cell at the same time.
+//!
+//! Cells are [`CELL_M`] square, [`LAYER_M`] high and [`SLOT_MS`] long. A flight conflicts with
+//! another holding the same layer, within one cell horizontally, in the same or an adjacent
+//! slot, which keeps flights at least one cell apart at all times even where the prediction
+//! is a little early or late. Around a flight's own vertiport the vertiport's launch spacing
+//! governs instead, and tactical separation is left to the safety monitor.
+
+use std::collections::BTreeMap;
+
+use bevy::prelude::*;
+use pilotzone_routing::Vec2;
+use pilotzone_routing::airspace::Waypoint;
+
+use crate::drone::Drone;
+
+/// Horizontal cell edge, m.
+pub const CELL_M: f64 = 40.0;
+/// Cell height, m.
+pub const LAYER_M: f64 = 10.0;
+/// Time slot, ms.
+pub const SLOT_MS: u64 = 5_000;
+/// Radius around a flight's own vertiport left to the vertiport's launch spacing, m.
+pub const VERTIPORT_RADIUS_M: f64 = 120.0;
+/// Step at which a planned trajectory is sampled, s: under a cell's crossing time at cruise.
+const SAMPLE_S: f64 = 1.0;
+
+type Cell = (i32, i32, i32, u64);
+
+/// Airspace cells reserved by planned flights, by drone id.
+#[derive(Resource, Debug, Default)]
+pub struct Reservations {
+    cells: BTreeMap<Cell, Vec<u32>>,
+    held: BTreeMap<u32, Vec<Cell>>,
+    /// Time orders waited because their flight could not be deconflicted, ms.
+    pub delay_ms: u64,
+    /// Orders whose flight had to wait at least once.
+    pub delayed: std::collections::BTreeSet<u32>,
+}
+
+/// A trajectory as flown in a steady wind: (time, position) samples from `start_ms`.
+pub fn trajectory(drone: &Drone, legs: &[(&[Waypoint], u64)], start_ms: u64, wind: [f64; 2]) -> Vec<(u64, [f64; 3])> {
+    let mut out = Vec::new();
+    let mut t = start_ms as f64 / 1000.0;
+    for &(path, hold_ms) in legs {
+        for w in path.windows(2) {
+            let (a, b) = ([w[0].at.x, w[0].at.y, w[0].z_m], [w[1].at.x, w[1].at.y, w[1].z_m]);
+            let secs = drone.flight_time_s(&w[..2], wind);
+            let n = (secs / SAMPLE_S).ceil().max(1.0) as usize;
+            for k in 0..n {
+                let f = k as f64 / n as f64;
+                out.push((((t + secs * f) * 1000.0) as u64, [0, 1, 2].map(|i| a[i] + (b[i] - a[i]) * f)));
+            }
+            t += secs;
+        }
+        // Hovering at the end of the leg (the drop).
+        if let Some(end) = path.last() {
+            let mut h = 0.0;
+            while h <= hold_ms as f64 / 1000.0 {
+                out.push((((t + h) * 1000.0) as u64, [end.at.x, end.at.y, end.z_m]));
+                h += SAMPLE_S;
+            }
+            t += hold_ms as f64 / 1000.0;
+        }
+    }
+    out
+}
+
+fn cell(t_ms: u64, p: [f64; 3]) -> Cell {
+    ((p[0] / CELL_M).floor() as i32, (p[1] / CELL_M).floor() as i32, (p[2] / LAYER_M).floor() as i32, t_ms / SLOT_MS)
+}
+
+impl Reservations {
+    /// The cells a trajectory occupies, leaving out those near the flight's own vertiport.
+    fn cells_of(samples: &[(u64, [f64; 3])], base: Vec2) -> Vec<Cell> {
+        let mut cells: Vec<Cell> = samples
+            .iter()
+            .filter(|(_, p)| (p[0] - base.x).hypot(p[1] - base.y) > VERTIPORT_RADIUS_M)
+            .map(|&(t, p)| cell(t, p))
+            .collect();
+        cells.sort_unstable();
+        cells.dedup();
+        cells
+    }
+
+    /// The first other flight holding a cell next to the trajectory's, if any.
+    pub fn conflict(&self, drone: u32, samples: &[(u64, [f64; 3])], base: Vec2) -> Option<u32> {
+        for (x, y, z, slot) in Self::cells_of(samples, base) {
+            for dx in -1..=1 {
+                for dy in -1..=1 {
+                    for ds in [-1i64, 0, 1] {
+                        let Some(s) = slot.checked_add_signed(ds) else { continue };
+                        if let Some(holders) = self.cells.get(&(x + dx, y + dy, z, s))
+                            && let Some(&other) = holders.iter().find(|&&h| h != drone)
+                        {
+                            return Some(other);
+                        }
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// Reserves a trajectory for `drone`, replacing what it held.
+    pub fn reserve(&mut self, drone: u32, samples: &[(u64, [f64; 3])], base: Vec2) {
+        self.release(drone);
+        let cells = Self::cells_of(samples, base);
+        for &c in &cells {
+            self.cells.entry(c).or_default().push(drone);
+        }
+        self.held.insert(drone, cells);
+    }
+
+    /// Frees everything `drone` holds.
+    pub fn release(&mut self, drone: u32) {
+        for c in self.held.remove(&drone).unwrap_or_default() {
+            if let Some(holders) = self.cells.get_mut(&c) {
+                holders.retain(|&h| h != drone);
+                if holders.is_empty() {
+                    self.cells.remove(&c);
+                }
+            }
+        }
+    }
+
+    /// Cells held, over all flights.
+    pub fn len(&self) -> usize {
+        self.held.values().map(Vec::len).sum()
+    }
+
+    /// Whether nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.held.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drone(id: u32) -> Drone {
+        Drone {
+            id,
+            fleet: 0,
+            base: 0,
+            pad: Vec2::new(0.0, 0.0),
+            cruise_mps: 12.0,
+            cruise_alt_m: 60.0,
+            return_alt_m: 75.0,
+            climb_mps: 3.0,
+            payload_kg: 2.0,
+            battery_wh: 500.0,
+            wh_per_km: 25.0,
+        }
+    }
+
+    fn line(from: (f64, f64), to: (f64, f64)) -> Vec<Waypoint> {
+        let wp = |(x, y): (f64, f64)| Waypoint { at: Vec2::new(x, y), z_m: 60.0 };
+        vec![wp(from), wp(to)]
+    }
+
+    #[test]
+    fn crossing_flights_at_the_same_time_conflict_and_later_they_do_not() {
+        let mut r = Reservations::default();
+        let (a, b) = (drone(1), drone(2));
+        // A flies west to east, B south to north; both reach (600, 0) after 50 s.
+        let path_a = line((0.0, 0.0), (1200.0, 0.0));
+        let path_b = line((600.0, -600.0), (600.0, 600.0));
+        let base_a = Vec2::new(0.0, 0.0);
+        let base_b = Vec2::new(600.0, -600.0);
+        let ta = trajectory(&a, &[(&path_a, 0)], 0, [0.0, 0.0]);
+        r.reserve(1, &ta, base_a);
+        let now = trajectory(&b, &[(&path_b, 0)], 0, [0.0, 0.0]);
+        assert_eq!(r.conflict(2, &now, base_b), Some(1), "both at the crossing 50 s after take-off");
+        let later = trajectory(&b, &[(&path_b, 0)], 20_000, [0.0, 0.0]);
+        assert_eq!(r.conflict(2, &later, base_b), None, "20 s later A is 240 m past the crossing");
+        // A flight never conflicts with itself, and releasing frees the cells.
+        assert_eq!(r.conflict(1, &ta, base_a), None);
+        r.release(1);
+        assert!(r.is_empty());
+        assert_eq!(r.conflict(2, &now, base_b), None);
+    }
+
+    #[test]
+    fn parallel_layers_do_not_conflict() {
+        let mut r = Reservations::default();
+        let out = line((0.0, 0.0), (1200.0, 0.0));
+        let mut back = line((1200.0, 0.0), (0.0, 0.0));
+        back.iter_mut().for_each(|w| w.z_m = 75.0);
+        r.reserve(1, &trajectory(&drone(1), &[(&out, 0)], 0, [0.0; 2]), Vec2::new(-500.0, 0.0));
+        let b = trajectory(&drone(2), &[(&back, 0)], 0, [0.0; 2]);
+        assert_eq!(r.conflict(2, &b, Vec2::new(1700.0, 0.0)), None, "the return layer is 15 m above");
+    }
+}

@@ -1,0 +1,143 @@
+//! Drones in the wind, in shared airspace and on their batteries.
+
+use pilotzone_scenario::{ClockTime, DroneFleet, LoadedScenario, Place, PlaceKind, PlaceSet, WindStep};
+use pilotzone_sim::Simulation;
+use pilotzone_sim::demand::{OrderStatus, ParcelOrder, Requests};
+use pilotzone_sim::town::TownMap;
+
+use crate::{demo_for, root};
+
+/// The demo with parcels only to one garden 970 m due west of the vertiport, in a steady wind.
+fn westward(wind: Option<(f64, f64)>) -> LoadedScenario {
+    pilotzone_scenario::edited(&demo_for(3600), "one destination in a steady wind", |s| {
+        s.demand.parcels[0].to = PlaceSet::Named(vec!["home-14".into()]);
+        s.weather.wind = wind
+            .map(|(mean_mps, from_deg)| WindStep {
+                from: ClockTime::parse("06:00").expect("time"),
+                mean_mps,
+                from_deg,
+                gust_mps: 0.0,
+            })
+            .into_iter()
+            .collect();
+    })
+    .expect("the edited demo is valid")
+}
+
+fn outbound_mean_s(loaded: LoadedScenario) -> f64 {
+    let mut sim = Simulation::new(loaded, 11).expect("builds");
+    sim.run_to_end();
+    let k = sim.finish().kpis;
+    assert!(k.drone.delivered >= 3, "enough flights to compare: {}", k.drone.delivered);
+    k.drone.outbound_s.mean.expect("flights were made")
+}
+
+#[test]
+fn a_headwind_lengthens_the_flight_and_a_tailwind_shortens_it() {
+    let calm = outbound_mean_s(westward(None));
+    // Wind from the west (270°) blows into the face of a drone flying west.
+    let head = outbound_mean_s(westward(Some((4.0, 270.0))));
+    let tail = outbound_mean_s(westward(Some((4.0, 90.0))));
+    // About 970 m at 12 m/s air speed: 8 m/s over the ground into the wind, 16 m/s with it.
+    assert!(head > calm + 30.0, "headwind {head:.1} s against calm {calm:.1} s");
+    assert!(tail < calm - 15.0, "tailwind {tail:.1} s against calm {calm:.1} s");
+}
+
+/// Two vertiports whose flights cross half-way, each with one drone, and one order for each
+/// placed at 07:00 so that both take off at once.
+fn crossing(deconfliction: bool) -> pilotzone_sim::RunOutput {
+    let loaded = pilotzone_scenario::edited(&demo_for(600), "two crossing flights", |s| {
+        // Flight A: vertiport (1344, 382) west to home-14 (371, 406). Flight B: from 487 m
+        // north of the mid-point to 487 m south of it, so both reach it together.
+        let node = s.map.places.iter().find(|p| p.name == "vertiport").expect("demo vertiport").node;
+        s.map.places.push(Place {
+            name: "vertiport-north".into(),
+            kind: PlaceKind::Vertiport,
+            node,
+            at: Some((857.0, 882.0)),
+        });
+        s.map.places.push(Place { name: "garden-south".into(), kind: PlaceKind::Home, node, at: Some((857.0, -93.0)) });
+        s.fleets.drones[0].count = 1;
+        let mut b: DroneFleet = s.fleets.drones[0].clone();
+        b.name = "north".into();
+        b.base = "vertiport-north".into();
+        s.fleets.drones.push(b);
+        s.demand.parcels[0].profile.iter_mut().for_each(|step| step.per_hour = 0.0);
+        s.map.airspace.strategic_deconfliction = deconfliction;
+        // Calm air, so both fly at the same speed.
+        s.weather.wind.clear();
+    })
+    .expect("the edited demo is valid");
+    let mut sim = Simulation::new(loaded, 3).expect("builds");
+    let world = sim.app_mut().world_mut();
+    let town = world.resource::<TownMap>();
+    let order = |id: u32, from: &str, to: &str| ParcelOrder {
+        id,
+        flow: 0,
+        t_ms: 0,
+        from: town.place(from).expect("place"),
+        to: town.place(to).expect("place"),
+        weight_kg: 1.0,
+        latest_launch_ms: 600_000,
+        status: OrderStatus::Open,
+        launched_ms: None,
+        delivered_ms: None,
+    };
+    let orders = [order(0, "vertiport", "home-14"), order(1, "vertiport-north", "garden-south")];
+    world.resource_mut::<Requests>().parcels.extend(orders);
+    sim.run_to_end();
+    sim.finish()
+}
+
+#[test]
+fn two_drones_on_crossing_paths_at_the_same_time_are_deconflicted() {
+    let tactical = crossing(false);
+    let losses = |out: &pilotzone_sim::RunOutput| {
+        out.events.iter().filter(|e| e.kind.as_str() == "separation_loss" && e.detail.contains("drone")).count()
+    };
+    assert_eq!(tactical.kpis.drone.delivered, 2);
+    assert!(losses(&tactical) > 0, "without deconfliction the two meet at the crossing");
+    assert_eq!(tactical.kpis.drone.deconflicted, 0);
+
+    let strategic = crossing(true);
+    assert_eq!(strategic.kpis.drone.delivered, 2, "both parcels still arrive");
+    assert_eq!(strategic.kpis.drone.deconflicted, 1, "one flight waits for the other");
+    assert!(strategic.kpis.drone.deconfliction_wait_s >= 5.0);
+    assert_eq!(losses(&strategic), 0, "and they never come within the minimum");
+}
+
+/// Every shipped scenario (`scenarios/*.ron`), with every seed of `seeds/ci.ron`.
+#[test]
+fn over_the_seed_set_no_drone_enters_a_no_fly_volume_and_no_battery_runs_flat() {
+    let seeds = pilotzone_scenario::seeds::load(&root().join("seeds/ci.ron")).expect("seeds/ci.ron is valid").seeds;
+    let mut shipped: Vec<_> = std::fs::read_dir(root().join("scenarios"))
+        .expect("scenarios/ is there")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .collect();
+    shipped.sort();
+    assert!(!shipped.is_empty());
+    for path in &shipped {
+        let loaded = pilotzone_scenario::load(path).expect("shipped scenarios are valid");
+        for &seed in &seeds {
+            let mut sim = Simulation::new(loaded.clone(), seed).expect("builds");
+            sim.run_to_end();
+            let out = sim.finish();
+            let k = &out.kpis;
+            let at = format!("{} seed {seed}", path.display());
+            assert!(k.drone.delivered > 0, "{at}: drones flew");
+            let incursions: Vec<_> = out.events.iter().filter(|e| e.kind.as_str() == "nofly_incursion").collect();
+            assert!(incursions.is_empty(), "{at}: {incursions:?}");
+            assert!(
+                k.taxi.lowest_charge > 0.0 && k.taxi.lowest_charge < 1.0,
+                "{at}: taxi charge {}",
+                k.taxi.lowest_charge
+            );
+            assert!(
+                k.drone.lowest_charge > 0.0 && k.drone.lowest_charge < 1.0,
+                "{at}: drone charge {}",
+                k.drone.lowest_charge
+            );
+        }
+    }
+}
