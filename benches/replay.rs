@@ -27,6 +27,8 @@ fn town(full: bool) -> GridTown {
             rides_per_hour: 3500.0,
             parcels_per_hour: 2600.0,
             duration_s: 3600,
+            demand_s: None,
+            max_wait_s: 900,
             seed: 1,
         }
     } else {
@@ -40,6 +42,8 @@ fn town(full: bool) -> GridTown {
             rides_per_hour: 300.0,
             parcels_per_hour: 120.0,
             duration_s: 300,
+            demand_s: None,
+            max_wait_s: 900,
             seed: 1,
         }
     }

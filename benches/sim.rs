@@ -59,6 +59,8 @@ fn ten_times_the_demo(duration_s: u32) -> pilotzone_scenario::LoadedScenario {
         rides_per_hour: 535.0,
         parcels_per_hour: 185.0,
         duration_s,
+        demand_s: None,
+        max_wait_s: 900,
         seed: 42,
     };
     pilotzone_scenario::parse(&to_ron(&grid_town(&town), "ten times the demo"), "ten-times").expect("valid")

@@ -4,3 +4,4 @@
 pub mod batch;
 pub mod output;
 pub mod study;
+pub mod sumo;

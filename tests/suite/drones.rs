@@ -141,3 +141,78 @@ fn over_the_seed_set_no_drone_enters_a_no_fly_volume_and_no_battery_runs_flat() 
         }
     }
 }
+
+/// The largest distance between a flying drone and its flight plan's reference over a run.
+fn worst_tracking(loaded: LoadedScenario, seed: u64) -> (f64, u32) {
+    use pilotzone_sim::drone::{DroneRoster, DroneState};
+    let mut sim = Simulation::new(loaded, seed).expect("builds");
+    let mut worst = 0.0f64;
+    while !sim.is_done() {
+        sim.step();
+        let world = sim.app().world();
+        for &e in &world.resource::<DroneRoster>().0 {
+            let s = world.get::<DroneState>(e).expect("drone");
+            if s.airborne() {
+                let d = [0, 1, 2].map(|i| s.pos[i] - s.reference[i]);
+                worst = worst.max((d[0].hypot(d[1])).hypot(d[2]));
+            }
+        }
+    }
+    (worst, sim.finish().kpis.drone.delivered)
+}
+
+#[test]
+fn the_flight_controller_keeps_drones_on_their_plan_in_calm_and_in_gusts() {
+    let (calm, delivered) = worst_tracking(westward(None), 4);
+    assert!(delivered >= 3);
+    let gusty = pilotzone_scenario::edited(&westward(None), "gusty", |s| {
+        s.weather.wind = vec![WindStep {
+            from: ClockTime::parse("06:00").expect("time"),
+            mean_mps: 4.0,
+            from_deg: 200.0,
+            gust_mps: 2.0,
+        }];
+    })
+    .expect("valid");
+    let (gusts, _) = worst_tracking(gusty, 4);
+    assert!(calm > 0.0, "a body under forces is never exactly on the plan");
+    assert!(calm < 2.5, "calm air: within {calm:.2} m of the plan");
+    assert!(gusts > calm, "gusts push drones off the plan: {gusts:.2} m against {calm:.2} m");
+    assert!(gusts < 6.0, "and the controller brings them back: {gusts:.2} m");
+}
+
+#[test]
+fn a_drone_without_thrust_falls_under_gravity() {
+    use bevy::prelude::*;
+    use pilotzone_sim::drone::{DroneRoster, DroneState};
+    let mut sim = Simulation::new(westward(None), 4).expect("builds");
+    // Fly until a drone is cruising.
+    let cruising = |sim: &Simulation| {
+        let world = sim.app().world();
+        world.resource::<DroneRoster>().0.iter().copied().find(|&e| {
+            let s = world.get::<DroneState>(e).expect("drone");
+            s.airborne() && s.pos[2] > 50.0 && s.vel[2].abs() < 0.1
+        })
+    };
+    let drone = loop {
+        sim.step();
+        if let Some(e) = cruising(&sim) {
+            break e;
+        }
+        assert!(!sim.is_done(), "a drone cruised");
+    };
+    let z0 = sim.app().world().get::<DroneState>(drone).expect("drone").pos[2];
+    // Cut its rotors: between its controller and the physics step, its force is zeroed.
+    let cut = move |mut q: Query<&mut DroneState>| q.get_mut(drone).expect("drone").force = [0.0; 3];
+    sim.app_mut().add_systems(
+        pilotzone_sim::SimStep,
+        cut.in_set(pilotzone_sim::SimSystems::Physics).before(pilotzone_sim::physics::sync_bodies),
+    );
+    for _ in 0..20 {
+        sim.step();
+    }
+    let z = sim.app().world().get::<DroneState>(drone).expect("drone").pos[2];
+    // Two seconds of free fall: g t² / 2 = 19.6 m (rapier's symplectic Euler gives a little more).
+    let fell = z0 - z;
+    assert!((19.0..21.5).contains(&fell), "fell {fell:.2} m in 2 s");
+}

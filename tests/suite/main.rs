@@ -7,6 +7,7 @@ mod dependencies;
 mod determinism;
 mod dispatch;
 mod drones;
+mod fleet;
 mod incidents;
 mod road_safety;
 mod rules;

@@ -226,6 +226,8 @@ pub fn demo_town() -> Scenario {
                 max_speed_kmh: 40.0,
                 battery_kwh: 40.0,
                 kwh_per_km: 0.15,
+                charge_kw: 50.0,
+                recharge_below: 0.3,
             }],
             drones: vec![DroneFleet {
                 name: "sora-post".into(),
@@ -400,6 +402,11 @@ pub struct GridTown {
     pub parcels_per_hour: f64,
     /// Simulated seconds from 07:00.
     pub duration_s: u32,
+    /// Seconds from 07:00 during which requests and orders are made; the whole run when none
+    /// (a study that lets the last riders be served stops demand before the end).
+    pub demand_s: Option<u32>,
+    /// Longest a rider waits before giving up, s.
+    pub max_wait_s: u32,
     /// Root seed.
     pub seed: u64,
 }
@@ -474,6 +481,8 @@ pub fn grid_town(p: &GridTown) -> Scenario {
             max_speed_kmh: 40.0,
             battery_kwh: 40.0,
             kwh_per_km: 0.15,
+            charge_kw: 50.0,
+            recharge_below: 0.3,
         })
         .filter(|f| f.count > 0)
         .collect();
@@ -491,7 +500,13 @@ pub fn grid_town(p: &GridTown) -> Scenario {
         })
         .filter(|f| f.count > 0)
         .collect();
-    let step = |per_hour: f64| vec![RateStep { from: at("07:00"), per_hour }];
+    let step = |per_hour: f64| {
+        let mut profile = vec![RateStep { from: at("07:00"), per_hour }];
+        if let Some(d) = p.demand_s.filter(|&d| d < p.duration_s) {
+            profile.push(RateStep { from: ClockTime(7 * 3600 + d), per_hour: 0.0 });
+        }
+        profile
+    };
     let parcels = drones
         .iter()
         .map(|f| ParcelDemand {
@@ -542,7 +557,7 @@ pub fn grid_town(p: &GridTown) -> Scenario {
                     from: home(),
                     to: home(),
                     profile: step(p.rides_per_hour),
-                    max_wait_s: 900,
+                    max_wait_s: p.max_wait_s,
                 }]
             } else {
                 Vec::new()
@@ -594,9 +609,14 @@ mod tests {
             rides_per_hour: 50.0,
             parcels_per_hour: 20.0,
             duration_s: 600,
+            demand_s: Some(300),
+            max_wait_s: 900,
             seed: 1,
         };
         let town = grid_town(&p);
+        let profile = &town.demand.rides[0].profile;
+        assert_eq!(profile.len(), 2, "demand stops after 300 s");
+        assert_eq!((profile[1].from.0, profile[1].per_hour), (7 * 3600 + 300, 0.0));
         assert_eq!(town.map.nodes.len(), 108);
         assert_eq!(town.fleets.taxis.iter().map(|f| f.count).sum::<u32>(), 10);
         assert_eq!(town.fleets.drones.iter().map(|f| f.count).sum::<u32>(), 7);

@@ -69,6 +69,10 @@ pub struct Dispatch {
     /// boarding to alighting (default 1.5). A pooled stop never stretches a rider beyond it.
     #[serde(default = "default_max_detour")]
     pub max_detour: f64,
+    /// Send idle vehicles toward where riders are expected (default false); see the sim's
+    /// `rebalance` module for the policy.
+    #[serde(default)]
+    pub rebalancing: bool,
 }
 
 impl Default for Dispatch {
@@ -77,6 +81,7 @@ impl Default for Dispatch {
             policy: DispatchPolicy::default(),
             period_s: default_dispatch_period(),
             max_detour: default_max_detour(),
+            rebalancing: false,
         }
     }
 }
@@ -404,10 +409,25 @@ pub struct TaxiFleet {
     /// Energy use in kWh per km driven (default 0.15).
     #[serde(default = "default_taxi_consumption")]
     pub kwh_per_km: f64,
+    /// Charging power at the depot in kW (default 50, a DC fast charger).
+    #[serde(default = "default_charge_kw")]
+    pub charge_kw: f64,
+    /// A vehicle whose charge falls below this share of its battery takes no new riders and
+    /// drives to the depot to charge once its riders are delivered (default 0.3).
+    #[serde(default = "default_recharge_below")]
+    pub recharge_below: f64,
 }
 
 fn default_taxi_consumption() -> f64 {
     0.15
+}
+
+fn default_charge_kw() -> f64 {
+    50.0
+}
+
+fn default_recharge_below() -> f64 {
+    0.3
 }
 
 /// A fleet of delivery drones.

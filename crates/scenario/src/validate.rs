@@ -148,6 +148,14 @@ pub fn validate(s: &Scenario) -> Vec<Diagnostic> {
         positive(&mut err, &format!("{path}.max_speed_kmh"), f.max_speed_kmh);
         positive(&mut err, &format!("{path}.battery_kwh"), f.battery_kwh);
         positive(&mut err, &format!("{path}.kwh_per_km"), f.kwh_per_km);
+        positive(&mut err, &format!("{path}.charge_kw"), f.charge_kw);
+        if !(f.recharge_below.is_finite() && (0.0..0.9).contains(&f.recharge_below)) {
+            err(
+                format!("{path}.recharge_below"),
+                format!("recharge_below is a share of the battery, 0 to 0.9, found {}", f.recharge_below),
+                Some("0.3 sends a vehicle to charge when under 30 %; it charges to 90 %".into()),
+            );
+        }
     }
     let mut vertiports = BTreeSet::new();
     for (i, f) in s.fleets.drones.iter().enumerate() {

@@ -196,12 +196,64 @@ pub(crate) fn resolve(town: &TownMap, set: &PlaceSet) -> Vec<usize> {
     }
 }
 
-impl FromWorld for DemandModel {
-    fn from_world(world: &mut World) -> Self {
-        let seed = world.resource::<SimConfig>().seed;
-        let town = world.resource::<TownMap>();
-        let clock = world.resource::<SimClock>();
-        let (start_tod_s, end_ms) = (clock.start_tod_s, clock.end_ms);
+impl DemandModel {
+    /// Ride pickups expected at each place (by place index) from `tod_s` over the next
+    /// `horizon_s`: each flow's rate, averaged over the horizon minute by minute, split evenly
+    /// over its pickup places.
+    pub fn expected_pickups(&self, place_count: usize, tod_s: u32, horizon_s: u32) -> Vec<f64> {
+        let mut out = vec![0.0; place_count];
+        let minutes = (horizon_s / 60).max(1);
+        for flow in &self.rides {
+            if flow.from.is_empty() {
+                continue;
+            }
+            let mean_per_hour =
+                (0..minutes).map(|m| rate_at(&flow.profile, tod_s + m * 60)).sum::<f64>() / f64::from(minutes);
+            let share = mean_per_hour * f64::from(horizon_s) / 3600.0 / flow.from.len() as f64;
+            for &p in &flow.from {
+                out[p] += share;
+            }
+        }
+        out
+    }
+}
+
+/// A ride request as the demand model draws it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DrawnRide {
+    /// When it is made, ms since the start.
+    pub t_ms: u64,
+    /// Flow index.
+    pub flow: u32,
+    /// Pickup place index.
+    pub from: usize,
+    /// Destination place index.
+    pub to: usize,
+}
+
+/// Every ride request a run of the town's scenario with `seed` makes, in the order the run
+/// makes them, without running it (to hand the same demand to another simulator).
+pub fn draw_rides(town: &TownMap, seed: u64) -> Vec<DrawnRide> {
+    let run = &town.scenario.run;
+    let end_ms = u64::from(run.duration_s) * 1000;
+    let tick = u64::from(run.tick_ms);
+    let mut model = DemandModel::new(town, seed, run.start.seconds(), end_ms);
+    let mut out = Vec::new();
+    for (i, flow) in model.rides.iter_mut().enumerate() {
+        // The run makes the requests due at each tick, up to its last tick.
+        while flow.next_ms < end_ms && flow.next_ms <= end_ms - tick {
+            let t_ms = flow.next_ms;
+            let (from, to) = flow.pick();
+            out.push(DrawnRide { t_ms, flow: i as u32, from, to });
+            flow.next_ms = flow.draw_next(t_ms, run.start.seconds(), end_ms);
+        }
+    }
+    out.sort_by_key(|r| (r.t_ms.div_ceil(tick) * tick, r.flow, r.t_ms));
+    out
+}
+
+impl DemandModel {
+    fn new(town: &TownMap, seed: u64, start_tod_s: u32, end_ms: u64) -> Self {
         let demand = &town.scenario.demand;
         let mut model = DemandModel { rides: Vec::new(), parcels: Vec::new(), start_tod_s, end_ms };
         for (i, r) in demand.rides.iter().enumerate() {
@@ -215,6 +267,15 @@ impl FromWorld for DemandModel {
             model.parcels.push(Flow::new(rng, p.profile.clone(), from, resolve(town, &p.to), start_tod_s, end_ms));
         }
         model
+    }
+}
+
+impl FromWorld for DemandModel {
+    fn from_world(world: &mut World) -> Self {
+        let seed = world.resource::<SimConfig>().seed;
+        let town = world.resource::<TownMap>();
+        let clock = world.resource::<SimClock>();
+        DemandModel::new(town, seed, clock.start_tod_s, clock.end_ms)
     }
 }
 

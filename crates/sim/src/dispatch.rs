@@ -67,10 +67,19 @@ pub fn dispatch_taxis(
     }
 }
 
-/// Whether a vehicle may take work now: its fleet is in service and it can reach the stops and
-/// a depot on the energy it has.
-fn available(cx: &DispatchContext, taxi: &Taxi) -> bool {
-    cx.rules.fleet_open(&cx.town, &cx.town.scenario.fleets.taxis[taxi.fleet].name)
+/// Whether a vehicle is moving empty toward expected riders, with nothing else to do.
+fn repositioning(state: &TaxiState) -> bool {
+    state.stops.len() == 1 && state.stops[0].kind == StopKind::Reposition
+}
+
+/// Whether a vehicle may take work now: its fleet is in service, it is not low on charge, and
+/// it is not on its way to charge.
+fn available(cx: &DispatchContext, taxi: &Taxi, state: &TaxiState) -> bool {
+    let fleet = &cx.town.scenario.fleets.taxis[taxi.fleet];
+    cx.rules.fleet_open(&cx.town, &fleet.name)
+        && state.energy_kwh >= fleet.recharge_below * fleet.battery_kwh
+        && !state.stranded
+        && state.stops.iter().all(|s| s.kind != StopKind::Charge)
 }
 
 /// Travel times from each source to each target (row-major, one row per source), within
@@ -142,8 +151,18 @@ fn match_idle(
     let mut idle: Vec<(u32, Entity, u32)> = Vec::new();
     for &e in &cx.roster.0 {
         let (taxi, state) = taxis.get(e).expect("roster entities are taxis");
-        if state.phase == Phase::Idle && available(cx, taxi) {
+        if !available(cx, taxi, state) {
+            continue;
+        }
+        if state.phase == Phase::Idle {
             idle.push((taxi.id, e, state.node));
+        } else if repositioning(state) {
+            // Free for work on its way: it can turn at the end of the arc it is on.
+            let node = match (state.phase, state.arc) {
+                (Phase::Driving, Some(arc)) if !state.route.is_empty() => cx.town.graph().head(arc),
+                _ => state.node,
+            };
+            idle.push((taxi.id, e, node));
         }
     }
     let open: Vec<usize> =
@@ -200,6 +219,8 @@ fn match_idle(
         let (taxi_id, entity, _) = idle[i];
         let eta_ms = eta[i * open.len() + k];
         let (_, mut state) = taxis.get_mut(entity).expect("roster entities are taxis");
+        let was_moving = state.phase == Phase::Driving && !state.route.is_empty();
+        state.stops.clear();
         state.stops.push_back(Stop { request: r.id, kind: StopKind::Pickup, node: pickup, leg_ms: eta_ms });
         state.stops.push_back(Stop { request: r.id, kind: StopKind::Dropoff, node: dropoff, leg_ms: direct });
         r.status = RequestStatus::Assigned { taxi: taxi_id };
@@ -212,7 +233,11 @@ fn match_idle(
             [at.x, at.y, 0.0],
             format!("request {} eta {:.0} s", r.id, f64::from(eta_ms) / 1000.0),
         );
-        start_next_leg(&mut state, town, &cx.rules, scratch);
+        if was_moving {
+            redirect(&mut state, town, &cx.rules, scratch);
+        } else {
+            start_next_leg(&mut state, town, &cx.rules, scratch);
+        }
     }
 }
 
@@ -316,7 +341,7 @@ struct Plan {
 fn dwell(kind: StopKind) -> u64 {
     match kind {
         StopKind::Pickup => PICKUP_DWELL_MS,
-        StopKind::Dropoff => DROPOFF_DWELL_MS,
+        StopKind::Dropoff | StopKind::Charge | StopKind::Reposition => DROPOFF_DWELL_MS,
     }
 }
 
@@ -331,7 +356,10 @@ impl Plan {
         now: u64,
     ) -> Option<Plan> {
         let g = town.graph();
-        let mut stops: Vec<Stop> = state.stops.iter().copied().collect();
+        if state.stops.iter().any(|s| s.kind == StopKind::Charge) {
+            return None;
+        }
+        let mut stops: Vec<Stop> = state.stops.iter().copied().filter(|s| s.kind != StopKind::Reposition).collect();
         let (origin, t0_ms, first) = match state.phase {
             Phase::Idle | Phase::PullingOut => (state.node, now, 0),
             Phase::Driving if !state.route.is_empty() => {
@@ -350,7 +378,7 @@ impl Plan {
                 (s.node, now + dwell(s.kind), 1)
             }
             Phase::Dwelling { until_ms } => (stops.first()?.node, until_ms.max(now), 1),
-            Phase::Blocked => return None,
+            Phase::Blocked | Phase::Charging => return None,
         };
         Some(Plan {
             entity,
@@ -408,6 +436,10 @@ fn schedule(
         if leg == UNREACHED {
             return None;
         }
+        if matches!(s.kind, StopKind::Charge | StopKind::Reposition) {
+            // Plans hold riders' stops only.
+            return None;
+        }
         t += u64::from(leg);
         let r = rider(s.request);
         match s.kind {
@@ -434,6 +466,7 @@ fn schedule(
                 }
                 load = load.saturating_sub(1);
             }
+            StopKind::Charge | StopKind::Reposition => {}
         }
         t += dwell(s.kind);
     }
@@ -455,7 +488,7 @@ fn pool(
     let mut plans: Vec<Plan> = Vec::new();
     for &e in &cx.roster.0 {
         let (taxi, state) = taxis.get(e).expect("roster entities are taxis");
-        if available(cx, taxi)
+        if available(cx, taxi, state)
             && let Some(plan) = Plan::of(taxi, state, e, town, metric, now)
         {
             plans.push(plan);
@@ -520,6 +553,7 @@ fn pool(
                                 since.iter().find(|b| b.0 == s.request).map(|b| b.1).or(rider(s.request).boarded_ms);
                             base_ride.push((s.request, from.map_or(0, |f| t.saturating_sub(f))));
                         }
+                        StopKind::Charge | StopKind::Reposition => {}
                     }
                     t += dwell(s.kind);
                 }
@@ -571,6 +605,10 @@ fn pool(
         let Some((_, taxi_id, p, i, k)) = best else { continue };
         let plan = &plans[p];
         let (_, mut state) = taxis.get_mut(plan.entity).expect("roster entities are taxis");
+        if repositioning(&state) {
+            // Taken on its way: the move is cancelled for the rider.
+            state.stops.clear();
+        }
         let at = plan.first;
         let before = |k: usize| if k == 0 { plan.origin } else { plan.stops[k - 1].node };
         let into_pickup = Around::at(&around.to_pickup, &around.nodes, before(i));

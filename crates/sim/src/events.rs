@@ -43,6 +43,12 @@ pub enum EventKind {
     AltitudeViolation,
     /// Drone launches held because the wind is over the limit.
     WindHold,
+    /// A vehicle set off to charge, or began charging.
+    Charge,
+    /// A vehicle or drone ran out of energy away from a charger.
+    Stranded,
+    /// An idle vehicle was sent toward expected riders.
+    Reposition,
 }
 
 impl EventKind {
@@ -68,11 +74,14 @@ impl EventKind {
             EventKind::BuildingProximity => "building_proximity",
             EventKind::AltitudeViolation => "altitude_violation",
             EventKind::WindHold => "wind_hold",
+            EventKind::Charge => "charge",
+            EventKind::Stranded => "stranded",
+            EventKind::Reposition => "reposition",
         }
     }
 
     /// Every kind, in declaration order.
-    pub const ALL: [EventKind; 19] = [
+    pub const ALL: [EventKind; 22] = [
         EventKind::Request,
         EventKind::Assign,
         EventKind::Pickup,
@@ -92,6 +101,9 @@ impl EventKind {
         EventKind::BuildingProximity,
         EventKind::AltitudeViolation,
         EventKind::WindHold,
+        EventKind::Charge,
+        EventKind::Stranded,
+        EventKind::Reposition,
     ];
 
     /// Whether events of this kind are safety incidents.
@@ -105,6 +117,7 @@ impl EventKind {
                 | EventKind::SpeedViolation
                 | EventKind::BuildingProximity
                 | EventKind::AltitudeViolation
+                | EventKind::Stranded
         )
     }
 }

@@ -12,6 +12,7 @@ pub mod drone;
 pub mod events;
 pub mod metrics;
 pub mod physics;
+pub mod rebalance;
 pub mod record;
 pub mod residents;
 pub mod rng;

@@ -69,6 +69,12 @@ pub struct TaxiKpis {
     pub operator_wait_s: f64,
     /// Lowest state of charge any vehicle reached, as a share of its battery.
     pub lowest_charge: f64,
+    /// Charging sessions at depots.
+    pub charges: u32,
+    /// Vehicles that ran out of energy on the road.
+    pub stranded: u32,
+    /// Empty moves of idle vehicles toward expected riders.
+    pub repositions: u32,
 }
 
 /// Drone delivery KPIs.
@@ -98,6 +104,8 @@ pub struct DroneKpis {
     pub deconflicted: u32,
     /// Lowest state of charge any drone reached, as a share of its battery.
     pub lowest_charge: f64,
+    /// Drones whose battery ran empty in the air.
+    pub stranded: u32,
 }
 
 /// Incident counts.
@@ -211,6 +219,7 @@ pub fn track_fleet_use(
         let (taxi, mut state) = taxis.get_mut(e).expect("roster entities are taxis");
         if state.phase != crate::taxi::Phase::Idle {
             state.busy_ms += u64::from(clock.tick_ms);
+            state.idle_since_ms = clock.now_ms;
         }
         lowest.taxi = lowest.taxi.min(state.energy_kwh / fleets[taxi.fleet].battery_kwh);
     }
@@ -269,9 +278,13 @@ pub fn compute_kpis(
         km: round3(vehicles.iter().map(|v| v.km).sum()),
         empty_km: round3(vehicles.iter().map(|v| v.empty_km).sum()),
         utilization: round3(vehicles.iter().map(|v| v.busy_ms as f64).sum::<f64>() / vehicle_ms),
-        energy_kwh: round3(battery_kwh - vehicles.iter().map(|v| v.energy_kwh).sum::<f64>()),
+        // Energy used is what left the batteries, chargers' energy included.
+        energy_kwh: round3(battery_kwh - vehicles.iter().map(|v| v.energy_kwh - v.charged_kwh).sum::<f64>()),
         operator_wait_s: desk.wait_ms as f64 / 1000.0,
         lowest_charge: round3(lowest.taxi),
+        charges: vehicles.iter().map(|v| v.charges).sum(),
+        stranded: vehicles.iter().filter(|v| v.stranded).count() as u32,
+        repositions: vehicles.iter().map(|v| v.repositions).sum(),
     };
     let parcels = &requests.parcels;
     let battery_wh: f64 = s.fleets.drones.iter().map(|f| f.battery_wh * f64::from(f.count)).sum();
@@ -297,6 +310,7 @@ pub fn compute_kpis(
         deconfliction_wait_s: reservations.delay_ms as f64 / 1000.0,
         deconflicted: reservations.delayed.len() as u32,
         lowest_charge: round3(lowest.drone),
+        stranded: drone_states.iter().filter(|d| d.stranded).count() as u32,
     };
     let m = &*monitor;
     let car_km: f64 = cars.0.iter().map(|&e| taxis.get(e).expect("roster entities are cars").km).sum();

@@ -1,7 +1,8 @@
 //! rapier3d holds a body for every vehicle, drone and person and reports when two touch.
 //!
-//! Bodies are kinematic: the taxi and drone controllers decide where things go, rapier decides
-//! whether they touched. rapier tests contacts at the start of a step, so a contact is reported
+//! Vehicles and people are kinematic: their controllers decide where they go, rapier decides
+//! whether they touched. Drones are dynamic: their flight controller sets a force, and rapier
+//! integrates it with gravity into where they are. rapier tests contacts at the start of a step, so a contact is reported
 //! one tick after the bodies came together; no state goes untested. Parked vehicles and grounded drones are disabled, so depot
 //! bays and landing pads are not contacts; only moving things interact.
 
@@ -15,7 +16,7 @@ use rapier3d::prelude::{
 };
 
 use crate::clock::SimClock;
-use crate::drone::{DroneRoster, DroneState};
+use crate::drone::{DRONE_MASS_KG, DroneRoster, DroneState};
 use crate::residents::{CarRoster, PedestrianRoster, PedestrianState};
 use crate::taxi::{Phase, TaxiRoster, TaxiState};
 use crate::{SimSetup, SimStep, SimSystems};
@@ -81,13 +82,23 @@ impl Plugin for PhysicsPlugin {
         app.init_resource::<Physics>()
             .init_resource::<Contacts>()
             .add_systems(SimSetup, create_bodies.after(crate::residents::spawn_residents))
-            .add_systems(SimStep, (sync_bodies, step_physics).chain().in_set(SimSystems::Physics));
+            .add_systems(SimStep, (sync_bodies, step_physics, read_drones).chain().in_set(SimSystems::Physics));
     }
 }
 
 fn body(world: &mut PhysicsWorld, id: u32, collider: ColliderBuilder) -> RigidBodyHandle {
-    let handle =
-        world.bodies.insert(RigidBodyBuilder::kinematic_position_based().enabled(false).user_data(u128::from(id)));
+    insert(world, id, RigidBodyBuilder::kinematic_position_based(), collider)
+}
+
+/// A drone: a dynamic point mass (attitude is not modelled; rotations are locked) that does not
+/// sleep while it hovers.
+fn drone_body(world: &mut PhysicsWorld, id: u32) -> RigidBodyHandle {
+    let builder = RigidBodyBuilder::dynamic().lock_rotations().can_sleep(false).ccd_enabled(true);
+    insert(world, id, builder, ColliderBuilder::ball(DRONE_RADIUS_M).mass(DRONE_MASS_KG as Real))
+}
+
+fn insert(world: &mut PhysicsWorld, id: u32, builder: RigidBodyBuilder, collider: ColliderBuilder) -> RigidBodyHandle {
+    let handle = world.bodies.insert(builder.enabled(false).user_data(u128::from(id)));
     let collider = collider
         .active_events(ActiveEvents::COLLISION_EVENTS)
         .active_collision_types(ActiveCollisionTypes::all())
@@ -96,7 +107,7 @@ fn body(world: &mut PhysicsWorld, id: u32, collider: ColliderBuilder) -> RigidBo
     handle
 }
 
-/// Creates one disabled kinematic body per taxi, drone, car and person, in id order.
+/// Creates one disabled body per taxi, drone, car and person, in id order.
 pub fn create_bodies(
     mut physics: ResMut<Physics>,
     taxis: Res<TaxiRoster>,
@@ -106,21 +117,30 @@ pub fn create_bodies(
 ) {
     let physics = &mut *physics;
     let [hx, hy, hz] = CAR_HALF_EXTENTS;
-    let shapes = std::iter::repeat_n(ColliderBuilder::cuboid(hx, hy, hz), taxis.0.len())
-        .chain(std::iter::repeat_n(ColliderBuilder::ball(DRONE_RADIUS_M), drones.0.len()))
-        .chain(std::iter::repeat_n(ColliderBuilder::cuboid(hx, hy, hz), cars.0.len()))
-        .chain(std::iter::repeat_n(
-            // People pass each other on a crossing: they touch vehicles and drones, not people.
-            ColliderBuilder::ball(PERSON_RADIUS_M).collision_groups(InteractionGroups::new(
-                Group::GROUP_2,
-                Group::GROUP_1,
-                InteractionTestMode::And,
-            )),
-            people.0.len(),
-        ));
-    for (id, shape) in shapes.enumerate() {
-        let handle = body(&mut physics.world, id as u32, shape);
+    let mut id = 0u32;
+    for _ in 0..taxis.0.len() {
+        let handle = body(&mut physics.world, id, ColliderBuilder::cuboid(hx, hy, hz));
         physics.bodies.push(handle);
+        id += 1;
+    }
+    for _ in 0..drones.0.len() {
+        let handle = drone_body(&mut physics.world, id);
+        physics.bodies.push(handle);
+        id += 1;
+    }
+    let shapes = std::iter::repeat_n(ColliderBuilder::cuboid(hx, hy, hz), cars.0.len()).chain(std::iter::repeat_n(
+        // People pass each other on a crossing: they touch vehicles and drones, not people.
+        ColliderBuilder::ball(PERSON_RADIUS_M).collision_groups(InteractionGroups::new(
+            Group::GROUP_2,
+            Group::GROUP_1,
+            InteractionTestMode::And,
+        )),
+        people.0.len(),
+    ));
+    for shape in shapes {
+        let handle = body(&mut physics.world, id, shape);
+        physics.bodies.push(handle);
+        id += 1;
     }
 }
 
@@ -148,6 +168,7 @@ pub fn sync_bodies(
     walkers: Query<&PedestrianState>,
     mut physics: ResMut<Physics>,
 ) {
+    // Vehicles and people are placed; drones are pushed.
     let physics = &mut *physics;
     let first_car = taxis.0.len() + drones.0.len();
     let vehicles = taxis.0.iter().enumerate().chain(cars.0.iter().enumerate().map(|(k, e)| (first_car + k, e)));
@@ -162,18 +183,51 @@ pub fn sync_bodies(
     }
     for (k, &e) in drones.0.iter().enumerate() {
         let state = drone_states.get(e).expect("roster entities are drones");
-        let [x, y, z] = state.pos;
-        let pose = Pose::from_parts(
-            Vector::new(x as f32, y as f32, z as f32),
-            Rotation::from_rotation_z(state.heading() as f32),
-        );
-        place(&mut physics.world, physics.bodies[taxis.0.len() + k], state.airborne(), pose);
+        let body = &mut physics.world.bodies[physics.bodies[taxis.0.len() + k]];
+        if !state.airborne() {
+            if body.is_enabled() {
+                body.set_enabled(false);
+            }
+            continue;
+        }
+        if !body.is_enabled() {
+            // Taking off: from the pad, at rest.
+            let [x, y, z] = state.pos;
+            body.set_position(Pose::from_translation(Vector::new(x as f32, y as f32, z as f32)), true);
+            body.set_linvel(Vector::ZERO, true);
+            body.set_enabled(true);
+        }
+        let [fx, fy, fz] = state.force.map(|f| f as f32);
+        body.reset_forces(true);
+        body.add_force(Vector::new(fx, fy, fz), true);
     }
     let first_person = first_car + cars.0.len();
     for (k, &e) in people.0.iter().enumerate() {
         let s = walkers.get(e).expect("roster entities are pedestrians");
         let pose = Pose::from_translation(Vector::new(s.at.x as f32, s.at.y as f32, 0.9));
         place(&mut physics.world, physics.bodies[first_person + k], s.on_road(), pose);
+    }
+}
+
+/// Reads where rapier has taken each flying drone, and the distance it covered.
+pub fn read_drones(
+    physics: Res<Physics>,
+    taxis: Res<TaxiRoster>,
+    drones: Res<DroneRoster>,
+    mut drone_states: Query<&mut DroneState>,
+) {
+    for (k, &e) in drones.0.iter().enumerate() {
+        let body = &physics.world.bodies[physics.bodies[taxis.0.len() + k]];
+        if !body.is_enabled() {
+            continue;
+        }
+        let mut state = drone_states.get_mut(e).expect("roster entities are drones");
+        let (p, v) = (body.translation(), body.linvel());
+        let pos = [f64::from(p.x), f64::from(p.y), f64::from(p.z)];
+        let moved = [0, 1, 2].map(|i| pos[i] - state.pos[i]);
+        state.km += (moved[0].hypot(moved[1])).hypot(moved[2]) / 1000.0;
+        state.pos = pos;
+        state.vel = [f64::from(v.x), f64::from(v.y), f64::from(v.z)];
     }
 }
 

@@ -16,7 +16,7 @@ use crate::taxi::{Phase, TaxiRoster, TaxiState};
 use crate::{ENGINE_VERSION, SimConfig, SimSetup, SimStep, SimSystems};
 
 /// Status names, indexed by the codes samples carry.
-pub const STATUS_NAMES: [&str; 14] = [
+pub const STATUS_NAMES: [&str; 17] = [
     "idle",
     "to_pickup",
     "occupied",
@@ -31,6 +31,9 @@ pub const STATUS_NAMES: [&str; 14] = [
     "waiting",
     "walking",
     "driving",
+    "charging",
+    "to_charger",
+    "repositioning",
 ];
 
 /// Keyframe interval of the replay: seeking costs at most this much decoding, ms.
@@ -148,6 +151,7 @@ fn state_hash(
             Phase::Driving => 2,
             Phase::Dwelling { until_ms } => 3 ^ (until_ms << 4),
             Phase::Blocked => 4,
+            Phase::Charging => 5,
         };
         put(phase);
         put(u64::from(s.arc.unwrap_or(u32::MAX)));
@@ -213,8 +217,16 @@ pub fn record_sample(
     for &e in &roster.taxis.0 {
         let s = taxi_states.get(e).expect("roster entities are taxis");
         let (at, heading) = (s.at, s.heading);
+        let to_charger = s.stops.front().is_some_and(|stop| stop.kind == crate::taxi::StopKind::Charge);
         let status = match s.phase {
             Phase::Idle => 0,
+            Phase::Driving | Phase::PullingOut if to_charger => 15,
+            Phase::Driving | Phase::PullingOut
+                if s.stops.len() == 1 && s.stops[0].kind == crate::taxi::StopKind::Reposition =>
+            {
+                16
+            }
+            Phase::Charging => 14,
             Phase::Driving if s.onboard.is_empty() => 1,
             Phase::Driving => 2,
             Phase::Dwelling { .. } => 3,

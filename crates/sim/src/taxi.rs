@@ -84,14 +84,24 @@ pub struct Taxi {
     pub driver: Driver,
 }
 
-/// Whether a stop picks a rider up or drops one off.
+/// Whether a stop picks a rider up, drops one off, or charges at the depot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StopKind {
     /// Board the rider.
     Pickup,
     /// Let the rider alight.
     Dropoff,
+    /// Charge at the fleet's depot (no rider; `request` is [`NO_REQUEST`]).
+    Charge,
+    /// Move, empty, to where riders are expected, and wait there (no rider).
+    Reposition,
 }
+
+/// The request field of a stop that serves no rider.
+pub const NO_REQUEST: u32 = u32::MAX;
+
+/// Share of the battery a vehicle charges to before it takes work again.
+pub const CHARGE_TO: f64 = 0.9;
 
 /// A kerbside stop on a vehicle's plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,6 +133,8 @@ pub enum Phase {
     },
     /// Parked because no open road leads to its next stop; tries again when the rules change.
     Blocked,
+    /// At the depot's charger until charged to [`CHARGE_TO`].
+    Charging,
 }
 
 /// A vehicle's changing state.
@@ -167,6 +179,16 @@ pub struct TaxiState {
     pub heading: f64,
     /// When a remote operator's departure check ends, once one has started it.
     pub departure_check_ms: Option<u64>,
+    /// Energy taken in at chargers, kWh.
+    pub charged_kwh: f64,
+    /// Charging sessions started.
+    pub charges: u32,
+    /// Out of energy on the road: it stands where it stopped (an incident).
+    pub stranded: bool,
+    /// When it last became idle (the last tick it was busy), ms.
+    pub idle_since_ms: u64,
+    /// Empty moves toward expected riders.
+    pub repositions: u32,
 }
 
 impl TaxiState {
@@ -192,6 +214,11 @@ impl TaxiState {
             at: slot,
             heading: 0.0,
             departure_check_ms: None,
+            charged_kwh: 0.0,
+            charges: 0,
+            stranded: false,
+            idle_since_ms: 0,
+            repositions: 0,
         }
     }
 
@@ -273,7 +300,9 @@ impl Plugin for TaxiPlugin {
             .add_systems(SimSetup, spawn_taxis)
             .add_systems(
                 SimStep,
-                (expire_requests, crate::dispatch::dispatch_taxis).chain().in_set(SimSystems::Dispatch),
+                (expire_requests, charge_taxis, crate::dispatch::dispatch_taxis, crate::rebalance::rebalance_taxis)
+                    .chain()
+                    .in_set(SimSystems::Dispatch),
             )
             .add_systems(SimStep, (finish_dwells, advance_taxis).chain().in_set(SimSystems::Control));
     }
@@ -314,6 +343,45 @@ pub fn expire_requests(
         r.status = RequestStatus::Rejected;
         let at = town.place_pos[r.from];
         log.push(clock.now_ms, EventKind::Reject, r.id, [at.x, at.y, 0.0], "no vehicle could arrive in time");
+    }
+}
+
+/// Sends Level-4 vehicles low on charge to their depot once they are free, and charges those
+/// there until they reach [`CHARGE_TO`].
+pub fn charge_taxis(
+    clock: Res<SimClock>,
+    town: Res<TownMap>,
+    rules: Res<ActiveRules>,
+    roster: Res<TaxiRoster>,
+    mut scratch: ResMut<RouterScratch>,
+    mut taxis: Query<(&Taxi, &mut TaxiState)>,
+    mut log: ResMut<EventLog>,
+) {
+    for &e in &roster.0 {
+        let (taxi, mut state) = taxis.get_mut(e).expect("roster entities are taxis");
+        let fleet = &town.scenario.fleets.taxis[taxi.fleet];
+        match state.phase {
+            Phase::Idle if state.energy_kwh < fleet.recharge_below * fleet.battery_kwh => {
+                let depot = town.place_node[town.place(&fleet.depot).expect("validated: depots are known places")];
+                state.stops.push_back(Stop { request: NO_REQUEST, kind: StopKind::Charge, node: depot, leg_ms: 0 });
+                let (at, _) = state.pose(&town);
+                let detail = format!("to the depot to charge at {:.0} %", 100.0 * state.energy_kwh / fleet.battery_kwh);
+                log.push(clock.now_ms, EventKind::Charge, taxi.id, [at.x, at.y, 0.0], detail);
+                start_next_leg(&mut state, &town, &rules, &mut scratch);
+            }
+            Phase::Charging => {
+                let added = (fleet.charge_kw * clock.dt_s() / 3600.0)
+                    .min(CHARGE_TO * fleet.battery_kwh - state.energy_kwh)
+                    .max(0.0);
+                state.energy_kwh += added;
+                state.charged_kwh += added;
+                if state.energy_kwh >= CHARGE_TO * fleet.battery_kwh - 1e-9 {
+                    state.stops.pop_front();
+                    state.phase = Phase::Idle;
+                }
+            }
+            _ => {}
+        }
     }
 }
 
@@ -366,6 +434,7 @@ fn stop_offset(town: &TownMap, arc: u32) -> f64 {
 fn arrive(state: &mut TaxiState, now_ms: u64) {
     let kind = state.stops.front().map(|s| s.kind);
     let dwell = if kind == Some(StopKind::Pickup) { PICKUP_DWELL_MS } else { DROPOFF_DWELL_MS };
+    debug_assert_ne!(kind, Some(StopKind::Charge), "a charging stop is not a dwell");
     state.speed_mps = 0.0;
     state.phase = Phase::Dwelling { until_ms: now_ms + dwell };
 }
@@ -565,6 +634,10 @@ pub fn advance_taxis(
             limit = limit.min(free / HEADWAY_S).min(brake_within(free, 0.0));
             room = room.min(free);
         }
+        if state.stranded {
+            // Out of energy: it rolls to a stop and stands in its lane.
+            limit = 0.0;
+        }
         let mut speed = (state.speed_mps + ACCEL_MPS2 * dt).min(limit).max(0.0);
         if let Some(n) = next
             && speed * dt >= remaining
@@ -584,6 +657,19 @@ pub fn advance_taxis(
         let km = m.advance_m / 1000.0;
         state.km += km;
         state.energy_kwh -= km * taxi.kwh_per_km;
+        if taxi.driver == Driver::Level4 && state.energy_kwh <= 0.0 && !state.stranded {
+            state.stranded = true;
+            let (at, _) = state.pose(&town);
+            let incident = crate::events::Incident {
+                rule: None,
+                other: None,
+                value: state.energy_kwh,
+                limit: 0.0,
+                severity: if state.onboard.is_empty() { 2 } else { 3 },
+            };
+            let detail = format!("out of energy with {} aboard", state.onboard.len());
+            log.incident(clock.now_ms, EventKind::Stranded, taxi.id, [at.x, at.y, 0.0], incident, detail);
+        }
         if state.onboard.is_empty() {
             state.empty_km += km;
         }
@@ -694,6 +780,20 @@ fn reach_stop(
         return;
     };
     let (at, _) = state.pose(town);
+    if stop.kind == StopKind::Reposition {
+        // Arrived where riders are expected: park at the kerb and wait for one.
+        state.stops.pop_front();
+        state.speed_mps = 0.0;
+        state.phase = Phase::Idle;
+        return;
+    }
+    if stop.kind == StopKind::Charge {
+        state.speed_mps = 0.0;
+        state.phase = Phase::Charging;
+        state.charges += 1;
+        log.push(now_ms, EventKind::Charge, taxi.id, [at.x, at.y, 0.0], "charging at the depot");
+        return;
+    }
     let r = &mut requests.rides[stop.request as usize];
     match stop.kind {
         StopKind::Pickup => {
@@ -713,6 +813,7 @@ fn reach_stop(
                 format!("request {} waited {:.0} s", r.id, (now_ms - r.t_ms) as f64 / 1000.0),
             );
         }
+        StopKind::Charge | StopKind::Reposition => unreachable!("handled above"),
         StopKind::Dropoff => {
             r.status = RequestStatus::Done;
             r.dropoff_ms = Some(now_ms);

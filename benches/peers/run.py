@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""pilotzone against Eclipse SUMO on the same taxi study, in one run.
+
+For each size: `pilotzone gen grid` writes the town (requests over the first two hours, riders
+who never give up, greedy nearest dispatch every 60 s); `pilotzone run` simulates it with
+physics and the safety monitor on; `pilotzone export sumo` hands the same network, fleet and
+requests to SUMO, which runs them microscopically and mesoscopically. One table: wall seconds,
+real-time factor, peak memory, riders served, mean and p90 wait, and pilotzone/SUMO ratios.
+
+    python3 benches/peers/run.py [--sizes small,medium,large] [--timeout 2400] [--out target/peers]
+
+SUMO comes from PyPI (`eclipse-sumo`) into a virtual environment under the output folder.
+"""
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# (name, grid size, taxis, requests): requests over two hours, runs of three hours.
+SIZES = {
+    "small": (20, 100, 2000),
+    "medium": (30, 300, 6000),
+    "large": (40, 600, 12000),
+}
+DURATION_S = 10800
+DEMAND_S = 7200
+SEED = 42
+
+
+def measured(cmd, timeout, cwd=None, env=None):
+    """Runs cmd; wall seconds and peak resident memory (MB) of it alone, or None on timeout."""
+    probe = (
+        "import resource, subprocess, sys, time\n"
+        "t = time.monotonic()\n"
+        "r = subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=float(sys.argv[1]))\n"
+        "w = time.monotonic() - t\n"
+        "sys.stderr.write(r.stderr.decode(errors='replace')[-2000:])\n"
+        "print(w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, r.returncode)\n"
+    )
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", probe, str(timeout), *map(str, cmd)],
+            capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout + 60,
+        )
+    except subprocess.TimeoutExpired:
+        return None
+    if out.returncode != 0 or not out.stdout.strip():
+        if "TimeoutExpired" in out.stderr:
+            return None
+        raise SystemExit(f"{cmd[0]} failed:\n{out.stderr}")
+    wall, rss, code = out.stdout.split()
+    if int(code) != 0:
+        raise SystemExit(f"{' '.join(map(str, cmd))} exited {code}:\n{out.stderr}")
+    return float(wall), float(rss)
+
+
+def sumo_home(work):
+    venv = work / "venv"
+    py = venv / "bin" / "python"
+    if not py.exists():
+        print("installing eclipse-sumo into", venv, flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", "eclipse-sumo==1.28.0"], check=True)
+    return subprocess.run([str(py), "-c", "import sumo; print(sumo.SUMO_HOME)"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+
+
+def sumo_results(tripinfo):
+    waits, served = [], 0
+    for ride in ET.parse(tripinfo).getroot().iter("ride"):
+        if float(ride.get("depart", "-1")) >= 0:
+            waits.append(float(ride.get("waitingTime")))
+        if float(ride.get("arrival", "-1")) >= 0:
+            served += 1
+    return served, waits
+
+
+def p90(values):
+    if not values:
+        return None
+    s = sorted(values)
+    return s[max(1, -(-9 * len(s) // 10)) - 1]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="small,medium,large")
+    ap.add_argument("--timeout", type=float, default=2400, help="seconds one SUMO run may take")
+    ap.add_argument("--out", default=str(ROOT / "target" / "peers"))
+    ap.add_argument("--no-meso", action="store_true", help="skip SUMO's mesoscopic runs")
+    args = ap.parse_args()
+    work = Path(args.out).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    home = sumo_home(work)
+    env = dict(os.environ, SUMO_HOME=home)
+    sumo = Path(home) / "bin" / "sumo"
+    subprocess.run(["cargo", "build", "--release", "--locked", "--quiet"], cwd=ROOT, check=True)
+    pz = ROOT / "target" / "release" / "pilotzone"
+    rows = []
+    for name in args.sizes.split(","):
+        size, taxis, requests = SIZES[name]
+        d = work / name
+        d.mkdir(exist_ok=True)
+        scenario = d / "scenario.ron"
+        subprocess.run([pz, "gen", "grid", "--size", size, "--block-m", 200, "--taxis", taxis, "--requests", requests,
+                        "--duration-s", DURATION_S, "--demand-s", DEMAND_S, "--max-wait-s", 100000,
+                        "--dispatch-period-s", 60, "--seed", SEED, "--out", scenario], check=True)
+        label = f"{size}×{size}, {taxis} taxis, {requests:,} requests"
+        print(f"{label}: pilotzone", flush=True)
+        wall, rss = measured([pz, "run", scenario, "--out", d / "pilotzone", "--quiet"], args.timeout)
+        k = json.loads((d / "pilotzone" / "kpis.json").read_text())
+        rows.append((label, "pilotzone", wall, rss, k["taxi"]["served"], k["taxi"]["wait_s"]["mean"],
+                     k["taxi"]["wait_s"]["p90"]))
+        subprocess.run([pz, "export", "sumo", scenario, "--out", d / "sumo"], check=True, env=env,
+                       stdout=subprocess.DEVNULL)
+        for mode, extra in [("SUMO micro", []), ("SUMO meso", ["--mesosim"])]:
+            if mode == "SUMO meso" and args.no_meso:
+                continue
+            print(f"{label}: {mode}", flush=True)
+            tripinfo = d / "sumo" / ("tripinfo-meso.xml" if extra else "tripinfo.xml")
+            r = measured([sumo, "-c", "run.sumocfg", "--tripinfo-output", tripinfo.name, *extra], args.timeout,
+                         cwd=d / "sumo", env=env)
+            if r is None:
+                rows.append((label, mode, None, None, None, None, None))
+                continue
+            served, waits = sumo_results(tripinfo)
+            rows.append((label, mode, r[0], r[1], served, statistics.fmean(waits) if waits else None, p90(waits)))
+
+    def fmt(v, spec):
+        return "—" if v is None else format(v, spec)
+
+    print()
+    print("| work | engine | wall s | simulated s per wall s | peak MB | served | mean wait s | p90 wait s |"
+          " pilotzone speed-up |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for label, engine, wall, rss, served, mean, high in rows:
+        ours = next(r for r in rows if r[0] == label and r[1] == "pilotzone")
+        if engine == "pilotzone":
+            ratio = ""
+        elif wall is None:
+            ratio = f"> {args.timeout / ours[2]:.0f}× (SUMO stopped at {args.timeout:.0f} s)"
+            wall_s = None
+        else:
+            ratio = f"{wall / ours[2]:.1f}×"
+        rtf = None if wall is None else DURATION_S / wall
+        print(f"| {label} | {engine} | {fmt(wall, '.1f') if wall is not None else f'> {args.timeout:.0f}'} | "
+              f"{fmt(rtf, ',.0f')} | {fmt(rss, '.0f')} | {fmt(served, ',')} | {fmt(mean, '.0f')} | "
+              f"{fmt(high, '.0f')} | {ratio} |")
+    print(f"\nEach run simulates {DURATION_S} s with requests over the first {DEMAND_S} s; seed {SEED}; "
+          f"greedy nearest dispatch every 60 s; pickup 30 s, drop-off 45 s; riders never give up.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+//! Fleet operations: charging at the depot, running flat, and rebalancing idle vehicles.
+
+use pilotzone_scenario::LoadedScenario;
+use pilotzone_sim::{RunOutput, Simulation};
+
+use crate::demo_for;
+
+fn run(loaded: LoadedScenario, seed: u64) -> RunOutput {
+    let mut sim = Simulation::new(loaded, seed).expect("the scenario builds");
+    sim.run_to_end();
+    sim.finish()
+}
+
+/// The demo's morning with 2 kWh batteries (about 13 km of driving), charging below `below`.
+fn small_batteries(below: f64) -> LoadedScenario {
+    pilotzone_scenario::edited(&demo_for(7200), "small batteries", |s| {
+        s.fleets.taxis[0].battery_kwh = 2.0;
+        s.fleets.taxis[0].recharge_below = below;
+    })
+    .expect("the edited demo is valid")
+}
+
+#[test]
+fn vehicles_low_on_charge_go_to_the_depot_and_none_runs_flat() {
+    let out = run(small_batteries(0.3), 1);
+    let k = &out.kpis.taxi;
+    assert!(k.charges >= 3, "vehicles charged: {}", k.charges);
+    assert_eq!(k.stranded, 0);
+    assert!(k.lowest_charge > 0.0, "lowest charge {}", k.lowest_charge);
+    assert!(k.served > 60, "charging leaves the fleet serving: {}", k.served);
+    // A vehicle sets off to charge, then charges, each time.
+    let charge_events = out.events.iter().filter(|e| e.kind.as_str() == "charge").count();
+    assert_eq!(charge_events as u32, 2 * k.charges, "one event setting off, one on arrival");
+    assert!(k.energy_kwh > 2.0 * 10.0, "more energy used than the batteries held: {}", k.energy_kwh);
+
+    // Never charging, the same fleet runs flat on the road, and each time is an incident.
+    let flat = run(small_batteries(0.0), 1);
+    assert_eq!(flat.kpis.taxi.charges, 0);
+    assert!(flat.kpis.taxi.stranded > 0, "vehicles run flat");
+    let stranded: Vec<_> = flat.events.iter().filter(|e| e.kind.as_str() == "stranded").collect();
+    assert_eq!(stranded.len() as u32, flat.kpis.taxi.stranded);
+    assert!(stranded.iter().all(|e| e.incident.as_ref().is_some_and(|i| i.severity >= 2)));
+    assert!(flat.kpis.taxi.served < k.served, "stranded vehicles serve nobody");
+}
+
+#[test]
+fn rebalancing_moves_idle_vehicles_toward_expected_riders() {
+    let with = |on: bool| {
+        pilotzone_scenario::edited(&demo_for(7200), "rebalancing", |s| s.dispatch.rebalancing = on)
+            .expect("the edited demo is valid")
+    };
+    let (mut moved, mut wait_on, mut wait_off) = (0, 0.0, 0.0);
+    for seed in [1, 2, 3] {
+        let on = run(with(true), seed).kpis.taxi;
+        let off = run(with(false), seed).kpis.taxi;
+        assert_eq!(off.repositions, 0, "off means off");
+        assert_eq!(on.requests, off.requests);
+        moved += on.repositions;
+        wait_on += on.wait_s.mean.expect("riders waited");
+        wait_off += off.wait_s.mean.expect("riders waited");
+    }
+    assert!(moved > 10, "idle vehicles were moved: {moved}");
+    assert!(wait_on < wait_off, "riders wait less for vehicles already near: {wait_on:.1} against {wait_off:.1}");
+}
