@@ -31,6 +31,14 @@ pub struct Exported {
     pub persons: usize,
 }
 
+/// The schema a SUMO file declares, so SUMO's tools validate it (they map the address to the
+/// schemas under `SUMO_HOME`).
+fn schema(name: &str) -> String {
+    format!(
+        r#"xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="http://sumo.dlr.de/xsd/{name}.xsd""#
+    )
+}
+
 /// SUMO's id of the road from node `a` to node `b`.
 fn edge_id(a: u32, b: u32) -> String {
     format!("e{a}_{b}")
@@ -60,14 +68,14 @@ pub fn export(loaded: &LoadedScenario, seed: u64, dir: &Path, netconvert: Option
         Ok(())
     };
 
-    let mut nodes = String::from("<nodes>\n");
+    let mut nodes = format!("<nodes {}>\n", schema("nodes_file"));
     for n in &s.map.nodes {
         writeln!(nodes, r#"  <node id="n{}" x="{:.2}" y="{:.2}" type="priority"/>"#, n.id, n.x, n.y)?;
     }
     nodes.push_str("</nodes>\n");
     put("nodes.nod.xml", nodes)?;
 
-    let mut edges = String::from("<edges>\n");
+    let mut edges = format!("<edges {}>\n", schema("edges_file"));
     // Roads out of and into each node, for placing riders and depots.
     let mut into: BTreeMap<u32, Vec<(String, f64)>> = BTreeMap::new();
     let pos = |id: u32| s.map.nodes.iter().find(|n| n.id == id).map(|n| (n.x, n.y)).expect("validated node ids");
@@ -90,19 +98,21 @@ pub fn export(loaded: &LoadedScenario, seed: u64, dir: &Path, netconvert: Option
     edges.push_str("</edges>\n");
     put("edges.edg.xml", edges)?;
 
-    // A place is served from the first road into its node, 12 m before the junction, as
-    // pilotzone's vehicles pull in.
-    let kerb = |place: usize| -> Result<(String, f64)> {
+    // A place is served from the first road into its node, 12 m before the end of the lane
+    // (a negative position counts from the end; netconvert shortens lanes by the junction), as
+    // pilotzone's vehicles pull in 12 m before the junction.
+    let kerb = |place: usize| -> Result<(String, String)> {
         let node = s.map.places[place].node;
         let (id, len) = into
             .get(&node)
             .and_then(|v| v.first())
             .with_context(|| format!("place \"{}\" has no road into its node", s.map.places[place].name))?;
-        Ok((id.clone(), (len - 12.0).max(len * 0.5)))
+        let at = if *len >= 40.0 { "-12".to_owned() } else { format!("{:.1}", len * 0.4) };
+        Ok((id.clone(), at))
     };
     let town = TownMap::new(std::sync::Arc::new(s.clone()));
     let rides = pilotzone_sim::demand::draw_rides(&town, seed);
-    let mut routes = String::from("<routes>\n");
+    let mut routes = format!("<routes {}>\n", schema("routes_file"));
     let mut taxis = 0;
     for (k, f) in s.fleets.taxis.iter().enumerate() {
         writeln!(
@@ -131,7 +141,7 @@ pub fn export(loaded: &LoadedScenario, seed: u64, dir: &Path, netconvert: Option
         let ((from, from_at), (to, to_at)) = (kerb(r.from)?, kerb(r.to)?);
         writeln!(
             routes,
-            r#"  <person id="r{i}" depart="{}" departPos="{from_at:.1}"><ride from="{from}" to="{to}" arrivalPos="{to_at:.1}" lines="taxi"/></person>"#,
+            r#"  <person id="r{i}" depart="{}" departPos="{from_at}"><ride from="{from}" to="{to}" arrivalPos="{to_at}" lines="taxi"/></person>"#,
             secs(r.t_ms.div_ceil(u64::from(s.run.tick_ms)) * u64::from(s.run.tick_ms))
         )?;
     }
@@ -140,7 +150,7 @@ pub fn export(loaded: &LoadedScenario, seed: u64, dir: &Path, netconvert: Option
 
     let lefthand = s.map.traffic_side == TrafficSide::Left;
     let config = format!(
-        r#"<configuration>
+        r#"<configuration {schema}>
   <input>
     <net-file value="net.net.xml"/>
     <route-files value="taxis.rou.xml"/>
@@ -178,6 +188,7 @@ pub fn export(loaded: &LoadedScenario, seed: u64, dir: &Path, netconvert: Option
         step = f64::from(s.run.tick_ms) / 1000.0,
         period = s.dispatch.period_s,
         seed = seed % u64::from(i32::MAX as u32),
+        schema = schema("sumoConfiguration"),
     );
     put("run.sumocfg", config)?;
     let lefthand_flag = if lefthand { " --lefthand" } else { "" };
@@ -222,4 +233,61 @@ pub fn find_netconvert(env: impl Fn(&str) -> Option<String>) -> Option<PathBuf> 
         }
     }
     std::env::split_paths(&env("PATH").unwrap_or_default()).map(|d| d.join(exe)).find(|p| p.is_file())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_export_carries_the_requests_a_run_makes_and_the_fleet() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/demo.ron");
+        let mut loaded = pilotzone_scenario::load(&path).expect("the demo loads");
+        loaded.scenario.run.duration_s = 1800;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let done = export(&loaded, 7, dir.path(), None).expect("exports");
+        assert!(!done.net_built);
+        let mut sim = pilotzone_sim::Simulation::new(loaded.clone(), 7).expect("builds");
+        sim.run_to_end();
+        let world = sim.app().world();
+        let made: Vec<(u64, usize, usize)> =
+            world.resource::<pilotzone_sim::demand::Requests>().rides.iter().map(|r| (r.t_ms, r.from, r.to)).collect();
+        let town = TownMap::new(std::sync::Arc::new(loaded.scenario.clone()));
+        let drawn: Vec<(u64, usize, usize)> =
+            pilotzone_sim::demand::draw_rides(&town, 7).iter().map(|r| (r.t_ms, r.from, r.to)).collect();
+        assert!(!made.is_empty());
+        assert_eq!(drawn, made, "the exported demand is the run's, request for request");
+        assert_eq!(done.persons, made.len());
+        assert_eq!(done.taxis, 10);
+        let routes = std::fs::read_to_string(dir.path().join("taxis.rou.xml")).expect("routes written");
+        assert_eq!(routes.matches("<person ").count(), made.len());
+        assert_eq!(routes.matches(r#"line="taxi""#).count(), 10);
+        assert!(routes.contains(r#"lines="taxi""#));
+        // Persons leave in time order, as SUMO requires.
+        let departs: Vec<f64> = routes
+            .lines()
+            .filter(|l| l.contains("<person "))
+            .map(|l| {
+                l.split("depart=\"").nth(1).and_then(|t| t.split('"').next()).expect("depart").parse().expect("number")
+            })
+            .collect();
+        assert!(departs.windows(2).all(|w| w[0] <= w[1]));
+        // Two-way roads become a SUMO edge each way.
+        let edges = std::fs::read_to_string(dir.path().join("edges.edg.xml")).expect("edges written");
+        let ways: usize = loaded.scenario.map.edges.iter().map(|e| if e.one_way { 1 } else { 2 }).sum();
+        assert_eq!(edges.matches("<edge ").count(), ways);
+        let config = std::fs::read_to_string(dir.path().join("run.sumocfg")).expect("config written");
+        assert!(config.contains(r#"<end value="1800"/>"#) && config.contains(r#"value="greedy""#));
+    }
+
+    #[test]
+    fn pooling_scenarios_are_refused_with_the_fix() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/demo.ron");
+        let loaded = pilotzone_scenario::load(&path).expect("the demo loads");
+        let pooled = pilotzone_scenario::edited(&loaded, "pooled", |s| s.dispatch.policy = DispatchPolicy::Pooling)
+            .expect("valid");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let err = export(&pooled, 1, dir.path(), None).expect_err("SUMO has no such dispatcher");
+        assert!(err.to_string().contains("--dispatch nearest"), "{err}");
+    }
 }

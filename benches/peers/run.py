@@ -111,16 +111,17 @@ def main():
         d = work / name
         d.mkdir(exist_ok=True)
         scenario = d / "scenario.ron"
-        subprocess.run([pz, "gen", "grid", "--size", size, "--block-m", 200, "--taxis", taxis, "--requests", requests,
-                        "--duration-s", DURATION_S, "--demand-s", DEMAND_S, "--max-wait-s", 100000,
-                        "--dispatch-period-s", 60, "--seed", SEED, "--out", scenario], check=True)
+        gen = [pz, "gen", "grid", "--size", size, "--block-m", 200, "--taxis", taxis, "--requests", requests,
+               "--duration-s", DURATION_S, "--demand-s", DEMAND_S, "--max-wait-s", 100000,
+               "--dispatch-period-s", 60, "--seed", SEED, "--out", scenario]
+        subprocess.run(list(map(str, gen)), check=True)
         label = f"{size}×{size}, {taxis} taxis, {requests:,} requests"
         print(f"{label}: pilotzone", flush=True)
         wall, rss = measured([pz, "run", scenario, "--out", d / "pilotzone", "--quiet"], args.timeout)
         k = json.loads((d / "pilotzone" / "kpis.json").read_text())
         rows.append((label, "pilotzone", wall, rss, k["taxi"]["served"], k["taxi"]["wait_s"]["mean"],
                      k["taxi"]["wait_s"]["p90"]))
-        subprocess.run([pz, "export", "sumo", scenario, "--out", d / "sumo"], check=True, env=env,
+        subprocess.run(list(map(str, [pz, "export", "sumo", scenario, "--out", d / "sumo"])), check=True, env=env,
                        stdout=subprocess.DEVNULL)
         for mode, extra in [("SUMO micro", []), ("SUMO meso", ["--mesosim"])]:
             if mode == "SUMO meso" and args.no_meso:
@@ -148,7 +149,6 @@ def main():
             ratio = ""
         elif wall is None:
             ratio = f"> {args.timeout / ours[2]:.0f}× (SUMO stopped at {args.timeout:.0f} s)"
-            wall_s = None
         else:
             ratio = f"{wall / ours[2]:.1f}×"
         rtf = None if wall is None else DURATION_S / wall

@@ -62,3 +62,43 @@ fn rebalancing_moves_idle_vehicles_toward_expected_riders() {
     assert!(moved > 10, "idle vehicles were moved: {moved}");
     assert!(wait_on < wait_off, "riders wait less for vehicles already near: {wait_on:.1} against {wait_off:.1}");
 }
+
+#[test]
+fn queues_at_junctions_never_lock_up_on_a_busy_grid() {
+    use pilotzone_scenario::generate::{GridTown, grid_town, to_ron};
+    use pilotzone_sim::taxi::{Phase, TaxiRoster, TaxiState};
+    let town = GridTown {
+        cols: 12,
+        rows: 12,
+        block_m: 200.0,
+        taxis: 80,
+        drones: 0,
+        vertiports: 1,
+        rides_per_hour: 2000.0,
+        parcels_per_hour: 0.0,
+        duration_s: 3600,
+        demand_s: None,
+        max_wait_s: 100_000,
+        seed: 3,
+    };
+    let loaded = pilotzone_scenario::parse(&to_ron(&grid_town(&town), "busy grid"), "busy grid").expect("valid");
+    let mut sim = Simulation::new(loaded, 3).expect("builds");
+    // How long each vehicle has stood still while on its way somewhere.
+    let mut still_ms: Vec<u64> = Vec::new();
+    let mut longest = 0u64;
+    while !sim.is_done() {
+        sim.step();
+        let world = sim.app().world();
+        let roster = &world.resource::<TaxiRoster>().0;
+        still_ms.resize(roster.len(), 0);
+        for (k, &e) in roster.iter().enumerate() {
+            let s = world.get::<TaxiState>(e).expect("taxi");
+            let waiting = matches!(s.phase, Phase::Driving | Phase::PullingOut) && s.speed_mps < 0.01;
+            still_ms[k] = if waiting { still_ms[k] + 100 } else { 0 };
+            longest = longest.max(still_ms[k]);
+        }
+    }
+    let out = sim.finish();
+    assert!(out.kpis.taxi.served > 300, "the grid was busy: {}", out.kpis.taxi.served);
+    assert!(longest < 120_000, "a vehicle stood {} s on its way: a queue locked up", longest / 1000);
+}

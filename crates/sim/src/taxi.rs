@@ -603,7 +603,10 @@ pub fn advance_taxis(
         if let Some(next) = next {
             limit = limit.min(brake_within(remaining, cruise_mps(taxi, next)));
             let node = g.head(arc);
-            if remaining < APPROACH_M && state.junction != Some(node) {
+            // Only the first vehicle in the queue may claim the junction: one behind it that
+            // did would hold it while stuck behind the one it blocks.
+            let first_in_line = leader_offset(arc, state.offset_m, taxi.id).is_none();
+            if remaining < APPROACH_M && state.junction != Some(node) && first_in_line {
                 let holder = &mut junctions.0[node as usize];
                 if holder.is_none() {
                     *holder = Some(taxi.id);
