@@ -142,19 +142,7 @@ mod tests {
     use super::*;
 
     fn drone(id: u32) -> Drone {
-        Drone {
-            id,
-            fleet: 0,
-            base: 0,
-            pad: Vec2::new(0.0, 0.0),
-            cruise_mps: 12.0,
-            cruise_alt_m: 60.0,
-            return_alt_m: 75.0,
-            climb_mps: 3.0,
-            payload_kg: 2.0,
-            battery_wh: 500.0,
-            wh_per_km: 25.0,
-        }
+        Drone::sample(id)
     }
 
     fn line(from: (f64, f64), to: (f64, f64)) -> Vec<Waypoint> {

@@ -419,11 +419,10 @@ struct Rider {
 }
 
 /// The schedule of a stop sequence: its end, the new rider's pickup arrival, or `None` if a
-/// limit or a seat count is broken. `legs[k]` is the travel time into `stops[k]`.
+/// limit or a seat count is broken.
 fn schedule(
     plan: &Plan,
     stops: &[Stop],
-    legs: &[u32],
     rider: &dyn Fn(u32) -> Rider,
     slack: &dyn Fn(u32, StopKind) -> Option<u64>,
     new_request: Option<u32>,
@@ -432,7 +431,8 @@ fn schedule(
     let mut load = plan.load;
     let mut boarded: Vec<(u32, u64)> = Vec::new();
     let mut pickup_at = t;
-    for (s, &leg) in stops.iter().zip(legs) {
+    for s in stops {
+        let leg = s.leg_ms;
         if leg == UNREACHED {
             return None;
         }
@@ -471,6 +471,36 @@ fn schedule(
         t += dwell(s.kind);
     }
     Some((t, pickup_at))
+}
+
+/// The plan's stops with a new request's pickup put before stop `i` and its drop-off before
+/// stop `k` (`i <= k`, indices of the plan as it was), every travel time into a stop updated;
+/// `None` where the pickup cannot be reached from the stop before it.
+fn insert_request(
+    plan: &Plan,
+    around: &Around,
+    request: u32,
+    (pickup, dropoff): (u32, u32),
+    (i, k): (usize, usize),
+) -> Option<Vec<Stop>> {
+    let node_before = |x: usize| if x == 0 { plan.origin } else { plan.stops[x - 1].node };
+    let into_pickup = Around::at(&around.to_pickup, &around.nodes, node_before(i));
+    if into_pickup == UNREACHED {
+        return None;
+    }
+    let into_dropoff =
+        if k == i { around.direct_ms } else { Around::at(&around.to_dropoff, &around.nodes, node_before(k)) };
+    let mut stops = plan.stops.clone();
+    // Drop-off first, so the pickup's index stays valid.
+    stops.insert(k, Stop { request, kind: StopKind::Dropoff, node: dropoff, leg_ms: into_dropoff });
+    if let Some(next) = stops.get_mut(k + 1) {
+        next.leg_ms = Around::at(&around.from_dropoff, &around.nodes, next.node);
+    }
+    stops.insert(i, Stop { request, kind: StopKind::Pickup, node: pickup, leg_ms: into_pickup });
+    if k > i {
+        stops[i + 1].leg_ms = Around::at(&around.from_pickup, &around.nodes, stops[i + 1].node);
+    }
+    Some(stops)
 }
 
 /// `Pooling`: each open request, oldest first, goes where it adds the least time.
@@ -534,15 +564,14 @@ fn pool(
         };
         let mut best: Option<(u64, u32, usize, usize, usize)> = None;
         for (p, plan) in plans.iter().enumerate() {
-            let legs: Vec<u32> = plan.stops.iter().map(|s| s.leg_ms).collect();
             // Promises made before: the times the current plan keeps, which an insertion may
             // not break even where the current plan is already late.
             let mut base_pickup: Vec<(u32, u64)> = Vec::new();
             let mut base_ride: Vec<(u32, u64)> = Vec::new();
             {
                 let (mut t, mut since): (u64, Vec<(u32, u64)>) = (plan.t0_ms, Vec::new());
-                for (s, &leg) in plan.stops.iter().zip(&legs) {
-                    t += u64::from(leg.min(UNREACHED - 1));
+                for s in &plan.stops {
+                    t += u64::from(s.leg_ms.min(UNREACHED - 1));
                     match s.kind {
                         StopKind::Pickup => {
                             base_pickup.push((s.request, t));
@@ -562,36 +591,14 @@ fn pool(
                 let list = if kind == StopKind::Pickup { &base_pickup } else { &base_ride };
                 list.iter().find(|b| b.0 == id).map(|b| b.1)
             };
-            let Some((base_end, _)) = schedule(plan, &plan.stops, &legs, &rider, &slack, None) else { continue };
-            let node_before = |k: usize| if k == 0 { plan.origin } else { plan.stops[k - 1].node };
+            let Some((base_end, _)) = schedule(plan, &plan.stops, &rider, &slack, None) else { continue };
             let n = plan.stops.len();
             for i in 0..=n {
-                let into_pickup = Around::at(&around.to_pickup, &around.nodes, node_before(i));
-                if into_pickup == UNREACHED {
-                    continue;
-                }
                 for k in i..=n {
-                    let mut stops = plan.stops.clone();
-                    let mut legs = legs.clone();
-                    let p_stop = Stop { request: new_id, kind: StopKind::Pickup, node: pickup, leg_ms: into_pickup };
-                    let d_into = if k == i {
-                        around.direct_ms
-                    } else {
-                        Around::at(&around.to_dropoff, &around.nodes, plan.stops[k - 1].node)
+                    let Some(stops) = insert_request(plan, &around, new_id, (pickup, dropoff), (i, k)) else {
+                        continue;
                     };
-                    let d_stop = Stop { request: new_id, kind: StopKind::Dropoff, node: dropoff, leg_ms: d_into };
-                    // Dropoff first so the pickup index stays valid.
-                    stops.insert(k, d_stop);
-                    legs.insert(k, d_into);
-                    if k + 1 < stops.len() {
-                        legs[k + 1] = Around::at(&around.from_dropoff, &around.nodes, stops[k + 1].node);
-                    }
-                    stops.insert(i, p_stop);
-                    legs.insert(i, into_pickup);
-                    if k > i {
-                        legs[i + 1] = Around::at(&around.from_pickup, &around.nodes, stops[i + 1].node);
-                    }
-                    let Some((end, pickup_at)) = schedule(plan, &stops, &legs, &rider, &slack, Some(new_id)) else {
+                    let Some((end, pickup_at)) = schedule(plan, &stops, &rider, &slack, Some(new_id)) else {
                         continue;
                     };
                     let cost = (end - base_end) + (pickup_at - now);
@@ -604,31 +611,13 @@ fn pool(
         }
         let Some((_, taxi_id, p, i, k)) = best else { continue };
         let plan = &plans[p];
+        let stops = insert_request(plan, &around, new_id, (pickup, dropoff), (i, k)).expect("priced above");
+        let into_pickup = stops[i].leg_ms;
         let (_, mut state) = taxis.get_mut(plan.entity).expect("roster entities are taxis");
-        if repositioning(&state) {
-            // Taken on its way: the move is cancelled for the rider.
-            state.stops.clear();
-        }
+        // Stops being served stay; a repositioning move is cancelled for the rider.
         let at = plan.first;
-        let before = |k: usize| if k == 0 { plan.origin } else { plan.stops[k - 1].node };
-        let into_pickup = Around::at(&around.to_pickup, &around.nodes, before(i));
-        let into_dropoff = if k == i {
-            around.direct_ms
-        } else {
-            Around::at(&around.to_dropoff, &around.nodes, plan.stops[k - 1].node)
-        };
-        state
-            .stops
-            .insert(at + k, Stop { request: new_id, kind: StopKind::Dropoff, node: dropoff, leg_ms: into_dropoff });
-        if let Some(next) = state.stops.get_mut(at + k + 1) {
-            next.leg_ms = Around::at(&around.from_dropoff, &around.nodes, next.node);
-        }
-        state.stops.insert(at + i, Stop { request: new_id, kind: StopKind::Pickup, node: pickup, leg_ms: into_pickup });
-        if k > i
-            && let Some(next) = state.stops.get_mut(at + i + 1)
-        {
-            next.leg_ms = Around::at(&around.from_pickup, &around.nodes, next.node);
-        }
+        state.stops.truncate(at);
+        state.stops.extend(stops);
         let r = &mut requests.rides[j];
         r.status = RequestStatus::Assigned { taxi: taxi_id };
         r.direct_ms = around.direct_ms;

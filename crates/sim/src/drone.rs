@@ -629,6 +629,26 @@ fn replan(state: &mut DroneState, drone: &Drone, rules: &ActiveRules) {
 }
 
 #[cfg(test)]
+impl Drone {
+    /// A drone of the usual kind, for tests: 12 m/s, 60 m cruise, 500 Wh.
+    pub(crate) fn sample(id: u32) -> Drone {
+        Drone {
+            id,
+            fleet: 0,
+            base: 0,
+            pad: Vec2::new(0.0, 0.0),
+            cruise_mps: 12.0,
+            cruise_alt_m: 60.0,
+            return_alt_m: 75.0,
+            climb_mps: 3.0,
+            payload_kg: 2.0,
+            battery_wh: 500.0,
+            wh_per_km: 25.0,
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -645,19 +665,7 @@ mod tests {
 
     #[test]
     fn a_round_trip_in_steady_wind_takes_longer_than_in_calm_air() {
-        let drone = Drone {
-            id: 0,
-            fleet: 0,
-            base: 0,
-            pad: Vec2::new(0.0, 0.0),
-            cruise_mps: 12.0,
-            cruise_alt_m: 60.0,
-            return_alt_m: 75.0,
-            climb_mps: 3.0,
-            payload_kg: 2.0,
-            battery_wh: 500.0,
-            wh_per_km: 25.0,
-        };
+        let drone = Drone::sample(0);
         let wp = |x: f64, z: f64| Waypoint { at: Vec2::new(x, 0.0), z_m: z };
         let out = [wp(0.0, 0.0), wp(0.0, 60.0), wp(1200.0, 60.0), wp(1200.0, 3.0)];
         let back = [wp(1200.0, 3.0), wp(1200.0, 75.0), wp(0.0, 75.0), wp(0.0, 0.0)];

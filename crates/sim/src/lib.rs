@@ -4,6 +4,7 @@
 //! Nothing here renders or opens a window; the viewer and the command line drive a
 //! [`Simulation`] or add [`SimPlugins`] to an app of their own.
 
+pub mod charging;
 pub mod clock;
 pub mod deconflict;
 pub mod demand;
