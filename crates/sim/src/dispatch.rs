@@ -7,13 +7,13 @@
 //!   busy, where it adds the least time (vehicle time plus the new rider's wait), provided every
 //!   rider keeps to their latest pickup and their longest ride and no seat is double-booked.
 //!
-//! Travel-time tables come from one search per vehicle, run on the compute task pool in fixed
-//! chunks: every entry is computed on its own, so the result does not depend on the thread count.
+//! Travel-time tables come from the routing core's hierarchy; large ones run on the compute
+//! task pool in fixed chunks of sources. Every entry is computed on its own, so the result does
+//! not depend on the thread count.
 
 use bevy::prelude::*;
 use bevy::tasks::ComputeTaskPool;
-use pilotzone_routing::dijkstra::{self, Workspace};
-use pilotzone_routing::{RoadGraph, UNREACHED};
+use pilotzone_routing::{Cch, CchMetric, Table, UNREACHED};
 use pilotzone_scenario::DispatchPolicy;
 
 use crate::clock::SimClock;
@@ -26,9 +26,10 @@ use crate::taxi::{
 };
 use crate::town::TownMap;
 
-/// Searches in one table chunk; chunks, not threads, split the work, so results never depend on
-/// how many threads there are.
-const TABLE_CHUNK: usize = 2;
+/// Sources in one table chunk; chunks, not threads, split the work, so results never depend
+/// on how many threads there are. Each chunk repeats the targets' upward searches, so chunks
+/// are large: below this many sources a table runs on the calling thread.
+const TABLE_CHUNK: usize = 64;
 
 /// Longest horizon of the searches that price a pooled insertion, ms.
 const POOL_HORIZON_MS: u32 = 3_600_000;
@@ -83,12 +84,12 @@ fn available(cx: &DispatchContext, taxi: &Taxi, state: &TaxiState) -> bool {
 }
 
 /// Travel times from each source to each target (row-major, one row per source), within
-/// `limit_ms`; [`UNREACHED`] where there is no way. One search per source, or one backward
-/// search per target when targets are fewer; searches run in parallel.
+/// `limit_ms`; [`UNREACHED`] beyond it or where there is no way. Large tables split their
+/// sources into chunks run on the compute task pool.
 pub fn table(
-    g: &RoadGraph,
-    metric: &pilotzone_routing::Metric,
-    workspaces: &mut Vec<Workspace>,
+    cch: &Cch,
+    metric: &CchMetric,
+    workspaces: &mut Vec<Table>,
     sources: &[u32],
     targets: &[u32],
     limit_ms: u32,
@@ -97,26 +98,15 @@ pub fn table(
     if sources.is_empty() || targets.is_empty() {
         return out;
     }
-    let backward = targets.len() < sources.len();
-    let (from, to) = if backward { (targets, sources) } else { (sources, targets) };
-    let chunks = from.len().div_ceil(TABLE_CHUNK);
+    let chunks = sources.len().div_ceil(TABLE_CHUNK);
     while workspaces.len() < chunks {
-        workspaces.push(Workspace::new(g));
+        workspaces.push(Table::new());
     }
-    // Rows by search: one per `from` node, `to.len()` wide.
-    let mut rows = vec![UNREACHED; from.len() * to.len()];
-    let work = from.chunks(TABLE_CHUNK).zip(rows.chunks_mut(TABLE_CHUNK * to.len())).zip(workspaces.iter_mut());
-    let fill = |((from, rows), ws): ((&[u32], &mut [u32]), &mut Workspace)| {
-        for (&s, row) in from.iter().zip(rows.chunks_mut(to.len())) {
-            if backward {
-                dijkstra::to_target(g, metric, ws, s, to, limit_ms);
-            } else {
-                dijkstra::from_source(g, metric, ws, s, limit_ms);
-            }
-            for (cell, &t) in row.iter_mut().zip(to) {
-                let d = ws.dist(t);
-                *cell = if d <= limit_ms { d } else { UNREACHED };
-            }
+    let work = sources.chunks(TABLE_CHUNK).zip(out.chunks_mut(TABLE_CHUNK * targets.len())).zip(workspaces.iter_mut());
+    let fill = |((from, rows), table): ((&[u32], &mut [u32]), &mut Table)| {
+        table.run(cch, metric, from, targets, rows);
+        for cell in rows.iter_mut().filter(|d| **d > limit_ms) {
+            *cell = UNREACHED;
         }
     };
     if chunks <= 1 {
@@ -127,15 +117,6 @@ pub fn table(
                 scope.spawn(async move { fill(job) });
             }
         });
-    }
-    if backward {
-        for (t, row) in rows.chunks(sources.len()).enumerate() {
-            for (s, &d) in row.iter().enumerate() {
-                out[s * targets.len() + t] = d;
-            }
-        }
-    } else {
-        out = rows;
     }
     out
 }
@@ -171,12 +152,11 @@ fn match_idle(
         return;
     }
     let town = &*cx.town;
-    let g = town.graph();
     let left_ms = |j: usize| requests.rides[j].latest_pickup_ms.saturating_sub(now).min(u64::from(u32::MAX - 1)) as u32;
     let limit = open.iter().map(|&j| left_ms(j)).max().unwrap_or(0);
     let sources: Vec<u32> = idle.iter().map(|&(_, _, node)| node).collect();
     let targets: Vec<u32> = open.iter().map(|&j| town.place_node[requests.rides[j].from]).collect();
-    let eta = table(g, &cx.rules.metric, &mut scratch.pool, &sources, &targets, limit);
+    let eta = table(&town.cch, &cx.rules.routes, &mut scratch.pool, &sources, &targets, limit);
     let feasible =
         |i: usize, k: usize| Some(eta[i * open.len() + k]).filter(|&d| d != UNREACHED && d <= left_ms(open[k]));
 
@@ -211,9 +191,7 @@ fn match_idle(
     for (k, i) in pairs {
         let r = &mut requests.rides[open[k]];
         let (pickup, dropoff) = (town.place_node[r.from], town.place_node[r.to]);
-        let Some(direct) =
-            dijkstra::shortest_path(g, &cx.rules.metric, &mut scratch.ws, pickup, dropoff, &mut scratch.path)
-        else {
+        let Some(direct) = scratch.query.distance(&town.cch, &cx.rules.routes, pickup, dropoff) else {
             continue;
         };
         let (taxi_id, entity, _) = idle[i];
@@ -503,6 +481,29 @@ fn insert_request(
     Some(stops)
 }
 
+/// Travel times between `nodes` and `at`, one per node: from `at` to each when `outward`, from
+/// each to `at` otherwise; [`UNREACHED`] beyond `limit_ms`.
+fn one_to_many(
+    table: &mut Table,
+    cch: &Cch,
+    metric: &CchMetric,
+    nodes: &[u32],
+    at: u32,
+    outward: bool,
+    limit_ms: u32,
+) -> Vec<u32> {
+    let mut out = vec![UNREACHED; nodes.len()];
+    if outward {
+        table.run(cch, metric, &[at], nodes, &mut out);
+    } else {
+        table.run(cch, metric, nodes, &[at], &mut out);
+    }
+    for d in out.iter_mut().filter(|d| **d > limit_ms) {
+        *d = UNREACHED;
+    }
+    out
+}
+
 /// `Pooling`: each open request, oldest first, goes where it adds the least time.
 fn pool(
     cx: &mut DispatchContext,
@@ -512,7 +513,6 @@ fn pool(
 ) {
     let now = cx.clock.now_ms;
     let town = &*cx.town;
-    let g = town.graph();
     let metric = &cx.rules.metric;
     let max_detour = town.scenario.dispatch.max_detour;
     let mut plans: Vec<Plan> = Vec::new();
@@ -536,21 +536,17 @@ fn pool(
         nodes.extend([pickup, dropoff]);
         nodes.sort_unstable();
         nodes.dedup();
-        let ws = &mut scratch.ws;
-        let read = |ws: &Workspace| nodes.iter().map(|&n| ws.dist(n)).collect::<Vec<u32>>();
         let wait_left = requests.rides[j].latest_pickup_ms.saturating_sub(now).min(u64::from(POOL_HORIZON_MS)) as u32;
-        dijkstra::to_target(g, metric, ws, pickup, &nodes, wait_left);
-        let to_pickup = read(ws);
-        dijkstra::from_source(g, metric, ws, pickup, POOL_HORIZON_MS);
-        let from_pickup = read(ws);
-        let direct_ms = ws.dist(dropoff);
-        if direct_ms == UNREACHED {
+        let (cch, routes, t) = (&town.cch, &cx.rules.routes, &mut scratch.table);
+        let to_pickup = one_to_many(t, cch, routes, &nodes, pickup, false, wait_left);
+        let from_pickup = one_to_many(t, cch, routes, &nodes, pickup, true, POOL_HORIZON_MS);
+        let Some(direct_ms) = scratch.query.distance(cch, routes, pickup, dropoff).filter(|&d| d <= POOL_HORIZON_MS)
+        else {
             continue;
-        }
-        dijkstra::to_target(g, metric, ws, dropoff, &nodes, POOL_HORIZON_MS);
-        let to_dropoff = read(ws);
-        dijkstra::from_source(g, metric, ws, dropoff, POOL_HORIZON_MS);
-        let from_dropoff = read(ws);
+        };
+        let t = &mut scratch.table;
+        let to_dropoff = one_to_many(t, cch, routes, &nodes, dropoff, false, POOL_HORIZON_MS);
+        let from_dropoff = one_to_many(t, cch, routes, &nodes, dropoff, true, POOL_HORIZON_MS);
         let around = Around { to_pickup, from_pickup, to_dropoff, from_dropoff, nodes, direct_ms };
         let new_id = requests.rides[j].id;
         let rider = |id: u32| -> Rider {

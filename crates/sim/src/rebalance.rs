@@ -15,7 +15,6 @@
 
 use bevy::prelude::*;
 use pilotzone_routing::UNREACHED;
-use pilotzone_routing::dijkstra;
 
 use crate::clock::SimClock;
 use crate::demand::DemandModel;
@@ -97,8 +96,9 @@ pub fn rebalance_taxis(
         }
         let node = town.place_node[target];
         let wanted: Vec<u32> = movable.iter().map(|&k| spare[k].1).collect();
-        dijkstra::to_target(town.graph(), &rules.metric, &mut scratch.ws, node, &wanted, u32::MAX - 1);
-        let best = movable.iter().map(|&k| (scratch.ws.dist(spare[k].1), k)).filter(|&(d, _)| d != UNREACHED).min();
+        let mut eta = vec![UNREACHED; wanted.len()];
+        scratch.table.run(&town.cch, &rules.routes, &wanted, &[node], &mut eta);
+        let best = movable.iter().zip(&eta).map(|(&k, &d)| (d, k)).filter(|&(d, _)| d != UNREACHED).min();
         let Some((eta_ms, k)) = best else { break };
         let (entity, _, from) = spare.remove(k);
         if let Some(p) = from {

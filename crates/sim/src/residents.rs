@@ -8,8 +8,8 @@
 //! across. Vehicles give way to anyone on a crossing or waiting at its kerb.
 
 use bevy::prelude::*;
+use pilotzone_routing::Query as RouteQuery;
 use pilotzone_routing::Vec2;
-use pilotzone_routing::dijkstra::{self, Workspace};
 use rand::RngExt;
 
 use crate::clock::SimClock;
@@ -142,7 +142,7 @@ pub struct ResidentStats {
 pub struct ResidentModel {
     cars: Vec<Flow>,
     pedestrians: Vec<Flow>,
-    ws: Workspace,
+    query: RouteQuery,
     path: Vec<u32>,
     start_tod_s: u32,
     end_ms: u64,
@@ -183,7 +183,7 @@ impl FromWorld for ResidentModel {
                 Flow::new(rng, f.profile.clone(), crossings.clone(), crossings, start_tod_s, end_ms)
             })
             .collect();
-        ResidentModel { cars, pedestrians, ws: Workspace::new(town.graph()), path: Vec::new(), start_tod_s, end_ms }
+        ResidentModel { cars, pedestrians, query: RouteQuery::new(&town.cch), path: Vec::new(), start_tod_s, end_ms }
     }
 }
 
@@ -293,8 +293,7 @@ pub fn start_car_trips(
             let (mut state, mut trip) = cars.get_mut(car).expect("roster entities are cars");
             let (_, dest) = flow.pick();
             let (from, to) = (town.place_node[trip.place], town.place_node[dest]);
-            let found =
-                dijkstra::shortest_path(town.graph(), &rules.car_metric, &mut model.ws, from, to, &mut model.path);
+            let found = model.query.path(&town.cch, &rules.car_routes, from, to, &mut model.path);
             if dest == trip.place || found.is_none() || model.path.is_empty() {
                 stats.car_trips_dropped += 1;
                 continue;

@@ -6,7 +6,7 @@
 //! know to re-plan.
 
 use bevy::prelude::*;
-use pilotzone_routing::{AirspacePlanner, CLOSED, Metric, Obstacle};
+use pilotzone_routing::{AirspacePlanner, CLOSED, CchMetric, Metric, Obstacle};
 use pilotzone_scenario::{Class, Date, RuleKind, time::DAY_S};
 
 use crate::clock::SimClock;
@@ -51,6 +51,8 @@ pub struct ActiveRules {
     /// Travel time of each arc in ms for Level-4 taxis at the speeds in force; [`CLOSED`] where
     /// closed to them.
     pub metric: Metric,
+    /// [`Self::metric`] customized on the town's hierarchy: what taxis route and dispatch by.
+    pub routes: CchMetric,
     /// Speed limit in force for taxis on each arc, km/h (0 where closed).
     pub arc_limit_kmh: Vec<f64>,
     /// The rule that sets each arc's taxi limit or closes it; none where the posted limit holds.
@@ -62,6 +64,8 @@ pub struct ActiveRules {
     /// Travel times drivers route by: posted speeds (habit, not the signs of the day) on the
     /// roads open to cars, ms; [`CLOSED`] elsewhere.
     pub car_metric: Metric,
+    /// [`Self::car_metric`] customized on the town's hierarchy.
+    pub car_routes: CchMetric,
     /// Planner over the volumes closed now (what the monitor checks against).
     pub planner: AirspacePlanner,
     /// Planner flights are planned with: the volumes closed now and those that close within
@@ -222,6 +226,9 @@ impl ActiveRules {
             );
         self.car_limit_kmh = car_limit;
         self.car_limit_rule = car_rule;
+        // A rule change re-customizes only the hierarchy edges its arcs reach.
+        self.routes.update(&town.cch, &self.metric);
+        self.car_routes.update(&town.cch, &self.car_metric);
         let mut flight_obstacles = obstacles.clone();
         for (rule, _) in s.rules.iter().zip(&self.upcoming).filter(|(_, up)| **up) {
             if let RuleKind::NoFly { volume } = &rule.kind {
@@ -283,6 +290,8 @@ impl FromWorld for ActiveRules {
             car_limit_kmh: Vec::new(),
             car_limit_rule: Vec::new(),
             car_metric: Vec::new(),
+            routes: CchMetric::default(),
+            car_routes: CchMetric::default(),
             planner: AirspacePlanner::new(Vec::new(), NO_FLY_MARGIN_M),
             flight_planner: AirspacePlanner::new(Vec::new(), NO_FLY_MARGIN_M),
             no_fly_rule: Vec::new(),

@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 
 use bevy::prelude::*;
 use pilotzone_routing::Vec2;
-use pilotzone_routing::dijkstra::{self, Workspace};
+use pilotzone_routing::{CchMetric, Query as RouteQuery, Table};
 
 use crate::clock::SimClock;
 use crate::demand::{RequestStatus, Requests};
@@ -273,15 +273,22 @@ impl FromWorld for Junctions {
 /// Reusable search state for dispatch and routing.
 #[derive(Resource, Debug)]
 pub struct RouterScratch {
-    pub(crate) ws: Workspace,
+    pub(crate) query: RouteQuery,
     pub(crate) path: Vec<u32>,
+    /// Table workspace for single-threaded tables.
+    pub(crate) table: Table,
     /// One workspace per chunk of a parallel travel-time table.
-    pub(crate) pool: Vec<Workspace>,
+    pub(crate) pool: Vec<Table>,
 }
 
 impl FromWorld for RouterScratch {
     fn from_world(world: &mut World) -> Self {
-        RouterScratch { ws: Workspace::new(world.resource::<TownMap>().graph()), path: Vec::new(), pool: Vec::new() }
+        RouterScratch {
+            query: RouteQuery::new(&world.resource::<TownMap>().cch),
+            path: Vec::new(),
+            table: Table::new(),
+            pool: Vec::new(),
+        }
     }
 }
 
@@ -354,8 +361,7 @@ pub(crate) fn start_next_leg(state: &mut TaxiState, town: &TownMap, rules: &Acti
         state.phase = Phase::Idle;
         return;
     };
-    let g = town.graph();
-    let found = dijkstra::shortest_path(g, &rules.metric, &mut scratch.ws, state.node, stop.node, &mut scratch.path);
+    let found = scratch.query.path(&town.cch, &rules.routes, state.node, stop.node, &mut scratch.path);
     state.route_version = rules.version;
     match found {
         None => state.phase = Phase::Blocked,
@@ -379,7 +385,7 @@ pub(crate) fn redirect(state: &mut TaxiState, town: &TownMap, rules: &ActiveRule
     let (Some(arc), Some(stop)) = (state.arc, state.stops.front().copied()) else { return };
     let g = town.graph();
     state.route_version = rules.version;
-    if dijkstra::shortest_path(g, &rules.metric, &mut scratch.ws, g.head(arc), stop.node, &mut scratch.path).is_some() {
+    if scratch.query.path(&town.cch, &rules.routes, g.head(arc), stop.node, &mut scratch.path).is_some() {
         state.route.clear();
         state.route.push(arc);
         state.route.extend_from_slice(&scratch.path);
@@ -515,7 +521,7 @@ pub fn advance_taxis(
             }
         } else if state.route_version != rules.version {
             // Re-plan after rule changes, from the end of the arc it is on.
-            let metric = if taxi.driver == Driver::Level4 { &rules.metric } else { &rules.car_metric };
+            let metric = if taxi.driver == Driver::Level4 { &rules.routes } else { &rules.car_routes };
             reroute(state, &town, metric, rules.version, &mut scratch);
         }
     }
@@ -710,20 +716,14 @@ fn release(state: &mut TaxiState, junctions: &mut Junctions) {
 
 /// Re-plans from the end of the current arc under the rules now in force, to the end of the
 /// route planned.
-fn reroute(
-    state: &mut TaxiState,
-    town: &TownMap,
-    metric: &pilotzone_routing::Metric,
-    version: u32,
-    scratch: &mut RouterScratch,
-) {
+fn reroute(state: &mut TaxiState, town: &TownMap, metric: &CchMetric, version: u32, scratch: &mut RouterScratch) {
     state.route_version = version;
     let (Some(arc), Some(&last)) = (state.arc, state.route.last()) else { return };
     let (from, to) = (town.graph().head(arc), town.graph().head(last));
     if arc == last {
         return;
     }
-    if dijkstra::shortest_path(town.graph(), metric, &mut scratch.ws, from, to, &mut scratch.path).is_some() {
+    if scratch.query.path(&town.cch, metric, from, to, &mut scratch.path).is_some() {
         state.route.clear();
         state.route.push(arc);
         state.route.extend_from_slice(&scratch.path);

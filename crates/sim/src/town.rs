@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use bevy::prelude::*;
 use pilotzone_routing::geom::point_in_polygon;
-use pilotzone_routing::{Obstacle, RoadGraph, Vec2};
+use pilotzone_routing::{Cch, Obstacle, RoadGraph, Vec2};
 use pilotzone_scenario::{MapIndex, PlaceKind, RuleKind, Scenario, TrafficSide, ZoneKind};
 
 use crate::SimConfig;
@@ -66,6 +66,8 @@ pub struct TownData {
     pub residential: Vec<Vec<Vec2>>,
     /// For each arc, the school zone its midpoint lies in.
     pub arc_school_zone: Vec<Option<usize>>,
+    /// The road graph's contraction hierarchy; [`crate::rules::ActiveRules`] customizes it.
+    pub cch: Cch,
     /// Pedestrian crossings, in scenario order.
     pub crossings: Vec<CrossingGeom>,
     /// For each arc, the crossings on it as (crossing, offset along the arc in m), by offset.
@@ -113,8 +115,10 @@ impl TownData {
             TrafficSide::Left => 1.0,
             TrafficSide::Right => -1.0,
         };
+        let cch = Cch::new(&index.graph, &index.positions);
         let mut town = Self {
             scenario,
+            cch,
             index,
             arc_posted_kmh,
             arc_dir,
