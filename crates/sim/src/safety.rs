@@ -518,19 +518,20 @@ pub fn close_pairs(points: &[(f64, f64)], range: f64, out: &mut Vec<(usize, usiz
         let (p, q) = (points[a], points[b]);
         (p.0 - q.0).abs() < range && (p.1 - q.1).abs() < range
     };
-    for &((cx, cy), start, end) in &cells {
+    // Cells are sorted, so the neighbours in the next column, (cx + 1, cy - 1 ..= cy + 1), move
+    // forward with the cell: one pointer walks them, where a search per neighbour was the hot
+    // spot of the monitor on large towns.
+    let mut next_column = 0;
+    for (k, &((cx, cy), start, end)) in cells.iter().enumerate() {
         let here = &keyed[start..end];
-        for (k, &(_, a)) in here.iter().enumerate() {
-            for &(_, b) in &here[k + 1..] {
+        for (i, &(_, a)) in here.iter().enumerate() {
+            for &(_, b) in &here[i + 1..] {
                 if near(a, b) {
                     out.push((a.min(b), a.max(b)));
                 }
             }
         }
-        // Each pair of neighbouring cells is visited once: from the cell that sorts first.
-        for other in [(cx, cy + 1), (cx + 1, cy - 1), (cx + 1, cy), (cx + 1, cy + 1)] {
-            let Ok(o) = cells.binary_search_by(|c| c.0.cmp(&other)) else { continue };
-            let (_, os, oe) = cells[o];
+        let mut visit = |(_, os, oe): ((i64, i64), usize, usize)| {
             for &(_, a) in here {
                 for &(_, b) in &keyed[os..oe] {
                     if near(a, b) {
@@ -538,6 +539,18 @@ pub fn close_pairs(points: &[(f64, f64)], range: f64, out: &mut Vec<(usize, usiz
                     }
                 }
             }
+        };
+        // Each pair of neighbouring cells is visited once: from the cell that sorts first.
+        if let Some(&above) = cells.get(k + 1)
+            && above.0 == (cx, cy + 1)
+        {
+            visit(above);
+        }
+        while next_column < cells.len() && cells[next_column].0 < (cx + 1, cy - 1) {
+            next_column += 1;
+        }
+        for &other in cells[next_column..].iter().take_while(|c| c.0 <= (cx + 1, cy + 1)) {
+            visit(other);
         }
     }
     out.sort_unstable();
