@@ -8,7 +8,7 @@
 //! ([`crate::customize`]).
 
 use crate::geom::Vec2;
-use crate::graph::RoadGraph;
+use crate::graph::{RoadGraph, csr_offsets};
 use crate::order::{Undirected, nested_dissection};
 
 /// Marks "no node" / "no edge".
@@ -230,14 +230,7 @@ impl Cch {
             slots.push((e, (arc << 1) | (u32::from(u > v) * DOWN)));
         }
         slots.sort_unstable();
-        let mut first_arc = vec![0u32; m + 1];
-        for &(e, _) in &slots {
-            first_arc[e as usize + 1] += 1;
-        }
-        for e in 0..m {
-            first_arc[e + 1] += first_arc[e];
-        }
-        self.first_arc = first_arc;
+        self.first_arc = csr_offsets(m, slots.iter().map(|&(e, _)| e));
         self.edge_arcs = slots.into_iter().map(|(_, slot)| slot).collect();
         self.arc_edge = arc_edge;
     }

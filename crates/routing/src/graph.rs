@@ -152,6 +152,19 @@ impl RoadGraph {
     }
 }
 
+/// CSR offsets for `n` rows from the row of each entry (entries already grouped by row):
+/// `offsets[r]..offsets[r + 1]` are row `r`'s entries.
+pub(crate) fn csr_offsets(n: usize, rows: impl IntoIterator<Item = u32>) -> Vec<u32> {
+    let mut offsets = vec![0u32; n + 1];
+    for r in rows {
+        offsets[r as usize + 1] += 1;
+    }
+    for r in 0..n {
+        offsets[r + 1] += offsets[r];
+    }
+    offsets
+}
+
 /// Milliseconds to cover `length_m` at `speed_kmh`, at least 1.
 pub fn travel_time_ms(length_m: f64, speed_kmh: f64) -> u32 {
     (length_m * 3600.0 / speed_kmh).round().clamp(1.0, f64::from(CLOSED - 1)) as u32

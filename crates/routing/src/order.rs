@@ -17,7 +17,7 @@
 use std::collections::VecDeque;
 
 use crate::geom::Vec2;
-use crate::graph::RoadGraph;
+use crate::graph::{RoadGraph, csr_offsets};
 
 /// Pieces this small are ordered by degree instead of being cut further.
 const BASE_SIZE: usize = 8;
@@ -67,13 +67,7 @@ impl Undirected {
         }
         pairs.sort_unstable();
         pairs.dedup();
-        let mut first = vec![0u32; n + 1];
-        for &(u, _) in &pairs {
-            first[u as usize + 1] += 1;
-        }
-        for v in 0..n {
-            first[v + 1] += first[v];
-        }
+        let first = csr_offsets(n, pairs.iter().map(|&(u, _)| u));
         Self { first, neighbours: pairs.into_iter().map(|(_, v)| v).collect() }
     }
 
