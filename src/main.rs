@@ -136,6 +136,12 @@ enum Command {
         /// Replay file.
         replay: PathBuf,
     },
+    /// Import real map data as a map file that scenarios build on (`map: (file: ...)`).
+    Import {
+        /// Which format.
+        #[command(subcommand)]
+        what: ImportKind,
+    },
     /// Convert a replay for other tools.
     Export {
         /// Which format.
@@ -169,11 +175,69 @@ enum ExportKind {
 }
 
 #[derive(Subcommand, Debug)]
+enum ImportKind {
+    /// An OpenStreetMap extract (.osm.pbf): roads, crossings, buildings, land use and named
+    /// places, projected to local metres, junctions joined, the largest strongly connected road
+    /// network kept; prints what was kept and dropped.
+    Osm {
+        /// The extract.
+        file: PathBuf,
+        /// Keep only this box: left,bottom,right,top in degrees (min lon, min lat, max lon,
+        /// max lat).
+        #[arg(long, value_name = "L,B,R,T")]
+        bbox: Option<pilotzone_osm::BBox>,
+        /// The side of the road traffic keeps to there (Japan and the Isle of Man: left).
+        #[arg(long, value_name = "left|right", default_value = "left", value_parser = parse_side)]
+        traffic_side: pilotzone_scenario::TrafficSide,
+        /// Junctions joined by a shorter road are merged into one, m (0: none).
+        #[arg(long, default_value_t = 10.0)]
+        junction_radius_m: f64,
+        /// Road shapes are simplified to within this many metres.
+        #[arg(long, default_value_t = 2.0)]
+        simplify_m: f64,
+        /// A place farther than this from every road is left out, m.
+        #[arg(long, default_value_t = 300.0)]
+        max_place_distance_m: f64,
+        /// The map file to write (`maps/NAME.ron` beside the scenarios that use it).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+fn parse_side(s: &str) -> Result<pilotzone_scenario::TrafficSide, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "left" => Ok(pilotzone_scenario::TrafficSide::Left),
+        "right" => Ok(pilotzone_scenario::TrafficSide::Right),
+        _ => Err(format!("\"{s}\" is not a side: give left or right")),
+    }
+}
+
+#[derive(Subcommand, Debug)]
 enum GenKind {
     /// The demo town, Minori.
     Demo {
         /// Where to write it.
         #[arg(long, default_value = "scenarios/demo.ron")]
+        out: PathBuf,
+    },
+    /// The shipped pilot-zone scenarios (rural shuttle, ageing town, island drones) and every
+    /// scenario's rule option B, into a scenarios folder.
+    Pilots {
+        /// The scenarios folder; options go to its `rules/`.
+        #[arg(long, default_value = "scenarios")]
+        dir: PathBuf,
+    },
+    /// A mixed robotaxi and drone district on an imported map: a depot, a vertiport and homes
+    /// placed on the map's roads, its schools, shops, clinics and stations as destinations.
+    District {
+        /// The map file (from `pilotzone import osm`), inside the scenario's folder.
+        #[arg(long)]
+        map: PathBuf,
+        /// Scenario name (run folders are named after it).
+        #[arg(long)]
+        name: String,
+        /// Where to write the scenario.
+        #[arg(long)]
         out: PathBuf,
     },
     /// A square grid town for studies and benchmarks: homes at every third junction, four
@@ -237,6 +301,19 @@ enum ReplayCommand {
 /// Exit code for input the user must fix (a broken scenario, a damaged replay).
 const EXIT_INPUT: u8 = 2;
 
+/// Input the user must fix that is not a scenario or replay (a flag out of range, a map
+/// extract that cannot be read): exit code 2.
+#[derive(Debug)]
+struct InputError(String);
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InputError {}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -249,6 +326,8 @@ fn main() -> ExitCode {
         Command::Incidents { run, kind, rule } => incidents(&run, &kind, &rule),
         Command::Check { files } => check(&files),
         Command::Gen { what: GenKind::Demo { out } } => gen_demo(&out),
+        Command::Gen { what: GenKind::Pilots { dir } } => gen_pilots(&dir),
+        Command::Gen { what: GenKind::District { map, name, out } } => gen_district(&map, &name, &out),
         Command::Gen {
             what:
                 GenKind::Grid {
@@ -292,6 +371,18 @@ fn main() -> ExitCode {
         }
         Command::Merge { dirs, out } => merge(&dirs, out),
         Command::Compare { dir, baseline, variant } => compare(&dir, &baseline, &variant),
+        Command::Import {
+            what: ImportKind::Osm { file, bbox, traffic_side, junction_radius_m, simplify_m, max_place_distance_m, out },
+        } => {
+            let options = pilotzone_osm::ImportOptions {
+                bbox,
+                traffic_side,
+                junction_radius_m,
+                simplify_m,
+                max_place_distance_m,
+            };
+            import_osm(&file, &options, &out)
+        }
         Command::Export { what: ExportKind::Fcd { replay, out } } => export_fcd(&replay, &out),
         Command::Export { what: ExportKind::Sumo { scenario, seed, out } } => export_sumo(&scenario, seed, &out),
     };
@@ -304,6 +395,7 @@ fn main() -> ExitCode {
         Err(e) => {
             let code = if e.downcast_ref::<LoadError>().is_some()
                 || e.downcast_ref::<pilotzone_replay::ReadError>().is_some()
+                || e.downcast_ref::<InputError>().is_some()
             {
                 EXIT_INPUT
             } else {
@@ -378,6 +470,9 @@ fn run(path: &Path, seed: Option<u64>, out: Option<PathBuf>, over: RunOverrides<
     if !quiet {
         let mut stdout = std::io::stdout().lock();
         output::print_kpis(&mut stdout, &result.kpis)?;
+        if let Some(attribution) = &scenario.map.attribution {
+            writeln!(stdout, "\nmap data {attribution}")?;
+        }
         writeln!(stdout, "\nwrote {}", out.display())?;
     }
     Ok(ExitCode::SUCCESS)
@@ -560,11 +655,74 @@ fn export_sumo(path: &Path, seed: Option<u64>, out: &Path) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn import_osm(file: &Path, options: &pilotzone_osm::ImportOptions, out: &Path) -> Result<ExitCode> {
+    for (flag, value) in [
+        ("--junction-radius-m", options.junction_radius_m),
+        ("--simplify-m", options.simplify_m),
+        ("--max-place-distance-m", options.max_place_distance_m),
+    ] {
+        if !(value.is_finite() && (0.0..=10_000.0).contains(&value)) {
+            return Err(InputError(format!("{flag} must be between 0 and 10000 m, found {value}")).into());
+        }
+    }
+    #[expect(clippy::disallowed_methods, reason = "wall time of the import, for the report")]
+    let started = Instant::now();
+    let imported = pilotzone_osm::import_pbf(file, options).map_err(|e| InputError(e.to_string()))?;
+    let (lat, lon) = imported.origin_lat_lon;
+    let comment = format!(
+        "Map imported by `pilotzone import osm {}` from OpenStreetMap data.\n\
+         Map data {}\n\
+         (0, 0) is at {lat:.6}° N, {lon:.6}° E; x runs east and y north, in metres.\n\
+         Re-import rather than edit: scenarios add their own places, zones and no-fly volumes.",
+        file.file_name().map(|n| n.to_string_lossy()).unwrap_or_default(),
+        pilotzone_osm::OSM_ATTRIBUTION,
+    );
+    let text = pilotzone_scenario::mapfile::to_ron(&imported.map, &comment);
+    // What we write must load: a defect of the import is reported here, not by the next command.
+    pilotzone_scenario::mapfile::parse_map(&text, &out.display().to_string())?;
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    output::write_atomic(out, text.as_bytes())?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{}", imported.report)?;
+    writeln!(
+        stdout,
+        "wrote {} ({} KB) in {:.2} s",
+        out.display(),
+        text.len().div_ceil(1024),
+        started.elapsed().as_secs_f64()
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn check(files: &[PathBuf]) -> Result<ExitCode> {
     let mut failed = false;
     let mut stdout = std::io::stdout().lock();
     let mut stderr = std::io::stderr().lock();
     for file in files {
+        let is_map = std::fs::read_to_string(file).is_ok_and(|t| pilotzone_scenario::mapfile::is_map_text(&t));
+        if is_map {
+            match pilotzone_scenario::mapfile::load_map(file) {
+                Ok((m, _)) => writeln!(
+                    stdout,
+                    "{}: ok — map: {} nodes, {} roads, {} places (each reachable by road from every other), \
+                     {} zones, {} crossings, {} buildings",
+                    file.display(),
+                    m.nodes.len(),
+                    m.edges.len(),
+                    m.places.len(),
+                    m.zones.len(),
+                    m.crossings.len(),
+                    m.buildings.len()
+                )?,
+                Err(e) => {
+                    failed = true;
+                    writeln!(stderr, "{e}")?;
+                }
+            }
+            continue;
+        }
         match pilotzone_scenario::load(file) {
             Ok(l) => {
                 let s = &l.scenario;
@@ -603,6 +761,61 @@ fn gen_demo(out: &Path) -> Result<ExitCode> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     output::write_atomic(out, text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `text` to `path`, creating its folder.
+fn write_file(path: &Path, text: &str) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    output::write_atomic(path, text.as_bytes())
+}
+
+fn gen_pilots(dir: &Path) -> Result<ExitCode> {
+    use pilotzone_scenario::{generate, pilots};
+    let note = "Generated by `pilotzone gen pilots`; edit the generator (crates/scenario/src/pilots.rs)\n\
+                rather than this file, then run scripts/make-scenarios.sh.";
+    let scenarios = [
+        (pilots::rural_shuttle(), pilots::rural_shuttle_option()),
+        (pilots::ageing_town(), pilots::ageing_town_option()),
+        (pilots::island_drones(), pilots::island_drones_option()),
+    ];
+    for (scenario, option) in &scenarios {
+        let path = dir.join(format!("{}.ron", scenario.name));
+        let text = generate::to_ron(scenario, &format!("{}.\n{note}", scenario.description));
+        write_file(&path, &text)?;
+        let option_path = dir.join(format!("rules/{}-{}.ron", scenario.name, option.name));
+        let comment = format!("Option B for {}: {}.\n{note}", scenario.name, option.description);
+        write_file(&option_path, &generate::overlay_to_ron(option, &comment))?;
+    }
+    let district = pilots::district_option();
+    let comment = format!("Option B for a district on an imported map: {}.\n{note}", district.description);
+    write_file(&dir.join(format!("rules/{}.ron", district.name)), &generate::overlay_to_ron(&district, &comment))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn gen_district(map: &Path, name: &str, out: &Path) -> Result<ExitCode> {
+    let folder = out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let Ok(relative) = map.strip_prefix(folder) else {
+        let message = format!(
+            "the map {} is not inside the scenario's folder {}: scenarios name maps by a path inside their folder",
+            map.display(),
+            folder.display()
+        );
+        return Err(InputError(message).into());
+    };
+    let (zone_map, _) = pilotzone_scenario::mapfile::load_map(map)?;
+    let relative = relative.to_string_lossy().replace('\\', "/");
+    let scenario = pilotzone_scenario::pilots::district(name, &relative, &zone_map);
+    let comment = format!(
+        "{}.\nGenerated by `pilotzone gen district` on {relative} (see scripts/make-scenarios.sh); map data {}.",
+        scenario.description,
+        zone_map.attribution.as_deref().unwrap_or("as its map file says")
+    );
+    write_file(out, &pilotzone_scenario::generate::to_ron(&scenario, &comment))?;
+    // What we write must load.
+    pilotzone_scenario::load(out)?;
     Ok(ExitCode::SUCCESS)
 }
 

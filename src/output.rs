@@ -140,6 +140,12 @@ pub fn print_replay_info(out: &mut impl Write, r: &pilotzone_replay::Replay, siz
     use pilotzone_replay::EntityKind;
     let count = |k: EntityKind| h.entities.iter().filter(|e| e.kind == k).count();
     writeln!(out, "scenario     {} (hash {})", h.scenario_name, pilotzone_replay::Hex(h.scenario_hash))?;
+    // The scenario embeds its map, and with it where the map data comes from.
+    if let Ok(loaded) = pilotzone_scenario::parse(&h.scenario_text, &h.scenario_name)
+        && let Some(attribution) = &loaded.scenario.map.attribution
+    {
+        writeln!(out, "map data     {attribution}")?;
+    }
     writeln!(out, "engine       pilotzone {}", h.engine_version)?;
     writeln!(out, "seed         {}", h.seed)?;
     writeln!(out, "tick         {} ms, sampled every {} ms", h.tick_ms, h.record_ms)?;

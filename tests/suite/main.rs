@@ -12,6 +12,7 @@ mod incidents;
 mod road_safety;
 mod rules;
 mod scenario_errors;
+mod shipped;
 
 use std::path::{Path, PathBuf};
 

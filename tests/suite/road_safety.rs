@@ -111,7 +111,7 @@ fn two_into_one(forced: bool) -> (u32, u32, RunOutput) {
         s.offset_m = g.length_m(into) - 20.0;
         s.speed_mps = 8.0;
         s.node = centre;
-        s.junction = forced.then_some(centre);
+        s.held = if forced { vec![centre] } else { Vec::new() };
         ids.push(world.get::<pilotzone_sim::taxi::Taxi>(e).expect("taxi").id);
     }
     sim.run_to_end();

@@ -12,7 +12,9 @@
 //! Everything is deterministic: the same file gives the same numbering and bytes.
 
 mod contract;
+pub mod features;
 mod geojson;
+pub mod import;
 mod network;
 mod pbf;
 mod scc;
@@ -25,6 +27,7 @@ use pilotzone_routing::graph::travel_time_ms;
 
 pub use contract::Contracted;
 pub use geojson::read_geojson;
+pub use import::{BBox, ImportOptions, ImportReport, Imported, OSM_ATTRIBUTION, import_pbf};
 pub use network::{EARTH_RADIUS_M, haversine_m};
 pub use pbf::read_pbf;
 

@@ -44,7 +44,7 @@ impl RawNetwork {
 }
 
 /// The strongly connected component id of every node (ids in the order Tarjan completes them).
-fn components(n: usize, arcs: &[RawArc]) -> Vec<u32> {
+pub(crate) fn components(n: usize, arcs: &[RawArc]) -> Vec<u32> {
     let (first, head) = csr(n, arcs.iter().map(|a| (a.from, a.to)));
     let mut t = Tarjan {
         index: vec![NONE; n],

@@ -216,7 +216,18 @@ pub fn demo_town() -> Scenario {
             seed: 42,
             date: Some(Date::parse("2026-11-24").expect("generator dates are well formed")),
         },
-        map: ZoneMap { traffic_side: TrafficSide::Left, nodes, edges, places, zones, crossings, buildings, airspace },
+        map: ZoneMap {
+            file: None,
+            attribution: None,
+            traffic_side: TrafficSide::Left,
+            nodes,
+            edges,
+            places,
+            zones,
+            crossings,
+            buildings,
+            airspace,
+        },
         fleets: Fleets {
             taxis: vec![TaxiFleet {
                 name: "minori-l4".into(),
@@ -535,6 +546,8 @@ pub fn grid_town(p: &GridTown) -> Scenario {
             date: None,
         },
         map: ZoneMap {
+            file: None,
+            attribution: None,
             traffic_side: TrafficSide::Left,
             nodes,
             edges,
@@ -578,19 +591,29 @@ pub fn grid_town(p: &GridTown) -> Scenario {
     }
 }
 
-/// The demo town as RON text, with a comment header.
+/// A scenario as RON text, with a comment header.
 pub fn to_ron(scenario: &Scenario, comment: &str) -> String {
     let config = ron::ser::PrettyConfig::new().depth_limit(3).indentor("  ").struct_names(true);
-    let body = ron::ser::to_string_pretty(scenario, config).expect("scenarios always serialize");
+    commented(comment, &ron::ser::to_string_pretty(scenario, config).expect("scenarios always serialize"))
+}
+
+/// `body` after `comment` as `//` lines.
+pub(crate) fn commented(comment: &str, body: &str) -> String {
     let mut out = String::new();
     for line in comment.lines() {
         out.push_str("// ");
         out.push_str(line);
         out.push('\n');
     }
-    out.push_str(&body);
+    out.push_str(body);
     out.push('\n');
     out
+}
+
+/// A rule option as RON text, with a comment header.
+pub fn overlay_to_ron(overlay: &crate::overlay::RuleOverlay, comment: &str) -> String {
+    let config = ron::ser::PrettyConfig::new().depth_limit(4).indentor("  ").struct_names(true);
+    commented(comment, &ron::ser::to_string_pretty(overlay, config).expect("overlays always serialize"))
 }
 
 #[cfg(test)]

@@ -5,7 +5,9 @@ pub mod error;
 pub mod generate;
 pub mod locate;
 pub mod map;
+pub mod mapfile;
 pub mod overlay;
+pub mod pilots;
 pub mod schema;
 pub mod seeds;
 pub mod time;
@@ -40,48 +42,117 @@ pub struct LoadedScenario {
 pub fn load(path: &Path) -> Result<LoadedScenario, LoadError> {
     let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io { path: path.to_owned(), source })?;
     let file = path.display().to_string();
-    let loaded = parse(&text, &file)?;
-    if loaded.scenario.include.is_empty() {
-        return Ok(loaded);
+    if mapfile::is_map_text(&text) {
+        let hint =
+            "a map file is not a scenario: name it in a scenario's `map: (file: ...)`; `pilotzone check` checks it";
+        let items = vec![Diagnostic {
+            at: None,
+            path: String::new(),
+            message: "this is a map file".into(),
+            hint: Some(hint.into()),
+        }];
+        return Err(LoadError::Invalid(Diagnostics { file, items }));
+    }
+    let mut scenario = deserialize(&text, &file)?;
+    if scenario.map.file.is_none() {
+        // A scenario with its own map is checked on its own first, so that its problems are
+        // located in its own text; then the rules it includes are merged in.
+        let loaded = parse(&text, &file)?;
+        if scenario.include.is_empty() {
+            return Ok(loaded);
+        }
+        scenario = loaded.scenario;
     }
     let dir = path.parent().unwrap_or(Path::new("."));
-    let mut scenario = loaded.scenario;
-    let refuse = |i: usize, message: String, hint: &str| {
-        let path = format!("include[{i}]");
+    let refuse = |path: String, message: String, hint: &str| {
         let at = locate(&text, &parse_path(&path));
         LoadError::Invalid(Diagnostics {
             file: file.clone(),
             items: vec![Diagnostic { at, path, message, hint: Some(hint.to_owned()) }],
         })
     };
-    // Later rules replace earlier ones with the same id: included files in order, then our own.
-    let mut rules: Vec<Rule> = Vec::new();
-    let mut merge = |rule: Rule| match rules.iter_mut().find(|r| r.id == rule.id) {
-        Some(existing) => *existing = rule,
-        None => rules.push(rule),
-    };
-    for (i, name) in scenario.include.iter().enumerate() {
+    let inside = |name: &str| {
         let rel = Path::new(name);
-        let escapes = rel.is_absolute()
-            || rel.components().any(|c| !matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir));
-        if escapes {
+        !(rel.is_absolute()
+            || rel.components().any(|c| !matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir)))
+    };
+    let mut notes = Vec::new();
+    let mut map_base = None;
+    if let Some(name) = scenario.map.file.clone() {
+        if !inside(&name) {
             let hint = "give a path relative to the scenario, without `..`";
-            return Err(refuse(i, format!("\"{name}\" is outside the scenario's folder"), hint));
+            return Err(refuse("map.file".into(), format!("\"{name}\" is outside the scenario's folder"), hint));
         }
-        let included = overlay::load_overlay(&dir.join(rel))?;
-        if !included.remove.is_empty() {
-            let hint = "an included file only adds rules; leave `remove` to options (`--rules`)";
-            return Err(refuse(i, format!("included rule file \"{name}\" removes rules"), hint));
-        }
-        included.rules.into_iter().for_each(&mut merge);
+        let map_path = dir.join(&name);
+        let (base, map_text) = match mapfile::load_map(&map_path) {
+            Err(LoadError::Io { source, .. }) => {
+                let hint = "import one with `pilotzone import osm FILE.osm.pbf --out` that path";
+                return Err(refuse("map.file".into(), format!("cannot read map file \"{name}\": {source}"), hint));
+            }
+            other => other?,
+        };
+        let set = mapfile::presence(&text);
+        let (merged, lens) = mapfile::merge(base, std::mem::take(&mut scenario.map), set);
+        scenario.map = merged;
+        map_base = Some((lens, map_path.display().to_string(), map_text));
+        notes.push(format!("the map of {name}"));
     }
-    std::mem::take(&mut scenario.rules).into_iter().for_each(&mut merge);
-    let comment =
-        format!("Scenario \"{}\" with the rules of {} merged in.", scenario.name, scenario.include.join(", "));
-    scenario.include.clear();
-    scenario.rules = rules;
-    // Included rules that do not fit this map are reported against the merged scenario.
-    parse(&generate::to_ron(&scenario, &comment), &format!("{file} with its included rules"))
+    if !scenario.include.is_empty() {
+        // Later rules replace earlier ones with the same id: included files in order, then our own.
+        let mut rules: Vec<Rule> = Vec::new();
+        let mut merge = |rule: Rule| match rules.iter_mut().find(|r| r.id == rule.id) {
+            Some(existing) => *existing = rule,
+            None => rules.push(rule),
+        };
+        for (i, name) in scenario.include.iter().enumerate() {
+            if !inside(name) {
+                let hint = "give a path relative to the scenario, without `..`";
+                return Err(refuse(
+                    format!("include[{i}]"),
+                    format!("\"{name}\" is outside the scenario's folder"),
+                    hint,
+                ));
+            }
+            let included = overlay::load_overlay(&dir.join(name))?;
+            if !included.remove.is_empty() {
+                let hint = "an included file only adds rules; leave `remove` to options (`--rules`)";
+                return Err(refuse(
+                    format!("include[{i}]"),
+                    format!("included rule file \"{name}\" removes rules"),
+                    hint,
+                ));
+            }
+            included.rules.into_iter().for_each(&mut merge);
+        }
+        std::mem::take(&mut scenario.rules).into_iter().for_each(&mut merge);
+        notes.push(format!("the rules of {}", scenario.include.join(", ")));
+        scenario.include.clear();
+        scenario.rules = rules;
+    }
+    let comment = format!("Scenario \"{}\" with {} merged in.", scenario.name, notes.join(" and "));
+    let merged_text = generate::to_ron(&scenario, &comment);
+    // The merged scenario is validated as it stands rather than parsed back from its text:
+    // the text is its exact image (RON writes every float to round-trip), and a large map
+    // would be parsed twice.
+    let mut items = validate::validate(&scenario);
+    if items.is_empty() {
+        let hash = xxhash_rust::xxh3::xxh3_64(merged_text.as_bytes());
+        return Ok(LoadedScenario { scenario, text: merged_text, hash });
+    }
+    let mut located_in_scenario = true;
+    for item in &mut items {
+        let relocated = map_base
+            .as_ref()
+            .is_some_and(|(lens, map_file, map_text)| mapfile::relocate(item, lens, &text, map_file, map_text));
+        if !relocated {
+            item.at = locate(&merged_text, &parse_path(&item.path));
+            located_in_scenario = false;
+        }
+    }
+    // Problems of the map are located in the file the user wrote them in; others in the merged
+    // text, which names what was merged.
+    let file = if located_in_scenario { file } else { format!("{file} with {}", notes.join(" and ")) };
+    Err(LoadError::Invalid(Diagnostics { file, items }))
 }
 
 /// The scenario changed by `edit` (a command-line override such as `--dispatch`), written out and
@@ -99,6 +170,27 @@ pub fn edited(
 
 /// Parses and validates self-contained scenario text; `file` names it in messages.
 pub fn parse(text: &str, file: &str) -> Result<LoadedScenario, LoadError> {
+    let scenario = deserialize(text, file)?;
+    let mut items = validate::validate(&scenario);
+    if scenario.map.file.is_some() {
+        let hint = "load the scenario from its file (`pilotzone_scenario::load`), which merges the map in";
+        items.push(
+            Diagnostic::at_path("map.file", "a map file is only read when loading from a file")
+                .with_hint(Some(hint.into())),
+        );
+    }
+    if !items.is_empty() {
+        for d in &mut items {
+            d.at = locate(text, &parse_path(&d.path));
+        }
+        return Err(LoadError::Invalid(Diagnostics { file: file.to_owned(), items }));
+    }
+    let hash = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
+    Ok(LoadedScenario { scenario, text: text.to_owned(), hash })
+}
+
+/// Parses scenario text without validating it.
+fn deserialize(text: &str, file: &str) -> Result<Scenario, LoadError> {
     let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
     // Read the version first, so a newer file gets "upgrade" rather than a field error.
     #[derive(Deserialize)]
@@ -111,16 +203,7 @@ pub fn parse(text: &str, file: &str) -> Result<LoadedScenario, LoadError> {
     {
         return Err(LoadError::NewerVersion { file: file.to_owned(), found, supported: FORMAT_VERSION });
     }
-    let scenario: Scenario = options.from_str(text).map_err(|e| LoadError::Syntax(syntax_diagnostic(file, &e)))?;
-    let mut items = validate::validate(&scenario);
-    if !items.is_empty() {
-        for d in &mut items {
-            d.at = locate(text, &parse_path(&d.path));
-        }
-        return Err(LoadError::Invalid(Diagnostics { file: file.to_owned(), items }));
-    }
-    let hash = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
-    Ok(LoadedScenario { scenario, text: text.to_owned(), hash })
+    options.from_str(text).map_err(|e| LoadError::Syntax(syntax_diagnostic(file, &e)))
 }
 
 pub(crate) fn syntax_diagnostic(file: &str, e: &ron::error::SpannedError) -> Diagnostics {

@@ -175,18 +175,40 @@ pub enum TrafficSide {
     Right,
 }
 
+impl TrafficSide {
+    fn is_left(&self) -> bool {
+        *self == TrafficSide::Left
+    }
+}
+
 /// The special-zone map.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// A scenario either draws its map here or builds on a map file (`file`, written by
+/// `pilotzone import osm`): then everything listed here is added to the file's map (nodes,
+/// roads, places, zones, crossings, buildings, no-fly volumes), and `traffic_side` or
+/// `airspace` given here replace the file's.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ZoneMap {
-    /// Side of the road vehicles keep to (default `Left`).
-    #[serde(default)]
+    /// A map file (a `ZoneMap` in RON) this map builds on, relative to the scenario's folder and
+    /// inside it. Loading merges it in: a loaded scenario never has a `file`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Where the map data comes from, shown wherever the map is shown; OpenStreetMap data
+    /// requires "© OpenStreetMap contributors" (its ODbL licence).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribution: Option<String>,
+    /// Side of the road vehicles keep to (default `Left`, or the map file's).
+    #[serde(default, skip_serializing_if = "TrafficSide::is_left")]
     pub traffic_side: TrafficSide,
     /// Road junctions and shape points.
+    #[serde(default)]
     pub nodes: Vec<Node>,
     /// Road segments between nodes.
+    #[serde(default)]
     pub edges: Vec<Edge>,
     /// Named places: depots, vertiports, homes, shops, schools, clinics, ...
+    #[serde(default)]
     pub places: Vec<Place>,
     /// Land-use zones that rules can refer to.
     #[serde(default)]
@@ -197,7 +219,10 @@ pub struct ZoneMap {
     /// Buildings, for drone clearance and separation from property.
     #[serde(default)]
     pub buildings: Vec<Building>,
-    /// Airspace for drones.
+    /// Airspace for drones (default: a 30–120 m band, no no-fly volumes, or the map file's).
+    /// Left out when written if it is the default, so that a scenario written from code does
+    /// not override its map file's.
+    #[serde(default, skip_serializing_if = "Airspace::is_default")]
     pub airspace: Airspace,
 }
 
@@ -345,9 +370,12 @@ pub struct Building {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Airspace {
-    /// Lowest cruise altitude drones may use, metres above ground.
+    /// Lowest cruise altitude drones may use, metres above ground (default 30).
+    #[serde(default = "default_band_floor")]
     pub band_floor_m: f64,
-    /// Highest altitude drones may use, metres above ground.
+    /// Highest altitude drones may use, metres above ground (default 120, below Japan's
+    /// 150 m limit).
+    #[serde(default = "default_band_ceiling")]
     pub band_ceiling_m: f64,
     /// Volumes drones may never enter (rules add volumes that hold only at some hours).
     #[serde(default)]
@@ -361,6 +389,31 @@ pub struct Airspace {
 
 fn default_true() -> bool {
     true
+}
+
+fn default_band_floor() -> f64 {
+    30.0
+}
+
+fn default_band_ceiling() -> f64 {
+    120.0
+}
+
+impl Airspace {
+    fn is_default(&self) -> bool {
+        *self == Airspace::default()
+    }
+}
+
+impl Default for Airspace {
+    fn default() -> Self {
+        Self {
+            band_floor_m: default_band_floor(),
+            band_ceiling_m: default_band_ceiling(),
+            no_fly: Vec::new(),
+            strategic_deconfliction: true,
+        }
+    }
 }
 
 /// A prism of airspace closed to drones.

@@ -15,7 +15,7 @@ use crate::demand::{RequestStatus, Requests};
 use crate::events::{EventKind, EventLog};
 use crate::residents::{CROSSING_STOP_M, CarRoster, CarTrip, CrossingState, park};
 use crate::rules::ActiveRules;
-use crate::town::{KERB_OFFSET_M, LANE_OFFSET_M, TownMap};
+use crate::town::{JUNCTION_REACH_MAX_M, KERB_OFFSET_M, LANE_OFFSET_M, TownMap};
 use crate::{SimSetup, SimStep, SimSystems};
 
 /// Time at the kerb to let a rider board.
@@ -32,8 +32,8 @@ const BRAKE_MPS2: f64 = 2.5;
 const HEADWAY_S: f64 = 1.2;
 /// Centre-to-centre distance kept at standstill (one car length plus a gap), m.
 const STANDSTILL_M: f64 = 7.0;
-/// Distance before a junction at which a vehicle asks to cross it, m: enough to stop at the
-/// line from the top urban speed with planned braking.
+/// Distance before a junction at which a vehicle asks to cross it at the latest, m; a faster
+/// vehicle asks from its planned braking distance before the line.
 const APPROACH_M: f64 = 30.0;
 /// A vehicle without the junction waits this far before the junction's centre, m: clear of a
 /// crossing vehicle (half a car length, a lane offset, half a car width, a margin).
@@ -43,6 +43,13 @@ const CLEAR_M: f64 = 8.0;
 /// A vehicle this far past a crossing's stop line is committed and drives on, m: one that
 /// stopped there yields, one that could not stop clears the crossing instead of standing on it.
 const PAST_STOP_LINE_M: f64 = 1.0;
+/// A road shorter than this between two intersections is crossed in one go: a vehicle claims
+/// the intersection beyond it together with the one before, so it never waits inside one
+/// intersection for the next (two vehicles doing so head-on would block each other for good).
+const SHORT_LINK_M: f64 = STOP_LINE_M + CLEAR_M;
+/// Arcs of the route ahead whose junctions a vehicle may hold: what it claimed looking ahead
+/// past bends stays claimed until it has passed.
+const HOLD_AHEAD_ARCS: usize = 16;
 /// Kerbside stops are this far before the junction at the end of the arc, m.
 const STOP_BEFORE_JUNCTION_M: f64 = 12.0;
 
@@ -157,8 +164,9 @@ pub struct TaxiState {
     pub stops: VecDeque<Stop>,
     /// Requests on board.
     pub onboard: Vec<u32>,
-    /// Junction node it holds, if any.
-    pub junction: Option<u32>,
+    /// Intersections it holds: the next one, the one beyond a short link after it, and the one
+    /// it is leaving until it has cleared it.
+    pub held: Vec<u32>,
     /// Where it parks at the depot before its first trip.
     pub depot_slot: Vec2,
     /// Energy left, kWh.
@@ -202,7 +210,7 @@ impl TaxiState {
             route_version: 0,
             stops: VecDeque::new(),
             onboard: Vec::new(),
-            junction: None,
+            held: Vec::new(),
             depot_slot: slot,
             energy_kwh: 0.0,
             km: 0.0,
@@ -504,7 +512,7 @@ pub fn advance_taxis(
                     Some(_) => {}
                 }
             }
-            pull_out(state, taxi.id, g, &mut junctions, &mut occupancy);
+            pull_out(state, taxi.id, g, &town.controlled, &mut junctions, &mut occupancy);
             if state.phase == Phase::Driving {
                 state.departure_check_ms = None;
             }
@@ -571,21 +579,35 @@ pub fn advance_taxis(
         let next = (!last).then(|| state.route[state.route_i + 1]);
         if let Some(next) = next {
             limit = limit.min(brake_within(remaining, cruise_mps(taxi, next)));
-            let node = g.head(arc);
-            // Only the first vehicle in the queue may claim the junction: one behind it that
-            // did would hold it while stuck behind the one it blocks.
-            let first_in_line = leader_offset(arc, state.offset_m, taxi.id).is_none();
-            if remaining < APPROACH_M && state.junction != Some(node) && first_in_line {
-                let holder = &mut junctions.0[node as usize];
-                if holder.is_none() {
-                    *holder = Some(taxi.id);
-                    state.junction = Some(node);
+            // Ask early enough to stop at the line with planned braking when refused.
+            let v = state.speed_mps;
+            let approach = APPROACH_M.max(v * v / (2.0 * BRAKE_MPS2) + STOP_LINE_M + v * dt) + JUNCTION_REACH_MAX_M;
+            // The next node where vehicles take turns, looking past bends (a junction's way in
+            // may be several short arcs), and how far it is.
+            if let Some((node, dist, i)) = next_controlled(&state.route, state.route_i, remaining, approach, g, &town) {
+                // Only the first vehicle in the queue may claim the junction: one behind it that
+                // did would hold it while stuck behind the one it blocks.
+                let first_in_line = leader_offset(arc, state.offset_m, taxi.id).is_none();
+                if dist < approach && !state.held.contains(&node) && first_in_line {
+                    let beyond =
+                        next_controlled(&state.route, i + 1, g.length_m(state.route[i + 1]), SHORT_LINK_M, g, &town)
+                            .filter(|&(_, d, _)| d < SHORT_LINK_M)
+                            .map(|(b, _, _)| b);
+                    let free = |n: u32| junctions.0[n as usize].is_none_or(|h| h == taxi.id);
+                    if free(node) && beyond.is_none_or(free) {
+                        for n in std::iter::once(node).chain(beyond) {
+                            junctions.0[n as usize] = Some(taxi.id);
+                            if !state.held.contains(&n) {
+                                state.held.push(n);
+                            }
+                        }
+                    }
                 }
-            }
-            if state.junction != Some(node) {
-                let to_line = remaining - STOP_LINE_M;
-                limit = limit.min(brake_within(to_line, 0.0));
-                room = room.min(to_line.max(0.0));
+                if !state.held.contains(&node) {
+                    let to_line = dist - town.junction_reach_m[node as usize] - STOP_LINE_M;
+                    limit = limit.min(brake_within(to_line, 0.0));
+                    room = room.min(to_line.max(0.0));
+                }
             }
         } else {
             limit = limit.min(brake_within(remaining, 0.0));
@@ -669,11 +691,23 @@ pub fn advance_taxis(
             state.arc = Some(state.route[state.route_i]);
             state.node = g.head(state.route[state.route_i]);
         }
-        if let (Some(held), Some(arc)) = (state.junction, state.arc)
-            && g.tail(arc) == held
-            && state.offset_m > CLEAR_M
-        {
-            release(state, &mut junctions);
+        if state.arc.is_some() && !state.held.is_empty() {
+            // Keep what lies ahead (this arc's end, the next arc's end) and what was crossed
+            // until the vehicle is clear of it (by distance: the way out may be several short
+            // arcs); a route changed by a rule drops the rest too.
+            let ahead = &state.route[state.route_i..state.route.len().min(state.route_i + HOLD_AHEAD_ARCS)];
+            let (at, _) = state.pose(&town);
+            let mut k = 0;
+            while k < state.held.len() {
+                let n = state.held[k];
+                let near = town.index.positions[n as usize].distance(at) <= town.junction_reach_m[n as usize] + CLEAR_M;
+                if near || ahead.iter().any(|&a| g.head(a) == n) {
+                    k += 1;
+                } else {
+                    junctions.0[n as usize] = None;
+                    state.held.swap_remove(k);
+                }
+            }
         }
     }
     for &e in &everyone {
@@ -682,25 +716,54 @@ pub fn advance_taxis(
     }
 }
 
+/// The first node along `route` from the head of `route[i]` (which is `dist` ahead) where
+/// vehicles take turns, with its distance and the index of the arc it ends, looking no farther
+/// than `reach`. The head of the route's last arc never counts: the vehicle stops before it.
+fn next_controlled(
+    route: &[u32],
+    mut i: usize,
+    mut dist: f64,
+    reach: f64,
+    g: &pilotzone_routing::RoadGraph,
+    town: &TownMap,
+) -> Option<(u32, f64, usize)> {
+    while i + 1 < route.len() {
+        let node = g.head(route[i]);
+        if town.controlled[node as usize] {
+            return Some((node, dist, i));
+        }
+        if dist >= reach {
+            return None;
+        }
+        i += 1;
+        dist += g.length_m(route[i]);
+    }
+    None
+}
+
 /// Enters the first arc of the route from the kerb when the junction is free and nobody is
 /// within a standstill gap of the arc's start.
 fn pull_out(
     state: &mut TaxiState,
     id: u32,
     g: &pilotzone_routing::RoadGraph,
+    controlled: &[bool],
     junctions: &mut Junctions,
     occupancy: &mut Vec<(u32, f64, u32)>,
 ) {
     let first = state.route[0];
     let node = g.tail(first);
+    let take_turns = controlled[node as usize];
     let holder = junctions.0[node as usize];
     let crowded = occupancy.iter().any(|o| o.0 == first && o.1 < STANDSTILL_M);
-    if crowded || holder.is_some_and(|h| h != id) {
+    if crowded || (take_turns && holder.is_some_and(|h| h != id)) {
         return;
     }
     release(state, junctions);
-    junctions.0[node as usize] = Some(id);
-    state.junction = Some(node);
+    if take_turns {
+        junctions.0[node as usize] = Some(id);
+        state.held.push(node);
+    }
     state.arc = Some(first);
     state.offset_m = 0.0;
     state.speed_mps = 0.0;
@@ -709,7 +772,7 @@ fn pull_out(
 }
 
 fn release(state: &mut TaxiState, junctions: &mut Junctions) {
-    if let Some(node) = state.junction.take() {
+    for node in state.held.drain(..) {
         junctions.0[node as usize] = None;
     }
 }

@@ -72,7 +72,18 @@ pub struct TownData {
     pub crossings: Vec<CrossingGeom>,
     /// For each arc, the crossings on it as (crossing, offset along the arc in m), by offset.
     pub arc_crossings: Vec<Vec<(usize, f64)>>,
+    /// For each node, whether vehicles take turns there: intersections (roads to three or more
+    /// neighbours) and the stops of places, where vehicles pull out from the kerb. A bend or a
+    /// dead end is driven through freely.
+    pub controlled: Vec<bool>,
+    /// For each node where vehicles take turns, how far its area reaches along its roads, m:
+    /// an imported junction joined from several keeps each road's old end as a bend a few
+    /// metres out, and vehicles wait before those, not on them.
+    pub junction_reach_m: Vec<f64>,
 }
+
+/// Bends this close to a junction are part of it, m (the importer joins junctions within 10 m).
+pub const JUNCTION_REACH_MAX_M: f64 = 10.0;
 
 impl TownData {
     fn new(scenario: Arc<Scenario>) -> Self {
@@ -116,6 +127,32 @@ impl TownData {
             TrafficSide::Right => -1.0,
         };
         let cch = Cch::new(&index.graph, &index.positions);
+        let mut neighbours: Vec<Vec<u32>> = vec![Vec::new(); g.node_count() as usize];
+        for a in 0..g.arc_count() {
+            let (t, h) = (g.tail(a), g.head(a));
+            neighbours[t as usize].push(h);
+            neighbours[h as usize].push(t);
+        }
+        let mut controlled: Vec<bool> = neighbours
+            .iter_mut()
+            .map(|n| {
+                n.sort_unstable();
+                n.dedup();
+                n.len() >= 3
+            })
+            .collect();
+        for &n in &place_node {
+            controlled[n as usize] = true;
+        }
+        let mut junction_reach_m = vec![0.0f64; g.node_count() as usize];
+        for a in 0..g.arc_count() {
+            let (t, h, len) = (g.tail(a), g.head(a), g.length_m(a));
+            for (n, other) in [(t, h), (h, t)] {
+                if controlled[n as usize] && !controlled[other as usize] && len <= JUNCTION_REACH_MAX_M {
+                    junction_reach_m[n as usize] = junction_reach_m[n as usize].max(len);
+                }
+            }
+        }
         let mut town = Self {
             scenario,
             cch,
@@ -133,6 +170,8 @@ impl TownData {
             arc_school_zone: Vec::new(),
             crossings: Vec::new(),
             arc_crossings: Vec::new(),
+            controlled,
+            junction_reach_m,
         };
         let g = town.graph();
         let arcs_of = |&(a, b): &(u32, u32)| -> Vec<u32> {
