@@ -12,31 +12,16 @@
 //! it runs once on the small vendored extract. The last line reads
 //! `import: import_s=X load_s=Y ready_s=Z map_kb=K`.
 
-#![expect(
-    clippy::print_stdout,
-    clippy::print_stderr,
-    clippy::disallowed_methods,
-    reason = "a benchmark binary times with the wall clock and prints its table"
-)]
+#![expect(clippy::print_stdout, clippy::print_stderr, reason = "a benchmark binary prints its table")]
 
-use std::hint::black_box;
+mod common;
+use common::median;
+
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pilotzone_osm::{ImportOptions, import_pbf};
 use pilotzone_scenario::{generate, mapfile, pilots};
-
-fn median<T>(reps: usize, mut f: impl FnMut() -> T) -> (T, Duration) {
-    let mut times = Vec::new();
-    let mut last = None;
-    for _ in 0..reps.max(1) {
-        let start = Instant::now();
-        last = Some(black_box(f()));
-        times.push(start.elapsed());
-    }
-    times.sort();
-    (last.expect("ran at least once"), times[times.len() / 2])
-}
 
 fn fail(message: String) -> ! {
     eprintln!("import bench: {message}");

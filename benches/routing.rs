@@ -26,6 +26,9 @@
     reason = "a benchmark binary times with the wall clock and prints its table"
 )]
 
+mod common;
+use common::median;
+
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -335,19 +338,6 @@ fn run(opts: &Options, raw: &RawNetwork) {
     }
     report.table_n = table_n;
     report.print();
-}
-
-/// Runs `f` `reps` times and returns its last value and the median time.
-fn median<T>(reps: usize, mut f: impl FnMut() -> T) -> (T, Duration) {
-    let mut times = Vec::new();
-    let mut last = None;
-    for _ in 0..reps.max(1) {
-        let start = Instant::now();
-        last = Some(black_box(f()));
-        times.push(start.elapsed());
-    }
-    times.sort();
-    (last.expect("ran at least once"), times[times.len() / 2])
 }
 
 const DIJKSTRA: usize = 0;

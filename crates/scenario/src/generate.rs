@@ -5,10 +5,10 @@ use crate::schema::*;
 use crate::time::{ClockTime, Date, Hours};
 
 /// Deterministic jitter (SplitMix64), so the generated file never changes between builds.
-struct Jitter(u64);
+pub(crate) struct Jitter(pub(crate) u64);
 
 impl Jitter {
-    fn next(&mut self) -> f64 {
+    pub(crate) fn next(&mut self) -> f64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -17,15 +17,15 @@ impl Jitter {
     }
 }
 
-fn at(text: &str) -> ClockTime {
+pub(crate) fn at(text: &str) -> ClockTime {
     ClockTime::parse(text).expect("generator times are well formed")
 }
 
-fn hours(from: &str, to: &str) -> Option<Hours> {
+pub(crate) fn hours(from: &str, to: &str) -> Option<Hours> {
     Some(Hours { from: at(from), to: at(to) })
 }
 
-fn rule(id: &str, en: &str, ja: &str, hours: Option<Hours>, kind: RuleKind) -> Rule {
+pub(crate) fn rule(id: &str, en: &str, ja: &str, hours: Option<Hours>, kind: RuleKind) -> Rule {
     Rule {
         id: id.into(),
         name: RuleName { en: en.into(), ja: ja.into() },
@@ -37,8 +37,65 @@ fn rule(id: &str, en: &str, ja: &str, hours: Option<Hours>, kind: RuleKind) -> R
     }
 }
 
-fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> Vec<(f64, f64)> {
+pub(crate) fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> Vec<(f64, f64)> {
     vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+}
+
+/// A Level-4 robotaxi fleet of the common kind: 40 kWh batteries at 0.15 kWh/km, 50 kW
+/// chargers, recharging under 30 %.
+pub(crate) fn l4_taxis(name: &str, count: u32, depot: &str, seats: u8, max_speed_kmh: f64) -> TaxiFleet {
+    TaxiFleet {
+        name: name.into(),
+        count,
+        depot: depot.into(),
+        seats,
+        max_speed_kmh,
+        battery_kwh: 40.0,
+        kwh_per_km: 0.15,
+        charge_kw: 50.0,
+        recharge_below: 0.3,
+    }
+}
+
+/// A parcel-drone fleet of the common kind: 12 m/s at 60 m, 2.5 kg, 500 Wh at 25 Wh/km.
+pub(crate) fn parcel_drones(name: &str, count: u32, base: &str) -> DroneFleet {
+    DroneFleet {
+        name: name.into(),
+        count,
+        base: base.into(),
+        cruise_speed_mps: 12.0,
+        cruise_alt_m: 60.0,
+        climb_mps: 3.0,
+        payload_kg: 2.5,
+        battery_wh: 500.0,
+        wh_per_km: 25.0,
+    }
+}
+
+/// 1.5 m between moving vehicles of `class` (robotaxis or cars) and people.
+pub(crate) fn people_gap(class: Class) -> Rule {
+    let (id, en, ja) = match class {
+        Class::Car => {
+            ("car-pedestrian-gap", "1.5 m between moving cars and people", "走行中の自動車と歩行者の間隔 1.5 m")
+        }
+        _ => (
+            "taxi-pedestrian-gap",
+            "1.5 m between moving robotaxis and people",
+            "走行中のロボタクシーと歩行者の間隔 1.5 m",
+        ),
+    };
+    rule(id, en, ja, None, RuleKind::Separation { between: (class, Class::Person), horizontal_m: 1.5, vertical_m: 3.0 })
+}
+
+/// 30 m (10 m vertically) between drones in cruise.
+pub(crate) fn drone_separation() -> Rule {
+    rule(
+        "drone-separation",
+        "30 m between drones in cruise",
+        "ドローン同士の間隔 30 m",
+        None,
+        RuleKind::Separation { between: (Class::Drone, Class::Drone), horizontal_m: 30.0, vertical_m: 10.0 },
+    )
 }
 
 /// Minori, a small pilot-zone town: a 13 × 11 street grid of 120 m blocks with a main street,
@@ -216,41 +273,10 @@ pub fn demo_town() -> Scenario {
             seed: 42,
             date: Some(Date::parse("2026-11-24").expect("generator dates are well formed")),
         },
-        map: ZoneMap {
-            file: None,
-            attribution: None,
-            traffic_side: TrafficSide::Left,
-            nodes,
-            edges,
-            places,
-            zones,
-            crossings,
-            buildings,
-            airspace,
-        },
+        map: ZoneMap { nodes, edges, places, zones, crossings, buildings, airspace, ..ZoneMap::default() },
         fleets: Fleets {
-            taxis: vec![TaxiFleet {
-                name: "minori-l4".into(),
-                count: 10,
-                depot: "depot".into(),
-                seats: 4,
-                max_speed_kmh: 40.0,
-                battery_kwh: 40.0,
-                kwh_per_km: 0.15,
-                charge_kw: 50.0,
-                recharge_below: 0.3,
-            }],
-            drones: vec![DroneFleet {
-                name: "sora-post".into(),
-                count: 6,
-                base: "vertiport".into(),
-                cruise_speed_mps: 12.0,
-                cruise_alt_m: 60.0,
-                climb_mps: 3.0,
-                payload_kg: 2.5,
-                battery_wh: 500.0,
-                wh_per_km: 25.0,
-            }],
+            taxis: vec![l4_taxis("minori-l4", 10, "depot", 4, 40.0)],
+            drones: vec![parcel_drones("sora-post", 6, "vertiport")],
         },
         demand: Demand {
             rides: vec![
@@ -322,13 +348,7 @@ pub fn demo_town() -> Scenario {
                     },
                 },
             ),
-            rule(
-                "drone-separation",
-                "30 m between drones in cruise",
-                "ドローン同士の間隔 30 m",
-                None,
-                RuleKind::Separation { between: (Class::Drone, Class::Drone), horizontal_m: 30.0, vertical_m: 10.0 },
-            ),
+            drone_separation(),
             rule(
                 "drone-service-hours",
                 "Parcel drones fly 06:30-19:00",
@@ -336,20 +356,8 @@ pub fn demo_town() -> Scenario {
                 hours("06:30", "19:00"),
                 RuleKind::OperatingHours { fleet: Some("sora-post".into()) },
             ),
-            rule(
-                "taxi-pedestrian-gap",
-                "1.5 m between moving robotaxis and people",
-                "走行中のロボタクシーと歩行者の間隔 1.5 m",
-                None,
-                RuleKind::Separation { between: (Class::Taxi, Class::Person), horizontal_m: 1.5, vertical_m: 3.0 },
-            ),
-            rule(
-                "car-pedestrian-gap",
-                "1.5 m between moving cars and people",
-                "走行中の自動車と歩行者の間隔 1.5 m",
-                None,
-                RuleKind::Separation { between: (Class::Car, Class::Person), horizontal_m: 1.5, vertical_m: 3.0 },
-            ),
+            people_gap(Class::Taxi),
+            people_gap(Class::Car),
         ],
         weather: Weather {
             wind: vec![
@@ -545,23 +553,7 @@ pub fn grid_town(p: &GridTown) -> Scenario {
             seed: p.seed,
             date: None,
         },
-        map: ZoneMap {
-            file: None,
-            attribution: None,
-            traffic_side: TrafficSide::Left,
-            nodes,
-            edges,
-            places,
-            zones: Vec::new(),
-            crossings: Vec::new(),
-            buildings: Vec::new(),
-            airspace: Airspace {
-                band_floor_m: 30.0,
-                band_ceiling_m: 120.0,
-                no_fly: Vec::new(),
-                strategic_deconfliction: true,
-            },
-        },
+        map: ZoneMap { nodes, edges, places, ..ZoneMap::default() },
         fleets: Fleets { taxis, drones },
         demand: Demand {
             rides: if p.rides_per_hour > 0.0 {

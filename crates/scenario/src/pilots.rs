@@ -7,35 +7,12 @@
 //! limit of a flight manual) follow what such permits have set. `pilotzone gen` writes them;
 //! `scripts/make-scenarios.sh` regenerates them all.
 
+use crate::generate::{Jitter, at, drone_separation, hours, l4_taxis, parcel_drones, people_gap, rect, rule};
 use crate::schema::*;
-use crate::time::{ClockTime, Date, Hours};
-
-fn at(text: &str) -> ClockTime {
-    ClockTime::parse(text).expect("generator times are well formed")
-}
-
-fn hours(from: &str, to: &str) -> Option<Hours> {
-    Some(Hours { from: at(from), to: at(to) })
-}
+use crate::time::Date;
 
 fn step(from: &str, per_hour: f64) -> RateStep {
     RateStep { from: at(from), per_hour }
-}
-
-fn rule(id: &str, en: &str, ja: &str, hours: Option<Hours>, kind: RuleKind) -> Rule {
-    Rule {
-        id: id.into(),
-        name: RuleName { en: en.into(), ja: ja.into() },
-        hours,
-        dates: Vec::new(),
-        applies_to: Vec::new(),
-        published: true,
-        kind,
-    }
-}
-
-fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> Vec<(f64, f64)> {
-    vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
 }
 
 fn square(centre: (f64, f64), half: f64) -> Vec<(f64, f64)> {
@@ -45,6 +22,10 @@ fn square(centre: (f64, f64), half: f64) -> Vec<(f64, f64)> {
 /// Centimetre precision, so that generated files read cleanly.
 fn cm(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
+}
+
+fn ride(name: &str, from: PlaceSet, to: PlaceSet, profile: Vec<RateStep>, max_wait_s: u32) -> RideDemand {
+    RideDemand { name: name.into(), from, to, profile, max_wait_s }
 }
 
 fn named(names: &[&str]) -> PlaceSet {
@@ -218,27 +199,21 @@ pub fn rural_shuttle() -> Scenario {
         },
         demand: Demand {
             rides: vec![
-                RideDemand {
-                    name: "visitors".into(),
-                    from: named(&["Sakaki station"]),
-                    to: named(&["Temple gate", "Roadside market"]),
-                    profile: vec![step("09:00", 14.0), step("10:00", 8.0)],
-                    max_wait_s: 1800,
-                },
-                RideDemand {
-                    name: "returning-visitors".into(),
-                    from: named(&["Temple gate", "Roadside market"]),
-                    to: named(&["Sakaki station"]),
-                    profile: vec![step("09:00", 2.0), step("10:00", 10.0)],
-                    max_wait_s: 1800,
-                },
-                RideDemand {
-                    name: "villagers".into(),
-                    from: named(&stop_names),
-                    to: named(&stop_names),
-                    profile: vec![step("09:00", 6.0)],
-                    max_wait_s: 1800,
-                },
+                ride(
+                    "visitors",
+                    named(&["Sakaki station"]),
+                    named(&["Temple gate", "Roadside market"]),
+                    vec![step("09:00", 14.0), step("10:00", 8.0)],
+                    1800,
+                ),
+                ride(
+                    "returning-visitors",
+                    named(&["Temple gate", "Roadside market"]),
+                    named(&["Sakaki station"]),
+                    vec![step("09:00", 2.0), step("10:00", 10.0)],
+                    1800,
+                ),
+                ride("villagers", named(&stop_names), named(&stop_names), vec![step("09:00", 6.0)], 1800),
             ],
             parcels: Vec::new(),
         },
@@ -307,19 +282,6 @@ pub fn rural_shuttle_option() -> crate::overlay::RuleOverlay {
                 RuleKind::SpeedLimit { zone: None, kmh: 20.0 },
             )
         }],
-    }
-}
-
-/// Deterministic jitter (SplitMix64), so generated files never change between builds.
-struct Jitter(u64);
-
-impl Jitter {
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 
@@ -405,50 +367,37 @@ pub fn ageing_town() -> Scenario {
             .into(),
         run: run("07:00", 7200, 11),
         map: ZoneMap { airspace: Airspace::default(), ..d.map },
-        fleets: Fleets {
-            taxis: vec![TaxiFleet {
-                name: "hinode-l4".into(),
-                count: 5,
-                depot: "Taxi depot".into(),
-                seats: 4,
-                max_speed_kmh: 40.0,
-                battery_kwh: 40.0,
-                kwh_per_km: 0.15,
-                charge_kw: 50.0,
-                recharge_below: 0.3,
-            }],
-            drones: Vec::new(),
-        },
+        fleets: Fleets { taxis: vec![l4_taxis("hinode-l4", 5, "Taxi depot", 4, 40.0)], drones: Vec::new() },
         demand: Demand {
             rides: vec![
-                RideDemand {
-                    name: "errands".into(),
-                    from: kinds(&[PlaceKind::Home]),
-                    to: named(&["Hinode clinic", "Supermarket", "Post office", "Town hall"]),
-                    profile: vec![step("07:00", 6.0), step("08:00", 16.0)],
-                    max_wait_s: 1800,
-                },
-                RideDemand {
-                    name: "home-again".into(),
-                    from: named(&["Hinode clinic", "Supermarket", "Post office", "Town hall"]),
-                    to: kinds(&[PlaceKind::Home]),
-                    profile: vec![step("07:00", 2.0), step("08:15", 10.0)],
-                    max_wait_s: 1800,
-                },
-                RideDemand {
-                    name: "to-the-train".into(),
-                    from: kinds(&[PlaceKind::Home]),
-                    to: named(&["Hinode station"]),
-                    profile: vec![step("07:00", 10.0), step("08:30", 4.0)],
-                    max_wait_s: 1200,
-                },
-                RideDemand {
-                    name: "school-run".into(),
-                    from: kinds(&[PlaceKind::Home]),
-                    to: named(&["Hinode school"]),
-                    profile: vec![step("07:00", 0.0), step("07:30", 8.0), step("08:15", 0.0)],
-                    max_wait_s: 900,
-                },
+                ride(
+                    "errands",
+                    kinds(&[PlaceKind::Home]),
+                    named(&["Hinode clinic", "Supermarket", "Post office", "Town hall"]),
+                    vec![step("07:00", 6.0), step("08:00", 16.0)],
+                    1800,
+                ),
+                ride(
+                    "home-again",
+                    named(&["Hinode clinic", "Supermarket", "Post office", "Town hall"]),
+                    kinds(&[PlaceKind::Home]),
+                    vec![step("07:00", 2.0), step("08:15", 10.0)],
+                    1800,
+                ),
+                ride(
+                    "to-the-train",
+                    kinds(&[PlaceKind::Home]),
+                    named(&["Hinode station"]),
+                    vec![step("07:00", 10.0), step("08:30", 4.0)],
+                    1200,
+                ),
+                ride(
+                    "school-run",
+                    kinds(&[PlaceKind::Home]),
+                    named(&["Hinode school"]),
+                    vec![step("07:00", 0.0), step("07:30", 8.0), step("08:15", 0.0)],
+                    900,
+                ),
             ],
             parcels: Vec::new(),
         },
@@ -461,20 +410,8 @@ pub fn ageing_town() -> Scenario {
                 hours("07:30", "08:30"),
                 RuleKind::SpeedLimit { zone: Some("school-zone".into()), kmh: 20.0 },
             ),
-            rule(
-                "taxi-pedestrian-gap",
-                "1.5 m between moving robotaxis and people",
-                "走行中のロボタクシーと歩行者の間隔 1.5 m",
-                None,
-                RuleKind::Separation { between: (Class::Taxi, Class::Person), horizontal_m: 1.5, vertical_m: 3.0 },
-            ),
-            rule(
-                "car-pedestrian-gap",
-                "1.5 m between moving cars and people",
-                "走行中の自動車と歩行者の間隔 1.5 m",
-                None,
-                RuleKind::Separation { between: (Class::Car, Class::Person), horizontal_m: 1.5, vertical_m: 3.0 },
-            ),
+            people_gap(Class::Taxi),
+            people_gap(Class::Car),
         ],
         weather: Weather::default(),
         residents: Residents {
@@ -666,13 +603,7 @@ pub fn island_drones() -> Scenario {
                 hours("08:00", "16:00"),
                 RuleKind::NoFly { volume: school_volume },
             ),
-            rule(
-                "drone-separation",
-                "30 m between drones in cruise",
-                "ドローン同士の間隔 30 m",
-                None,
-                RuleKind::Separation { between: (Class::Drone, Class::Drone), horizontal_m: 30.0, vertical_m: 10.0 },
-            ),
+            drone_separation(),
         ],
         weather: Weather {
             wind: vec![
@@ -804,22 +735,7 @@ pub fn district(name: &str, map_file: &str, map: &ZoneMap) -> Scenario {
             None => (None, None),
         },
     };
-    let mut rules = vec![
-        rule(
-            "drone-separation",
-            "30 m between drones in cruise",
-            "ドローン同士の間隔 30 m",
-            None,
-            RuleKind::Separation { between: (Class::Drone, Class::Drone), horizontal_m: 30.0, vertical_m: 10.0 },
-        ),
-        rule(
-            "taxi-pedestrian-gap",
-            "1.5 m between moving robotaxis and people",
-            "走行中のロボタクシーと歩行者の間隔 1.5 m",
-            None,
-            RuleKind::Separation { between: (Class::Taxi, Class::Person), horizontal_m: 1.5, vertical_m: 3.0 },
-        ),
-    ];
+    let mut rules = vec![drone_separation(), people_gap(Class::Taxi)];
     if let (Some(zone), Some(polygon)) = (school_zone, school_polygon) {
         rules.push(rule(
             "school-run-20",
@@ -849,45 +765,19 @@ pub fn district(name: &str, map_file: &str, map: &ZoneMap) -> Scenario {
         run: run("07:00", 5400, 3),
         map: ZoneMap { file: Some(map_file.into()), places, zones, ..ZoneMap::default() },
         fleets: Fleets {
-            taxis: vec![TaxiFleet {
-                name: "district-l4".into(),
-                count: 8,
-                depot: "District depot".into(),
-                seats: 4,
-                max_speed_kmh: 40.0,
-                battery_kwh: 40.0,
-                kwh_per_km: 0.15,
-                charge_kw: 50.0,
-                recharge_below: 0.3,
-            }],
-            drones: vec![DroneFleet {
-                name: "district-air".into(),
-                count: 4,
-                base: "District vertiport".into(),
-                cruise_speed_mps: 12.0,
-                cruise_alt_m: 60.0,
-                climb_mps: 3.0,
-                payload_kg: 2.5,
-                battery_wh: 500.0,
-                wh_per_km: 25.0,
-            }],
+            taxis: vec![l4_taxis("district-l4", 8, "District depot", 4, 40.0)],
+            drones: vec![parcel_drones("district-air", 4, "District vertiport")],
         },
         demand: Demand {
             rides: vec![
-                RideDemand {
-                    name: "morning".into(),
-                    from: kinds(&[PlaceKind::Home]),
-                    to: to.clone(),
-                    profile: vec![step("07:00", 24.0), step("08:00", 16.0)],
-                    max_wait_s: 1200,
-                },
-                RideDemand {
-                    name: "back-home".into(),
-                    from: to,
-                    to: kinds(&[PlaceKind::Home]),
-                    profile: vec![step("07:00", 6.0), step("08:00", 12.0)],
-                    max_wait_s: 1200,
-                },
+                ride(
+                    "morning",
+                    kinds(&[PlaceKind::Home]),
+                    to.clone(),
+                    vec![step("07:00", 24.0), step("08:00", 16.0)],
+                    1200,
+                ),
+                ride("back-home", to, kinds(&[PlaceKind::Home]), vec![step("07:00", 6.0), step("08:00", 12.0)], 1200),
             ],
             parcels: vec![ParcelDemand {
                 name: "parcels".into(),

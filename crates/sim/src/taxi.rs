@@ -581,14 +581,17 @@ pub fn advance_taxis(
             limit = limit.min(brake_within(remaining, cruise_mps(taxi, next)));
             // Ask early enough to stop at the line with planned braking when refused.
             let v = state.speed_mps;
-            let approach = APPROACH_M.max(v * v / (2.0 * BRAKE_MPS2) + STOP_LINE_M + v * dt) + JUNCTION_REACH_MAX_M;
+            let approach = APPROACH_M.max(v * v / (2.0 * BRAKE_MPS2) + STOP_LINE_M + v * dt);
             // The next node where vehicles take turns, looking past bends (a junction's way in
             // may be several short arcs), and how far it is.
-            if let Some((node, dist, i)) = next_controlled(&state.route, state.route_i, remaining, approach, g, &town) {
+            let reach = approach + JUNCTION_REACH_MAX_M;
+            if let Some((node, dist, i)) = next_controlled(&state.route, state.route_i, remaining, reach, g, &town) {
+                // Distance to where the junction's area begins.
+                let dist_to_area = dist - town.junction_reach_m[node as usize];
                 // Only the first vehicle in the queue may claim the junction: one behind it that
                 // did would hold it while stuck behind the one it blocks.
                 let first_in_line = leader_offset(arc, state.offset_m, taxi.id).is_none();
-                if dist < approach && !state.held.contains(&node) && first_in_line {
+                if dist_to_area < approach && !state.held.contains(&node) && first_in_line {
                     let beyond =
                         next_controlled(&state.route, i + 1, g.length_m(state.route[i + 1]), SHORT_LINK_M, g, &town)
                             .filter(|&(_, d, _)| d < SHORT_LINK_M)
@@ -604,7 +607,7 @@ pub fn advance_taxis(
                     }
                 }
                 if !state.held.contains(&node) {
-                    let to_line = dist - town.junction_reach_m[node as usize] - STOP_LINE_M;
+                    let to_line = dist_to_area - STOP_LINE_M;
                     limit = limit.min(brake_within(to_line, 0.0));
                     room = room.min(to_line.max(0.0));
                 }
