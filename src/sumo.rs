@@ -115,9 +115,11 @@ pub fn export(loaded: &LoadedScenario, seed: u64, dir: &Path, netconvert: Option
     let mut routes = format!("<routes {}>\n", schema("routes_file"));
     let mut taxis = 0;
     for (k, f) in s.fleets.taxis.iter().enumerate() {
+        // A Level-4 driver, as pilotzone's: it keeps the limit exactly (no speed deviation) and
+        // does not dawdle (Krauss `sigma` 0; SUMO's default 0.5 models a human's imperfection).
         writeln!(
             routes,
-            r#"  <vType id="taxi{k}" vClass="taxi" personCapacity="{}" maxSpeed="{:.3}" accel="1.5" decel="2.5" emergencyDecel="7.0" length="4.4" minGap="2.6" tau="1.2">"#,
+            r#"  <vType id="taxi{k}" vClass="taxi" personCapacity="{}" maxSpeed="{:.3}" accel="1.5" decel="2.5" emergencyDecel="7.0" length="4.4" minGap="2.6" tau="1.2" sigma="0" speedDev="0">"#,
             f.seats,
             f.max_speed_kmh / 3.6
         )?;

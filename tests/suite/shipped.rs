@@ -43,7 +43,9 @@ fn shipped_scenarios_options_and_the_imported_map_are_current() {
 }
 
 /// Each shipped scenario, base and option B, over `seeds/ci.ron`: its fleets serve (rides,
-/// parcels, as it has them) in every run, and no vehicle touches another.
+/// parcels, as it has them) in every run, and no vehicle or drone touches another: a map defect
+/// (a junction drawn on top of another road, a stop inside a junction) shows as such a contact.
+/// A careless person stepping out in front of a car may be hit; that is the model, not the map.
 #[test]
 fn every_shipped_scenario_runs_clean_across_the_ci_seeds() {
     let tmp = tempfile::tempdir().expect("temp dir");
@@ -63,8 +65,6 @@ fn every_shipped_scenario_runs_clean_across_the_ci_seeds() {
             utf8(&seeds),
             "--out",
             utf8(&out),
-            "--gate",
-            "safety.collisions == 0",
             "--quiet",
         ]);
         assert!(
@@ -88,7 +88,21 @@ fn every_shipped_scenario_runs_clean_across_the_ci_seeds() {
             if !fleets.drones.is_empty() {
                 assert!(value("drone.delivered") > 0.0, "{run}: no parcel delivered");
             }
-            assert_eq!(value("safety.collisions"), 0.0, "{run}");
+            let dir = out.join("runs").join(row[column("variant")]).join(row[column("seed")]);
+            let bytes = std::fs::read(dir.join("replay.pzr")).expect("the run's replay");
+            let replay = pilotzone_replay::Replay::read(&bytes).expect("a readable replay");
+            let kind = |id: u32| replay.header().entities.iter().find(|e| e.id == id).map(|e| e.kind);
+            let person = Some(pilotzone_replay::EntityKind::Person);
+            for e in replay.events().iter().filter(|e| e.kind == "collision") {
+                let other = e.incident.as_ref().and_then(|i| i.other).expect("a collision names both");
+                assert!(
+                    kind(e.entity) == person || kind(other) == person,
+                    "{run}: {} and {other} touched at {:?} cm, {} ms",
+                    e.entity,
+                    e.at_cm,
+                    e.t_ms
+                );
+            }
         }
     }
 }

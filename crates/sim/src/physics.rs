@@ -5,6 +5,11 @@
 //! integrates it with gravity into where they are. rapier tests contacts at the start of a step, so a contact is reported
 //! one tick after the bodies came together; no state goes untested. Parked vehicles and grounded drones are disabled, so depot
 //! bays and landing pads are not contacts; only moving things interact.
+//!
+//! A vehicle or person farther than [`CONTACT_RANGE_M`] from every other moving body cannot
+//! touch one within the next two ticks, so its body rests disabled until something comes near;
+//! with no drone in the air and nothing near anything, the step is skipped. Contacts are the
+//! same as with every body stepped, at the cost of the bodies that can actually meet.
 
 use std::sync::Mutex;
 
@@ -27,6 +32,11 @@ pub const CAR_HALF_EXTENTS: [f32; 3] = [2.2, 0.9, 0.75];
 pub const DRONE_RADIUS_M: f32 = 0.6;
 /// Radius of the ball standing for a person, at hip height, m.
 pub const PERSON_RADIUS_M: f32 = 0.3;
+
+/// Ground bodies this close (along both axes) to another moving body are stepped, m: two car
+/// bodies' half-diagonals (2.4 m each), and two ticks' movement of both at 30 m/s (a contact is
+/// tested at the start of a step), with a margin.
+pub const CONTACT_RANGE_M: f64 = 2.0 * 2.4 + 2.0 * 2.0 * 3.0 + 3.2;
 
 /// Collision events of one step, collected as rapier reports them.
 #[derive(Default)]
@@ -57,13 +67,33 @@ pub struct Physics {
     world: PhysicsWorld,
     bodies: Vec<RigidBodyHandle>,
     collector: Collector,
+    /// Scratch for the moving bodies' positions and which are near another, reused each tick.
+    moving: Vec<(usize, Pose)>,
+    points: Vec<(f64, f64)>,
+    pairs: Vec<(usize, usize)>,
+    near: Vec<bool>,
+    /// Whether anything is enabled this tick: otherwise the step is skipped.
+    any_enabled: bool,
+    /// Whether far bodies rest (default); off, every moving body is stepped, which tests use to
+    /// show that resting changes nothing.
+    pub contact_culling: bool,
 }
 
 impl FromWorld for Physics {
     fn from_world(world: &mut World) -> Self {
         let mut pw = PhysicsWorld { gravity: Vector::new(0.0, 0.0, -9.81), ..Default::default() };
         pw.integration_parameters.dt = world.resource::<SimClock>().dt_s() as Real;
-        Physics { world: pw, bodies: Vec::new(), collector: Collector::default() }
+        Physics {
+            world: pw,
+            bodies: Vec::new(),
+            collector: Collector::default(),
+            moving: Vec::new(),
+            points: Vec::new(),
+            pairs: Vec::new(),
+            near: Vec::new(),
+            any_enabled: false,
+            contact_culling: true,
+        }
     }
 }
 
@@ -157,7 +187,8 @@ fn place(world: &mut PhysicsWorld, handle: RigidBodyHandle, active: bool, pose: 
     }
 }
 
-/// Moves each body to where its controller put the entity.
+/// Moves each body to where its controller put the entity; bodies far from every other
+/// moving body rest (see the [module docs](self)).
 pub fn sync_bodies(
     taxis: Res<TaxiRoster>,
     drones: Res<DroneRoster>,
@@ -168,19 +199,61 @@ pub fn sync_bodies(
     walkers: Query<&PedestrianState>,
     mut physics: ResMut<Physics>,
 ) {
-    // Vehicles and people are placed; drones are pushed.
     let physics = &mut *physics;
     let first_car = taxis.0.len() + drones.0.len();
+    let first_person = first_car + cars.0.len();
+    // Every moving thing: (body index, pose); the ground ones first.
+    physics.moving.clear();
     let vehicles = taxis.0.iter().enumerate().chain(cars.0.iter().enumerate().map(|(k, e)| (first_car + k, e)));
     for (i, &e) in vehicles {
         let state = taxi_states.get(e).expect("roster entities are vehicles");
-        let (at, heading) = (state.at, state.heading);
-        let pose = Pose::from_parts(
-            Vector::new(at.x as f32, at.y as f32, CAR_HALF_EXTENTS[2]),
-            Rotation::from_rotation_z(heading as f32),
-        );
-        place(&mut physics.world, physics.bodies[i], state.phase == Phase::Driving, pose);
+        if state.phase == Phase::Driving {
+            let pose = Pose::from_parts(
+                Vector::new(state.at.x as f32, state.at.y as f32, CAR_HALF_EXTENTS[2]),
+                Rotation::from_rotation_z(state.heading as f32),
+            );
+            physics.moving.push((i, pose));
+        } else {
+            place(&mut physics.world, physics.bodies[i], false, Pose::IDENTITY);
+        }
     }
+    for (k, &e) in people.0.iter().enumerate() {
+        let s = walkers.get(e).expect("roster entities are pedestrians");
+        let i = first_person + k;
+        if s.on_road() {
+            physics.moving.push((i, Pose::from_translation(Vector::new(s.at.x as f32, s.at.y as f32, 0.9))));
+        } else {
+            place(&mut physics.world, physics.bodies[i], false, Pose::IDENTITY);
+        }
+    }
+    let ground = physics.moving.len();
+    let mut airborne = 0;
+    for (k, &e) in drones.0.iter().enumerate() {
+        let state = drone_states.get(e).expect("roster entities are drones");
+        if state.airborne() {
+            let [x, y, z] = state.pos;
+            physics.moving.push((taxis.0.len() + k, Pose::from_translation(Vector::new(x as f32, y as f32, z as f32))));
+            airborne += 1;
+        }
+    }
+    // Which ground bodies have another moving body within reach.
+    physics.points.clear();
+    physics.points.extend(physics.moving.iter().map(|(_, p)| (f64::from(p.translation.x), f64::from(p.translation.y))));
+    physics.pairs.clear();
+    crate::safety::close_pairs(&physics.points, CONTACT_RANGE_M, &mut physics.pairs);
+    physics.near.clear();
+    physics.near.resize(physics.moving.len(), false);
+    for &(a, b) in &physics.pairs {
+        physics.near[a] = true;
+        physics.near[b] = true;
+    }
+    physics.any_enabled = airborne > 0;
+    for (k, &(i, pose)) in physics.moving[..ground].iter().enumerate() {
+        let near = physics.near[k] || !physics.contact_culling;
+        physics.any_enabled |= near;
+        place(&mut physics.world, physics.bodies[i], near, pose);
+    }
+    // Drones are pushed, not placed: rapier integrates their flight.
     for (k, &e) in drones.0.iter().enumerate() {
         let state = drone_states.get(e).expect("roster entities are drones");
         let body = &mut physics.world.bodies[physics.bodies[taxis.0.len() + k]];
@@ -200,12 +273,6 @@ pub fn sync_bodies(
         let [fx, fy, fz] = state.force.map(|f| f as f32);
         body.reset_forces(true);
         body.add_force(Vector::new(fx, fy, fz), true);
-    }
-    let first_person = first_car + cars.0.len();
-    for (k, &e) in people.0.iter().enumerate() {
-        let s = walkers.get(e).expect("roster entities are pedestrians");
-        let pose = Pose::from_translation(Vector::new(s.at.x as f32, s.at.y as f32, 0.9));
-        place(&mut physics.world, physics.bodies[first_person + k], s.on_road(), pose);
     }
 }
 
@@ -234,11 +301,14 @@ pub fn read_drones(
 /// Steps rapier and lists the contacts that began.
 pub fn step_physics(mut physics: ResMut<Physics>, mut contacts: ResMut<Contacts>) {
     let physics = &mut *physics;
+    contacts.started.clear();
+    if !physics.any_enabled {
+        return;
+    }
     physics.world.step_with_events(&(), &physics.collector);
     let mut started = std::mem::take(
         &mut *physics.collector.0.lock().expect("collector lock is never poisoned: handlers do not panic"),
     );
-    contacts.started.clear();
     for (a, b) in started.drain(..) {
         let (a, b) = (a.min(b) as u32, a.max(b) as u32);
         contacts.started.push((a, b));

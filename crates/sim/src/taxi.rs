@@ -43,6 +43,34 @@ const CLEAR_M: f64 = 8.0;
 /// A vehicle this far past a crossing's stop line is committed and drives on, m: one that
 /// stopped there yields, one that could not stop clears the crossing instead of standing on it.
 const PAST_STOP_LINE_M: f64 = 1.0;
+/// Lateral acceleration drivers accept in a turn, m/s² (SUMO's default turn-speed limit).
+const TURN_LATERAL_MPS2: f64 = 5.5;
+/// Where a turn's arc meets each road, measured from the junction's centre, m: a tight corner
+/// toward the kerb side (a 4 m kerb radius plus half a lane), a wider one across the oncoming
+/// lane.
+const TURN_TANGENT_NEAR_M: f64 = 5.75;
+const TURN_TANGENT_FAR_M: f64 = 9.25;
+/// A road bending less than this at a node is driven without slowing, radians.
+const STRAIGHT_RAD: f64 = 0.17;
+
+/// The fastest a vehicle takes the bend from `from` into `to`, m/s: a circular arc tangent to
+/// both roads at the turn's tangent distance has radius `tangent / tan(θ/2)` for a deflection
+/// θ, and `v = √(a·r)`. A U-turn is taken at walking pace.
+pub fn turn_speed_mps(town: &TownMap, from: u32, to: u32) -> f64 {
+    let (a, b) = (town.arc_dir[from as usize], town.arc_dir[to as usize]);
+    let cos = (a.x * b.x + a.y * b.y).clamp(-1.0, 1.0);
+    let theta = cos.acos();
+    if theta < STRAIGHT_RAD {
+        return f64::INFINITY;
+    }
+    // Turning left is toward the kerb where traffic keeps left, and the other way round.
+    let left_turn = a.cross(b) > 0.0;
+    let toward_kerb = left_turn == (town.side_sign > 0.0);
+    let tangent = if toward_kerb { TURN_TANGENT_NEAR_M } else { TURN_TANGENT_FAR_M };
+    let radius = (tangent / (theta / 2.0).tan()).max(1.0);
+    (TURN_LATERAL_MPS2 * radius).sqrt()
+}
+
 /// A road shorter than this between two intersections is crossed in one go: a vehicle claims
 /// the intersection beyond it together with the one before, so it never waits inside one
 /// intersection for the next (two vehicles doing so head-on would block each other for good).
@@ -578,7 +606,7 @@ pub fn advance_taxis(
         let brake_within = |d: f64, v_end: f64| (v_end * v_end + 2.0 * BRAKE_MPS2 * d.max(0.0)).sqrt();
         let next = (!last).then(|| state.route[state.route_i + 1]);
         if let Some(next) = next {
-            limit = limit.min(brake_within(remaining, cruise_mps(taxi, next)));
+            limit = limit.min(brake_within(remaining, cruise_mps(taxi, next).min(turn_speed_mps(&town, arc, next))));
             // Ask early enough to stop at the line with planned braking when refused.
             let v = state.speed_mps;
             let approach = APPROACH_M.max(v * v / (2.0 * BRAKE_MPS2) + STOP_LINE_M + v * dt);
@@ -639,8 +667,8 @@ pub fn advance_taxis(
         if let Some(n) = next
             && speed * dt >= remaining
         {
-            // Crossing into the next arc this tick: arrive there within its limit.
-            speed = speed.min(cruise_mps(taxi, n));
+            // Crossing into the next arc this tick: arrive there within its limit and the bend's.
+            speed = speed.min(cruise_mps(taxi, n)).min(turn_speed_mps(&town, arc, n));
         }
         // No vehicle stops harder than an emergency stop.
         speed = speed.max(state.speed_mps - EMERGENCY_BRAKE_MPS2 * dt);
