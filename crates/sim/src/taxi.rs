@@ -617,8 +617,12 @@ pub fn advance_taxis(
                 // Distance to where the junction's area begins.
                 let dist_to_area = dist - town.junction_reach_m[node as usize];
                 // Only the first vehicle in the queue may claim the junction: one behind it that
-                // did would hold it while stuck behind the one it blocks.
-                let first_in_line = leader_offset(arc, state.offset_m, taxi.id).is_none();
+                // did would hold it while stuck behind the one it blocks. The queue runs over
+                // every arc up to the junction.
+                let first_in_line = leader_offset(arc, state.offset_m, taxi.id).is_none()
+                    && state.route[state.route_i + 1..=i]
+                        .iter()
+                        .all(|&a| leader_offset(a, f64::NEG_INFINITY, taxi.id).is_none());
                 if dist_to_area < approach && !state.held.contains(&node) && first_in_line {
                     let beyond =
                         next_controlled(&state.route, i + 1, g.length_m(state.route[i + 1]), SHORT_LINK_M, g, &town)
