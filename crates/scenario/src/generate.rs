@@ -87,6 +87,18 @@ pub(crate) fn people_gap(class: Class) -> Rule {
     rule(id, en, ja, None, RuleKind::Separation { between: (class, Class::Person), horizontal_m: 1.5, vertical_m: 3.0 })
 }
 
+/// People crossing at `crossings` (every crossing when empty) by `profile`.
+pub(crate) fn walkers(
+    name: &str,
+    crossings: &[&str],
+    profile: Vec<RateStep>,
+    walk_mps: f64,
+    careless: f64,
+) -> PedestrianFlow {
+    let crossings = crossings.iter().map(|&c| c.to_owned()).collect();
+    PedestrianFlow { name: name.into(), crossings, profile, walk_mps, careless }
+}
+
 /// 30 m (10 m vertically) between drones in cruise.
 pub(crate) fn drone_separation() -> Rule {
     rule(
@@ -367,20 +379,14 @@ pub fn demo_town() -> Scenario {
         },
         residents: Residents {
             pedestrians: vec![
-                PedestrianFlow {
-                    name: "school-run".into(),
-                    crossings: vec!["school-gate".into(), "school-west".into(), "school-east".into()],
-                    profile: vec![step("07:00", 30.0), step("07:30", 180.0), step("08:30", 20.0)],
-                    walk_mps: 1.1,
-                    careless: 0.05,
-                },
-                PedestrianFlow {
-                    name: "townsfolk".into(),
-                    crossings: Vec::new(),
-                    profile: vec![step("07:00", 60.0), step("08:00", 90.0)],
-                    walk_mps: 1.3,
-                    careless: 0.03,
-                },
+                walkers(
+                    "school-run",
+                    &["school-gate", "school-west", "school-east"],
+                    vec![step("07:00", 30.0), step("07:30", 180.0), step("08:30", 20.0)],
+                    1.1,
+                    0.05,
+                ),
+                walkers("townsfolk", &[], vec![step("07:00", 60.0), step("08:00", 90.0)], 1.3, 0.03),
             ],
             cars: vec![CarFlow {
                 name: "residents".into(),

@@ -7,7 +7,7 @@
 //! limit of a flight manual) follow what such permits have set. `pilotzone gen` writes them;
 //! `scripts/make-scenarios.sh` regenerates them all.
 
-use crate::generate::{Jitter, at, drone_separation, hours, l4_taxis, parcel_drones, people_gap, rect, rule};
+use crate::generate::{Jitter, at, drone_separation, hours, l4_taxis, parcel_drones, people_gap, rect, rule, walkers};
 use crate::schema::*;
 use crate::time::Date;
 
@@ -246,13 +246,13 @@ pub fn rural_shuttle() -> Scenario {
         ],
         weather: Weather::default(),
         residents: Residents {
-            pedestrians: vec![PedestrianFlow {
-                name: "visitors-on-foot".into(),
-                crossings: Vec::new(),
-                profile: vec![step("09:00", 40.0), step("10:00", 70.0)],
-                walk_mps: 1.2,
-                careless: 0.05,
-            }],
+            pedestrians: vec![walkers(
+                "visitors-on-foot",
+                &[],
+                vec![step("09:00", 40.0), step("10:00", 70.0)],
+                1.2,
+                0.05,
+            )],
             cars: vec![CarFlow {
                 name: "villagers".into(),
                 count: 12,
@@ -416,20 +416,20 @@ pub fn ageing_town() -> Scenario {
         weather: Weather::default(),
         residents: Residents {
             pedestrians: vec![
-                PedestrianFlow {
-                    name: "school-run".into(),
-                    crossings: vec!["school-gate".into(), "school-west".into(), "school-south".into()],
-                    profile: vec![step("07:00", 20.0), step("07:30", 150.0), step("08:20", 10.0)],
-                    walk_mps: 1.1,
-                    careless: 0.05,
-                },
-                PedestrianFlow {
-                    name: "elderly-on-foot".into(),
-                    crossings: vec!["station-front".into(), "clinic-front".into()],
-                    profile: vec![step("07:00", 20.0), step("08:00", 40.0)],
-                    walk_mps: 0.9,
-                    careless: 0.02,
-                },
+                walkers(
+                    "school-run",
+                    &["school-gate", "school-west", "school-south"],
+                    vec![step("07:00", 20.0), step("07:30", 150.0), step("08:20", 10.0)],
+                    1.1,
+                    0.05,
+                ),
+                walkers(
+                    "elderly-on-foot",
+                    &["station-front", "clinic-front"],
+                    vec![step("07:00", 20.0), step("08:00", 40.0)],
+                    0.9,
+                    0.02,
+                ),
             ],
             cars: vec![CarFlow {
                 name: "residents".into(),
@@ -613,13 +613,7 @@ pub fn island_drones() -> Scenario {
             ],
         },
         residents: Residents {
-            pedestrians: vec![PedestrianFlow {
-                name: "villagers".into(),
-                crossings: Vec::new(),
-                profile: vec![step("09:00", 20.0)],
-                walk_mps: 1.2,
-                careless: 0.03,
-            }],
+            pedestrians: vec![walkers("villagers", &[], vec![step("09:00", 20.0)], 1.2, 0.03)],
             cars: Vec::new(),
         },
         dispatch: Dispatch::default(),
@@ -795,13 +789,7 @@ pub fn district(name: &str, map_file: &str, map: &ZoneMap) -> Scenario {
             pedestrians: if map.crossings.is_empty() {
                 Vec::new()
             } else {
-                vec![PedestrianFlow {
-                    name: "townsfolk".into(),
-                    crossings: Vec::new(),
-                    profile: vec![step("07:00", 60.0), step("08:00", 90.0)],
-                    walk_mps: 1.3,
-                    careless: 0.03,
-                }]
+                vec![walkers("townsfolk", &[], vec![step("07:00", 60.0), step("08:00", 90.0)], 1.3, 0.03)]
             },
             cars: vec![CarFlow {
                 name: "residents".into(),
