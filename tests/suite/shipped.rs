@@ -42,13 +42,44 @@ fn shipped_scenarios_options_and_the_imported_map_are_current() {
     }
 }
 
+/// Replay hashes of every shipped run, one line each: `scenario variant seed hash`.
+const GOLDEN_HASHES: &str = "tests/golden/shipped-replay-hashes.txt";
+
+/// Compares the replay hashes of the shipped runs with the golden file, or rewrites the file
+/// when `PILOTZONE_BLESS=1` (after a deliberate change of behaviour, named in its commit).
+fn check_golden_hashes(lines: &[String]) {
+    let path = root().join(GOLDEN_HASHES);
+    let now = lines.join("\n") + "\n";
+    if std::env::var_os("PILOTZONE_BLESS").is_some_and(|v| v == "1") {
+        std::fs::write(&path, &now).expect("write the golden hashes");
+        return;
+    }
+    let golden = read(&path);
+    let changed: Vec<String> = golden
+        .lines()
+        .zip(now.lines())
+        .filter(|(a, b)| a != b)
+        .map(|(a, b)| format!("  was {a}\n  now {b}"))
+        .collect();
+    assert!(
+        changed.is_empty() && golden.lines().count() == now.lines().count(),
+        "shipped replays changed ({} of {} runs); if the change of behaviour is intended, rerun with \
+         PILOTZONE_BLESS=1 and say why in the commit:\n{}",
+        changed.len(),
+        golden.lines().count(),
+        changed.join("\n")
+    );
+}
+
 /// Each shipped scenario, base and option B, over `seeds/ci.ron`: its fleets serve (rides,
 /// parcels, as it has them) in every run, and no vehicle or drone touches another: a map defect
 /// (a junction drawn on top of another road, a stop inside a junction) shows as such a contact.
 /// A careless person stepping out in front of a car may be hit; that is the model, not the map.
+/// Every run's replay hash equals the golden one: refactoring never changes behaviour unnoticed.
 #[test]
 fn every_shipped_scenario_runs_clean_across_the_ci_seeds() {
     let tmp = tempfile::tempdir().expect("temp dir");
+    let mut hashes = Vec::new();
     let seeds = root().join("seeds/ci.ron");
     let seed_count = pilotzone_scenario::seeds::load(&seeds).expect("the CI seed set loads").seeds.len();
     for &(name, option) in SHIPPED {
@@ -82,6 +113,12 @@ fn every_shipped_scenario_runs_clean_across_the_ci_seeds() {
         for row in &rows {
             let value = |key: &str| row[column(key)].parse::<f64>().unwrap_or_else(|e| panic!("{key}: {e}"));
             let run = format!("{name} {} seed {}", row[column("variant")], row[column("seed")]);
+            hashes.push(format!(
+                "{name} {} {} {}",
+                row[column("variant")],
+                row[column("seed")],
+                row[column("replay_hash")]
+            ));
             if !fleets.taxis.is_empty() {
                 assert!(value("taxi.served") > 0.0, "{run}: no ride served");
             }
@@ -105,6 +142,12 @@ fn every_shipped_scenario_runs_clean_across_the_ci_seeds() {
             }
         }
     }
+    // The demo town too, for its first half hour (the README's main job runs all of it).
+    let demo = tmp.path().join("demo");
+    crate::run_demo(&demo, 1800);
+    let kpis: serde_json::Value = serde_json::from_str(&read(demo.join("kpis.json"))).expect("kpis.json");
+    hashes.push(format!("demo base 42 {}", kpis["replay_hash"].as_str().expect("a replay hash")));
+    check_golden_hashes(&hashes);
 }
 
 #[test]
