@@ -11,15 +11,19 @@
 //! chunk and says where it stopped.
 
 mod codec;
+mod cursor;
 pub mod fcd;
 mod reader;
 mod segment;
+pub mod vocab;
 mod writer;
 
 use std::fmt;
 
 pub use codec::{Dec, Enc};
+pub use cursor::{Cursor, CursorStats, Frame};
 pub use reader::{Replay, SegmentInfo};
+pub use vocab::{EntityKind, EventKind, IncidentClass, Lang, Names, Severity, Status, StatusTable, UnknownWord};
 pub use writer::Writer;
 
 /// First bytes of every replay.
@@ -39,40 +43,6 @@ const CHUNK_SEGMENT: u8 = 2;
 const CHUNK_EVENTS: u8 = 3;
 const CHUNK_END: u8 = 4;
 const CHUNK_INDEX: u8 = 5;
-
-/// What kind of agent an entity is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum EntityKind {
-    /// A road vehicle.
-    Taxi,
-    /// A drone.
-    Drone,
-    /// A human-driven car.
-    Car,
-    /// A person on foot.
-    Person,
-}
-
-impl EntityKind {
-    fn code(self) -> u8 {
-        match self {
-            EntityKind::Taxi => 0,
-            EntityKind::Drone => 1,
-            EntityKind::Car => 2,
-            EntityKind::Person => 3,
-        }
-    }
-
-    fn from_code(code: u8) -> Result<Self, ReadError> {
-        match code {
-            0 => Ok(EntityKind::Taxi),
-            1 => Ok(EntityKind::Drone),
-            2 => Ok(EntityKind::Car),
-            3 => Ok(EntityKind::Person),
-            _ => Err(ReadError::Corrupt(format!("unknown entity kind {code}"))),
-        }
-    }
-}
 
 /// An entity that appears in the samples.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -304,7 +274,13 @@ pub(crate) fn decode_header(payload: &[u8]) -> Result<Header, ReadError> {
     let status_names = (0..n).map(|_| d.str()).collect::<Result<_, _>>()?;
     let n = d.count(9)?;
     let entities = (0..n)
-        .map(|_| Ok(EntityInfo { id: d.u32()?, kind: EntityKind::from_code(d.u8()?)?, fleet: d.str()? }))
+        .map(|_| {
+            let id = d.u32()?;
+            let code = d.u8()?;
+            let kind = EntityKind::from_code(code)
+                .ok_or_else(|| ReadError::Corrupt(format!("entity {id} has an unknown kind {code}")))?;
+            Ok(EntityInfo { id, kind, fleet: d.str()? })
+        })
         .collect::<Result<_, ReadError>>()?;
     Ok(Header {
         engine_version,

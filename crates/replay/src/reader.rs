@@ -4,7 +4,8 @@
 use crate::codec::Dec;
 use crate::{
     CHUNK_END, CHUNK_EVENTS, CHUNK_HEADER, CHUNK_INDEX, CHUNK_SEGMENT, EntityInfo, EntityState, Event, FORMAT_VERSION,
-    Header, MAGIC, ReadError, Sample, TRAILER_MAGIC, decode_events, decode_header, next_chunk, segment,
+    Header, MAGIC, ReadError, Sample, Status, StatusTable, TRAILER_MAGIC, decode_events, decode_header, next_chunk,
+    segment,
 };
 
 /// Where one segment is in the file.
@@ -27,6 +28,7 @@ pub struct Replay {
     damage: Option<String>,
     indexed: bool,
     version: u16,
+    statuses: StatusTable,
 }
 
 impl Replay {
@@ -49,6 +51,9 @@ impl Replay {
             return Err(ReadError::BadHeader(format!("first chunk has kind {kind}, expected the header")));
         }
         let header = decode_header(payload).map_err(|e| ReadError::BadHeader(e.to_string()))?;
+        // Every replay names its statuses; mapping them here is the upgrade from any older table.
+        let statuses =
+            StatusTable::from_names(&header.status_names).map_err(|e| ReadError::BadHeader(e.to_string()))?;
         let mut replay = Replay {
             bytes: Vec::new(),
             header,
@@ -58,6 +63,7 @@ impl Replay {
             damage: None,
             indexed: false,
             version,
+            statuses,
         };
         if !replay.read_indexed(&bytes, at) {
             replay.segments.clear();
@@ -183,6 +189,11 @@ impl Replay {
     /// Every event, in time order.
     pub fn events(&self) -> &[Event] {
         &self.events
+    }
+
+    /// What a sample's status code means, through the vocabulary.
+    pub fn status(&self, code: u8) -> Option<Status> {
+        self.statuses.get(code)
     }
 
     /// Why the replay ends early, if it does.

@@ -13,7 +13,7 @@ fn header() -> Header {
         record_ms: 500,
         segment_ms: 2000,
         start_time_of_day_s: 7 * 3600,
-        status_names: vec!["idle".into(), "busy".into()],
+        status_names: vec!["idle".into(), "to_pickup".into()],
         entities: vec![
             EntityInfo { id: 0, kind: EntityKind::Taxi, fleet: "cab".into() },
             EntityInfo { id: 1, kind: EntityKind::Drone, fleet: "air".into() },
@@ -34,15 +34,15 @@ fn state(k: u64, e: i32) -> EntityState {
     }
 }
 
-struct Written {
-    bytes: Vec<u8>,
-    samples: Vec<Sample>,
-    events: Vec<Event>,
+pub(crate) struct Written {
+    pub bytes: Vec<u8>,
+    pub samples: Vec<Sample>,
+    pub events: Vec<Event>,
     hashes: Vec<(u64, u32)>,
 }
 
 /// 5 simulated seconds: a tick every 100 ms, a sample every 500 ms, an event every 300 ms.
-fn write() -> Written {
+pub(crate) fn write() -> Written {
     let mut w = Writer::new(&header());
     let (mut samples, mut events, mut hashes) = (Vec::new(), Vec::new(), Vec::new());
     for tick in 0..=50u64 {
@@ -80,7 +80,7 @@ fn write() -> Written {
 }
 
 /// A deterministic pseudo-random stream for picking offsets (SplitMix64).
-fn splitmix(state: &mut u64) -> u64 {
+pub(crate) fn splitmix(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
     let mut z = *state;
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -203,4 +203,17 @@ fn a_new_header_keeps_everything_else() {
     assert_eq!(r2.samples().expect("samples"), w.samples);
     assert_eq!(r2.events(), w.events.as_slice());
     assert_eq!(r2.tick_hashes().expect("hashes"), w.hashes);
+}
+
+#[test]
+fn statuses_are_read_through_the_vocabulary() {
+    let w = write();
+    let r = Replay::read(&w.bytes).expect("reads");
+    assert_eq!(r.status(1), Some(Status::ToPickup));
+    assert_eq!(r.status(2), None, "the header names two statuses");
+    let mut h = header();
+    h.status_names[1] = "levitating".into();
+    let foreign = r.with_header(h).expect("re-encodes");
+    let err = Replay::read(&foreign).expect_err("an unknown status is refused");
+    assert!(err.to_string().contains("\"levitating\""), "{err}");
 }
