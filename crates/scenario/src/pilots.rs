@@ -7,44 +7,15 @@
 //! limit of a flight manual) follow what such permits have set. `pilotzone gen` writes them;
 //! `scripts/make-scenarios.sh` regenerates them all.
 
-use crate::generate::{Jitter, at, drone_separation, hours, l4_taxis, parcel_drones, people_gap, rect, rule, walkers};
+use crate::generate::parts::{
+    Jitter, at, drone_separation, hours, kinds, l4_taxis, named, parcel_drones, people_gap, rect, ride, rule, run,
+    square, step, walkers,
+};
 use crate::schema::*;
-use crate::time::Date;
-
-fn step(from: &str, per_hour: f64) -> RateStep {
-    RateStep { from: at(from), per_hour }
-}
-
-fn square(centre: (f64, f64), half: f64) -> Vec<(f64, f64)> {
-    rect(centre.0 - half, centre.1 - half, centre.0 + half, centre.1 + half)
-}
 
 /// Centimetre precision, so that generated files read cleanly.
 fn cm(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
-}
-
-fn ride(name: &str, from: PlaceSet, to: PlaceSet, profile: Vec<RateStep>, max_wait_s: u32) -> RideDemand {
-    RideDemand { name: name.into(), from, to, profile, max_wait_s }
-}
-
-fn named(names: &[&str]) -> PlaceSet {
-    PlaceSet::Named(names.iter().map(|&n| n.to_owned()).collect())
-}
-
-fn kinds(kinds: &[PlaceKind]) -> PlaceSet {
-    PlaceSet::Kinds(kinds.to_vec())
-}
-
-fn run(start: &str, duration_s: u32, seed: u64) -> RunSettings {
-    RunSettings {
-        start: at(start),
-        duration_s,
-        tick_ms: 100,
-        record_ms: 500,
-        seed,
-        date: Some(Date::parse("2026-11-24").expect("generator dates are well formed")),
-    }
 }
 
 /// A map drawn from code: nodes, roads, places and houses.

@@ -1,0 +1,200 @@
+//! Grid towns for studies and benchmarks (`pilotzone gen grid`): any size, any fleet, demand at
+//! a steady rate.
+
+use super::parts::{at, drone_separation, kinds, l4_taxis, parcel_drones};
+use crate::schema::*;
+use crate::time::ClockTime;
+
+/// Parameters of a generated grid town.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GridTown {
+    /// Junctions east to west.
+    pub cols: u32,
+    /// Junctions north to south.
+    pub rows: u32,
+    /// Block edge, m.
+    pub block_m: f64,
+    /// Taxis, split over four depots.
+    pub taxis: u32,
+    /// Drones, split over the vertiports.
+    pub drones: u32,
+    /// Vertiports, spread over the town.
+    pub vertiports: u32,
+    /// Ride requests per hour.
+    pub rides_per_hour: f64,
+    /// Parcel orders per hour, over all vertiports.
+    pub parcels_per_hour: f64,
+    /// Simulated seconds from 07:00.
+    pub duration_s: u32,
+    /// Seconds from 07:00 during which requests and orders are made; the whole run when none
+    /// (a study that lets the last riders be served stops demand before the end).
+    pub demand_s: Option<u32>,
+    /// Longest a rider waits before giving up, s.
+    pub max_wait_s: u32,
+    /// Root seed.
+    pub seed: u64,
+}
+
+/// A regular grid town for studies and benchmarks: every third junction has a home, four
+/// depots near the corners, vertiports spread along the diagonal, 40 km/h streets.
+pub fn grid_town(p: &GridTown) -> Scenario {
+    let id = |c: u32, r: u32| r * p.cols + c;
+    let mut nodes = Vec::new();
+    for r in 0..p.rows {
+        for c in 0..p.cols {
+            nodes.push(Node { id: id(c, r), x: f64::from(c) * p.block_m, y: f64::from(r) * p.block_m });
+        }
+    }
+    let mut edges = Vec::new();
+    for r in 0..p.rows {
+        for c in 0..p.cols {
+            let road =
+                |to| Edge { from: id(c, r), to, length_m: None, speed_kmh: 40.0, lanes: 1, one_way: false, name: None };
+            if c + 1 < p.cols {
+                edges.push(road(id(c + 1, r)));
+            }
+            if r + 1 < p.rows {
+                edges.push(road(id(c, r + 1)));
+            }
+        }
+    }
+    let spot = |c: u32, r: u32, dx: f64, dy: f64| Some((f64::from(c) * p.block_m + dx, f64::from(r) * p.block_m + dy));
+    let mut places = Vec::new();
+    let corners = [(1, 1), (p.cols - 2, 1), (1, p.rows - 2), (p.cols - 2, p.rows - 2)];
+    for (k, &(c, r)) in corners.iter().enumerate() {
+        places.push(Place {
+            name: format!("depot-{k}"),
+            kind: PlaceKind::Depot,
+            node: id(c, r),
+            at: spot(c, r, -20.0, 20.0),
+        });
+    }
+    let v = p.vertiports.max(1);
+    for k in 0..v {
+        let c = (u64::from(k + 1) * u64::from(p.cols - 1) / u64::from(v + 1)) as u32;
+        let r = (u64::from(k + 1) * u64::from(p.rows - 1) / u64::from(v + 1)) as u32;
+        places.push(Place {
+            name: format!("vertiport-{k}"),
+            kind: PlaceKind::Vertiport,
+            node: id(c, r),
+            at: spot(c, r, 30.0, 30.0),
+        });
+    }
+    places.push(Place { name: "station".into(), kind: PlaceKind::Station, node: id(p.cols / 2, p.rows / 2), at: None });
+    let mut homes = 0;
+    for r in 0..p.rows {
+        for c in 0..p.cols {
+            if (c + 2 * r) % 3 == 0 {
+                homes += 1;
+                places.push(Place {
+                    name: format!("home-{homes}"),
+                    kind: PlaceKind::Home,
+                    node: id(c, r),
+                    at: spot(c, r, 25.0, 35.0),
+                });
+            }
+        }
+    }
+    let split = |total: u32, parts: u32, k: u32| total / parts + u32::from(k < total % parts);
+    let taxis = (0..4)
+        .map(|k| l4_taxis(&format!("taxi-{k}"), split(p.taxis, 4, k), &format!("depot-{k}"), 4, 40.0))
+        .filter(|f| f.count > 0)
+        .collect();
+    // The common parcel drone with a larger battery, for a town bigger than the pilot zones.
+    let drones: Vec<DroneFleet> = (0..v)
+        .map(|k| DroneFleet {
+            battery_wh: 800.0,
+            wh_per_km: 20.0,
+            ..parcel_drones(&format!("drone-{k}"), split(p.drones, v, k), &format!("vertiport-{k}"))
+        })
+        .filter(|f| f.count > 0)
+        .collect();
+    let home = || kinds(&[PlaceKind::Home]);
+    let step = |per_hour: f64| {
+        let mut profile = vec![RateStep { from: at("07:00"), per_hour }];
+        if let Some(d) = p.demand_s.filter(|&d| d < p.duration_s) {
+            profile.push(RateStep { from: ClockTime(7 * 3600 + d), per_hour: 0.0 });
+        }
+        profile
+    };
+    let parcels = drones
+        .iter()
+        .map(|f| ParcelDemand {
+            name: format!("parcels-{}", f.base),
+            from: f.base.clone(),
+            to: home(),
+            profile: step(p.parcels_per_hour / f64::from(v)),
+            weight_kg: 1.0,
+            max_wait_s: 1800,
+        })
+        .collect();
+    Scenario {
+        format_version: FORMAT_VERSION,
+        name: format!("grid-{}x{}", p.cols, p.rows),
+        description: format!(
+            "{} × {} grid of {} m blocks, {} taxis, {} drones",
+            p.cols, p.rows, p.block_m, p.taxis, p.drones
+        ),
+        run: RunSettings {
+            start: at("07:00"),
+            duration_s: p.duration_s,
+            tick_ms: 100,
+            record_ms: 500,
+            seed: p.seed,
+            date: None,
+        },
+        map: ZoneMap { nodes, edges, places, ..ZoneMap::default() },
+        fleets: Fleets { taxis, drones },
+        demand: Demand {
+            rides: if p.rides_per_hour > 0.0 {
+                vec![RideDemand {
+                    name: "rides".into(),
+                    from: home(),
+                    to: home(),
+                    profile: step(p.rides_per_hour),
+                    max_wait_s: p.max_wait_s,
+                }]
+            } else {
+                Vec::new()
+            },
+            parcels,
+        },
+        include: Vec::new(),
+        rules: vec![Rule { id: "separation".into(), ..drone_separation() }],
+        weather: Weather::default(),
+        residents: Residents::default(),
+        dispatch: Dispatch::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{GridTown, grid_town};
+    use crate::generate::to_ron;
+
+    #[test]
+    fn grid_towns_are_valid() {
+        let p = GridTown {
+            cols: 12,
+            rows: 9,
+            block_m: 150.0,
+            taxis: 10,
+            drones: 7,
+            vertiports: 3,
+            rides_per_hour: 50.0,
+            parcels_per_hour: 20.0,
+            duration_s: 600,
+            demand_s: Some(300),
+            max_wait_s: 900,
+            seed: 1,
+        };
+        let town = grid_town(&p);
+        let profile = &town.demand.rides[0].profile;
+        assert_eq!(profile.len(), 2, "demand stops after 300 s");
+        assert_eq!((profile[1].from.0, profile[1].per_hour), (7 * 3600 + 300, 0.0));
+        assert_eq!(town.map.nodes.len(), 108);
+        assert_eq!(town.fleets.taxis.iter().map(|f| f.count).sum::<u32>(), 10);
+        assert_eq!(town.fleets.drones.iter().map(|f| f.count).sum::<u32>(), 7);
+        crate::parse(&to_ron(&town, "grid"), "grid.ron").unwrap_or_else(|e| panic!("{e}"));
+    }
+}
