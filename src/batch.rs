@@ -12,7 +12,7 @@ use pilotzone_sim::Simulation;
 use pilotzone_sim::town::TownMap;
 
 use crate::output;
-use crate::study::{Gate, Manifest, RunKey, Table, Variant};
+use pilotzone_study::{Manifest, RunKey, StudyError, Table, Variant};
 
 /// Which part of a study this process runs: runs whose index in study order is `index` modulo
 /// `count`.
@@ -133,19 +133,17 @@ pub fn prepare(opts: &BatchOptions) -> Result<(Manifest, Vec<LoadedScenario>)> {
     };
     std::fs::create_dir_all(&opts.out)
         .with_context(|| format!("cannot create the study folder {}", opts.out.display()))?;
+    let path = opts.out.join(Manifest::FILE);
     match Manifest::read(&opts.out) {
         Ok(existing) if existing != manifest => bail!(
             "{} holds another study (scenario, options, seeds or duration differ); choose another --out",
             opts.out.display()
         ),
         Ok(_) => {}
-        Err(_) if opts.out.join("study.json").exists() => {
-            bail!("{}/study.json is damaged; remove it to start over", opts.out.display())
+        Err(StudyError::NotAStudy { .. }) if !path.exists() => {
+            output::write_atomic(&path, manifest.to_json().as_bytes())?;
         }
-        Err(_) => output::write_atomic(
-            &opts.out.join("study.json"),
-            (serde_json::to_string_pretty(&manifest)? + "\n").as_bytes(),
-        )?,
+        Err(_) => bail!("{} is damaged; remove it to start over", path.display()),
     }
     let loaded = variants
         .into_iter()
@@ -168,7 +166,7 @@ pub fn run_batch(opts: &BatchOptions) -> Result<BatchReport> {
     let todo: Vec<(usize, RunKey<'_>)> = mine
         .iter()
         .copied()
-        .filter(|&(_, run)| crate::study::read_run(&Manifest::run_dir(&opts.out, run)).is_none())
+        .filter(|&(_, run)| pilotzone_study::read_run(&Manifest::run_dir(&opts.out, run)).is_none())
         .collect();
     let resumed = mine.len() - todo.len();
 
@@ -233,25 +231,6 @@ fn simulate_run(scenario: &LoadedScenario, town: &TownMap, seed: u64, dir: &Path
     let mut result = sim.finish();
     result.kpis.wall_seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
     output::write_run(dir, &result, &scenario.scenario)
-}
-
-/// The gates each run must meet: for every gate that some run breaks, a line naming the gate
-/// and the runs.
-pub fn check_gates(gates: &[Gate], table: &Table) -> Result<Vec<String>> {
-    let mut broken = Vec::new();
-    for gate in gates {
-        let breaches = gate.breaches(table).map_err(anyhow::Error::msg)?;
-        if !breaches.is_empty() {
-            broken.push(format!(
-                "gate '{}' failed in {} of {} runs: {}",
-                gate.text,
-                breaches.len(),
-                table.rows.len(),
-                breaches.join(", ")
-            ));
-        }
-    }
-    Ok(broken)
 }
 
 #[cfg(test)]

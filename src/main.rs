@@ -1,7 +1,8 @@
 //! The `pilotzone` command line: run scenarios headless, check them, generate them, and inspect
 //! replays.
 
-use pilotzone::{batch, output, study};
+use pilotzone::{batch, output};
+use pilotzone_study as study;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -525,7 +526,7 @@ fn run_batch(
     } else {
         writeln!(stdout, "when every shard is done: pilotzone merge {}", out.display())?;
     }
-    let broken = batch::check_gates(gates, &table)?;
+    let broken = study::check_gates(gates, &table)?;
     for line in &broken {
         writeln!(stderr, "{line}")?;
     }

@@ -189,9 +189,9 @@ pub fn print_comparison(
     out: &mut impl Write,
     baseline: &str,
     variant: &str,
-    rows: &[crate::study::Comparison],
+    rows: &[pilotzone_study::Comparison],
 ) -> Result<()> {
-    use crate::study::fmt_num;
+    use pilotzone_study::fmt_num;
     let f = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), fmt_num);
     writeln!(out, "{variant} against {baseline}, paired by seed (difference = {variant} − {baseline})")?;
     writeln!(out, "{:<32} {:>12} {:>12} {:>12}   95 % interval", "kpi", baseline, variant, "difference")?;
