@@ -6,7 +6,7 @@ use pilotzone_replay::{
     StatusTable, Writer,
 };
 use pilotzone_scene::style::status_colour;
-use pilotzone_scene::{AgentView, Scene, metres};
+use pilotzone_scene::{AgentView, Scene};
 
 use crate::shipped;
 
@@ -68,13 +68,8 @@ fn demo_replay() -> (Scene, Replay) {
     for k in 0..3 {
         writer.sample(k as u64 * 500, &states(k));
     }
-    let measured = |rule: &str, other, value, limit, severity| IncidentInfo {
-        rule: rule.into(),
-        other,
-        value,
-        limit,
-        severity,
-    };
+    let measured =
+        |rule: &str, other, value, limit, severity| IncidentInfo { rule: rule.into(), other, value, limit, severity };
     writer.event(Event {
         t_ms: 200,
         kind: EventKind::Pickup.key().into(),
@@ -159,7 +154,6 @@ fn incident_markers_carry_the_rule_and_what_was_measured() {
 
     let incursion = markers[2].rule.as_ref().expect("a no-fly rule");
     assert_eq!(incursion.title.en, "No drones over the school during the school run");
-    assert_eq!(metres(scene.places[0].at[0]), f64::from(scene.places[0].at[0]) / 10.0);
 
     let foreign = markers[3].rule.as_ref().expect("a rule of another option");
     assert_eq!((foreign.id.as_str(), foreign.title.en.as_str()), ("zone-30", "zone-30"), "unknown ids name themselves");
