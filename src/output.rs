@@ -26,40 +26,50 @@ pub fn clock(start_tod_s: u32, t_ms: u64) -> String {
     format!("{:02}:{:02}:{:02}.{}", s / 3600 % 24, s / 60 % 60, s % 60, t_ms % 1000 / 100)
 }
 
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
-}
+/// The columns of `events.csv`.
+pub const EVENT_COLUMNS: [&str; 13] =
+    ["time_s", "clock", "kind", "entity", "x", "y", "z", "rule", "other", "value", "limit", "severity", "detail"];
 
-/// The event log as CSV: `time_s,clock,kind,entity,x,y,z,detail`.
+/// The event log as CSV, one row per event under [`EVENT_COLUMNS`]; the incident columns (rule
+/// to severity) are empty for other events. Written with the csv crate, so a rule id or a detail
+/// holding a comma, a quote or a line break stays one field.
 pub fn events_csv(events: &[SimEvent], rules: &[pilotzone_scenario::Rule], start_tod_s: u32) -> String {
-    let mut out = String::from("time_s,clock,kind,entity,x,y,z,rule,other,value,limit,severity,detail\n");
+    let mut out = csv::Writer::from_writer(Vec::new());
+    // Writing to memory cannot fail, and every row has the header's 13 fields.
+    let wrote = "an in-memory row as wide as the header";
+    out.write_record(EVENT_COLUMNS).expect(wrote);
     for e in events {
-        let measured = e.incident.as_ref().map_or_else(
-            || ",,,,".to_owned(),
-            |i| {
-                format!(
-                    "{},{},{:.3},{:.3},{}",
-                    i.rule.map_or("", |r| rules[r].id.as_str()),
-                    i.other.map_or_else(String::new, |o| o.to_string()),
-                    i.value,
-                    i.limit,
-                    i.severity
-                )
-            },
-        );
-        out.push_str(&format!(
-            "{:.1},{},{},{},{:.2},{:.2},{:.2},{measured},{}\n",
-            e.t_ms as f64 / 1000.0,
-            clock(start_tod_s, e.t_ms),
-            e.kind.as_str(),
-            e.entity,
-            e.at[0],
-            e.at[1],
-            e.at[2],
-            csv_field(&e.detail)
-        ));
+        let [rule, other, value, limit, severity] = e.incident.as_ref().map_or_else(Default::default, |i| {
+            [
+                i.rule.map_or_else(String::new, |r| rules[r].id().to_owned()),
+                i.other.map_or_else(String::new, |o| o.to_string()),
+                format!("{:.3}", i.value),
+                format!("{:.3}", i.limit),
+                i.severity.to_string(),
+            ]
+        });
+        let [x, y, z] = e.at.map(|c| format!("{c:.2}"));
+        let time_s = format!("{:.1}", e.t_ms as f64 / 1000.0);
+        let (clock, kind, entity) = (clock(start_tod_s, e.t_ms), e.kind.as_str(), e.entity.to_string());
+        out.write_record([
+            time_s.as_str(),
+            &clock,
+            kind,
+            &entity,
+            &x,
+            &y,
+            &z,
+            &rule,
+            &other,
+            &value,
+            &limit,
+            &severity,
+            &e.detail,
+        ])
+        .expect(wrote);
     }
-    out
+    let bytes = out.into_inner().expect("flushing into memory cannot fail");
+    String::from_utf8(bytes).expect("every field is UTF-8 text")
 }
 
 fn opt(v: Option<f64>) -> String {

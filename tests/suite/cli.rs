@@ -53,7 +53,8 @@ fn run_writes_kpis_events_and_a_replay() {
     let events = std::fs::read_to_string(dir.join("events.csv")).expect("events.csv written");
     let mut lines = events.lines();
     assert_eq!(lines.next(), Some("time_s,clock,kind,entity,x,y,z,rule,other,value,limit,severity,detail"));
-    let pickups = events.lines().filter(|l| l.split(',').nth(2) == Some("pickup")).count();
+    let (_, rows) = crate::read_csv(&dir.join("events.csv"));
+    let pickups = rows.iter().filter(|e| e[2] == "pickup").count();
     assert_eq!(
         pickups as u64,
         r.events().iter().filter(|e| e.kind == "pickup").count() as u64,

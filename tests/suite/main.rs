@@ -3,6 +3,7 @@
 
 mod batch;
 mod cli;
+mod csv_tables;
 mod dependencies;
 mod determinism;
 mod dispatch;
@@ -52,4 +53,15 @@ pub fn run_demo(dir: &Path, duration_s: u32) {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(o.stdout.is_empty(), "quiet runs print nothing");
+}
+
+/// A CSV table the project wrote, read with the csv crate: its header and its rows of fields.
+/// The reader refuses a row of another width than the header, so every row returned has one
+/// field per column.
+pub fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let fail = |e: csv::Error| -> ! { panic!("{}: {e}", path.display()) };
+    let mut reader = csv::Reader::from_path(path).unwrap_or_else(|e| fail(e));
+    let header = reader.headers().unwrap_or_else(|e| fail(e)).iter().map(str::to_owned).collect();
+    let rows = reader.records().map(|r| r.unwrap_or_else(|e| fail(e)).iter().map(str::to_owned).collect()).collect();
+    (header, rows)
 }

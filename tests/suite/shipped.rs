@@ -104,11 +104,8 @@ fn every_shipped_scenario_runs_clean_across_the_ci_seeds() {
             String::from_utf8_lossy(&o.stdout),
             String::from_utf8_lossy(&o.stderr)
         );
-        let study = read(out.join("study.csv"));
-        let mut lines = study.lines();
-        let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
+        let (header, rows) = crate::read_csv(&out.join("study.csv"));
         let column = |key: &str| header.iter().position(|h| *h == key).unwrap_or_else(|| panic!("no {key}"));
-        let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
         assert_eq!(rows.len(), 2 * seed_count, "{name}: base and option B for every seed");
         for row in &rows {
             let value = |key: &str| row[column(key)].parse::<f64>().unwrap_or_else(|e| panic!("{key}: {e}"));
@@ -125,7 +122,7 @@ fn every_shipped_scenario_runs_clean_across_the_ci_seeds() {
             if !fleets.drones.is_empty() {
                 assert!(value("drone.delivered") > 0.0, "{run}: no parcel delivered");
             }
-            let dir = out.join("runs").join(row[column("variant")]).join(row[column("seed")]);
+            let dir = out.join("runs").join(&row[column("variant")]).join(&row[column("seed")]);
             let bytes = std::fs::read(dir.join("replay.pzr")).expect("the run's replay");
             let replay = pilotzone_replay::Replay::read(&bytes).expect("a readable replay");
             let kind = |id: u32| replay.header().entities.iter().find(|e| e.id == id).map(|e| e.kind);

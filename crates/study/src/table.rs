@@ -2,7 +2,6 @@
 //! and KPI, the mean with its 95 % confidence interval), and paired comparisons of two options.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::{Comparison, Manifest, StudyError, Summary, fmt_num};
@@ -107,22 +106,13 @@ impl Table {
 
     /// `study.csv`: one row per run.
     pub fn study_csv(&self) -> String {
-        let mut out = String::from("variant,seed,replay_hash");
-        for k in &self.kpis {
-            let _ = write!(out, ",{k}");
-        }
-        out.push('\n');
+        let mut out = CsvText::default();
+        out.row(["variant", "seed", "replay_hash"].into_iter().chain(self.kpis.iter().map(String::as_str)));
         for r in &self.rows {
-            let _ = write!(out, "{},{},{}", r.variant, r.seed, r.replay_hash);
-            for v in &r.values {
-                out.push(',');
-                if let Some(v) = v {
-                    let _ = write!(out, "{}", fmt_num(*v));
-                }
-            }
-            out.push('\n');
+            let ids = [r.variant.clone(), r.seed.to_string(), r.replay_hash.clone()];
+            out.row(ids.into_iter().chain(r.values.iter().map(|&v| opt(v))));
         }
-        out
+        out.finish()
     }
 
     /// Values of one KPI for one variant, by seed.
@@ -133,23 +123,16 @@ impl Table {
     /// `summary.csv`: per variant and KPI, the mean, standard deviation and 95 % confidence
     /// interval of the mean over seeds (Student's t).
     pub fn summary_csv(&self) -> String {
-        let mut out = String::from("variant,kpi,n,mean,sd,ci95_low,ci95_high\n");
+        let mut out = CsvText::default();
+        out.row(["variant", "kpi", "n", "mean", "sd", "ci95_low", "ci95_high"]);
         for v in &self.manifest.variants {
             for (k, name) in self.kpis.iter().enumerate() {
                 let s = Summary::of(&self.values(&v.name, k).into_values().collect::<Vec<_>>());
-                let _ = writeln!(
-                    out,
-                    "{},{name},{},{},{},{},{}",
-                    v.name,
-                    s.n,
-                    opt(s.mean),
-                    opt(s.sd),
-                    opt(s.low),
-                    opt(s.high)
-                );
+                let n = s.n.to_string();
+                out.row([v.name.as_str(), name, &n, &opt(s.mean), &opt(s.sd), &opt(s.low), &opt(s.high)]);
             }
         }
-        out
+        out.finish()
     }
 
     /// Paired comparison of `variant` against `baseline` over the seeds both have.
@@ -177,6 +160,30 @@ impl Table {
 
 fn opt(v: Option<f64>) -> String {
     v.map(fmt_num).unwrap_or_default()
+}
+
+/// A table written in memory with the csv crate: a field is quoted only when it holds a comma,
+/// a double quote or a line break, so tables of ordinary names read exactly as written by hand,
+/// and an option named `a, "b"` stays one field.
+struct CsvText(csv::Writer<Vec<u8>>);
+
+impl Default for CsvText {
+    fn default() -> Self {
+        Self(csv::Writer::from_writer(Vec::new()))
+    }
+}
+
+impl CsvText {
+    fn row(&mut self, fields: impl IntoIterator<Item = impl AsRef<[u8]>>) {
+        // Writing to memory cannot fail; the csv crate refuses only a row of another width than
+        // the first, and every table here builds each row from the same columns as its header.
+        self.0.write_record(fields).expect("every row is as wide as the header");
+    }
+
+    fn finish(self) -> String {
+        let bytes = self.0.into_inner().expect("flushing into memory cannot fail");
+        String::from_utf8(bytes).expect("every field is UTF-8 text")
+    }
 }
 
 #[cfg(test)]
@@ -228,6 +235,36 @@ mod tests {
         let err = Table::load(m, &[a]).expect_err("half the runs are elsewhere");
         assert!(matches!(&err, StudyError::MissingRuns { missing, total: 4 } if missing == &["base/2", "slow/2"]));
         assert!(err.to_string().starts_with("2 of 4 runs have no results yet: base/2, slow/2 — "), "{err}");
+    }
+
+    #[test]
+    fn awkward_option_names_stay_one_field() {
+        let name = "a, \"b\"\nc";
+        let table = Table {
+            manifest: manifest(&["base", name], &[1]),
+            kpis: vec!["taxi.served".into(), "taxi, \"odd\"".into()],
+            rows: [("base", 1.0), (name, 2.5)]
+                .map(|(variant, v)| Row {
+                    variant: variant.into(),
+                    seed: 1,
+                    replay_hash: "ab".into(),
+                    values: vec![Some(v), None],
+                })
+                .to_vec(),
+        };
+        let read = |text: &str| -> Vec<Vec<String>> {
+            csv::Reader::from_reader(text.as_bytes())
+                .records()
+                .map(|r| r.expect("a well-formed row").iter().map(str::to_owned).collect())
+                .collect()
+        };
+        let study = table.study_csv();
+        assert!(study.starts_with("variant,seed,replay_hash,taxi.served,\"taxi, \"\"odd\"\"\"\n"), "{study}");
+        assert_eq!(read(&study), [["base", "1", "ab", "1", ""], [name, "1", "ab", "2.5", ""]]);
+        let summary = read(&table.summary_csv());
+        assert_eq!(summary.len(), 4, "two options × two KPIs");
+        assert_eq!(summary[2], [name, "taxi.served", "1", "2.5", "", "", ""]);
+        assert_eq!(summary[3][1], "taxi, \"odd\"");
     }
 
     #[test]
