@@ -98,7 +98,9 @@ pub fn apply_overlay(
             None => scenario.rules.push(rule.clone()),
         }
     }
-    let comment = format!("Scenario \"{}\" with rule option \"{}\" ({overlay_file}).", scenario.name, overlay.name);
+    // The file's name only: where the option lies on disk must not change the run's replay.
+    let file_name = std::path::Path::new(overlay_file).file_name().map_or(overlay_file.into(), |n| n.to_string_lossy());
+    let comment = format!("Scenario \"{}\" with rule option \"{}\" ({file_name}).", scenario.name, overlay.name);
     let text = generate::to_ron(&scenario, &comment);
     // Problems the overlay causes (a zone it names that the map lacks) are reported against it.
     crate::parse(&text, &format!("{overlay_file} applied to {}", scenario.name))
@@ -139,6 +141,19 @@ mod tests {
             && matches!(r.kind, RuleKind::SpeedLimit { kmh: 10.0, .. })));
         assert_eq!(rules.last().map(Rule::id), Some("taxi-hours"));
         assert_ne!(applied.hash, base.hash);
+    }
+
+    /// Where the option file lies must not change what is simulated: a batch run from another
+    /// folder, or a study on another machine, gives the same replays.
+    #[test]
+    fn the_text_run_is_the_same_wherever_the_option_file_lies() {
+        let base = demo();
+        let overlay = option(&["morning-market"], Vec::new());
+        let here = apply_overlay(&base, &overlay, "zone-30.ron").expect("applies");
+        let there = apply_overlay(&base, &overlay, "/srv/town/scenarios/rules/zone-30.ron").expect("applies");
+        assert_eq!(here.text, there.text);
+        assert_eq!(here.hash, there.hash);
+        assert!(here.text.contains("(zone-30.ron)"), "the file is still named");
     }
 
     #[test]
