@@ -5,9 +5,10 @@ use bevy::prelude::*;
 
 use crate::clock::SimClock;
 use crate::events::{EventKind, EventLog};
+use crate::roster::TaxiRoster;
 use crate::rules::ActiveRules;
-use crate::taxi::{NO_REQUEST, Phase, RouterScratch, Stop, StopKind, Taxi, TaxiRoster, TaxiState, start_next_leg};
 use crate::town::TownMap;
+use crate::vehicle::{NO_REQUEST, Phase, RouterScratch, Stop, StopKind, Taxi, TaxiState, start_next_leg};
 
 /// Share of the battery a vehicle charges to before it takes work again.
 pub const CHARGE_TO: f64 = 0.9;

@@ -2,7 +2,8 @@
 
 use bevy::prelude::*;
 
-use crate::{SimConfig, SimStep, SimSystems};
+use crate::SimConfig;
+use crate::schedule::{SimStep, SimSystems};
 
 /// The simulated clock.
 #[derive(Resource, Clone, Debug)]

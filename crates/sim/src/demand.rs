@@ -9,8 +9,9 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::clock::SimClock;
 use crate::events::{EventKind, EventLog};
+use crate::schedule::{SimStep, SimSystems};
 use crate::town::TownMap;
-use crate::{SimConfig, SimStep, SimSystems, rng};
+use crate::{SimConfig, rng};
 
 /// Where a request stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,32 +6,35 @@
 
 pub mod charging;
 pub mod clock;
-pub mod deconflict;
 pub mod demand;
 pub mod dispatch;
 pub mod drone;
 pub mod events;
+pub mod geom;
 pub mod metrics;
 pub mod physics;
 pub mod rebalance;
 pub mod record;
 pub mod residents;
 pub mod rng;
+pub mod roster;
 pub mod rules;
 pub mod safety;
+pub mod schedule;
 pub mod taxi;
 pub mod town;
+pub mod vehicle;
 pub mod verify;
 
 use bevy::app::App;
-use bevy::ecs::schedule::{
-    LogLevel, Schedule, ScheduleBuildSettings, ScheduleLabel, SingleThreadedExecutor, SystemSet,
-};
-use bevy::prelude::{IntoScheduleConfigs, Resource};
+use bevy::ecs::schedule::ScheduleLabel;
+use bevy::prelude::Resource;
 use pilotzone_scenario::LoadedScenario;
 
 pub use bevy::app::{PluginGroup, PluginGroupBuilder};
 pub use metrics::Kpis;
+pub use roster::Rosters;
+pub use schedule::{ControlSystems, DispatchSystems, SetupSystems, SimSetup, SimStep, SimSystems};
 
 /// Version of the engine, written into replays.
 pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -46,50 +49,6 @@ pub fn set_worker_threads(threads: usize) -> bool {
         bevy::tasks::TaskPoolBuilder::new().num_threads(threads.max(1)).thread_name("pilotzone worker".into()).build()
     });
     made
-}
-
-/// One simulation tick: every system of the simulation runs in this schedule, once per tick.
-#[derive(ScheduleLabel, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct SimStep;
-
-/// Builds the world once before the first tick: spawns fleets, records the first sample.
-#[derive(ScheduleLabel, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct SimSetup;
-
-/// Phases of a tick, run in this order.
-#[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum SimSystems {
-    /// Which rules hold now; re-weighting roads and airspace when that changes.
-    Rules,
-    /// New ride requests and parcel orders.
-    Demand,
-    /// Assigning requests to taxis and orders to drones.
-    Dispatch,
-    /// Moving vehicles and drones.
-    Control,
-    /// Rigid bodies and contacts.
-    Physics,
-    /// Incidents: collisions, near misses, separation, no-fly, speed.
-    Safety,
-    /// Running totals for the KPIs.
-    Metrics,
-    /// The clock moves on by one tick.
-    Clock,
-    /// Samples and events into the replay.
-    Record,
-}
-
-/// Every roster, in the order entity ids follow: taxis, drones, residents' cars, people.
-#[derive(bevy::ecs::system::SystemParam)]
-pub struct Rosters<'w> {
-    /// Robotaxis.
-    pub taxis: bevy::prelude::Res<'w, taxi::TaxiRoster>,
-    /// Drones.
-    pub drones: bevy::prelude::Res<'w, drone::DroneRoster>,
-    /// Residents' cars.
-    pub cars: bevy::prelude::Res<'w, residents::CarRoster>,
-    /// People.
-    pub people: bevy::prelude::Res<'w, residents::PedestrianRoster>,
 }
 
 /// The run's inputs, inserted before the plugins are built.
@@ -107,11 +66,12 @@ pub struct SimPlugins;
 impl PluginGroup for SimPlugins {
     fn build(self) -> PluginGroupBuilder {
         PluginGroupBuilder::start::<Self>()
-            .add(SchedulePlugin)
+            .add(schedule::SchedulePlugin)
             .add(clock::ClockPlugin)
             .add(town::TownPlugin)
             .add(rules::RulesPlugin)
             .add(demand::DemandPlugin)
+            .add(vehicle::VehiclePlugin)
             .add(taxi::TaxiPlugin)
             .add(drone::DronePlugin)
             .add(residents::ResidentsPlugin)
@@ -119,39 +79,6 @@ impl PluginGroup for SimPlugins {
             .add(safety::SafetyPlugin)
             .add(metrics::MetricsPlugin)
             .add(record::RecorderPlugin)
-    }
-}
-
-/// Creates the two schedules, orders the phases and holds the event log.
-struct SchedulePlugin;
-
-impl bevy::app::Plugin for SchedulePlugin {
-    fn build(&self, app: &mut App) {
-        for mut schedule in [Schedule::new(SimSetup), Schedule::new(SimStep)] {
-            // One thread and ambiguities as errors: order never depends on a scheduler race.
-            schedule.set_executor(SingleThreadedExecutor::new());
-            schedule.set_build_settings(ScheduleBuildSettings {
-                ambiguity_detection: LogLevel::Error,
-                ..Default::default()
-            });
-            app.add_schedule(schedule);
-        }
-        app.init_resource::<events::EventLog>();
-        app.configure_sets(
-            SimStep,
-            (
-                SimSystems::Rules,
-                SimSystems::Demand,
-                SimSystems::Dispatch,
-                SimSystems::Control,
-                SimSystems::Physics,
-                SimSystems::Safety,
-                SimSystems::Metrics,
-                SimSystems::Clock,
-                SimSystems::Record,
-            )
-                .chain(),
-        );
     }
 }
 

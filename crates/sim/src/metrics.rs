@@ -3,12 +3,15 @@
 use bevy::prelude::*;
 use serde::Serialize;
 
+use crate::SimConfig;
 use crate::clock::SimClock;
 use crate::demand::{OrderStatus, RequestStatus, Requests};
-use crate::drone::DroneState;
+use crate::drone::{Departures, Drone, DroneState, Reservations};
+use crate::residents::ResidentStats;
+use crate::roster::{CarRoster, TaxiRoster};
 use crate::safety::SafetyMonitor;
-use crate::taxi::{TaxiRoster, TaxiState};
-use crate::{SimConfig, SimStep, SimSystems};
+use crate::schedule::{SimStep, SimSystems};
+use crate::vehicle::{Phase, RemoteDesk, Taxi, TaxiState};
 
 /// Mean and percentiles of a sample, in seconds; `None` when the sample is empty.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -208,8 +211,8 @@ impl Default for LowestCharge {
 pub fn track_fleet_use(
     clock: Res<SimClock>,
     roster: Res<TaxiRoster>,
-    mut taxis: Query<(&crate::taxi::Taxi, &mut TaxiState)>,
-    drones: Query<(&crate::drone::Drone, &DroneState)>,
+    mut taxis: Query<(&Taxi, &mut TaxiState)>,
+    drones: Query<(&Drone, &DroneState)>,
     config: Res<SimConfig>,
     mut lowest: ResMut<LowestCharge>,
 ) {
@@ -217,7 +220,7 @@ pub fn track_fleet_use(
     let fleets = &config.loaded.scenario.fleets.taxis;
     for &e in &roster.0 {
         let (taxi, mut state) = taxis.get_mut(e).expect("roster entities are taxis");
-        if state.phase != crate::taxi::Phase::Idle {
+        if state.phase != Phase::Idle {
             state.busy_ms += u64::from(clock.tick_ms);
             state.idle_since_ms = clock.now_ms;
         }
@@ -232,11 +235,11 @@ pub fn track_fleet_use(
 #[derive(bevy::ecs::system::SystemParam)]
 pub struct Books<'w> {
     /// Remote operators.
-    desk: Res<'w, crate::taxi::RemoteDesk>,
+    desk: Res<'w, RemoteDesk>,
     /// Drone launches held by wind.
-    departures: Res<'w, crate::drone::Departures>,
+    departures: Res<'w, Departures>,
     /// Strategic deconfliction.
-    reservations: Res<'w, crate::deconflict::Reservations>,
+    reservations: Res<'w, Reservations>,
     /// Lowest charges.
     lowest: Res<'w, LowestCharge>,
 }
@@ -248,10 +251,10 @@ pub fn compute_kpis(
     requests: Res<Requests>,
     roster: Res<TaxiRoster>,
     taxis: Query<&TaxiState>,
-    residents: Res<crate::residents::ResidentStats>,
+    residents: Res<ResidentStats>,
     drones: Query<&DroneState>,
     monitor: Res<SafetyMonitor>,
-    cars: Res<crate::residents::CarRoster>,
+    cars: Res<CarRoster>,
     books: Books,
 ) -> Kpis {
     let Books { desk, departures, reservations, lowest } = books;

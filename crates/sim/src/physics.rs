@@ -21,10 +21,12 @@ use rapier3d::prelude::{
 };
 
 use crate::clock::SimClock;
-use crate::drone::{DRONE_MASS_KG, DroneRoster, DroneState};
-use crate::residents::{CarRoster, PedestrianRoster, PedestrianState};
-use crate::taxi::{Phase, TaxiRoster, TaxiState};
-use crate::{SimSetup, SimStep, SimSystems};
+use crate::drone::{DRONE_MASS_KG, DroneState};
+use crate::geom::close_pairs;
+use crate::residents::PedestrianState;
+use crate::roster::{CarRoster, DroneRoster, PedestrianRoster, TaxiRoster};
+use crate::schedule::{SetupSystems, SimSetup, SimStep, SimSystems};
+use crate::vehicle::{Phase, TaxiState};
 
 /// Half extents of a car body (length, width, height), m.
 pub const CAR_HALF_EXTENTS: [f32; 3] = [2.2, 0.9, 0.75];
@@ -111,7 +113,7 @@ impl Plugin for PhysicsPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<Physics>()
             .init_resource::<Contacts>()
-            .add_systems(SimSetup, create_bodies.after(crate::residents::spawn_residents))
+            .add_systems(SimSetup, create_bodies.in_set(SetupSystems::Bodies))
             .add_systems(SimStep, (sync_bodies, step_physics, read_drones).chain().in_set(SimSystems::Physics));
     }
 }
@@ -240,7 +242,7 @@ pub fn sync_bodies(
     physics.points.clear();
     physics.points.extend(physics.moving.iter().map(|(_, p)| (f64::from(p.translation.x), f64::from(p.translation.y))));
     physics.pairs.clear();
-    crate::safety::close_pairs(&physics.points, CONTACT_RANGE_M, &mut physics.pairs);
+    close_pairs(&physics.points, CONTACT_RANGE_M, &mut physics.pairs);
     physics.near.clear();
     physics.near.resize(physics.moving.len(), false);
     for &(a, b) in &physics.pairs {

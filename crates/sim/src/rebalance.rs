@@ -19,9 +19,10 @@ use pilotzone_routing::UNREACHED;
 use crate::clock::SimClock;
 use crate::demand::DemandModel;
 use crate::events::{EventKind, EventLog};
+use crate::roster::TaxiRoster;
 use crate::rules::ActiveRules;
-use crate::taxi::{NO_REQUEST, Phase, RouterScratch, Stop, StopKind, Taxi, TaxiRoster, TaxiState, start_next_leg};
 use crate::town::TownMap;
+use crate::vehicle::{NO_REQUEST, Phase, RouterScratch, Stop, StopKind, Taxi, TaxiState, start_next_leg};
 
 /// How often vehicles are rebalanced, ms.
 pub const REBALANCE_PERIOD_MS: u64 = 60_000;

@@ -6,14 +6,16 @@ use pilotzone_replay::{EntityInfo, EntityKind, EntityState, Event, Header, Write
 
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::Rosters;
 use crate::clock::SimClock;
 use crate::demand::Requests;
-use crate::drone::{DronePhase, DroneRoster, DroneState};
+use crate::drone::{DronePhase, DroneState};
 use crate::events::EventLog;
-use crate::residents::{CarRoster, Pedestrian, PedestrianRoster, PedestrianState, Walk};
-use crate::taxi::{Phase, TaxiRoster, TaxiState};
-use crate::{ENGINE_VERSION, SimConfig, SimSetup, SimStep, SimSystems};
+use crate::residents::{Pedestrian, PedestrianState, Walk};
+use crate::roster::{CarRoster, DroneRoster, PedestrianRoster, Rosters, TaxiRoster};
+use crate::schedule::{SetupSystems, SimSetup, SimStep, SimSystems};
+use crate::town::TownMap;
+use crate::vehicle::{Phase, StopKind, TaxiState};
+use crate::{ENGINE_VERSION, SimConfig};
 
 /// Status names, indexed by the codes samples carry.
 pub const STATUS_NAMES: [&str; 17] = [
@@ -64,13 +66,7 @@ pub struct RecorderPlugin;
 impl Plugin for RecorderPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<Recorder>()
-            .add_systems(
-                SimSetup,
-                (start_recording, record_sample)
-                    .chain()
-                    .after(crate::physics::create_bodies)
-                    .after(crate::rules::log_initial_rules),
-            )
+            .add_systems(SimSetup, (start_recording, record_sample).chain().in_set(SetupSystems::Recording))
             .add_systems(SimStep, record_sample.in_set(SimSystems::Record));
     }
 }
@@ -180,7 +176,7 @@ fn state_hash(
 /// recording rate.
 pub fn record_sample(
     clock: Res<SimClock>,
-    town: Res<crate::town::TownMap>,
+    town: Res<TownMap>,
     roster: Rosters,
     taxi_states: Query<&TaxiState>,
     drone_states: Query<&DroneState>,
@@ -217,15 +213,11 @@ pub fn record_sample(
     for &e in &roster.taxis.0 {
         let s = taxi_states.get(e).expect("roster entities are taxis");
         let (at, heading) = (s.at, s.heading);
-        let to_charger = s.stops.front().is_some_and(|stop| stop.kind == crate::taxi::StopKind::Charge);
+        let to_charger = s.stops.front().is_some_and(|stop| stop.kind == StopKind::Charge);
         let status = match s.phase {
             Phase::Idle => 0,
             Phase::Driving | Phase::PullingOut if to_charger => 15,
-            Phase::Driving | Phase::PullingOut
-                if s.stops.len() == 1 && s.stops[0].kind == crate::taxi::StopKind::Reposition =>
-            {
-                16
-            }
+            Phase::Driving | Phase::PullingOut if s.stops.len() == 1 && s.stops[0].kind == StopKind::Reposition => 16,
             Phase::Charging => 14,
             Phase::Driving if s.onboard.is_empty() => 1,
             Phase::Driving => 2,

@@ -2,8 +2,8 @@
 //! crossing roads at marked crossings. They share the road with the robotaxis and are what makes
 //! road safety measurable.
 //!
-//! Cars are driven by the taxis' driving model ([`crate::taxi::advance_taxis`]) with a human
-//! driver's speed choice; this module starts and ends their trips. Pedestrians arrive at a
+//! Cars are driven by the vehicles' driving model ([`crate::vehicle`]) with a human driver's
+//! speed choice; this module starts their trips, and a car parks where its trip ends. Pedestrians arrive at a
 //! crossing's kerb, wait until they judge it safe (or, for the careless share, do not), and walk
 //! across. Vehicles give way to anyone on a crossing or waiting at its kerb.
 
@@ -14,16 +14,18 @@ use rand::RngExt;
 
 use crate::clock::SimClock;
 use crate::demand::{Flow, resolve};
-use crate::drone::DroneRoster;
-use crate::taxi::{Driver, Phase, Taxi, TaxiRoster, TaxiState};
+use crate::roster::{DroneRoster, TaxiRoster};
+use crate::rules::ActiveRules;
+use crate::schedule::{ControlSystems, DispatchSystems, SetupSystems, SimSetup, SimStep};
 use crate::town::TownMap;
-use crate::{SimConfig, SimSetup, SimStep, SimSystems, rng};
+use crate::vehicle::{Driver, Phase, Taxi, TaxiState};
+use crate::{SimConfig, rng};
+
+pub use crate::roster::{CarRoster, PedestrianRoster};
+pub use crate::vehicle::{CROSSING_STOP_M, CarTrip, CrossingState, park};
 
 /// Deceleration a pedestrian expects a driver to manage without alarm, m/s².
 pub const EXPECTED_BRAKE_MPS2: f64 = 2.5;
-/// Vehicles stop this far before the middle of a crossing, m: the front bumper short of the
-/// zebra.
-pub const CROSSING_STOP_M: f64 = 6.0;
 /// A vehicle whose centre is this close to a crossing's middle stands on it, m.
 const ON_CROSSING_M: f64 = 3.5;
 /// Where people wait, beyond the kerb line, m.
@@ -32,25 +34,6 @@ const KERB_WAIT_M: f64 = 1.0;
 const CAREFUL_MARGIN_M: f64 = 5.0;
 /// Spread of drivers' speed factors (normal, mean 1, clipped to ±3 standard deviations).
 const SPEED_FACTOR_SD: f64 = 0.1;
-
-/// The residents' cars, in id order (ids follow the drones').
-#[derive(Resource, Debug, Default)]
-pub struct CarRoster(pub Vec<Entity>);
-
-/// The pedestrian pool, in id order (ids follow the cars').
-#[derive(Resource, Debug, Default)]
-pub struct PedestrianRoster(pub Vec<Entity>);
-
-/// Where a resident's car is between trips.
-#[derive(Component, Clone, Debug)]
-pub struct CarTrip {
-    /// Index of its flow in `residents.cars`.
-    pub flow: usize,
-    /// Place it stands at, or drives to.
-    pub place: usize,
-    /// Whether it is on a trip.
-    pub driving: bool,
-}
 
 /// A person's fixed properties.
 #[derive(Component, Clone, Debug)]
@@ -113,13 +96,6 @@ impl PedestrianState {
     pub fn in_street(&self) -> bool {
         self.walk != Walk::OffStreet
     }
-}
-
-/// Which crossings vehicles must give way at: someone is on them or waiting at their kerb.
-#[derive(Resource, Debug, Default)]
-pub struct CrossingState {
-    /// By crossing index.
-    pub active: Vec<bool>,
 }
 
 /// Running totals of the residents' activity.
@@ -194,12 +170,11 @@ impl Plugin for ResidentsPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<CarRoster>()
             .init_resource::<PedestrianRoster>()
-            .init_resource::<CrossingState>()
             .init_resource::<ResidentStats>()
             .init_resource::<ResidentModel>()
-            .add_systems(SimSetup, spawn_residents.after(crate::drone::spawn_drones))
-            .add_systems(SimStep, start_car_trips.in_set(SimSystems::Dispatch).after(crate::drone::assign_orders))
-            .add_systems(SimStep, walk.in_set(SimSystems::Control).after(crate::taxi::advance_taxis));
+            .add_systems(SimSetup, spawn_residents.in_set(SetupSystems::Residents))
+            .add_systems(SimStep, start_car_trips.in_set(DispatchSystems::Residents))
+            .add_systems(SimStep, walk.in_set(ControlSystems::Residents));
     }
 }
 
@@ -220,7 +195,6 @@ pub fn spawn_residents(
     drones: Res<DroneRoster>,
     mut cars: ResMut<CarRoster>,
     mut people: ResMut<PedestrianRoster>,
-    mut crossings: ResMut<CrossingState>,
 ) {
     let mut id = (taxis.0.len() + drones.0.len()) as u32;
     let r = &town.scenario.residents;
@@ -259,7 +233,6 @@ pub fn spawn_residents(
             id += 1;
         }
     }
-    crossings.active = vec![false; town.crossings.len()];
 }
 
 /// Starts the car trips that are due: a parked car of the flow, drawn at random, drives to a
@@ -267,7 +240,7 @@ pub fn spawn_residents(
 pub fn start_car_trips(
     clock: Res<SimClock>,
     town: Res<TownMap>,
-    rules: Res<crate::rules::ActiveRules>,
+    rules: Res<ActiveRules>,
     roster: Res<CarRoster>,
     mut model: ResMut<ResidentModel>,
     mut stats: ResMut<ResidentStats>,
@@ -308,17 +281,6 @@ pub fn start_car_trips(
             state.phase = Phase::PullingOut;
         }
     }
-}
-
-/// Parks a car that has reached its destination: it leaves the street.
-pub fn park(state: &mut TaxiState, trip: &mut CarTrip, town: &TownMap) {
-    state.phase = Phase::Idle;
-    state.arc = None;
-    state.speed_mps = 0.0;
-    state.route.clear();
-    state.node = town.place_node[trip.place];
-    state.depot_slot = town.place_pos[trip.place];
-    trip.driving = false;
 }
 
 /// A vehicle on one of a crossing's arcs, as pedestrians see it.

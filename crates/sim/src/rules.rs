@@ -11,8 +11,8 @@ use pilotzone_scenario::{Class, Date, RuleKind, time::DAY_S};
 
 use crate::clock::SimClock;
 use crate::events::{EventKind, EventLog};
+use crate::schedule::{SetupSystems, SimSetup, SimStep, SimSystems};
 use crate::town::{TownMap, obstacle};
-use crate::{SimSetup, SimStep, SimSystems};
 
 /// Margin drones keep from the corners of no-fly volumes, in metres.
 pub const NO_FLY_MARGIN_M: f64 = 15.0;
@@ -313,7 +313,7 @@ pub struct RulesPlugin;
 impl Plugin for RulesPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<ActiveRules>()
-            .add_systems(SimSetup, log_initial_rules)
+            .add_systems(SimSetup, log_initial_rules.in_set(SetupSystems::Rules))
             .add_systems(SimStep, apply_rules.in_set(SimSystems::Rules));
     }
 }

@@ -14,7 +14,7 @@ use bevy::prelude::*;
 use pilotzone_routing::Vec2;
 use pilotzone_routing::airspace::Waypoint;
 
-use crate::drone::Drone;
+use super::airframe::Drone;
 
 /// Horizontal cell edge, m.
 pub const CELL_M: f64 = 40.0;

@@ -1,0 +1,244 @@
+//! Flight: the wind with its gusts, each airborne drone's reference moving along its path and
+//! the controller that follows it, arrival over the garden and at home, and re-planning when
+//! the volumes in force change.
+
+use bevy::prelude::*;
+use pilotzone_routing::Vec2;
+use pilotzone_routing::airspace::NoPath;
+
+use super::airframe::{CONTROL_RAD_S, DRAG_PER_S, DRONE_MASS_KG, GRAVITY, MAX_THRUST_G};
+use super::deconflict::{Reservations, trajectory};
+use super::{Air, CHARGE_W, DROP_MS, Drone, DronePhase, DroneState};
+use crate::clock::SimClock;
+use crate::demand::{OrderStatus, Requests};
+use crate::events::{EventKind, EventLog, Incident};
+use crate::rng;
+use crate::roster::DroneRoster;
+use crate::rules::ActiveRules;
+use crate::town::TownMap;
+
+/// Time over which gusts come and go (their correlation time), s.
+pub const GUST_TIME_S: f64 = 10.0;
+/// Deceleration of the flight plan's reference into a level-off or the end of a leg, m/s²;
+/// it speeds up at twice this.
+pub const EASE_MPS2: f64 = 1.0;
+/// Slowest the reference creeps over the last centimetres of a leg, m/s.
+pub const EASE_MIN_MPS: f64 = 0.3;
+/// Largest acceleration of the reference fed forward to the controller, m/s².
+pub const FEEDFORWARD_MPS2: f64 = 3.0;
+/// A drone within this distance of the end of its path has arrived, m.
+pub const ARRIVE_M: f64 = 1.0;
+
+/// Moves the wind on by one tick: the mean of the step in force, and gusts as a seeded random
+/// process that forgets itself over [`GUST_TIME_S`] (Ornstein–Uhlenbeck), each horizontal
+/// component with the step's standard deviation.
+pub fn blow_wind(clock: Res<SimClock>, town: Res<TownMap>, mut air: ResMut<Air>) {
+    let step = town.scenario.weather.step_at(clock.time_of_day_s());
+    let mean = step.map_or((0.0, 0.0), |w| w.air_velocity());
+    let sd = step.map_or(0.0, |w| w.gust_mps);
+    let keep = (-clock.dt_s() / GUST_TIME_S).exp();
+    let fresh = sd * (1.0 - keep * keep).sqrt();
+    let air = &mut *air;
+    for k in 0..2 {
+        // Drawn every tick, gusty or not, so a gust setting never shifts later draws.
+        let z = rng::standard_normal(&mut air.rng);
+        air.gust[k] = air.gust[k] * keep + fresh * z;
+    }
+    air.mean = [mean.0, mean.1];
+    air.velocity = [mean.0 + air.gust[0], mean.1 + air.gust[1]];
+}
+
+/// Moves every airborne drone one tick along its path through the wind, charges grounded ones,
+/// and handles arrival over the garden and at home.
+pub fn fly_drones(
+    clock: Res<SimClock>,
+    air: Res<Air>,
+    mut reservations: ResMut<Reservations>,
+    rules: Res<ActiveRules>,
+    roster: Res<DroneRoster>,
+    mut requests: ResMut<Requests>,
+    mut drones: Query<(&Drone, &mut DroneState)>,
+    mut log: ResMut<EventLog>,
+) {
+    let dt = clock.dt_s();
+    let now = clock.now_ms;
+    for &e in &roster.0 {
+        let (drone, mut state) = drones.get_mut(e).expect("roster entities are drones");
+        let state = &mut *state;
+        match state.phase {
+            DronePhase::Ready => {
+                state.energy_wh = (state.energy_wh + CHARGE_W * dt / 3600.0).min(drone.battery_wh);
+                continue;
+            }
+            DronePhase::Dropping { until_ms } => {
+                state.ref_vel = [0.0; 3];
+                fly(drone, state, air.velocity, dt, now, &mut log);
+                if now < until_ms {
+                    continue;
+                }
+                let here = Vec2::new(state.reference[0], state.reference[1]);
+                // If the way home is shut for now, keep hovering and try again next tick.
+                let Ok(back) =
+                    rules.flight_planner.plan(here, state.reference[2], drone.pad, drone.altitudes(&rules).1, 0.0)
+                else {
+                    continue;
+                };
+                if let Some(id) = state.order {
+                    let order = &mut requests.parcels[id as usize];
+                    order.status = OrderStatus::Delivered;
+                    order.delivered_ms = Some(now);
+                    log.push(
+                        now,
+                        EventKind::Deliver,
+                        drone.id,
+                        state.pos,
+                        format!("order {} in {:.0} s", id, (now - order.t_ms) as f64 / 1000.0),
+                    );
+                }
+                state.phase = DronePhase::Returning;
+                state.path = back;
+                state.next = 1;
+                state.path_version = rules.version;
+                continue;
+            }
+            DronePhase::Outbound | DronePhase::Returning => {}
+        }
+        if state.path_version != rules.version {
+            replan(state, drone, &rules);
+            // The flight holds what it will now fly, without waiting for a free slot: it is
+            // already in the air.
+            if !reservations.is_empty() {
+                let hold = if state.phase == DronePhase::Outbound { DROP_MS } else { 0 };
+                let rest = [state.path[state.next.saturating_sub(1)..].to_vec()];
+                let planned = trajectory(drone, &[(&rest[0], hold)], now, air.mean);
+                reservations.reserve(drone.id, &planned, drone.pad);
+            }
+        }
+        // The reference moves along the path at the speed the wind allows; the drone follows it.
+        let before = state.reference;
+        advance_reference(drone, state, air.velocity, dt);
+        state.ref_vel = [0, 1, 2].map(|i| (state.reference[i] - before[i]) / dt);
+        fly(drone, state, air.velocity, dt, now, &mut log);
+        let end = state.path.last().map(|w| [w.at.x, w.at.y, w.z_m]).unwrap_or(state.reference);
+        let off = [0, 1, 2].map(|i| state.pos[i] - end[i]);
+        let arrived = state.next >= state.path.len() && (off[0].hypot(off[1])).hypot(off[2]) < ARRIVE_M;
+        if arrived {
+            match state.phase {
+                DronePhase::Outbound => state.phase = DronePhase::Dropping { until_ms: now + DROP_MS },
+                _ => {
+                    // Set down on the pad.
+                    state.phase = DronePhase::Ready;
+                    state.order = None;
+                    state.pos = [drone.pad.x, drone.pad.y, 0.0];
+                    state.reference = state.pos;
+                    state.vel = [0.0; 3];
+                    state.ref_vel = [0.0; 3];
+                    state.prev_ref_vel = [0.0; 3];
+                    state.force = [0.0; 3];
+                    reservations.release(drone.id);
+                    log.push(now, EventKind::Land, drone.id, state.pos, "back at base");
+                }
+            }
+        }
+    }
+}
+
+/// Moves a drone's reference one tick along its path, easing into each waypoint at the speed
+/// its turn allows and speeding up no faster than the airframe comfortably can.
+fn advance_reference(drone: &Drone, state: &mut DroneState, wind: [f64; 2], dt: f64) {
+    // The reference speeds up no faster than the airframe comfortably can.
+    let top = (state.ref_vel[0].hypot(state.ref_vel[1])).hypot(state.ref_vel[2]) + EASE_MPS2 * 2.0 * dt;
+    let mut time_left = dt;
+    while time_left > 1e-9 && state.next < state.path.len() {
+        let target = state.path[state.next];
+        let to = [target.at.x, target.at.y, target.z_m];
+        let d = [0, 1, 2].map(|i| to[i] - state.reference[i]);
+        let dist = (d[0].hypot(d[1])).hypot(d[2]);
+        // Ease into each waypoint at the speed its turn allows: straight on at full speed, a
+        // right angle (a level-off, a corner round a volume) or the end of the leg from rest,
+        // so the drone turns there instead of overshooting.
+        let turn_mps = match state.path.get(state.next + 1) {
+            Some(after) if dist > 1e-9 => {
+                let on = [after.at.x - to[0], after.at.y - to[1], after.z_m - to[2]];
+                let on_len = (on[0].hypot(on[1])).hypot(on[2]);
+                let cos = if on_len > 1e-9 { (0..3).map(|i| d[i] * on[i]).sum::<f64>() / (dist * on_len) } else { 0.0 };
+                drone.leg_speed(to, [after.at.x, after.at.y, after.z_m], wind) * cos.max(0.0)
+            }
+            _ => 0.0,
+        };
+        let speed = drone
+            .leg_speed(state.reference, to, wind)
+            .min((turn_mps * turn_mps + 2.0 * EASE_MPS2 * dist).sqrt())
+            .min(top)
+            .max(EASE_MIN_MPS);
+        let step = speed * time_left;
+        if step >= dist {
+            state.reference = to;
+            time_left -= dist / speed;
+            state.next += 1;
+        } else {
+            let k = step / dist;
+            state.reference = [0, 1, 2].map(|i| state.reference[i] + d[i] * k);
+            time_left = 0.0;
+        }
+    }
+}
+
+/// The flight controller: the force that brings the drone onto its reference, and the energy
+/// that force costs.
+///
+/// A position and velocity loop (critically damped, [`CONTROL_RAD_S`]) asks for an
+/// acceleration; thrust adds the weight and cancels the air's drag on the drone (it senses
+/// its airspeed), up to [`MAX_THRUST_G`] times its weight. rapier integrates the thrust, the
+/// drag and gravity; the drone's attitude is not modelled beyond the direction of its thrust.
+/// Power grows with thrust to the power 1.5 (momentum theory), scaled so that steady cruise in
+/// calm air draws the fleet's `wh_per_km` at cruise speed.
+fn fly(drone: &Drone, state: &mut DroneState, wind: [f64; 2], dt: f64, now: u64, log: &mut EventLog) {
+    let m = DRONE_MASS_KG;
+    let (kp, kd) = (CONTROL_RAD_S * CONTROL_RAD_S, 2.0 * CONTROL_RAD_S);
+    let air = [wind[0], wind[1], 0.0];
+    let drag = [0, 1, 2].map(|i| m * DRAG_PER_S * (air[i] - state.vel[i]));
+    // The reference's own acceleration is fed forward (within what the airframe gives), so a
+    // smooth level-off is followed without lag.
+    let acc = [0, 1, 2].map(|i| (state.ref_vel[i] - state.prev_ref_vel[i]) / dt);
+    let acc_norm = (acc[0].hypot(acc[1])).hypot(acc[2]);
+    let acc = acc.map(|a| if acc_norm > FEEDFORWARD_MPS2 { a * FEEDFORWARD_MPS2 / acc_norm } else { a });
+    state.prev_ref_vel = state.ref_vel;
+    let want =
+        [0, 1, 2].map(|i| acc[i] + kp * (state.reference[i] - state.pos[i]) + kd * (state.ref_vel[i] - state.vel[i]));
+    let mut thrust = [m * want[0] - drag[0], m * want[1] - drag[1], m * (want[2] + GRAVITY) - drag[2]];
+    thrust[2] = thrust[2].max(0.0);
+    let norm = (thrust[0].hypot(thrust[1])).hypot(thrust[2]);
+    let max = MAX_THRUST_G * m * GRAVITY;
+    if norm > max {
+        thrust = thrust.map(|t| t * max / norm);
+    }
+    state.force = [0, 1, 2].map(|i| thrust[i] + drag[i]);
+    let cruise = (GRAVITY.hypot(DRAG_PER_S * drone.cruise_mps)) * m;
+    let ratio = (thrust[0].hypot(thrust[1])).hypot(thrust[2]) / cruise;
+    state.energy_wh -= drone.power_wh_per_s() * ratio.powf(1.5) * dt;
+    if state.energy_wh <= 0.0 && !state.stranded {
+        state.stranded = true;
+        let incident = Incident { rule: None, other: None, value: state.energy_wh, limit: 0.0, severity: 3 };
+        let detail = format!("battery empty at {:.0} m", state.pos[2]);
+        log.incident(now, EventKind::Stranded, drone.id, state.pos, incident, detail);
+    }
+}
+
+/// Re-plans the rest of a leg under the volumes now in force, from where the drone is.
+fn replan(state: &mut DroneState, drone: &Drone, rules: &ActiveRules) {
+    state.path_version = rules.version;
+    let (Some(end), true) = (state.path.last().copied(), state.path.len() >= 2) else { return };
+    let (cruise, ret) = drone.altitudes(rules);
+    let altitude = if state.phase == DronePhase::Outbound { cruise } else { ret };
+    let here = Vec2::new(state.reference[0], state.reference[1]);
+    match rules.flight_planner.plan(here, state.reference[2], end.at, altitude, end.z_m) {
+        Ok(path) => {
+            state.path = path;
+            state.next = 1;
+        }
+        // Caught inside a volume that just closed, or walled in: finish the old path and let
+        // the monitor record what happens.
+        Err(NoPath::EndpointInside { .. } | NoPath::Blocked { .. }) => {}
+    }
+}

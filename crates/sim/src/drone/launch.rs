@@ -1,0 +1,146 @@
+//! Launches: every dispatch period, ready drones take the oldest open orders they can fly in
+//! the wind and the airspace in force; orders that cannot be flown fail.
+
+use bevy::prelude::*;
+use pilotzone_routing::geom::point_in_polygon;
+
+use super::deconflict::{Reservations, trajectory};
+use super::{Air, DROP_HEIGHT_M, DROP_MS, Departures, Drone, DronePhase, DroneState};
+use crate::clock::SimClock;
+use crate::demand::{OrderStatus, Requests};
+use crate::events::{EventKind, EventLog};
+use crate::roster::DroneRoster;
+use crate::rules::ActiveRules;
+use crate::town::TownMap;
+
+/// How often open orders are matched to ready drones, ms.
+pub const ASSIGN_PERIOD_MS: u64 = 5_000;
+/// Minimum time between two departures from one vertiport (strategic spacing), ms.
+pub const LAUNCH_SPACING_MS: u64 = 12_000;
+/// Share of the battery a flight plan must leave unused; it also covers gusts, which a plan
+/// cannot know.
+pub const ENERGY_RESERVE: f64 = 0.25;
+
+/// Every dispatch period, launches ready drones with the oldest open orders they can fly, and
+/// fails orders that cannot be flown.
+pub fn assign_orders(
+    clock: Res<SimClock>,
+    town: Res<TownMap>,
+    rules: Res<ActiveRules>,
+    roster: Res<DroneRoster>,
+    air: Res<Air>,
+    mut reservations: ResMut<Reservations>,
+    mut departures: ResMut<Departures>,
+    mut requests: ResMut<Requests>,
+    mut drones: Query<(&Drone, &mut DroneState)>,
+    mut log: ResMut<EventLog>,
+) {
+    if !clock.every(ASSIGN_PERIOD_MS) {
+        return;
+    }
+    let now = clock.now_ms;
+    let waiting = requests.parcels.iter().any(|o| o.status == OrderStatus::Open);
+    let wind = town.scenario.weather.wind_at(clock.time_of_day_s());
+    let held = rules.wind_limit.filter(|&(max, _)| wind > max);
+    if held.is_some() != departures.wind_held {
+        departures.wind_held = held.is_some();
+        let detail = match held {
+            Some((max, rule)) => {
+                format!("launches held: wind {wind:.1} m/s over {max:.1} m/s ({})", town.scenario.rules[rule].id)
+            }
+            None => format!("launches resume: wind {wind:.1} m/s"),
+        };
+        log.push(now, EventKind::WindHold, 0, [0.0; 3], detail);
+    }
+    // Orders wait while launches are held; those whose time runs out fail below, as any would.
+    if held.is_some() && waiting {
+        departures.wind_hold_ms += ASSIGN_PERIOD_MS;
+    }
+    // One drone at a time over a drop zone: places a drone is flying to, lowering a parcel at,
+    // or still climbing away from, take no second drone.
+    let mut busy_drop_zones: Vec<usize> = Vec::new();
+    for &e in &roster.0 {
+        let (_, state) = drones.get(e).expect("roster entities are drones");
+        let climbing_away = state.phase == DronePhase::Returning && state.next <= 1;
+        if matches!(state.phase, DronePhase::Outbound | DronePhase::Dropping { .. }) || climbing_away {
+            busy_drop_zones.extend(state.order.map(|id| requests.parcels[id as usize].to));
+        }
+    }
+    for order in requests.parcels.iter_mut().filter(|o| o.status == OrderStatus::Open) {
+        let dest = town.place_pos[order.to];
+        let at = [dest.x, dest.y, 0.0];
+        if now > order.latest_launch_ms {
+            order.status = OrderStatus::Failed { reason: "no drone could take it in time".into() };
+            log.push(
+                now,
+                EventKind::OrderFail,
+                order.id,
+                at,
+                format!("order {}: no drone could take it in time", order.id),
+            );
+            continue;
+        }
+        // A destination under a permanent volume can never be served.
+        if let Some(v) =
+            town.permanent_no_fly.iter().find(|v| v.floor_m <= DROP_HEIGHT_M && point_in_polygon(dest, &v.polygon))
+        {
+            let reason = format!("destination lies under no-fly volume \"{}\"", v.name);
+            log.push(now, EventKind::OrderFail, order.id, at, format!("order {}: {reason}", order.id));
+            order.status = OrderStatus::Failed { reason };
+            continue;
+        }
+        if held.is_some()
+            || departures.last.get(&order.from).is_some_and(|&t| now < t + LAUNCH_SPACING_MS)
+            || busy_drop_zones.contains(&order.to)
+        {
+            continue;
+        }
+        for &e in &roster.0 {
+            let (drone, mut state) = drones.get_mut(e).expect("roster entities are drones");
+            let fleet = &town.scenario.fleets.drones[drone.fleet];
+            if state.phase != DronePhase::Ready
+                || drone.base != order.from
+                || drone.payload_kg < order.weight_kg
+                || !rules.fleet_open(&town, &fleet.name)
+            {
+                continue;
+            }
+            let (cruise, ret) = drone.altitudes(&rules);
+            let Ok(out) = rules.flight_planner.plan(drone.pad, 0.0, dest, cruise, DROP_HEIGHT_M) else { break };
+            let Ok(back) = rules.flight_planner.plan(dest, DROP_HEIGHT_M, drone.pad, ret, 0.0) else { break };
+            // The round trip in the mean wind, with the drop, must leave the reserve.
+            let aloft_s =
+                drone.flight_time_s(&out, air.mean) + DROP_MS as f64 / 1000.0 + drone.flight_time_s(&back, air.mean);
+            if aloft_s * drone.power_wh_per_s() > state.energy_wh - ENERGY_RESERVE * drone.battery_wh {
+                continue;
+            }
+            let planned = trajectory(drone, &[(&out, DROP_MS), (&back, 0)], now, air.mean);
+            if town.scenario.map.airspace.strategic_deconfliction {
+                if reservations.conflict(drone.id, &planned, drone.pad).is_some() {
+                    // The airspace is taken: the order waits for a later slot.
+                    reservations.delay_ms += ASSIGN_PERIOD_MS;
+                    reservations.delayed.insert(order.id);
+                    break;
+                }
+                reservations.reserve(drone.id, &planned, drone.pad);
+            }
+            state.phase = DronePhase::Outbound;
+            state.path = out;
+            state.next = 1;
+            state.order = Some(order.id);
+            state.path_version = rules.version;
+            order.status = OrderStatus::InFlight { drone: drone.id };
+            order.launched_ms = Some(now);
+            departures.last.insert(order.from, now);
+            busy_drop_zones.push(order.to);
+            log.push(
+                now,
+                EventKind::Launch,
+                drone.id,
+                state.pos,
+                format!("order {} to {}", order.id, town.scenario.map.places[order.to].name),
+            );
+            break;
+        }
+    }
+}

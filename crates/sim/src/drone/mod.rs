@@ -1,0 +1,193 @@
+//! Delivery drones: orders flown from the vertiport to a garden and back, along 3D paths from
+//! the airspace planner that keep out of the no-fly volumes in force, with departures spaced
+//! at the vertiport and outbound and return legs on different altitude layers.
+//!
+//! [`airframe`] is what a drone is, [`launch`] sends it off, [`flight`] flies it, and
+//! [`deconflict`] reserves the airspace a flight will use.
+
+pub mod airframe;
+pub mod deconflict;
+pub mod flight;
+pub mod launch;
+
+use bevy::prelude::*;
+use pilotzone_routing::Vec2;
+use pilotzone_routing::airspace::Waypoint;
+use rand_chacha::ChaCha8Rng;
+
+use crate::roster::TaxiRoster;
+use crate::schedule::{ControlSystems, DispatchSystems, SetupSystems, SimSetup, SimStep};
+use crate::town::TownMap;
+use crate::{SimConfig, rng};
+
+pub use crate::roster::DroneRoster;
+pub use airframe::{
+    CONTROL_RAD_S, DRAG_PER_S, DRONE_MASS_KG, Drone, GRAVITY, MAX_THRUST_G, MIN_GROUND_MPS, ground_speed,
+};
+pub use deconflict::Reservations;
+pub use flight::{ARRIVE_M, EASE_MIN_MPS, EASE_MPS2, FEEDFORWARD_MPS2, GUST_TIME_S, blow_wind, fly_drones};
+pub use launch::{ASSIGN_PERIOD_MS, ENERGY_RESERVE, LAUNCH_SPACING_MS, assign_orders};
+
+/// Height at which the parcel is lowered to the garden, m.
+pub const DROP_HEIGHT_M: f64 = 3.0;
+/// Time hovering to lower a parcel, ms.
+pub const DROP_MS: u64 = 20_000;
+/// Height above the outbound layer at which drones fly home, m.
+pub const RETURN_LAYER_M: f64 = 15.0;
+/// Charging power at the pad, W.
+pub const CHARGE_W: f64 = 400.0;
+
+/// What a drone is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DronePhase {
+    /// On its pad, charging when not full, free for work.
+    Ready,
+    /// Flying a parcel out.
+    Outbound,
+    /// Hovering over the garden, lowering the parcel, until the given time.
+    Dropping {
+        /// End of the drop.
+        until_ms: u64,
+    },
+    /// Flying home.
+    Returning,
+}
+
+/// A drone's changing state.
+#[derive(Component, Clone, Debug)]
+pub struct DroneState {
+    /// What it is doing.
+    pub phase: DronePhase,
+    /// Position (x, y, height), m, as rapier integrated it.
+    pub pos: [f64; 3],
+    /// Velocity, m/s, as rapier integrated it.
+    pub vel: [f64; 3],
+    /// Where the flight plan puts the drone now: the point the controller steers to, m.
+    pub reference: [f64; 3],
+    /// Velocity of the reference, m/s.
+    pub ref_vel: [f64; 3],
+    /// Velocity of the reference a tick before, m/s.
+    pub prev_ref_vel: [f64; 3],
+    /// Force the drone puts on its body for the next physics step (thrust and drag, not
+    /// gravity), N.
+    pub force: [f64; 3],
+    /// Waypoints of the current leg.
+    pub path: Vec<Waypoint>,
+    /// Index of the waypoint being flown to.
+    pub next: usize,
+    /// Order carried or just delivered.
+    pub order: Option<u32>,
+    /// Energy left, Wh.
+    pub energy_wh: f64,
+    /// Distance flown, km.
+    pub km: f64,
+    /// Rules version the path was planned under.
+    pub path_version: u32,
+    /// Ran out of energy in the air (an incident; the flight is not modelled further).
+    pub stranded: bool,
+}
+
+impl DroneState {
+    /// Whether the drone is off its pad.
+    pub fn airborne(&self) -> bool {
+        self.phase != DronePhase::Ready
+    }
+
+    /// Heading of travel, counter-clockwise from east.
+    pub fn heading(&self) -> f64 {
+        self.vel[1].atan2(self.vel[0])
+    }
+}
+
+/// Last departure per vertiport place, for launch spacing, and time launches were held by wind.
+#[derive(Resource, Debug, Default)]
+pub struct Departures {
+    pub(super) last: std::collections::BTreeMap<usize, u64>,
+    /// Whether launches are held by wind now.
+    pub wind_held: bool,
+    /// Time launches were held by wind while orders waited, ms.
+    pub wind_hold_ms: u64,
+}
+
+/// The wind drones fly in: the scenario's mean wind with gusts drawn from the run's seed.
+#[derive(Resource, Debug)]
+pub struct Air {
+    /// Velocity of the air now, (east, north), m/s.
+    pub velocity: [f64; 2],
+    /// The mean part of `velocity`.
+    pub mean: [f64; 2],
+    pub(super) gust: [f64; 2],
+    pub(super) rng: ChaCha8Rng,
+}
+
+impl FromWorld for Air {
+    fn from_world(world: &mut World) -> Self {
+        let seed = world.resource::<SimConfig>().seed;
+        Air { velocity: [0.0; 2], mean: [0.0; 2], gust: [0.0; 2], rng: rng::stream(seed, "weather/gusts") }
+    }
+}
+
+/// Adds drones.
+pub struct DronePlugin;
+
+impl Plugin for DronePlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<DroneRoster>()
+            .init_resource::<Departures>()
+            .init_resource::<Air>()
+            .init_resource::<Reservations>()
+            .add_systems(SimSetup, spawn_drones.in_set(SetupSystems::Drones))
+            .add_systems(SimStep, assign_orders.in_set(DispatchSystems::Drones))
+            .add_systems(SimStep, (blow_wind, fly_drones).chain().in_set(ControlSystems::Drones));
+    }
+}
+
+/// Spawns every fleet's drones on pads in a ring around their vertiport.
+pub fn spawn_drones(
+    mut commands: Commands,
+    town: Res<TownMap>,
+    taxis: Res<TaxiRoster>,
+    mut roster: ResMut<DroneRoster>,
+) {
+    let mut id = taxis.0.len() as u32;
+    let band_ceiling = town.scenario.map.airspace.band_ceiling_m;
+    for (fleet, f) in town.scenario.fleets.drones.iter().enumerate() {
+        let base = town.place(&f.base).expect("validated: drone bases are known places");
+        for k in 0..f.count {
+            let angle = std::f64::consts::TAU * f64::from(k) / f64::from(f.count);
+            let radius = 6.0 + f64::from(f.count) * 0.8;
+            let pad = town.place_pos[base] + Vec2::new(angle.cos() * radius, angle.sin() * radius);
+            let drone = Drone {
+                id,
+                fleet,
+                base,
+                pad,
+                cruise_mps: f.cruise_speed_mps,
+                cruise_alt_m: f.cruise_alt_m,
+                return_alt_m: (f.cruise_alt_m + RETURN_LAYER_M).min(band_ceiling),
+                climb_mps: f.climb_mps,
+                payload_kg: f.payload_kg,
+                battery_wh: f.battery_wh,
+                wh_per_km: f.wh_per_km,
+            };
+            let state = DroneState {
+                phase: DronePhase::Ready,
+                pos: [pad.x, pad.y, 0.0],
+                vel: [0.0; 3],
+                reference: [pad.x, pad.y, 0.0],
+                ref_vel: [0.0; 3],
+                prev_ref_vel: [0.0; 3],
+                force: [0.0; 3],
+                path: Vec::new(),
+                next: 0,
+                order: None,
+                energy_wh: f.battery_wh,
+                km: 0.0,
+                path_version: 0,
+                stranded: false,
+            };
+            roster.0.push(commands.spawn((drone, state)).id());
+            id += 1;
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! Plane geometry the physics and the safety monitor share: neighbouring pairs of points on a
+//! grid, distances to outlines, and when two moving discs touch.
+
+use pilotzone_routing::Vec2;
+use pilotzone_routing::geom::point_in_polygon;
+
+/// Distance from `p` to the nearest edge of `polygon`, m.
+pub fn distance_to_edge(p: Vec2, polygon: &[Vec2]) -> f64 {
+    (0..polygon.len())
+        .map(|i| {
+            let (a, b) = (polygon[i], polygon[(i + 1) % polygon.len()]);
+            let (abx, aby, apx, apy) = (b.x - a.x, b.y - a.y, p.x - a.x, p.y - a.y);
+            let t = ((apx * abx + apy * aby) / (abx * abx + aby * aby).max(1e-12)).clamp(0.0, 1.0);
+            (apx - abx * t).hypot(apy - aby * t)
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// Horizontal distance from `p` to a footprint: zero inside it, m.
+pub fn distance_to_polygon(p: Vec2, polygon: &[Vec2]) -> f64 {
+    if point_in_polygon(p, polygon) { 0.0 } else { distance_to_edge(p, polygon) }
+}
+
+/// Pairs `(i, j)`, `i < j`, of points less than `range` apart along both axes, sorted. A grid
+/// of `range`-sized cells keeps this near linear where all-pairs would grow with the square.
+pub fn close_pairs(points: &[(f64, f64)], range: f64, out: &mut Vec<(usize, usize)>) {
+    let cell = |v: f64| (v / range).floor() as i64;
+    let mut keyed: Vec<((i64, i64), usize)> =
+        points.iter().enumerate().map(|(i, &(x, y))| ((cell(x), cell(y)), i)).collect();
+    keyed.sort_unstable();
+    // Runs of equal cells: (cell, start, end) into `keyed`.
+    let mut cells: Vec<((i64, i64), usize, usize)> = Vec::new();
+    for (k, &(c, _)) in keyed.iter().enumerate() {
+        match cells.last_mut() {
+            Some(last) if last.0 == c => last.2 = k + 1,
+            _ => cells.push((c, k, k + 1)),
+        }
+    }
+    let near = |a: usize, b: usize| {
+        let (p, q) = (points[a], points[b]);
+        (p.0 - q.0).abs() < range && (p.1 - q.1).abs() < range
+    };
+    // Cells are sorted, so the neighbours in the next column, (cx + 1, cy - 1 ..= cy + 1), move
+    // forward with the cell: one pointer walks them, where a search per neighbour was the hot
+    // spot of the monitor on large towns.
+    let mut next_column = 0;
+    for (k, &((cx, cy), start, end)) in cells.iter().enumerate() {
+        let here = &keyed[start..end];
+        for (i, &(_, a)) in here.iter().enumerate() {
+            for &(_, b) in &here[i + 1..] {
+                if near(a, b) {
+                    out.push((a.min(b), a.max(b)));
+                }
+            }
+        }
+        let mut visit = |(_, os, oe): ((i64, i64), usize, usize)| {
+            for &(_, a) in here {
+                for &(_, b) in &keyed[os..oe] {
+                    if near(a, b) {
+                        out.push((a.min(b), a.max(b)));
+                    }
+                }
+            }
+        };
+        // Each pair of neighbouring cells is visited once: from the cell that sorts first.
+        if let Some(&above) = cells.get(k + 1)
+            && above.0 == (cx, cy + 1)
+        {
+            visit(above);
+        }
+        while next_column < cells.len() && cells[next_column].0 < (cx + 1, cy - 1) {
+            next_column += 1;
+        }
+        for &other in cells[next_column..].iter().take_while(|c| c.0 <= (cx + 1, cy + 1)) {
+            visit(other);
+        }
+    }
+    out.sort_unstable();
+}
+
+/// Time until two discs `sum_radii` apart first touch, for relative position (dx, dy) and
+/// relative velocity (vx, vy); zero if they already overlap, none if they never do.
+pub fn time_to_contact(dx: f64, dy: f64, vx: f64, vy: f64, sum_radii: f64) -> Option<f64> {
+    let c = dx * dx + dy * dy - sum_radii * sum_radii;
+    if c <= 0.0 {
+        return Some(0.0);
+    }
+    let a = vx * vx + vy * vy;
+    let b = 2.0 * (dx * vx + dy * vy);
+    let disc = b * b - 4.0 * a * c;
+    if a <= 0.0 || b >= 0.0 || disc < 0.0 {
+        return None;
+    }
+    Some((-b - disc.sqrt()) / (2.0 * a))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_pairs_agree_with_all_pairs() {
+        let mut state = 99u64;
+        let mut next = || {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let points: Vec<(f64, f64)> = (0..300).map(|_| (next() * 500.0 - 250.0, next() * 500.0 - 250.0)).collect();
+        let mut fast = Vec::new();
+        close_pairs(&points, 30.0, &mut fast);
+        let mut slow = Vec::new();
+        for i in 0..points.len() {
+            for j in i + 1..points.len() {
+                if (points[i].0 - points[j].0).abs() < 30.0 && (points[i].1 - points[j].1).abs() < 30.0 {
+                    slow.push((i, j));
+                }
+            }
+        }
+        assert!(!slow.is_empty());
+        assert_eq!(fast, slow);
+    }
+
+    #[test]
+    fn time_to_contact_of_head_on_and_passing_discs() {
+        // 20 m apart closing at 10 m/s, touching at 4.6 m: (20 - 4.6) / 10.
+        let ttc = time_to_contact(20.0, 0.0, -10.0, 0.0, 4.6).expect("head on");
+        assert!((ttc - 1.54).abs() < 1e-9);
+        assert_eq!(time_to_contact(20.0, 0.0, 10.0, 0.0, 4.6), None, "moving apart");
+        assert_eq!(time_to_contact(20.0, 10.0, -10.0, 0.0, 4.6), None, "passing 10 m abreast");
+        assert_eq!(time_to_contact(2.0, 0.0, 0.0, 0.0, 4.6), Some(0.0), "already overlapping");
+    }
+}

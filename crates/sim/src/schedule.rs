@@ -1,0 +1,131 @@
+//! The two schedules, the phases of a tick, and the sets inside each phase, ordered in one
+//! place: areas put their systems in a set and never name another area's system.
+
+use bevy::app::App;
+use bevy::ecs::schedule::{
+    LogLevel, Schedule, ScheduleBuildSettings, ScheduleLabel, SingleThreadedExecutor, SystemSet,
+};
+use bevy::prelude::IntoScheduleConfigs;
+
+use crate::events::EventLog;
+
+/// One simulation tick: every system of the simulation runs in this schedule, once per tick.
+#[derive(ScheduleLabel, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SimStep;
+
+/// Builds the world once before the first tick: spawns fleets, records the first sample.
+#[derive(ScheduleLabel, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SimSetup;
+
+/// Phases of a tick, run in this order.
+#[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SimSystems {
+    /// Which rules hold now; re-weighting roads and airspace when that changes.
+    Rules,
+    /// New ride requests and parcel orders.
+    Demand,
+    /// Assigning requests to taxis and orders to drones.
+    Dispatch,
+    /// Moving vehicles and drones.
+    Control,
+    /// Rigid bodies and contacts.
+    Physics,
+    /// Incidents: collisions, near misses, separation, no-fly, speed.
+    Safety,
+    /// Running totals for the KPIs.
+    Metrics,
+    /// The clock moves on by one tick.
+    Clock,
+    /// Samples and events into the replay.
+    Record,
+}
+
+/// Steps of [`SimSetup`], run in this order: entity ids follow the order things are spawned in.
+#[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SetupSystems {
+    /// Taxis at their depots (ids from 0).
+    Taxis,
+    /// Drones on their pads (ids after the taxis').
+    Drones,
+    /// Residents' cars and people (ids after the drones').
+    Residents,
+    /// The rules holding at the start, into the event log.
+    Rules,
+    /// One rapier body per entity, in id order.
+    Bodies,
+    /// The replay's header and first sample.
+    Recording,
+}
+
+/// Parts of [`SimSystems::Dispatch`], run in this order.
+#[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DispatchSystems {
+    /// Expiring requests, charging, assigning riders to taxis, rebalancing.
+    Taxis,
+    /// Launching drones with parcels.
+    Drones,
+    /// Residents' car trips that are due.
+    Residents,
+}
+
+/// Parts of [`SimSystems::Control`], run in this order.
+#[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ControlSystems {
+    /// Dwells ending, then every vehicle on the road, taxis and residents' cars alike.
+    Vehicles,
+    /// The wind, then every drone.
+    Drones,
+    /// People at crossings, seeing where vehicles have moved to.
+    Residents,
+}
+
+/// Creates the two schedules, orders the phases and the sets inside them, and holds the event
+/// log.
+pub(crate) struct SchedulePlugin;
+
+impl bevy::app::Plugin for SchedulePlugin {
+    fn build(&self, app: &mut App) {
+        for mut schedule in [Schedule::new(SimSetup), Schedule::new(SimStep)] {
+            // One thread and ambiguities as errors: order never depends on a scheduler race.
+            schedule.set_executor(SingleThreadedExecutor::new());
+            schedule.set_build_settings(ScheduleBuildSettings {
+                ambiguity_detection: LogLevel::Error,
+                ..Default::default()
+            });
+            app.add_schedule(schedule);
+        }
+        app.init_resource::<EventLog>();
+        app.configure_sets(SimSetup, (SetupSystems::Taxis, SetupSystems::Drones, SetupSystems::Residents).chain());
+        // Logging the rules needs none of the entities just spawned: their commands are applied
+        // after it, before the bodies are made.
+        app.configure_sets(SimSetup, SetupSystems::Rules.after_ignore_deferred(SetupSystems::Residents));
+        app.configure_sets(SimSetup, (SetupSystems::Rules, SetupSystems::Bodies, SetupSystems::Recording).chain());
+        app.configure_sets(
+            SimStep,
+            (
+                SimSystems::Rules,
+                SimSystems::Demand,
+                SimSystems::Dispatch,
+                SimSystems::Control,
+                SimSystems::Physics,
+                SimSystems::Safety,
+                SimSystems::Metrics,
+                SimSystems::Clock,
+                SimSystems::Record,
+            )
+                .chain(),
+        );
+        app.configure_sets(
+            SimStep,
+            (DispatchSystems::Taxis, DispatchSystems::Drones, DispatchSystems::Residents)
+                .chain()
+                .in_set(SimSystems::Dispatch),
+        );
+        app.configure_sets(
+            SimStep,
+            (ControlSystems::Vehicles, ControlSystems::Drones, ControlSystems::Residents)
+                .chain()
+                .in_set(SimSystems::Control),
+        );
+    }
+}

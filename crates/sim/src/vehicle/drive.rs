@@ -1,0 +1,292 @@
+//! Driving: every vehicle on the road, taxis and residents' cars alike, moved one tick along
+//! its arcs. Each keeps the gap to the vehicle ahead, waits for junctions, gives way at
+//! crossings in use, slows for bends and lower limits ahead, and stops at the kerb.
+//!
+//! A tick has three steps, so that no vehicle sees another half-moved: vehicles at the kerb
+//! pull out and routes planned under old rules are planned again; every vehicle decides its
+//! speed from everyone's positions at the start; then all move.
+
+use bevy::prelude::*;
+
+use super::bend::turn_speed_mps;
+use super::junction::{Junctions, claim_ahead, release, release_passed};
+use super::kerb::{RemoteDesk, departure_cleared, park, pull_out, reach_stop, stop_offset};
+use super::occupancy::Occupancy;
+use super::route::{RouterScratch, reroute};
+use super::{
+    CROSSING_STOP_M, CarTrip, CrossingState, Driver, EMERGENCY_BRAKE_MPS2, LIMIT_CREDIBILITY_GAP, Phase, STANDSTILL_M,
+    STOP_LINE_M, Taxi, TaxiState,
+};
+use crate::clock::SimClock;
+use crate::demand::Requests;
+use crate::events::{EventKind, EventLog, Incident};
+use crate::roster::{CarRoster, TaxiRoster};
+use crate::rules::ActiveRules;
+use crate::town::TownMap;
+
+/// Comfortable acceleration, m/s².
+const ACCEL_MPS2: f64 = 1.5;
+/// Planned braking, m/s².
+const BRAKE_MPS2: f64 = 2.5;
+/// Time gap kept to the vehicle ahead, s.
+const HEADWAY_S: f64 = 1.2;
+/// Distance before a junction at which a vehicle asks to cross it at the latest, m; a faster
+/// vehicle asks from its planned braking distance before the line.
+const APPROACH_M: f64 = 30.0;
+/// A vehicle this far past a crossing's stop line is committed and drives on, m: one that
+/// stopped there yields, one that could not stop clears the crossing instead of standing on it.
+const PAST_STOP_LINE_M: f64 = 1.0;
+
+/// What one vehicle will do this tick, decided from everyone's positions at its start.
+struct Move {
+    entity: Entity,
+    speed_mps: f64,
+    advance_m: f64,
+}
+
+/// The road as every vehicle sees it this tick.
+struct Road<'a> {
+    town: &'a TownMap,
+    rules: &'a ActiveRules,
+    crossings: &'a CrossingState,
+    dt: f64,
+}
+
+impl Road<'_> {
+    /// The speed a driver keeps to on an arc when nothing is in the way.
+    fn cruise_mps(&self, taxi: &Taxi, arc: u32) -> f64 {
+        let (town, rules) = (self.town, self.rules);
+        let posted = town.arc_posted_kmh[arc as usize];
+        let kmh = match taxi.driver {
+            // A road closed while a vehicle is on it may still be left at its posted speed.
+            Driver::Level4 => Some(rules.arc_limit_kmh[arc as usize]).filter(|&l| l > 0.0).unwrap_or(posted),
+            Driver::Human { speed_factor } => {
+                let limit = Some(rules.car_limit_kmh[arc as usize]).filter(|&l| l > 0.0).unwrap_or(posted);
+                speed_factor * (limit + LIMIT_CREDIBILITY_GAP * (posted - limit).max(0.0))
+            }
+        };
+        taxi.max_speed_mps.min(kmh / 3.6)
+    }
+
+    /// Distance from `offset` on `arc` to the stop line of the first crossing in use ahead, if
+    /// any.
+    fn crossing_ahead(&self, arc: u32, offset: f64) -> Option<f64> {
+        self.town.arc_crossings[arc as usize]
+            .iter()
+            .filter(|&&(c, at)| self.crossings.active[c] && at - CROSSING_STOP_M - offset > -PAST_STOP_LINE_M)
+            .map(|&(_, at)| at - CROSSING_STOP_M - offset)
+            .next()
+    }
+}
+
+/// The fastest a vehicle may go and still stop (or slow to `v_end`) within `d` metres of
+/// planned braking, m/s.
+fn brake_within(d: f64, v_end: f64) -> f64 {
+    (v_end * v_end + 2.0 * BRAKE_MPS2 * d.max(0.0)).sqrt()
+}
+
+/// Moves every driving vehicle one tick, the taxis and then the residents' cars: re-plans
+/// routes after rule changes, keeps the gap to the vehicle ahead, waits for junctions, gives way
+/// at crossings in use, slows for lower limits ahead and stops at the kerb. Braking is capped at
+/// [`EMERGENCY_BRAKE_MPS2`], so a person stepping out too close is passed or hit, not dodged by
+/// magic; only the gap to the vehicle ahead is held exactly (the gap model never drives through
+/// it).
+pub fn advance_vehicles(
+    clock: Res<SimClock>,
+    town: Res<TownMap>,
+    rules: Res<ActiveRules>,
+    roster: Res<TaxiRoster>,
+    cars: Res<CarRoster>,
+    crossings: Res<CrossingState>,
+    mut scratch: ResMut<RouterScratch>,
+    mut junctions: ResMut<Junctions>,
+    mut desk: ResMut<RemoteDesk>,
+    mut requests: ResMut<Requests>,
+    mut vehicles: Query<(&Taxi, &mut TaxiState, Option<&mut CarTrip>)>,
+    mut log: ResMut<EventLog>,
+) {
+    let mut blocked = vec![0u32; town.scenario.fleets.taxis.len()];
+    for &e in &roster.0 {
+        let (taxi, state, _) = vehicles.get(e).expect("roster entities are taxis");
+        blocked[taxi.fleet] += u32::from(state.phase == Phase::Blocked);
+    }
+    let everyone: Vec<Entity> = roster.0.iter().chain(&cars.0).copied().collect();
+    // Where every driving vehicle is, sorted by arc, offset and id, to find leaders.
+    let mut occupancy = Occupancy::default();
+    for &e in &everyone {
+        let (taxi, state, _) = vehicles.get(e).expect("roster entities are vehicles");
+        if let (Phase::Driving, Some(arc)) = (state.phase, state.arc) {
+            occupancy.push(arc, state.offset_m, taxi.id);
+        }
+    }
+    for &e in &everyone {
+        let (taxi, mut state, trip) = vehicles.get_mut(e).expect("roster entities are vehicles");
+        let state = &mut *state;
+        if state.phase == Phase::PullingOut {
+            if departure_cleared(taxi, state, &rules, &town, &mut desk, blocked[taxi.fleet], &clock) {
+                pull_out(state, taxi.id, town.graph(), &town.controlled, &mut junctions, &mut occupancy);
+                if state.phase == Phase::Driving {
+                    state.departure_check_ms = None;
+                }
+            }
+            continue;
+        }
+        if state.phase != Phase::Driving {
+            continue;
+        }
+        if state.route.is_empty() {
+            // Assigned where it stands: the stop is served without moving.
+            match trip {
+                Some(mut trip) => park(state, &mut trip, &town),
+                None => reach_stop(state, taxi, &town, &mut requests, &mut log, clock.now_ms),
+            }
+        } else if state.route_version != rules.version {
+            // Re-plan after rule changes, from the end of the arc it is on.
+            let metric = if taxi.driver == Driver::Level4 { &rules.routes } else { &rules.car_routes };
+            reroute(state, &town, metric, rules.version, &mut scratch);
+        }
+    }
+    occupancy.sort();
+
+    let road = Road { town: &town, rules: &rules, crossings: &crossings, dt: clock.dt_s() };
+    let mut moves = Vec::new();
+    for &e in &everyone {
+        let (taxi, mut state, _) = vehicles.get_mut(e).expect("roster entities are vehicles");
+        if let Some(m) = decide(&road, e, taxi, &mut state, &mut junctions, &occupancy) {
+            moves.push(m);
+        }
+    }
+
+    for m in moves {
+        let (taxi, mut state, trip) = vehicles.get_mut(m.entity).expect("roster entities are vehicles");
+        let state = &mut *state;
+        let arrived = drive_on(state, taxi, &m, &town, clock.now_ms, &mut log);
+        if arrived {
+            release(state, &mut junctions);
+            match trip {
+                Some(mut trip) => park(state, &mut trip, &town),
+                None => reach_stop(state, taxi, &town, &mut requests, &mut log, clock.now_ms),
+            }
+        }
+        release_passed(state, &town, &mut junctions);
+    }
+    for &e in &everyone {
+        let (_, mut state, _) = vehicles.get_mut(e).expect("roster entities are vehicles");
+        (state.at, state.heading) = state.pose(&town);
+    }
+}
+
+/// One driving vehicle's speed and advance this tick: the least of its cruise speed, what the
+/// bend and the limit ahead allow, a stop at a junction it does not hold (claiming it if it
+/// may), giving way at a crossing in use, the gap to its leader, and its stop at the kerb.
+fn decide(
+    road: &Road,
+    entity: Entity,
+    taxi: &Taxi,
+    state: &mut TaxiState,
+    junctions: &mut Junctions,
+    occupancy: &Occupancy,
+) -> Option<Move> {
+    let (Phase::Driving, Some(arc)) = (state.phase, state.arc) else { return None };
+    let (town, dt) = (road.town, road.dt);
+    let g = town.graph();
+    let len = g.length_m(arc);
+    let last = state.route_i + 1 >= state.route.len();
+    let end = if last { stop_offset(town, arc) } else { len };
+    let remaining = (end - state.offset_m).max(0.0);
+    let mut limit = road.cruise_mps(taxi, arc);
+    let mut room = f64::MAX;
+    let next = (!last).then(|| state.route[state.route_i + 1]);
+    if let Some(next) = next {
+        limit = limit.min(brake_within(remaining, road.cruise_mps(taxi, next).min(turn_speed_mps(town, arc, next))));
+        // Ask early enough to stop at the line with planned braking when refused.
+        let v = state.speed_mps;
+        let approach = APPROACH_M.max(v * v / (2.0 * BRAKE_MPS2) + STOP_LINE_M + v * dt);
+        if let Some(to_line) = claim_ahead(state, taxi.id, arc, remaining, approach, town, junctions, occupancy) {
+            limit = limit.min(brake_within(to_line, 0.0));
+            room = room.min(to_line.max(0.0));
+        }
+    } else {
+        limit = limit.min(brake_within(remaining, 0.0));
+        room = room.min(remaining);
+    }
+    // Give way at crossings in use, on this arc or just past the junction.
+    let yield_at = road
+        .crossing_ahead(arc, state.offset_m)
+        .or_else(|| next.and_then(|n| road.crossing_ahead(n, 0.0)).map(|d| d + len - state.offset_m));
+    if let Some(d) = yield_at {
+        limit = limit.min(brake_within(d, 0.0));
+    }
+    let gap = match occupancy.leader_offset(arc, state.offset_m, taxi.id) {
+        Some(o) => Some(o - state.offset_m),
+        None => {
+            next.and_then(|n| occupancy.leader_offset(n, f64::NEG_INFINITY, taxi.id)).map(|o| len - state.offset_m + o)
+        }
+    };
+    if let Some(gap) = gap {
+        let free = (gap - STANDSTILL_M).max(0.0);
+        limit = limit.min(free / HEADWAY_S).min(brake_within(free, 0.0));
+        room = room.min(free);
+    }
+    if state.stranded {
+        // Out of energy: it rolls to a stop and stands in its lane.
+        limit = 0.0;
+    }
+    let mut speed = (state.speed_mps + ACCEL_MPS2 * dt).min(limit).max(0.0);
+    if let Some(n) = next
+        && speed * dt >= remaining
+    {
+        // Crossing into the next arc this tick: arrive there within its limit and the bend's.
+        speed = speed.min(road.cruise_mps(taxi, n)).min(turn_speed_mps(town, arc, n));
+    }
+    // No vehicle stops harder than an emergency stop.
+    speed = speed.max(state.speed_mps - EMERGENCY_BRAKE_MPS2 * dt);
+    Some(Move { entity, speed_mps: speed, advance_m: (speed * dt).min(room) })
+}
+
+/// Applies a vehicle's move: distance and energy (a Level-4 vehicle running flat is an
+/// incident), then along its route into the arcs ahead. Returns whether it reached the kerb
+/// at the end of its route.
+fn drive_on(state: &mut TaxiState, taxi: &Taxi, m: &Move, town: &TownMap, now_ms: u64, log: &mut EventLog) -> bool {
+    state.speed_mps = m.speed_mps;
+    let km = m.advance_m / 1000.0;
+    state.km += km;
+    state.energy_kwh -= km * taxi.kwh_per_km;
+    if taxi.driver == Driver::Level4 && state.energy_kwh <= 0.0 && !state.stranded {
+        state.stranded = true;
+        let (at, _) = state.pose(town);
+        let incident = Incident {
+            rule: None,
+            other: None,
+            value: state.energy_kwh,
+            limit: 0.0,
+            severity: if state.onboard.is_empty() { 2 } else { 3 },
+        };
+        let detail = format!("out of energy with {} aboard", state.onboard.len());
+        log.incident(now_ms, EventKind::Stranded, taxi.id, [at.x, at.y, 0.0], incident, detail);
+    }
+    if state.onboard.is_empty() {
+        state.empty_km += km;
+    }
+    state.offset_m += m.advance_m;
+    let g = town.graph();
+    loop {
+        let arc = state.arc.expect("driving vehicles are on an arc");
+        let len = g.length_m(arc);
+        if state.route_i + 1 >= state.route.len() {
+            if stop_offset(town, arc) - state.offset_m < 0.5 {
+                state.offset_m = stop_offset(town, arc);
+                state.node = g.head(arc);
+                return true;
+            }
+            return false;
+        }
+        if state.offset_m < len {
+            return false;
+        }
+        state.offset_m -= len;
+        state.route_i += 1;
+        state.arc = Some(state.route[state.route_i]);
+        state.node = g.head(state.route[state.route_i]);
+    }
+}
