@@ -10,7 +10,7 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use pilotzone_replay::Replay;
+use pilotzone_replay::{Cursor, Replay};
 use pilotzone_scenario::generate::{GridTown, grid_town, to_ron};
 use pilotzone_sim::record::RecorderPlugin;
 use pilotzone_sim::{PluginGroup, SimPlugins, Simulation};
@@ -71,6 +71,73 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// What the playback cursor costs, as a player at 60 frames a second sees it.
+struct CursorCost {
+    forward_ms: f64,
+    backward_ms: f64,
+    jump_ms: f64,
+    jump_worst_ms: f64,
+    reverse_mean_ms: f64,
+    reverse_worst_ms: f64,
+    reverse_frames: u64,
+    reverse_decodes: u64,
+}
+
+/// Plays the replay as a viewer would: 600 frames forward and back at ×1 from mid-run, 101
+/// random jumps, and the whole run backwards at ×10. Every frame is checked against the
+/// replay's own seek now and then, so the benchmark is a correctness check too.
+fn measure_cursor(replay: &Replay, rng: &mut u64) -> CursorCost {
+    const FRAME_MS: f64 = 1000.0 / 60.0;
+    let entities = replay.entities().len();
+    let duration = replay.duration_ms();
+    let mut cursor = Cursor::new(replay.clone());
+    let play = |cursor: &mut Cursor, from: f64, step: f64, frames: usize| {
+        let mut times = Vec::with_capacity(frames);
+        let mut t = from;
+        for _ in 0..frames {
+            let started = Instant::now();
+            let n = cursor.seek(t.max(0.0) as u64).expect("a frame").states.len();
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+            assert_eq!(n, entities);
+            t += step;
+        }
+        times
+    };
+    let mid = duration as f64 / 2.0;
+    play(&mut cursor, mid, FRAME_MS, 5);
+    let forward_ms = median(play(&mut cursor, mid, FRAME_MS, 600));
+    let backward_ms = median(play(&mut cursor, mid + 600.0 * FRAME_MS, -FRAME_MS, 600));
+    let jumps: Vec<f64> = (0..101)
+        .map(|_| {
+            let t = splitmix(rng) % duration;
+            let started = Instant::now();
+            let states = cursor.seek(t).expect("a jump").states.clone();
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            assert_eq!(states, replay.state_at(t).expect("seek"), "the cursor agrees with state_at at {t} ms");
+            ms
+        })
+        .collect();
+    let jump_worst_ms = jumps.iter().copied().fold(0.0, f64::max);
+    let mut reverse = Cursor::new(replay.clone());
+    let frames = (duration as f64 / (10.0 * FRAME_MS)) as usize;
+    let times = play(&mut reverse, duration as f64, -10.0 * FRAME_MS, frames);
+    let stats = reverse.stats();
+    assert!(
+        stats.decodes <= replay.segments().len() as u64 + 1,
+        "playing backwards decodes each segment once: {stats:?}"
+    );
+    CursorCost {
+        forward_ms,
+        backward_ms,
+        jump_ms: median(jumps),
+        jump_worst_ms,
+        reverse_mean_ms: times.iter().sum::<f64>() / times.len().max(1) as f64,
+        reverse_worst_ms: times.iter().copied().fold(0.0, f64::max),
+        reverse_frames: stats.frames,
+        reverse_decodes: stats.decodes,
+    }
+}
+
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let params = town(full);
@@ -115,6 +182,8 @@ fn main() {
         .collect();
     let seek_ms = median(seeks);
 
+    let cursor = measure_cursor(&replay, &mut rng);
+
     let per_sample = bytes.len() as f64 / entity_samples as f64;
     // The header carries the whole scenario; FCD carries none, so compare trajectories alone too.
     let header_bytes = 10 + 9 + u32::from_le_bytes(bytes[11..15].try_into().expect("4 bytes")) as usize;
@@ -142,6 +211,20 @@ fn main() {
     println!("| FCD XML, gzip | {fcd_gz} bytes ({:.3} per entity-sample) | |", fcd_gz as f64 / entity_samples as f64);
     println!("| FCD gzip / replay | {:.1}× | |", fcd_gz as f64 / bytes.len() as f64);
     println!("| seek state_at(t), median of 101 | {seek_ms:.3} ms | < 20 ms |");
+    println!("| cursor: one 60 fps frame forward (×1), warm, median | {:.4} ms | < 1 ms |", cursor.forward_ms);
+    println!("| cursor: one 60 fps frame backward (×1), warm, median | {:.4} ms | < 1 ms |", cursor.backward_ms);
+    println!(
+        "| cursor: random jump, median / worst of 101 | {:.3} / {:.3} ms | < 20 ms |",
+        cursor.jump_ms, cursor.jump_worst_ms
+    );
+    println!(
+        "| cursor: ×10 backwards over the whole run, mean / worst frame | {:.4} / {:.3} ms ({} frames, {} segment decodes for {} segments) | no decode per frame |",
+        cursor.reverse_mean_ms,
+        cursor.reverse_worst_ms,
+        cursor.reverse_frames,
+        cursor.reverse_decodes,
+        replay.segments().len()
+    );
     println!("| simulation with recorder | {with:.2} s | |");
     println!("| simulation without recorder | {without:.2} s | |");
     println!("| recording overhead | {overhead:.1} % | < 10 % |");

@@ -50,7 +50,7 @@ pub fn events_csv(events: &[SimEvent], rules: &[pilotzone_scenario::Rule], start
         });
         let [x, y, z] = e.at.map(|c| format!("{c:.2}"));
         let time_s = format!("{:.1}", e.t_ms as f64 / 1000.0);
-        let (clock, kind, entity) = (clock(start_tod_s, e.t_ms), e.kind.as_str(), e.entity.to_string());
+        let (clock, kind, entity) = (clock(start_tod_s, e.t_ms), e.kind.key(), e.entity.to_string());
         out.write_record([
             time_s.as_str(),
             &clock,
@@ -177,7 +177,7 @@ pub fn print_replay_info(out: &mut impl Write, r: &pilotzone_replay::Replay, siz
     )?;
     let mut kinds: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     for e in r.events() {
-        *kinds.entry(e.kind.as_str()).or_default() += 1;
+        *kinds.entry(e.kind.key()).or_default() += 1;
     }
     let list: Vec<String> = kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
     writeln!(out, "events       {}: {}", r.events().len(), list.join(", "))?;

@@ -9,9 +9,9 @@ use pilotzone::output;
 use super::EXIT_INPUT;
 use crate::cli::IncidentsArgs;
 
-/// Incident kinds `pilotzone incidents --kind` accepts.
+/// Incident kinds `pilotzone incidents --kind` accepts: the replay vocabulary's.
 fn incident_kinds() -> impl Iterator<Item = &'static str> {
-    pilotzone_sim::events::EventKind::ALL.into_iter().filter(|k| k.is_incident()).map(|k| k.as_str())
+    pilotzone_replay::EventKind::incidents().map(pilotzone_replay::EventKind::key)
 }
 
 /// `pilotzone incidents`: a run's incidents from its replay, filtered by kind and rule.
@@ -46,7 +46,9 @@ pub(crate) fn incidents(args: &IncidentsArgs) -> Result<ExitCode> {
     let total = replay.events().iter().filter(|e| e.incident.is_some()).count();
     for e in replay.events() {
         let Some(i) = &e.incident else { continue };
-        if (!kinds.is_empty() && !kinds.contains(&e.kind)) || (!rules.is_empty() && !rules.contains(&i.rule)) {
+        if (!kinds.is_empty() && !kinds.iter().any(|k| k == e.kind.key()))
+            || (!rules.is_empty() && !rules.contains(&i.rule))
+        {
             continue;
         }
         shown += 1;

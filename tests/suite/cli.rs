@@ -57,7 +57,7 @@ fn run_writes_kpis_events_and_a_replay() {
     let pickups = rows.iter().filter(|e| e[2] == "pickup").count();
     assert_eq!(
         pickups as u64,
-        r.events().iter().filter(|e| e.kind == "pickup").count() as u64,
+        r.events().iter().filter(|e| e.kind.key() == "pickup").count() as u64,
         "CSV and replay hold the same events"
     );
     assert!(pickups > 0);
@@ -147,7 +147,7 @@ fn verify_confirms_a_fresh_replay_and_names_the_first_divergent_tick() {
     let first_request_ms = replay
         .events()
         .iter()
-        .filter(|e| e.kind == "request" || e.kind == "order")
+        .filter(|e| e.kind.key() == "request" || e.kind.key() == "order")
         .map(|e| e.t_ms)
         .min()
         .expect("demand in ten minutes");

@@ -93,7 +93,7 @@ fn crossing(deconfliction: bool) -> pilotzone_sim::RunOutput {
 fn two_drones_on_crossing_paths_at_the_same_time_are_deconflicted() {
     let tactical = crossing(false);
     let losses = |out: &pilotzone_sim::RunOutput| {
-        out.events.iter().filter(|e| e.kind.as_str() == "separation_loss" && e.detail.contains("drone")).count()
+        out.events.iter().filter(|e| e.kind.key() == "separation_loss" && e.detail.contains("drone")).count()
     };
     assert_eq!(tactical.kpis.drone.delivered, 2);
     assert!(losses(&tactical) > 0, "without deconfliction the two meet at the crossing");
@@ -126,7 +126,7 @@ fn over_the_seed_set_no_drone_enters_a_no_fly_volume_and_no_battery_runs_flat() 
             let k = &out.kpis;
             let at = format!("{} seed {seed}", path.display());
             let fleets = &loaded.scenario.fleets;
-            let incursions: Vec<_> = out.events.iter().filter(|e| e.kind.as_str() == "nofly_incursion").collect();
+            let incursions: Vec<_> = out.events.iter().filter(|e| e.kind.key() == "nofly_incursion").collect();
             assert!(incursions.is_empty(), "{at}: {incursions:?}");
             if !fleets.taxis.is_empty() {
                 assert!(

@@ -29,7 +29,7 @@ fn vehicles_low_on_charge_go_to_the_depot_and_none_runs_flat() {
     assert!(k.lowest_charge > 0.0, "lowest charge {}", k.lowest_charge);
     assert!(k.served > 60, "charging leaves the fleet serving: {}", k.served);
     // A vehicle sets off to charge, then charges, each time.
-    let charge_events = out.events.iter().filter(|e| e.kind.as_str() == "charge").count();
+    let charge_events = out.events.iter().filter(|e| e.kind.key() == "charge").count();
     assert_eq!(charge_events as u32, 2 * k.charges, "one event setting off, one on arrival");
     assert!(k.energy_kwh > 2.0 * 10.0, "more energy used than the batteries held: {}", k.energy_kwh);
 
@@ -37,7 +37,7 @@ fn vehicles_low_on_charge_go_to_the_depot_and_none_runs_flat() {
     let flat = run(small_batteries(0.0), 1);
     assert_eq!(flat.kpis.taxi.charges, 0);
     assert!(flat.kpis.taxi.stranded > 0, "vehicles run flat");
-    let stranded: Vec<_> = flat.events.iter().filter(|e| e.kind.as_str() == "stranded").collect();
+    let stranded: Vec<_> = flat.events.iter().filter(|e| e.kind.key() == "stranded").collect();
     assert_eq!(stranded.len() as u32, flat.kpis.taxi.stranded);
     assert!(stranded.iter().all(|e| e.incident.as_ref().is_some_and(|i| i.severity >= 2)));
     assert!(flat.kpis.taxi.served < k.served, "stranded vehicles serve nobody");

@@ -15,7 +15,7 @@ fn run(loaded: pilotzone_scenario::LoadedScenario, seed: u64) -> RunOutput {
 }
 
 fn of_kind<'a>(out: &'a RunOutput, kind: &str) -> Vec<&'a SimEvent> {
-    out.events.iter().filter(|e| e.kind.as_str() == kind).collect()
+    out.events.iter().filter(|e| e.kind.key() == kind).collect()
 }
 
 /// Id of the rule an incident cites; empty when it cites none.

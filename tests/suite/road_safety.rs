@@ -61,7 +61,7 @@ fn a_person_stepping_out_in_front_of_a_robotaxi_is_a_loss_of_separation_and_a_ca
         .collect();
     let loss = with_person
         .iter()
-        .find(|e| e.kind.as_str() == "separation_loss")
+        .find(|e| e.kind.key() == "separation_loss")
         .unwrap_or_else(|| panic!("taxi {taxi} passes person {person} too close: {with_person:?}"));
     let i = loss.incident.as_ref().expect("measured");
     assert_eq!(rules[i.rule.expect("cites a rule")].id, "taxi-pedestrian-gap");
@@ -125,20 +125,20 @@ fn two_taxis_forced_into_one_junction_collide_and_the_reservation_keeps_them_apa
         let other = e.incident.as_ref().and_then(|i| i.other);
         (e.entity == a && other == Some(b)) || (e.entity == b && other == Some(a))
     };
-    let collision = out.events.iter().filter(|e| e.kind.as_str() == "collision").find(pair);
+    let collision = out.events.iter().filter(|e| e.kind.key() == "collision").find(pair);
     assert!(
         collision.is_some(),
         "both drive into the junction: {:?}",
         out.events.iter().filter(pair).collect::<Vec<_>>()
     );
-    let near = out.events.iter().filter(|e| e.kind.as_str() == "near_miss").find(pair).expect("a near miss first");
+    let near = out.events.iter().filter(|e| e.kind.key() == "near_miss").find(pair).expect("a near miss first");
     let i = near.incident.as_ref().expect("measured");
     assert!(i.value < 1.0 && i.limit == 1.0 && i.severity >= 2, "{i:?}");
     assert!(near.t_ms <= collision.expect("collision").t_ms, "the near miss comes before the contact");
 
     let (a, b, calm) = two_into_one(false);
     let touched = calm.events.iter().any(|e| {
-        e.kind.as_str() == "collision" && [Some(a), Some(b)].contains(&e.incident.as_ref().and_then(|i| i.other))
+        e.kind.key() == "collision" && [Some(a), Some(b)].contains(&e.incident.as_ref().and_then(|i| i.other))
     });
     assert!(!touched, "with the reservation one waits for the other");
 }
@@ -160,7 +160,7 @@ fn ten_km_h_past_the_school_means_more_violations_slower_taxis_and_fewer_school_
         let in_school = |out: &RunOutput| {
             out.events
                 .iter()
-                .filter(|e| e.kind.as_str() == "speed_violation")
+                .filter(|e| e.kind.key() == "speed_violation")
                 .filter(|e| e.incident.as_ref().is_some_and(|i| i.rule == Some(school_rule)))
                 .count()
         };
@@ -175,7 +175,7 @@ fn ten_km_h_past_the_school_means_more_violations_slower_taxis_and_fewer_school_
         // Robotaxis keep either limit: the violations are the residents' cars.
         let taxi_count: u32 = base.scenario.fleets.taxis.iter().map(|f| f.count).sum();
         let by_taxis = |out: &RunOutput| {
-            out.events.iter().filter(|e| e.kind.as_str() == "speed_violation" && e.entity < taxi_count).count()
+            out.events.iter().filter(|e| e.kind.key() == "speed_violation" && e.entity < taxi_count).count()
         };
         assert_eq!(by_taxis(&b), 0);
     }
@@ -214,7 +214,7 @@ fn resting_far_bodies_changes_no_contact_and_no_replay_byte() {
         o.events
             .iter()
             .filter(|e| e.incident.is_some())
-            .map(|e| format!("{} {} {}", e.t_ms, e.kind.as_str(), e.entity))
+            .map(|e| format!("{} {} {}", e.t_ms, e.kind.key(), e.entity))
             .collect::<Vec<_>>()
     };
     assert_eq!(incidents(&rested), incidents(&stepped));

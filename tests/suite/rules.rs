@@ -40,10 +40,10 @@ fn taxis_keep_the_school_limit_and_avoid_the_market_closure() {
     assert!(checked_in_school_hours > 0, "some taxi drove through the school zone while 20 km/h held");
     let out = sim.finish();
     // Residents' cars may speed; the robotaxis (ids 0-9) never do.
-    let by_taxis = out.events.iter().filter(|e| e.kind.as_str() == "speed_violation" && e.entity < 10).count();
+    let by_taxis = out.events.iter().filter(|e| e.kind.key() == "speed_violation" && e.entity < 10).count();
     assert_eq!(by_taxis, 0);
     let changes: Vec<&str> =
-        out.events.iter().filter(|e| e.kind.as_str() == "rule_change").map(|e| e.detail.as_str()).collect();
+        out.events.iter().filter(|e| e.kind.key() == "rule_change").map(|e| e.detail.as_str()).collect();
     assert!(changes.contains(&"school-run-20 holds") && changes.contains(&"school-run-20 lifted"), "{changes:?}");
     assert!(changes.contains(&"morning-market holds"), "{changes:?}");
 }

@@ -55,12 +55,8 @@ fn check_golden_hashes(lines: &[String]) {
         return;
     }
     let golden = read(&path);
-    let changed: Vec<String> = golden
-        .lines()
-        .zip(now.lines())
-        .filter(|(a, b)| a != b)
-        .map(|(a, b)| format!("  was {a}\n  now {b}"))
-        .collect();
+    let changed: Vec<String> =
+        golden.lines().zip(now.lines()).filter(|(a, b)| a != b).map(|(a, b)| format!("  was {a}\n  now {b}")).collect();
     assert!(
         changed.is_empty() && golden.lines().count() == now.lines().count(),
         "shipped replays changed ({} of {} runs); if the change of behaviour is intended, rerun with \
@@ -127,7 +123,7 @@ fn every_shipped_scenario_runs_clean_across_the_ci_seeds() {
             let replay = pilotzone_replay::Replay::read(&bytes).expect("a readable replay");
             let kind = |id: u32| replay.header().entities.iter().find(|e| e.id == id).map(|e| e.kind);
             let person = Some(pilotzone_replay::EntityKind::Person);
-            for e in replay.events().iter().filter(|e| e.kind == "collision") {
+            for e in replay.events().iter().filter(|e| e.kind == pilotzone_replay::EventKind::Collision) {
                 let other = e.incident.as_ref().and_then(|i| i.other).expect("a collision names both");
                 assert!(
                     kind(e.entity) == person || kind(other) == person,

@@ -145,8 +145,8 @@ pub struct Sample {
 pub struct Event {
     /// Simulated milliseconds since the start of the run.
     pub t_ms: u64,
-    /// What happened (`request`, `pickup`, `collision`, ...).
-    pub kind: String,
+    /// What happened; the replay carries its key (`request`, `pickup`, `collision`, ...).
+    pub kind: EventKind,
     /// The entity or request it concerns.
     pub entity: u32,
     /// Where, in centimetres.
@@ -306,7 +306,7 @@ fn encode_events_raw(events: &[Event]) -> Vec<u8> {
     e.u32(events.len() as u32);
     for ev in events {
         e.u64(ev.t_ms);
-        e.str(&ev.kind);
+        e.str(ev.kind.key());
         e.u32(ev.entity);
         ev.at_cm.iter().for_each(|&c| e.i32(c));
         e.str(&ev.detail);
@@ -332,7 +332,10 @@ pub(crate) fn decode_events(payload: &[u8], version: u16) -> Result<Vec<Event>, 
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
         let t_ms = d.u64()?;
-        let kind = d.str()?;
+        let key = d.str()?;
+        let kind = EventKind::from_key(&key).ok_or_else(|| {
+            ReadError::Corrupt(UnknownWord { what: "event kind", key: key.chars().take(40).collect() }.to_string())
+        })?;
         let entity = d.u32()?;
         let at_cm = [d.i32()?, d.i32()?, d.i32()?];
         let detail = d.str()?;

@@ -58,7 +58,7 @@ pub(crate) fn write() -> Written {
             });
             let ev = Event {
                 t_ms,
-                kind: "pickup".into(),
+                kind: EventKind::Pickup,
                 entity: 2,
                 at_cm: [1, -2, 3],
                 detail: format!("request {tick}"),

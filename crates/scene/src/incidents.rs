@@ -106,7 +106,7 @@ impl Scene {
         events
             .iter()
             .filter_map(|ev| {
-                let kind = EventKind::from_key(&ev.kind).filter(|k| k.is_incident())?;
+                let kind = Some(ev.kind).filter(|k| k.is_incident())?;
                 let info = ev.incident.as_ref();
                 let severity = info.and_then(|i| Severity::from_code(i.severity));
                 let at_m = ev.at_cm.map(|c| f64::from(c) / 100.0);

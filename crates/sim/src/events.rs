@@ -2,125 +2,8 @@
 
 use bevy::prelude::*;
 
-/// What happened.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum EventKind {
-    /// A ride was requested.
-    Request,
-    /// A taxi was assigned to a request.
-    Assign,
-    /// A rider boarded.
-    Pickup,
-    /// A rider alighted.
-    Dropoff,
-    /// A request expired unserved.
-    Reject,
-    /// A parcel was ordered.
-    Order,
-    /// A drone took off with a parcel.
-    Launch,
-    /// A parcel was delivered.
-    Deliver,
-    /// A parcel order could not be flown.
-    OrderFail,
-    /// A drone landed back at its base.
-    Land,
-    /// A rule started or stopped holding.
-    RuleChange,
-    /// Two bodies touched.
-    Collision,
-    /// Two vehicles came within the time-to-collision threshold.
-    NearMiss,
-    /// Two drones came closer than the separation minimum.
-    SeparationLoss,
-    /// A drone entered a no-fly volume.
-    NoFlyIncursion,
-    /// A vehicle exceeded the speed limit in force.
-    SpeedViolation,
-    /// A drone came closer to a building than the separation minimum.
-    BuildingProximity,
-    /// A drone flew above the ceiling in force.
-    AltitudeViolation,
-    /// Drone launches held because the wind is over the limit.
-    WindHold,
-    /// A vehicle set off to charge, or began charging.
-    Charge,
-    /// A vehicle or drone ran out of energy away from a charger.
-    Stranded,
-    /// An idle vehicle was sent toward expected riders.
-    Reposition,
-}
-
-impl EventKind {
-    /// Name used in `events.csv` and the replay.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::Request => "request",
-            EventKind::Assign => "assign",
-            EventKind::Pickup => "pickup",
-            EventKind::Dropoff => "dropoff",
-            EventKind::Reject => "reject",
-            EventKind::Order => "order",
-            EventKind::Launch => "launch",
-            EventKind::Deliver => "deliver",
-            EventKind::OrderFail => "order_fail",
-            EventKind::Land => "land",
-            EventKind::RuleChange => "rule_change",
-            EventKind::Collision => "collision",
-            EventKind::NearMiss => "near_miss",
-            EventKind::SeparationLoss => "separation_loss",
-            EventKind::NoFlyIncursion => "nofly_incursion",
-            EventKind::SpeedViolation => "speed_violation",
-            EventKind::BuildingProximity => "building_proximity",
-            EventKind::AltitudeViolation => "altitude_violation",
-            EventKind::WindHold => "wind_hold",
-            EventKind::Charge => "charge",
-            EventKind::Stranded => "stranded",
-            EventKind::Reposition => "reposition",
-        }
-    }
-
-    /// Every kind, in declaration order.
-    pub const ALL: [EventKind; 22] = [
-        EventKind::Request,
-        EventKind::Assign,
-        EventKind::Pickup,
-        EventKind::Dropoff,
-        EventKind::Reject,
-        EventKind::Order,
-        EventKind::Launch,
-        EventKind::Deliver,
-        EventKind::OrderFail,
-        EventKind::Land,
-        EventKind::RuleChange,
-        EventKind::Collision,
-        EventKind::NearMiss,
-        EventKind::SeparationLoss,
-        EventKind::NoFlyIncursion,
-        EventKind::SpeedViolation,
-        EventKind::BuildingProximity,
-        EventKind::AltitudeViolation,
-        EventKind::WindHold,
-        EventKind::Charge,
-        EventKind::Stranded,
-        EventKind::Reposition,
-    ];
-
-    /// Whether events of this kind are safety incidents.
-    pub fn is_incident(self) -> bool {
-        matches!(
-            self,
-            EventKind::Collision
-                | EventKind::NearMiss
-                | EventKind::SeparationLoss
-                | EventKind::NoFlyIncursion
-                | EventKind::SpeedViolation
-                | EventKind::BuildingProximity
-                | EventKind::AltitudeViolation
-                | EventKind::Stranded
-        )
-    }
-}
+/// What happened: the replay crate's vocabulary, so every tool names events as the engine does.
+pub use pilotzone_replay::EventKind;
 
 /// What an incident measured, against which rule.
 #[derive(Clone, Debug, PartialEq)]
@@ -160,6 +43,32 @@ pub struct SimEvent {
 pub struct EventLog {
     /// Events in the order they happened.
     pub events: Vec<SimEvent>,
+}
+
+impl SimEvent {
+    /// The event as the replay stores it: position in centimetres, the rule by its id in
+    /// `rules` (the scenario's rules, which incidents index).
+    pub fn to_replay(&self, rules: &[pilotzone_scenario::Rule]) -> pilotzone_replay::Event {
+        pilotzone_replay::Event {
+            t_ms: self.t_ms,
+            kind: self.kind,
+            entity: self.entity,
+            at_cm: self.at.map(centimetres),
+            detail: self.detail.clone(),
+            incident: self.incident.as_ref().map(|i| pilotzone_replay::IncidentInfo {
+                rule: i.rule.map_or_else(String::new, |r| rules[r].id.clone()),
+                other: i.other,
+                value: i.value,
+                limit: i.limit,
+                severity: i.severity,
+            }),
+        }
+    }
+}
+
+/// Metres to whole centimetres, clamped to what a replay can hold.
+pub fn centimetres(metres: f64) -> i32 {
+    (metres * 100.0).round().clamp(f64::from(i32::MIN), f64::from(i32::MAX)) as i32
 }
 
 impl EventLog {

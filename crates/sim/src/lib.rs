@@ -10,6 +10,7 @@ pub mod demand;
 pub mod dispatch;
 pub mod drone;
 pub mod events;
+pub mod frame;
 pub mod geom;
 pub mod metrics;
 pub mod physics;
@@ -78,6 +79,7 @@ impl PluginGroup for SimPlugins {
             .add(physics::PhysicsPlugin)
             .add(safety::SafetyPlugin)
             .add(metrics::MetricsPlugin)
+            .add(frame::FramePlugin)
             .add(record::RecorderPlugin)
     }
 }

@@ -36,6 +36,8 @@ pub enum SimSystems {
     Metrics,
     /// The clock moves on by one tick.
     Clock,
+    /// Every entity's state into the frame that the recorder and a live viewer read.
+    Frame,
     /// Samples and events into the replay.
     Record,
 }
@@ -53,6 +55,8 @@ pub enum SetupSystems {
     Rules,
     /// One rapier body per entity, in id order.
     Bodies,
+    /// The entity list and the first frame.
+    Frame,
     /// The replay's header and first sample.
     Recording,
 }
@@ -99,7 +103,10 @@ impl bevy::app::Plugin for SchedulePlugin {
         // Logging the rules needs none of the entities just spawned: their commands are applied
         // after it, before the bodies are made.
         app.configure_sets(SimSetup, SetupSystems::Rules.after_ignore_deferred(SetupSystems::Residents));
-        app.configure_sets(SimSetup, (SetupSystems::Rules, SetupSystems::Bodies, SetupSystems::Recording).chain());
+        app.configure_sets(
+            SimSetup,
+            (SetupSystems::Rules, SetupSystems::Bodies, SetupSystems::Frame, SetupSystems::Recording).chain(),
+        );
         app.configure_sets(
             SimStep,
             (
@@ -111,6 +118,7 @@ impl bevy::app::Plugin for SchedulePlugin {
                 SimSystems::Safety,
                 SimSystems::Metrics,
                 SimSystems::Clock,
+                SimSystems::Frame,
                 SimSystems::Record,
             )
                 .chain(),

@@ -55,7 +55,7 @@ fn states(k: i32) -> Vec<EntityState> {
 }
 
 fn incident(t_ms: u64, kind: EventKind, entity: u32, at_cm: [i32; 3], info: IncidentInfo) -> Event {
-    Event { t_ms, kind: kind.key().into(), entity, at_cm, detail: format!("{kind} by {entity}"), incident: Some(info) }
+    Event { t_ms, kind, entity, at_cm, detail: format!("{kind} by {entity}"), incident: Some(info) }
 }
 
 /// The demo scene and a replay of it: three samples, a pickup and four incidents.
@@ -72,7 +72,7 @@ fn demo_replay() -> (Scene, Replay) {
         |rule: &str, other, value, limit, severity| IncidentInfo { rule: rule.into(), other, value, limit, severity };
     writer.event(Event {
         t_ms: 200,
-        kind: EventKind::Pickup.key().into(),
+        kind: EventKind::Pickup,
         entity: TAXI,
         at_cm: [0; 3],
         detail: String::new(),

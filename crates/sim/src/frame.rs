@@ -1,0 +1,171 @@
+//! The frame: every entity's state at the current tick as the replay stores it (quantized, with
+//! its status from the shared vocabulary). The recorder writes it into the replay and a live
+//! viewer reads it, so nothing outside the engine touches its systems' internals.
+
+use bevy::prelude::*;
+use pilotzone_replay::{EntityInfo, EntityKind, EntityState, Frame, Status};
+
+use crate::SimConfig;
+use crate::clock::SimClock;
+use crate::drone::{DronePhase, DroneState};
+use crate::events::centimetres;
+use crate::residents::{Pedestrian, PedestrianState, Walk};
+use crate::roster::{PedestrianRoster, Rosters};
+use crate::schedule::{SetupSystems, SimSetup, SimStep, SimSystems};
+use crate::vehicle::{Phase, StopKind, TaxiState};
+
+/// The entities of the run and their states at the last capture.
+#[derive(Resource, Debug, Default)]
+pub struct SimFrame {
+    /// Every entity in id order: taxis, drones, residents' cars, people.
+    pub entities: Vec<EntityInfo>,
+    /// States at [`Frame::t_ms`], one per entity in the same order.
+    pub frame: Frame,
+    /// Capture interval, ms: the scenario's recording interval unless a live viewer asks for
+    /// every tick. Frames are taken on the clock, so the replay's samples do not depend on it.
+    pub every_ms: Option<u64>,
+}
+
+/// Adds the frame and its capture.
+pub struct FramePlugin;
+
+impl Plugin for FramePlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<SimFrame>()
+            .add_systems(SimSetup, (list_entities, capture_frame).chain().in_set(SetupSystems::Frame))
+            .add_systems(SimStep, capture_frame.in_set(SimSystems::Frame));
+    }
+}
+
+/// Lists the entities in id order, as spawned.
+pub fn list_entities(
+    config: Res<SimConfig>,
+    people: Res<PedestrianRoster>,
+    walkers: Query<&Pedestrian>,
+    mut frame: ResMut<SimFrame>,
+) {
+    let s = &config.loaded.scenario;
+    let mut entities: Vec<(EntityKind, String)> = Vec::new();
+    let counted = s.fleets.taxis.iter().map(|f| (EntityKind::Taxi, f.count, &f.name));
+    let counted = counted.chain(s.fleets.drones.iter().map(|f| (EntityKind::Drone, f.count, &f.name)));
+    for (kind, count, name) in counted.chain(s.residents.cars.iter().map(|f| (EntityKind::Car, f.count, &f.name))) {
+        entities.extend((0..count).map(|_| (kind, name.clone())));
+    }
+    for &e in &people.0 {
+        let p = walkers.get(e).expect("roster entities are pedestrians");
+        entities.push((EntityKind::Person, s.residents.pedestrians[p.flow].name.clone()));
+    }
+    frame.entities =
+        entities.into_iter().enumerate().map(|(id, (kind, fleet))| EntityInfo { id: id as u32, kind, fleet }).collect();
+}
+
+fn heading_code(radians: f64) -> u16 {
+    (radians.rem_euclid(std::f64::consts::TAU) / std::f64::consts::TAU * 65536.0).round() as u32 as u16
+}
+
+fn speed_code(mps: f64) -> u16 {
+    (mps * 100.0).round().clamp(0.0, f64::from(u16::MAX)) as u16
+}
+
+/// What a taxi is doing, as people name it.
+fn taxi_status(s: &TaxiState) -> Status {
+    let to_charger = s.stops.front().is_some_and(|stop| stop.kind == StopKind::Charge);
+    let repositioning = s.stops.len() == 1 && s.stops[0].kind == StopKind::Reposition;
+    match s.phase {
+        Phase::Idle => Status::Idle,
+        Phase::Driving | Phase::PullingOut if to_charger => Status::ToCharger,
+        Phase::Driving | Phase::PullingOut if repositioning => Status::Repositioning,
+        Phase::Charging => Status::Charging,
+        Phase::Driving if s.onboard.is_empty() => Status::ToPickup,
+        Phase::Driving => Status::Occupied,
+        Phase::Dwelling { .. } => Status::Dwelling,
+        Phase::Blocked => Status::Blocked,
+        Phase::PullingOut => Status::PullingOut,
+    }
+}
+
+/// What a resident's car is doing.
+fn car_status(s: &TaxiState) -> Status {
+    match s.phase {
+        Phase::Idle => Status::OffStreet,
+        Phase::PullingOut => Status::PullingOut,
+        _ => Status::Driving,
+    }
+}
+
+/// What a drone is doing.
+fn drone_status(s: &DroneState) -> Status {
+    match s.phase {
+        DronePhase::Ready => Status::Ready,
+        DronePhase::Outbound => Status::Outbound,
+        DronePhase::Dropping { .. } => Status::Dropping,
+        DronePhase::Returning => Status::Returning,
+    }
+}
+
+/// What a person is doing.
+fn person_status(s: &PedestrianState) -> Status {
+    match s.walk {
+        Walk::OffStreet => Status::OffStreet,
+        Walk::Waiting { .. } => Status::Waiting,
+        Walk::Crossing { .. } => Status::Walking,
+    }
+}
+
+/// Takes every entity's state when the capture interval says so.
+pub fn capture_frame(
+    config: Res<SimConfig>,
+    clock: Res<SimClock>,
+    roster: Rosters,
+    taxi_states: Query<&TaxiState>,
+    drone_states: Query<&DroneState>,
+    walkers: Query<&PedestrianState>,
+    mut frame: ResMut<SimFrame>,
+) {
+    let every = frame.every_ms.unwrap_or(u64::from(config.loaded.scenario.run.record_ms));
+    if !clock.every(every) {
+        return;
+    }
+    let frame = &mut frame.frame;
+    frame.t_ms = clock.now_ms;
+    frame.states.clear();
+    let on_road = |s: &TaxiState, status: Status| EntityState {
+        x_cm: centimetres(s.at.x),
+        y_cm: centimetres(s.at.y),
+        z_cm: 0,
+        heading: heading_code(s.heading),
+        speed_cms: speed_code(s.speed_mps),
+        status: status.code(),
+    };
+    for &e in &roster.taxis.0 {
+        let s = taxi_states.get(e).expect("roster entities are taxis");
+        frame.states.push(on_road(s, taxi_status(s)));
+    }
+    for &e in &roster.drones.0 {
+        let s = drone_states.get(e).expect("roster entities are drones");
+        let [x, y, z] = s.pos;
+        frame.states.push(EntityState {
+            x_cm: centimetres(x),
+            y_cm: centimetres(y),
+            z_cm: centimetres(z),
+            heading: heading_code(s.heading()),
+            speed_cms: speed_code(s.vel[0].hypot(s.vel[1]).hypot(s.vel[2])),
+            status: drone_status(s).code(),
+        });
+    }
+    for &e in &roster.cars.0 {
+        let s = taxi_states.get(e).expect("roster entities are cars");
+        frame.states.push(on_road(s, car_status(s)));
+    }
+    for &e in &roster.people.0 {
+        let s = walkers.get(e).expect("roster entities are pedestrians");
+        frame.states.push(EntityState {
+            x_cm: centimetres(s.at.x),
+            y_cm: centimetres(s.at.y),
+            z_cm: 0,
+            heading: heading_code(s.heading),
+            speed_cms: (s.speed_mps * 100.0).round() as u16,
+            status: person_status(s).code(),
+        });
+    }
+}
