@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use pilotzone_scenario::time::{ClockTime, Date};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A moment in UTC, to the second.
@@ -16,29 +17,6 @@ pub struct Timestamp {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("\"{0}\" is not a UTC time like 2026-12-02T09:30:00Z")]
 pub struct TimestampError(String);
-
-/// Days since 1970-01-01 of a civil date (proleptic Gregorian).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date of a day count since 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
 
 impl Timestamp {
     /// The time now, from the system clock.
@@ -56,44 +34,23 @@ impl Timestamp {
     /// Parses `YYYY-MM-DDTHH:MM:SSZ`.
     pub fn parse(s: &str) -> Result<Self, TimestampError> {
         let bad = || TimestampError(s.chars().take(40).collect());
-        let b = s.as_bytes();
-        if b.len() != 20
-            || b[4] != b'-'
-            || b[7] != b'-'
-            || b[10] != b'T'
-            || b[13] != b':'
-            || b[16] != b':'
-            || b[19] != b'Z'
-        {
+        let (date, rest) = s.split_once('T').ok_or_else(bad)?;
+        let clock = rest.strip_suffix('Z').ok_or_else(bad)?;
+        if date.len() != 10 || !date.as_bytes()[..4].iter().all(u8::is_ascii_digit) || clock.len() != 8 {
             return Err(bad());
         }
-        let num = |r: std::ops::Range<usize>| -> Result<i64, TimestampError> {
-            let part = &s[r];
-            if !part.bytes().all(|c| c.is_ascii_digit()) {
-                return Err(bad());
-            }
-            part.parse().map_err(|_| bad())
-        };
-        let (y, mo, d, h, mi, se) = (num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?);
-        let days_in_month = match mo {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-            2 => 28,
-            _ => return Err(bad()),
-        };
-        if d < 1 || d > days_in_month || h > 23 || mi > 59 || se > 59 {
-            return Err(bad());
-        }
-        Ok(Timestamp { unix_s: days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se })
+        // The calendar and the clock are the scenario's, as rules' dates and hours are read.
+        let days = Date::parse(date).map_err(|_| bad())?.0;
+        let seconds = ClockTime::parse(clock).ok().filter(|c| c.seconds() < 86_400).ok_or_else(bad)?;
+        Ok(Timestamp { unix_s: i64::from(days) * 86_400 + i64::from(seconds.seconds()) })
     }
 }
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (y, m, d) = civil_from_days(self.unix_s.div_euclid(86_400));
+        let date = Date(i32::try_from(self.unix_s.div_euclid(86_400)).unwrap_or(i32::MAX));
         let s = self.unix_s.rem_euclid(86_400);
-        write!(f, "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", s / 3600, s / 60 % 60, s % 60)
+        write!(f, "{date}T{:02}:{:02}:{:02}Z", s / 3600, s / 60 % 60, s % 60)
     }
 }
 

@@ -212,11 +212,20 @@ pub(crate) fn places(map: &ZoneMap, nodes: &BTreeMap<u32, (f64, f64)>, fleets: &
                 kind: p.kind,
                 at: point(p.at.or_else(|| nodes.get(&p.node).copied()).unwrap_or_default()),
                 node: p.node,
-                label: Text { ja: format!("{}（{}）", p.name, names.ja), en: format!("{} ({})", p.name, names.en) },
+                label: label(&p.name, names),
                 fleets: based,
             }
         })
         .collect()
+}
+
+/// A place's map label: its name with its kind, or the name alone where the name already says
+/// the kind (a place named `clinic` is not labelled `clinic (clinic)`).
+fn label(name: &str, kind: pilotzone_replay::Names) -> Text {
+    let says_kind = |word: &str| name.trim().eq_ignore_ascii_case(word.trim());
+    let en = if says_kind(kind.en) { name.to_owned() } else { format!("{name} ({})", kind.en) };
+    let ja = if says_kind(kind.ja) { name.to_owned() } else { format!("{name}（{}）", kind.ja) };
+    Text { ja, en }
 }
 
 #[cfg(test)]

@@ -17,22 +17,3 @@ pub use gate::{Gate, check_gates};
 pub use manifest::{Manifest, RunKey, Variant};
 pub use stats::{Comparison, Summary, fmt_num, t_975};
 pub use table::{Row, Table, read_run};
-
-#[cfg(test)]
-mod tests {
-    /// Tools that read studies (merge, a web service) must build without the engine.
-    #[test]
-    fn studies_build_without_the_engine() {
-        let out = std::process::Command::new(env!("CARGO"))
-            .args(["tree", "-p", "pilotzone-study", "-e", "normal", "--offline", "--prefix", "none"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .expect("cargo tree runs");
-        let tree = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        assert!(tree.contains("pilotzone-replay"), "the tree is the study crate's: {tree}");
-        for banned in ["bevy_ecs", "rapier3d", "pilotzone-sim"] {
-            assert!(!tree.lines().any(|l| l.starts_with(&format!("{banned} "))), "pilotzone-study depends on {banned}");
-        }
-    }
-}

@@ -49,8 +49,10 @@ fn every_part_of_the_map_is_in_the_scene() {
 fn depots_and_vertiports_name_the_fleets_they_base() {
     let scene = Scene::new(&shipped("demo").scenario);
     let depot = scene.places.iter().find(|p| p.is_depot()).expect("the demo has a depot");
-    assert_eq!(depot.label.en, "depot (depot)");
+    assert_eq!(depot.label.en, "depot", "a name that says its kind is not repeated");
     assert_eq!(depot.label.ja, "depot（車両基地）");
+    let school = scene.places.iter().find(|p| p.name == "school").expect("the demo has a school");
+    assert_eq!((school.label.en.as_str(), school.label.ja.as_str()), ("school", "school（学校）"));
     assert!(!depot.fleets.is_empty(), "the demo's taxis are based at its depot");
     let island = Scene::new(&shipped("island-drones").scenario);
     let port = island.places.iter().find(|p| p.is_vertiport()).expect("the island has a vertiport");

@@ -7,9 +7,9 @@
 //!   busy, where it adds the least time (vehicle time plus the new rider's wait), provided every
 //!   rider keeps to their latest pickup and their longest ride and no seat is double-booked.
 //!
-//! Travel-time tables ([`table`]) come from the routing core's hierarchy; large ones run on the
+//! Travel-time tables ([`table()`]) come from the routing core's hierarchy; large ones run on the
 //! compute task pool in fixed chunks of sources. Every entry is computed on its own, so the
-//! result does not depend on the thread count. Matching is [`assignment`]'s, pooling by
+//! result does not depend on the thread count. Matching is [`mod@assignment`]'s, pooling by
 //! insertion [`pooling`]'s.
 
 pub mod assignment;
