@@ -61,6 +61,15 @@ pub(crate) enum Command {
         #[command(subcommand)]
         what: ImportKind,
     },
+    /// Watch a run in the desktop viewer (a separate program, `pilotzone-viewer`, built with
+    /// `cargo build --release -p pilotzone-viewer`); arguments after the path go to it.
+    View {
+        /// A run folder or a replay file.
+        path: PathBuf,
+        /// Options for the viewer (`--lang en`, `--at 07:30`, `--present`, ...).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        viewer_args: Vec<String>,
+    },
     /// Convert a replay for other tools.
     Export {
         /// Which format.
@@ -144,6 +153,17 @@ pub(crate) enum ReplayCommand {
     Info {
         /// Replay file.
         file: PathBuf,
+    },
+    /// Every entity's state at one time of day, as any player of the replay shows it.
+    State {
+        /// Replay file, or a run folder.
+        file: PathBuf,
+        /// Time of day, HH:MM or HH:MM:SS (interpolated between samples).
+        #[arg(long)]
+        at: String,
+        /// Print JSON (one object per entity) instead of a table.
+        #[arg(long)]
+        json: bool,
     },
 }
 

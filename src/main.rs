@@ -23,6 +23,8 @@ fn main() -> ExitCode {
         Command::Gen { what: GenKind::District { map, name, out } } => commands::generate::district(&map, &name, &out),
         Command::Gen { what: GenKind::Grid(args) } => commands::generate::grid(&args),
         Command::Replay { what: ReplayCommand::Info { file } } => commands::replay::info(&file),
+        Command::Replay { what: ReplayCommand::State { file, at, json } } => commands::replay::state(&file, &at, json),
+        Command::View { path, viewer_args } => commands::view::view(&path, &viewer_args),
         Command::Verify { replay } => commands::replay::verify(&replay),
         Command::Batch(args) => commands::study::batch(args),
         Command::Merge(args) => commands::study::merge(args),

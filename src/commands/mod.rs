@@ -9,6 +9,7 @@ pub(crate) mod incidents;
 pub(crate) mod replay;
 pub(crate) mod run;
 pub(crate) mod study;
+pub(crate) mod view;
 
 use std::path::Path;
 

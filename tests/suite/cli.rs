@@ -206,3 +206,49 @@ fn export_fcd_writes_sumo_floating_car_data() {
     assert_eq!(&packed[..2], &[0x1f, 0x8b], "gzip magic");
     assert!(packed.len() < text.len() / 5, "gzip packs the XML");
 }
+
+/// `pilotzone replay state` prints what a player shows at a time of day: the cursor's
+/// interpolated states, with statuses named by the vocabulary.
+#[test]
+fn replay_state_prints_every_entity_at_a_time_of_day() {
+    let out = tempfile::tempdir().expect("temp dir");
+    run_demo(out.path(), 600);
+    let dir = out.path().to_str().expect("utf-8 path");
+    let o = pilotzone(&["replay", "state", dir, "--at", "07:05:30", "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(doc["clock"], "07:05:30.0");
+    assert_eq!(doc["t_ms"], 330_000);
+    let replay =
+        pilotzone_replay::Replay::read(&std::fs::read(out.path().join("replay.pzr")).expect("replay")).expect("reads");
+    let expected = replay.state_at(330_000).expect("state_at");
+    let entities = doc["entities"].as_array().expect("entities");
+    assert_eq!(entities.len(), replay.entities().len());
+    for (e, s) in entities.iter().zip(&expected) {
+        let [x, _, _] = s.position_m();
+        assert!((e["x_m"].as_f64().expect("x") - x).abs() < 1e-9, "{e}");
+        let status = replay.status(s.status).expect("a known status");
+        assert_eq!(e["status"], status.key());
+    }
+    assert!(entities.iter().any(|e| e["kind"] == "drone") && entities.iter().any(|e| e["kind"] == "taxi"));
+
+    let table = pilotzone(&["replay", "state", dir, "--at", "07:05:30"]);
+    assert!(String::from_utf8_lossy(&table.stdout).contains("07:05:30.0 (t = 330.0 s)"));
+    for (at, says) in [("06:00", "the run covers 07:00:00.0 to 07:10:00.0"), ("7h30", "HH:MM")] {
+        let o = pilotzone(&["replay", "state", dir, "--at", at]);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{at}: {stderr}");
+        assert!(stderr.contains(says), "{at}: {stderr}");
+    }
+}
+
+/// `pilotzone view` on a path that is not there says so and exits 2, whether or not the
+/// viewer is built beside the command line; it never opens an empty window.
+#[test]
+fn view_refuses_a_missing_run_with_a_reason() {
+    let o = pilotzone(&["view", "/nonexistent/run"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("pilotzone-viewer") || stderr.contains("/nonexistent/run"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
