@@ -21,9 +21,22 @@ fn project(camera: &(Mut<'_, Camera>, &GlobalTransform), to_points: f32, p: Vec3
     Some(egui::pos2(v.x * to_points, v.y * to_points))
 }
 
-fn label(painter: &egui::Painter, at: egui::Pos2, text: &str, size: f32, fill: egui::Color32) {
+/// Draws a label above `at` unless it would cover one already drawn (`taken`): on a crowded
+/// map the first label wins rather than two becoming unreadable.
+fn label(
+    painter: &egui::Painter,
+    taken: &mut Vec<egui::Rect>,
+    at: egui::Pos2,
+    text: &str,
+    size: f32,
+    fill: egui::Color32,
+) {
     let galley = painter.layout_no_wrap(text.to_owned(), egui::FontId::proportional(size), egui::Color32::BLACK);
     let rect = egui::Align2::CENTER_BOTTOM.anchor_size(at - egui::vec2(0.0, 6.0), galley.size()).expand(3.0);
+    if taken.iter().any(|r| r.intersects(rect)) {
+        return;
+    }
+    taken.push(rect);
     painter.rect_filled(rect, 4.0, fill);
     painter.galley(rect.min + egui::vec2(3.0, 3.0), galley, egui::Color32::BLACK);
 }
@@ -59,17 +72,8 @@ pub fn draw(
     let white = egui::Color32::from_rgba_unmultiplied(255, 255, 255, 225);
     let scene = &shown.opened.scene;
     let close_up = camera.1.translation().y < 400.0;
-    for p in &scene.places {
-        // Homes are many: named only close up, so the town's landmarks stay readable.
-        let home = matches!(p.kind, pilotzone_scenario::PlaceKind::Home);
-        if home && !close_up {
-            continue;
-        }
-        let at = Vec3::from(world([metres(p.at[0]) as f32, metres(p.at[1]) as f32], 2.0));
-        if let Some(pos) = project(camera, to_points, at).filter(|pos| view.contains(*pos)) {
-            label(&painter, pos, p.label.get(lang), size, white);
-        }
-    }
+    // Incidents and comments near the time shown are drawn first: they matter more than names.
+    let mut taken = Vec::new();
     let now = playback.t_ms();
     for m in &shown.opened.incidents {
         if m.t_ms + PIN_WINDOW_MS < now || m.t_ms > now + PIN_WINDOW_MS {
@@ -79,7 +83,14 @@ pub fn draw(
         if let Some(pos) = project(camera, to_points, at).filter(|pos| view.contains(*pos)) {
             let colour = super::timeline::severity_colour(m.severity);
             painter.circle_stroke(pos, 11.0, egui::Stroke::new(3.0, colour));
-            label(&painter, pos - egui::vec2(0.0, 10.0), m.kind_names.get(lang), size, colour.gamma_multiply(0.35));
+            label(
+                &painter,
+                &mut taken,
+                pos - egui::vec2(0.0, 10.0),
+                m.kind_names.get(lang),
+                size,
+                colour.gamma_multiply(0.35),
+            );
         }
     }
     let blue = egui::Color32::from_rgb(0x00, 0x72, 0xb2);
@@ -93,11 +104,23 @@ pub fn draw(
             painter.circle_stroke(pos, 7.0, egui::Stroke::new(2.0, egui::Color32::WHITE));
             label(
                 &painter,
+                &mut taken,
                 pos - egui::vec2(0.0, 8.0),
                 &format!("{} ({})", c.author, c.role.name(lang)),
                 size - 1.0,
                 white,
             );
+        }
+    }
+    for p in &scene.places {
+        // Homes are many: named only close up, so the town's landmarks stay readable.
+        let home = matches!(p.kind, pilotzone_scenario::PlaceKind::Home);
+        if home && !close_up {
+            continue;
+        }
+        let at = Vec3::from(world([metres(p.at[0]) as f32, metres(p.at[1]) as f32], 2.0));
+        if let Some(pos) = project(camera, to_points, at).filter(|pos| view.contains(*pos)) {
+            label(&painter, &mut taken, pos, p.label.get(lang), size, white);
         }
     }
     let clicked = ctx.input(|i| i.pointer.primary_clicked() && i.pointer.delta().length() < 0.5);
