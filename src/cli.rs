@@ -81,6 +81,10 @@ pub(crate) enum Command {
 /// `pilotzone export` formats.
 #[derive(Subcommand, Debug)]
 pub(crate) enum ExportKind {
+    /// One self-contained web page that plays a run offline in any current browser (Japanese
+    /// and English, on a phone too): the town, the agents, the timeline, incidents, KPIs, charts
+    /// and comments; with --compare, two runs side by side.
+    Html(HtmlArgs),
     /// SUMO floating car data XML (gzip-compressed when FILE ends in .gz).
     Fcd {
         /// Replay file.
@@ -101,6 +105,26 @@ pub(crate) enum ExportKind {
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+/// `pilotzone export html` arguments.
+#[derive(Args, Debug)]
+pub(crate) struct HtmlArgs {
+    /// A run folder or a replay file.
+    pub(crate) run: PathBuf,
+    /// A second run of the same scenario, shown beside the first (A) as B.
+    #[arg(long, value_name = "OTHER")]
+    pub(crate) compare: Option<PathBuf>,
+    /// A study folder holding both runs: adds the options' differences paired by seed with
+    /// their 95 % intervals, as `pilotzone compare` gives them (needs --compare).
+    #[arg(long, value_name = "DIR", requires = "compare")]
+    pub(crate) study: Option<PathBuf>,
+    /// Language the page opens in (it has a switch).
+    #[arg(long, default_value = "ja", value_parser = ["ja", "en"])]
+    pub(crate) lang: String,
+    /// The page to write.
+    #[arg(long, value_name = "FILE.html")]
+    pub(crate) out: PathBuf,
 }
 
 /// `pilotzone import` formats.

@@ -1,4 +1,5 @@
-//! Exports for other tools: `pilotzone export fcd` (a replay) and `export sumo` (a scenario).
+//! Exports: `pilotzone export html` (a page that plays a run), and for other tools
+//! `export fcd` (a replay) and `export sumo` (a scenario).
 
 use std::io::Write;
 use std::path::Path;
@@ -7,7 +8,34 @@ use std::process::ExitCode;
 use anyhow::Result;
 use pilotzone::output;
 
-use super::open_replay;
+use super::{InputError, open_replay};
+use crate::cli::HtmlArgs;
+
+/// `pilotzone export html`: one self-contained page that plays a run, or two side by side,
+/// written atomically. Anything wrong with the runs, the comments or the study is input to fix.
+pub(crate) fn html(args: &HtmlArgs) -> Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let input = |e: pilotzone_web::WebError| InputError(e.to_string());
+    let lang = pilotzone_replay::Lang::from_tag(&args.lang).expect("clap admits ja and en only");
+    let mut runs = vec![pilotzone_web::Run::load(&args.run).map_err(input)?];
+    if let Some(other) = &args.compare {
+        runs.push(pilotzone_web::Run::load(other).map_err(input)?);
+    }
+    let study = match (&args.study, &runs[..]) {
+        (Some(dir), [first, second]) => Some(pilotzone_web::StudyComparison::new(dir, first, second).map_err(input)?),
+        _ => None,
+    };
+    let page = pilotzone_web::page(&runs, study.as_ref(), lang).map_err(input)?;
+    output::write_atomic(&args.out, page.html.as_bytes())?;
+    writeln!(
+        std::io::stdout(),
+        "wrote {} ({} bytes) in {:.2} s",
+        args.out.display(),
+        page.html.len(),
+        started.elapsed().as_secs_f64()
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
 
 /// `pilotzone export fcd`: a replay as SUMO floating car data, gzipped for `.gz`.
 pub(crate) fn fcd(file: &Path, out: &Path) -> Result<ExitCode> {

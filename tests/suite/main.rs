@@ -8,6 +8,7 @@ mod dependencies;
 mod determinism;
 mod dispatch;
 mod drones;
+mod export_html;
 mod fleet;
 mod incidents;
 mod road_safety;
