@@ -331,13 +331,16 @@ const PzMap = (() => {
         ctx.setLineDash([]);
         ctx.globalAlpha = 1;
       }
-      for (const a of agents) this.drawAgent(ctx, a, s);
+      // Heights are written by each drone while they can be read: near, or with few in the air.
+      const flying = agents.filter((a) => a.kind === "drone" && a.z_m >= 1).length;
+      const heights = s >= 0.8 || flying <= 40;
+      for (const a of agents) this.drawAgent(ctx, a, s, heights);
       for (const c of comments) this.drawPin(ctx, c.at_m[0], c.at_m[1], c.near);
       for (const m of incidents) this.drawIncident(ctx, m.at_m[0], m.at_m[1], m === focus);
       if (scene.attribution) this.drawAttribution(ctx, lang);
     }
 
-    drawAgent(ctx, a, s) {
+    drawAgent(ctx, a, s, heights) {
       if (a.status === "off_street") return;
       const legend = this.scene.legend;
       const colour = legend.statuses[a.status]?.colour ?? legend.unknown_status;
@@ -386,7 +389,7 @@ const PzMap = (() => {
         ctx.arc(x, y - lift, r, 0, Math.PI * 2);
         ctx.fill();
         ctx.stroke();
-        if (a.z_m >= 1) {
+        if (heights && a.z_m >= 1) {
           const text = `${Math.round(a.z_m)}m`;
           ctx.font = `11px ${FONT}`;
           ctx.textBaseline = "middle";

@@ -157,12 +157,14 @@
     if (all.length === 0) list.append(el("li", t("comments.none"), "who"));
     for (const c of all) {
       const li = el("li", null, c.depth > 0 ? "reply" : null);
-      const who = el("span", `${clock(runs[c.run], c.t_ms)} · ${c.author} (${named(roleWord[c.role])})`, "who");
-      const go = el("button", t("clock"));
+      // The comment's moment is a button: it moves the time and the map to the pin.
+      const who = el("span", null, "who");
+      const go = el("button", clock(runs[c.run], c.t_ms));
       go.type = "button";
       go.setAttribute("aria-label", `${t("clock")} ${clock(runs[c.run], c.t_ms)}`);
       go.addEventListener("click", () => jumpTo(c.t_ms, c.at_m, null));
-      who.append(go);
+      const side = runs.length > 1 ? `${"AB"[c.run]} · ` : "";
+      who.append(go, document.createTextNode(` ${side}${c.author} (${named(roleWord[c.role])})`));
       li.append(who);
       li.append(el("p", c.text ?? `${t("comment.hidden")}: ${c.hidden}`, "said"));
       list.append(li);
@@ -211,7 +213,10 @@
         tr.append(now, el("td", fmt(values[0], row.digits)));
       } else {
         const diff = values[0] != null && values[1] != null ? values[1] - values[0] : null;
-        const d = el("td", diff == null ? "–" : `${diff > 0 ? "+" : ""}${fmt(diff, row.digits)}`);
+        // A difference that rounds to nothing at the row's precision gets the digits to show it.
+        let digits = row.digits;
+        while (diff && digits < 3 && Math.round(Math.abs(diff) * 10 ** digits) === 0) digits += 1;
+        const d = el("td", diff == null ? "–" : `${diff > 0 ? "+" : ""}${fmt(diff, digits)}`);
         if (diff) d.className = diff > 0 ? "up" : "down";
         tr.append(el("td", fmt(values[0], row.digits)), el("td", fmt(values[1], row.digits)), d);
       }

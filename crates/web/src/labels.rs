@@ -65,7 +65,8 @@ pub const LABELS: &[(&str, Names)] = &[
     (
         "legend.height",
         Names {
-            ja: "ドローンの数字は地上からの高さ (m)", en: "Numbers by drones: height above ground (m)"
+            ja: "ドローンの数字は地上からの高さ (m)。多数飛んでいるときは地図を拡大すると表示されます",
+            en: "Numbers by drones: height above ground (m); with many in the air, zoom in to see them",
         },
     ),
     ("legend.incident", Names { ja: "インシデントの地点", en: "Incident" }),
