@@ -14,6 +14,7 @@ use crate::cli::HtmlArgs;
 /// `pilotzone export html`: one self-contained page that plays a run, or two side by side,
 /// written atomically. Anything wrong with the runs, the comments or the study is input to fix.
 pub(crate) fn html(args: &HtmlArgs) -> Result<ExitCode> {
+    #[expect(clippy::disallowed_methods, reason = "wall time of the export, for the report")]
     let started = std::time::Instant::now();
     let input = |e: pilotzone_web::WebError| InputError(e.to_string());
     let lang = pilotzone_replay::Lang::from_tag(&args.lang).expect("clap admits ja and en only");
@@ -25,13 +26,13 @@ pub(crate) fn html(args: &HtmlArgs) -> Result<ExitCode> {
         (Some(dir), [first, second]) => Some(pilotzone_web::StudyComparison::new(dir, first, second).map_err(input)?),
         _ => None,
     };
-    let page = pilotzone_web::page(&runs, study.as_ref(), lang).map_err(input)?;
-    output::write_atomic(&args.out, page.html.as_bytes())?;
+    let html = pilotzone_web::page(&runs, study.as_ref(), lang).map_err(input)?;
+    output::write_atomic(&args.out, html.as_bytes())?;
     writeln!(
         std::io::stdout(),
         "wrote {} ({} bytes) in {:.2} s",
         args.out.display(),
-        page.html.len(),
+        html.len(),
         started.elapsed().as_secs_f64()
     )?;
     Ok(ExitCode::SUCCESS)

@@ -334,80 +334,122 @@ const PzMap = (() => {
       // Heights are written by each drone while they can be read: near, or with few in the air.
       const flying = agents.filter((a) => a.kind === "drone" && a.z_m >= 1).length;
       const heights = s >= 0.8 || flying <= 40;
-      for (const a of agents) this.drawAgent(ctx, a, s, heights);
+      this.drawAgents(ctx, agents, s, heights);
       for (const c of comments) this.drawPin(ctx, c.at_m[0], c.at_m[1], c.near);
       for (const m of incidents) this.drawIncident(ctx, m.at_m[0], m.at_m[1], m === focus);
       if (scene.attribution) this.drawAttribution(ctx, lang);
     }
 
-    drawAgent(ctx, a, s, heights) {
-      if (a.status === "off_street") return;
+    /**
+     * Every agent, batched by colour so a town of a thousand costs a few dozen fills, not
+     * thousands: ground shadows and lines of drones first, then bodies, then drone heights.
+     */
+    drawAgents(ctx, agents, s, heights) {
       const legend = this.scene.legend;
-      const colour = legend.statuses[a.status]?.colour ?? legend.unknown_status;
-      const body = legend.kinds[a.kind]?.body ?? { length_m: 1, width_m: 1, shape: "disc" };
-      const x = this.sx(a.x_m);
-      const y = this.sy(a.y_m);
-      if (body.shape === "box") {
-        const len = Math.max(body.length_m * s, MIN_CAR_PX[0]);
-        const wid = Math.max(body.width_m * s, MIN_CAR_PX[1]);
-        ctx.save();
-        ctx.translate(x, y);
-        ctx.rotate(-(a.heading_deg * Math.PI) / 180);
-        ctx.fillStyle = colour;
-        ctx.strokeStyle = a.kind === "taxi" ? INK : "rgba(31,35,40,0.55)";
-        ctx.lineWidth = a.kind === "taxi" ? 1.5 : 1;
-        ctx.beginPath();
-        ctx.rect(-len / 2, -wid / 2, len, wid);
-        ctx.fill();
-        ctx.stroke();
-        if (a.kind === "taxi") {
-          // A robotaxi carries a light on its roof: what tells it from a resident's car.
-          ctx.fillStyle = "#ffffff";
-          ctx.fillRect(-wid / 4, -wid / 4, wid / 2, wid / 2);
+      const groups = new Map();
+      const drones = [];
+      for (const a of agents) {
+        if (a.status === "off_street") continue;
+        const colour = legend.statuses[a.status]?.colour ?? legend.unknown_status;
+        if (!groups.has(colour)) groups.set(colour, { car: [], taxi: [], person: [], drone: [] });
+        const body = legend.kinds[a.kind]?.body ?? { length_m: 1, width_m: 1, shape: "disc" };
+        const item = { a, x: this.sx(a.x_m), y: this.sy(a.y_m), body };
+        if (a.kind === "drone") {
+          // Seen from above a drone sits over its shadow; the line to it and the number say how high.
+          item.lift = Math.min(a.z_m * 0.25, 24);
+          drones.push(item);
         }
-        ctx.restore();
-        return;
+        (groups.get(colour)[a.kind] ?? groups.get(colour).car).push(item);
       }
-      const r = Math.max((body.length_m * s) / 2, MIN_DISC_PX[a.kind] ?? 4);
-      if (a.kind === "drone") {
-        // Seen from above a drone sits over its shadow; the line to it and the number say how high.
-        const lift = Math.min(a.z_m * 0.25, 24);
-        ctx.fillStyle = "rgba(31,35,40,0.18)";
-        ctx.beginPath();
-        ctx.ellipse(x, y, r, r * 0.6, 0, 0, Math.PI * 2);
-        ctx.fill();
-        ctx.strokeStyle = "rgba(31,35,40,0.45)";
-        ctx.lineWidth = 1;
-        ctx.beginPath();
-        ctx.moveTo(x, y);
-        ctx.lineTo(x, y - lift);
-        ctx.stroke();
-        ctx.fillStyle = colour;
-        ctx.strokeStyle = INK;
-        ctx.lineWidth = 1.5;
-        ctx.beginPath();
-        ctx.arc(x, y - lift, r, 0, Math.PI * 2);
-        ctx.fill();
-        ctx.stroke();
-        if (heights && a.z_m >= 1) {
-          const text = `${Math.round(a.z_m)}m`;
-          ctx.font = `11px ${FONT}`;
-          ctx.textBaseline = "middle";
-          ctx.lineWidth = 3;
-          ctx.strokeStyle = "rgba(255,255,255,0.9)";
-          ctx.strokeText(text, x + r + 3, y - lift);
-          ctx.fillStyle = INK;
-          ctx.fillText(text, x + r + 3, y - lift);
-        }
-        return;
+      const disc = (item, min, lift = 0) => {
+        const r = Math.max((item.body.length_m * s) / 2, min);
+        ctx.moveTo(item.x + r, item.y - lift);
+        ctx.arc(item.x, item.y - lift, r, 0, Math.PI * 2);
+        return r;
+      };
+      ctx.fillStyle = "rgba(31,35,40,0.18)";
+      ctx.beginPath();
+      for (const d of drones) {
+        const r = Math.max((d.body.length_m * s) / 2, MIN_DISC_PX.drone);
+        ctx.moveTo(d.x + r, d.y);
+        ctx.ellipse(d.x, d.y, r, r * 0.6, 0, 0, Math.PI * 2);
       }
-      ctx.fillStyle = colour;
-      ctx.strokeStyle = "#ffffff";
+      ctx.fill();
+      ctx.strokeStyle = "rgba(31,35,40,0.45)";
       ctx.lineWidth = 1;
       ctx.beginPath();
-      ctx.arc(x, y, r, 0, Math.PI * 2);
-      ctx.fill();
+      for (const d of drones) {
+        ctx.moveTo(d.x, d.y);
+        ctx.lineTo(d.x, d.y - d.lift);
+      }
       ctx.stroke();
+      for (const [colour, g] of groups) {
+        ctx.fillStyle = colour;
+        for (const [items, edge, width] of [
+          [g.car, "rgba(31,35,40,0.55)", 1],
+          [g.taxi, INK, 1.5],
+        ]) {
+          if (!items.length) continue;
+          ctx.beginPath();
+          for (const item of items) this.boxPath(ctx, item, s);
+          ctx.fill();
+          ctx.strokeStyle = edge;
+          ctx.lineWidth = width;
+          ctx.stroke();
+        }
+        if (g.person.length) {
+          ctx.beginPath();
+          for (const item of g.person) disc(item, MIN_DISC_PX.person);
+          ctx.fill();
+          ctx.strokeStyle = "#ffffff";
+          ctx.lineWidth = 1;
+          ctx.stroke();
+        }
+        if (g.drone.length) {
+          ctx.beginPath();
+          for (const item of g.drone) item.r = disc(item, MIN_DISC_PX.drone, item.lift);
+          ctx.fill();
+          ctx.strokeStyle = INK;
+          ctx.lineWidth = 1.5;
+          ctx.stroke();
+        }
+      }
+      // A robotaxi carries a light on its roof: what tells it from a resident's car.
+      ctx.fillStyle = "#ffffff";
+      for (const g of groups.values()) {
+        for (const t of g.taxi) {
+          const w = Math.max(t.body.width_m * s, MIN_CAR_PX[1]) / 2;
+          ctx.fillRect(t.x - w / 2, t.y - w / 2, w, w);
+        }
+      }
+      if (!heights) return;
+      ctx.font = `11px ${FONT}`;
+      ctx.textBaseline = "middle";
+      ctx.lineWidth = 3;
+      ctx.strokeStyle = "rgba(255,255,255,0.9)";
+      ctx.fillStyle = INK;
+      for (const d of drones) {
+        if (d.a.z_m < 1) continue;
+        const text = `${Math.round(d.a.z_m)}m`;
+        const x = d.x + (d.r ?? MIN_DISC_PX.drone) + 3;
+        ctx.strokeText(text, x, d.y - d.lift);
+        ctx.fillText(text, x, d.y - d.lift);
+      }
+    }
+
+    /** A car's body along its heading, at least MIN_CAR_PX, as a closed sub-path. */
+    boxPath(ctx, { a, x, y, body }, s) {
+      const half = Math.max(body.length_m * s, MIN_CAR_PX[0]) / 2;
+      const side = Math.max(body.width_m * s, MIN_CAR_PX[1]) / 2;
+      const h = (a.heading_deg * Math.PI) / 180;
+      // Along the heading on screen (y grows downwards), and across it.
+      const [ux, uy] = [Math.cos(h), -Math.sin(h)];
+      const [vx, vy] = [-uy, ux];
+      ctx.moveTo(x + ux * half + vx * side, y + uy * half + vy * side);
+      ctx.lineTo(x + ux * half - vx * side, y + uy * half - vy * side);
+      ctx.lineTo(x - ux * half - vx * side, y - uy * half - vy * side);
+      ctx.lineTo(x - ux * half + vx * side, y - uy * half + vy * side);
+      ctx.closePath();
     }
 
     drawPin(ctx, xm, ym, near) {

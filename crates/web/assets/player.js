@@ -80,18 +80,26 @@
     const replay = await PzReplay.open(decodeBase64($(`pz-replay-${i}`).textContent), vocab);
     if (replay.damage) showBanner(`${t("damaged")}: ${replay.damage}`);
     const incidents = run.incidents.map((m) => ({ ...m, run: i }));
-    return { ...run, index: i, replay, cursor: new PzReplay.Cursor(replay), incidents, agents: [], frameT: null };
+    // Each kind's event times, in order, so "so far" is a binary search, not a count.
+    const times = {};
+    for (const e of replay.events) (times[e.kind] ??= []).push(e.tMs);
+    return { ...run, index: i, replay, times, cursor: new PzReplay.Cursor(replay), incidents, agents: [], frameT: null };
   }
 
   // ---- text of the page ----
 
-  function applyLabels() {
+  /** The words of the page's frame: there even when no replay can be read. */
+  function labelFrame() {
     document.documentElement.lang = lang;
     for (const e of document.querySelectorAll("[data-label]")) e.textContent = t(e.dataset.label);
     $("lang").textContent = t("language");
     $("play").textContent = state.playing ? t("pause") : t("play");
     $("scrub").setAttribute("aria-label", t("timeline"));
     $("clock").setAttribute("aria-label", t("clock"));
+  }
+
+  function applyLabels() {
+    labelFrame();
     const scene = runs[0].scene;
     $("title").textContent = scene.name;
     document.title = `${scene.name} — ${t("app.title")}`;
@@ -175,15 +183,12 @@
   function kpiValue(run, row) {
     const v = run.kpis ? row.key.split(".").reduce((o, k) => (o == null ? o : o[k]), run.kpis) : null;
     if (typeof v === "number") return v * row.scale;
-    return row.counts ? run.replay.events.filter((e) => e.kind === row.counts).length : null;
+    return row.counts ? (run.times[row.counts] ?? []).length : null;
   }
 
   function countSoFar(run, kind, tMs) {
-    const events = run.replay.events;
-    const n = PzReplay.partition(events.length, (i) => events[i].tMs <= tMs);
-    let c = 0;
-    for (let i = 0; i < n; i++) if (events[i].kind === kind) c += 1;
-    return c;
+    const times = run.times[kind] ?? [];
+    return PzReplay.partition(times.length, (i) => times[i] <= tMs);
   }
 
   let soFarCells = [];
@@ -618,7 +623,7 @@
   hook.firstFrameMs = () => firstFrameMs;
   Object.freeze(hook);
 
-  $("banner").textContent = "";
+  labelFrame();
   start().catch((e) => {
     fail(e);
     resolveReady(null);

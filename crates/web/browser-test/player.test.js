@@ -192,6 +192,16 @@ test("a damaged replay shows a message and plays what it kept", async () => {
   assert.deepEqual(seen.errors, []);
   assert.deepEqual(seen.requests, []);
   await page.close();
+
+  // Bytes that are no replay at all: the page says so, in words, and is not blank.
+  const foreign = path.join(OUT, "foreign.html");
+  fs.writeFileSync(foreign, html.replace(/(id="pz-replay-0">)[^<]*/, `$1${Buffer.from("<html>").toString("base64")}`));
+  const other = await context.newPage();
+  await other.goto(`file://${foreign}`);
+  assert.equal(await other.evaluate(() => window.pilotzone.ready), null);
+  assert.match(await other.textContent("#banner"), /not a pilotzone replay/);
+  assert.equal(await other.textContent("#play"), "再生");
+  await other.close();
 });
 
 test("two options side by side, in step, with the study's paired intervals", async () => {

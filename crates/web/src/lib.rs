@@ -21,7 +21,7 @@ mod run;
 use std::path::PathBuf;
 
 pub use compare::StudyComparison;
-pub use page::{Page, csp_source, page};
+pub use page::{csp_source, page};
 pub use run::Run;
 
 /// Why a page cannot be made. Every variant is input the user must fix.

@@ -30,13 +30,6 @@ const FONT: &[u8] = include_bytes!("../assets/fonts/noto-sans-jp-subset.woff2");
 /// Version of the data the page reads; the script refuses another.
 const DATA_VERSION: u32 = 1;
 
-/// A finished page.
-#[derive(Debug)]
-pub struct Page {
-    /// The HTML document.
-    pub html: String,
-}
-
 /// Everything the page's script reads from its data block.
 #[derive(Serialize)]
 struct Data<'a> {
@@ -49,9 +42,9 @@ struct Data<'a> {
     study: Option<&'a StudyComparison>,
 }
 
-/// The page for one run, or two side by side (`runs[0]` is A, `runs[1]` B), in `lang` first.
-/// Two runs must be of one scenario.
-pub fn page(runs: &[Run], study: Option<&StudyComparison>, lang: Lang) -> Result<Page, WebError> {
+/// The HTML document for one run, or two side by side (`runs[0]` is A, `runs[1]` B), opening
+/// in `lang`. Two runs must be of one scenario.
+pub fn page(runs: &[Run], study: Option<&StudyComparison>, lang: Lang) -> Result<String, WebError> {
     if let [first, second] = runs
         && first.scenario != second.scenario
     {
@@ -91,7 +84,7 @@ pub fn page(runs: &[Run], study: Option<&StudyComparison>, lang: Lang) -> Result
         csp_source(&script),
         csp_source(&style)
     );
-    let html = fill(
+    Ok(fill(
         TEMPLATE,
         &[
             ("lang", lang.tag()),
@@ -101,8 +94,7 @@ pub fn page(runs: &[Run], study: Option<&StudyComparison>, lang: Lang) -> Result
             ("replays", &replays),
             ("script", &script),
         ],
-    );
-    Ok(Page { html })
+    ))
 }
 
 /// The Content-Security-Policy source that admits an inline script or style with exactly this

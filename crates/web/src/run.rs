@@ -52,12 +52,9 @@ impl Run {
         Ok(Run { scenario: header.scenario_name.clone(), path, bytes, hash, scene, incidents, comments, kpis })
     }
 
-    /// A short name for the run: its folder's name for a run folder's `replay.pzr`, else the
-    /// file's name (never the whole path, which says nothing to a resident and much about a
-    /// machine).
+    /// A short name for the run, from its path (see [`label`]).
     pub fn label(&self) -> String {
-        let folder = self.path.parent().and_then(|d| d.file_name()).filter(|_| self.path.ends_with("replay.pzr"));
-        folder.or_else(|| self.path.file_name()).map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+        label(&self.path)
     }
 
     /// What the page's data holds of this run, under `title`.
@@ -88,6 +85,23 @@ impl Run {
             comments,
             kpis: self.kpis.as_ref(),
         }
+    }
+}
+
+/// A run folder's name for its `replay.pzr` (a study's `runs/<option>/<seed>` as
+/// `option/seed`), else the file's name; never the whole path, which says nothing to a resident
+/// and much about a machine.
+fn label(replay: &Path) -> String {
+    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
+    let Some(folder) = replay.parent().filter(|_| replay.ends_with("replay.pzr")) else {
+        return name(replay).unwrap_or_default();
+    };
+    let option = folder.parent().filter(|o| o.parent().is_some_and(|r| r.ends_with("runs")));
+    match (option.and_then(name), name(folder)) {
+        (Some(option), Some(seed)) => format!("{option}/{seed}"),
+        (_, Some(folder)) => folder,
+        // `./replay.pzr` or a bare `replay.pzr`: the folder has no name of its own.
+        (_, None) => name(replay).unwrap_or_default(),
     }
 }
 
@@ -123,4 +137,18 @@ struct CommentData<'a> {
     text: Option<&'a String>,
     hidden: Option<&'a str>,
     created: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_are_named_without_the_machine_s_paths() {
+        assert_eq!(label(Path::new("/home/a/runs/demo-42/replay.pzr")), "demo-42");
+        assert_eq!(label(Path::new("/home/a/studies/school/runs/school-10/42/replay.pzr")), "school-10/42");
+        assert_eq!(label(Path::new("/tmp/evening.pzr")), "evening.pzr");
+        assert_eq!(label(Path::new("replay.pzr")), "replay.pzr");
+        assert_eq!(label(Path::new("./replay.pzr")), "replay.pzr");
+    }
 }
