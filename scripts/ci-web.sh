@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The web player in a real browser: exports the CI run of the demo (or runs the demo when there
-# is none), a comparison of two options with a study's paired intervals, and a hostile scenario
-# whose names and comment hold markup and script; then drives them in Debian's Chromium with
-# playwright-core (crates/web/browser-test). Prints the export sizes and times and the time
-# until the page plays. PILOTZONE names the command line to use (default: the release build).
+# is none), a comparison of two options with a study's paired intervals, a district on an
+# OpenStreetMap map, and a hostile scenario whose names and comment hold markup and script; then
+# drives them in Debian's Chromium with playwright-core (crates/web/browser-test). Prints the
+# export sizes and times and the time until the page plays. PILOTZONE names the command line to
+# use (default: the release build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pz=$(realpath "${PILOTZONE:-target/release/pilotzone}")
@@ -42,6 +43,9 @@ grep -q 'window.pwned=3' "$out/hostile/hostile.ron"
 "$pz" run "$out/hostile/hostile.ron" --duration-s 900 --quiet --out "$out/hostile/run"
 node crates/web/browser-test/hostile-comments.js "$out/hostile/run"
 
+# A district on an imported OpenStreetMap map: the page must credit the map data.
+"$pz" run scenarios/kotka-district.ron --duration-s 600 --quiet --out "$out/osm"
+
 export_html() {
   local name=$1
   shift
@@ -54,6 +58,7 @@ export_html demo "$demo"
 export_html demo-en "$demo" --lang en
 export_html compare "$out/study/runs/base/1" --compare "$out/study/runs/school-10/1" --study "$out/study"
 export_html hostile "$out/hostile/run" --lang en
+export_html osm "$out/osm" --lang en
 
 t0=$(date +%s.%N)
 (cd crates/web/browser-test && PILOTZONE="$pz" PZ_OUT="$out" PZ_DEMO_RUN="$demo" node --test)

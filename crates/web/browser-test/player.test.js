@@ -231,6 +231,15 @@ test("two options side by side, in step, with the study's paired intervals", asy
   await page.close();
 });
 
+test("a map from OpenStreetMap is credited under its licence", async () => {
+  const { page, seen } = await open(path.join(OUT, "osm.html"));
+  assert.match(await page.textContent("#attribution"), /^map data: © OpenStreetMap contributors, ODbL 1\.0/);
+  const places = await page.evaluate(() => JSON.parse(document.getElementById("pz-data").textContent).runs[0].scene.places.length);
+  assert.ok(places > 10, "the imported town's places come along");
+  clean(seen);
+  await page.close();
+});
+
 test("names, rules and comments holding markup show as text and run nothing", async () => {
   const { page, seen } = await open(path.join(OUT, "hostile.html"));
   await page.evaluate(() => window.pilotzone.seek(6 * 60 * 1000));
