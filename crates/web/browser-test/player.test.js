@@ -154,6 +154,24 @@ test("the demo plays, matches the reader, and its incident list moves the time",
   await page.close();
 });
 
+test("between samples the page interpolates as the reader does", async () => {
+  const { page, seen } = await open(path.join(OUT, "sparse.html"));
+  const run = path.join(OUT, "sparse/run");
+  for (const at of ["07:04:01", "07:09:59", "07:17:32"]) {
+    const expected = oracle(run, at);
+    assert.notEqual(expected.t_ms % 1500, 0, `${at} falls between samples`);
+    await page.evaluate((ms) => window.pilotzone.seek(ms), expected.t_ms);
+    const states = await page.evaluate(() => window.pilotzone.state());
+    assertMatches(states, expected, at);
+    for (const [i, o] of expected.entities.entries()) {
+      const turn = Math.abs(((states[i].heading_deg - o.heading_deg + 540) % 360) - 180);
+      assert.ok(turn < 0.01 && Math.abs(states[i].speed_mps - o.speed_mps) < 0.005, `${at}: entity ${o.id}'s heading and speed`);
+    }
+  }
+  clean(seen);
+  await page.close();
+});
+
 test("on a phone the page fits the screen, in English", async () => {
   const { page, seen } = await open(path.join(OUT, "demo-en.html"), { width: 390, height: 844 });
   assert.equal(await page.getAttribute("html", "lang"), "en");
