@@ -52,7 +52,8 @@ impl Run {
         Ok(Run { scenario: header.scenario_name.clone(), path, bytes, hash, scene, incidents, comments, kpis })
     }
 
-    /// A short name for the run, from its path (see [`label`]).
+    /// A short name for the run: its folder's name (a study's `runs/<option>/<seed>` as
+    /// `option/seed`), or the replay file's name; never the whole path.
     pub fn label(&self) -> String {
         label(&self.path)
     }
