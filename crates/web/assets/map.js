@@ -263,7 +263,9 @@ const PzMap = (() => {
     /** Places with their names; a name that would cover one already drawn is left out. */
     drawPlaces(ctx, lang, s) {
       const taken = [];
-      ctx.font = `13px ${FONT}`;
+      // A small map (two side by side on a phone) names fewer places, in smaller type.
+      const small = this.canvas.clientWidth < 320;
+      ctx.font = `${small ? 11 : 13}px ${FONT}`;
       ctx.textBaseline = "middle";
       // Depots, vertiports and public places first; homes only once the map is near enough.
       const order = [...this.scene.places].sort((a, b) => (a.kind === "home") - (b.kind === "home"));
@@ -275,11 +277,11 @@ const PzMap = (() => {
         if (special) ctx.rect(x - 5, y - 5, 10, 10);
         else ctx.arc(x, y, 3.5, 0, Math.PI * 2);
         ctx.fill();
-        if (p.kind === "home" && s < 0.9) continue;
+        if (p.kind === "home" && (s < 0.9 || small)) continue;
         const text = p.label[lang];
         const w = ctx.measureText(text).width;
         // A name that would run off the right edge goes to the left of its place.
-        const left = x + 12 + w > this.canvas.clientWidth ? x - 12 - w : x + 8;
+        const left = x + 12 + w > this.canvas.clientWidth ? Math.max(x - 12 - w, 2) : x + 8;
         const box = [left, y - 9, left + w + 4, y + 9];
         if (taken.some((t) => box[0] < t[2] && t[0] < box[2] && box[1] < t[3] && t[1] < box[3])) continue;
         taken.push(box);
