@@ -113,5 +113,5 @@ const PzCharts = (() => {
     }
   }
 
-  return { BIN_MS, SERIES, bins, BarChart, Ticks };
+  return { SERIES, bins, BarChart, Ticks };
 })();

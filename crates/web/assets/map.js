@@ -514,5 +514,5 @@ const PzMap = (() => {
     }
   }
 
-  return { MapView, View, holds, inWindow };
+  return { MapView, View, holds };
 })();

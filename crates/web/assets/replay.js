@@ -294,13 +294,14 @@ const PzReplay = (() => {
     return { times, states };
   }
 
+  /** A segment chunk's samples: past its start time, first tick and tick hashes (which only
+   * `pilotzone verify` reads). */
   async function decodeSegment(payload, entities) {
     const d = new Dec(payload);
     d.u64();
-    const firstTickMs = d.u64();
-    const ticks = d.count(4);
-    d.take(ticks * 4);
-    return { firstTickMs, ticks, ...(await decodeSamples(d.take(d.remaining()), entities)) };
+    d.u64();
+    d.take(d.count(4) * 4);
+    return decodeSamples(d.take(d.remaining()), entities);
   }
 
   /** An opened replay (reader.rs's `Replay::open`). */
@@ -401,8 +402,7 @@ const PzReplay = (() => {
     async samplesOf(i) {
       const info = this.segments[i];
       if (!info) throw corrupt(`no segment ${i}`);
-      const seg = await decodeSegment(nextChunk(this.bytes, info.offset).payload, this.header.entities.length);
-      return { times: seg.times, states: seg.states };
+      return decodeSegment(nextChunk(this.bytes, info.offset).payload, this.header.entities.length);
     }
 
     /** End of the run in simulated ms, or of the readable part of a damaged file. */
