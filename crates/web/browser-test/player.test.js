@@ -88,6 +88,8 @@ function assertMatches(states, expected, what) {
 }
 
 test("the demo plays, matches the reader, and its incident list moves the time", async () => {
+  const bytes = fs.statSync(path.join(OUT, "demo.html")).size;
+  assert.ok(bytes <= 3_000_000, `the demo's two hours export to at most 3 MB, font included: ${bytes}`);
   const { page, seen, firstFrameMs, wallMs } = await open(path.join(OUT, "demo.html"));
   console.log(`demo page plays ${firstFrameMs.toFixed(0)} ms after navigation (${wallMs} ms to the test)`);
   assert.equal(await page.getAttribute("html", "lang"), "ja");
