@@ -201,21 +201,11 @@ pub fn print_comparison(
     variant: &str,
     rows: &[pilotzone_study::Comparison],
 ) -> Result<()> {
-    use pilotzone_study::fmt_num;
-    let f = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), fmt_num);
     writeln!(out, "{variant} against {baseline}, paired by seed (difference = {variant} − {baseline})")?;
     writeln!(out, "{:<32} {:>12} {:>12} {:>12}   95 % interval", "kpi", baseline, variant, "difference")?;
-    let mut same = 0;
-    for r in rows {
-        if r.difference.mean.is_none_or(|m| m == 0.0) && r.difference.sd.is_none_or(|s| s == 0.0) {
-            same += 1;
-            continue;
-        }
-        let ci = match (r.difference.low, r.difference.high) {
-            (Some(l), Some(h)) => format!("{} … {}", fmt_num(l), fmt_num(h)),
-            _ => "–".into(),
-        };
-        writeln!(out, "{:<32} {:>12} {:>12} {:>12}   {ci}", r.kpi, f(r.baseline), f(r.variant), f(r.difference.mean))?;
+    let (lines, same) = pilotzone_study::comparison_lines(rows);
+    for l in lines {
+        writeln!(out, "{:<32} {:>12} {:>12} {:>12}   {}", l.kpi, l.baseline, l.variant, l.difference, l.interval)?;
     }
     writeln!(out, "({same} KPIs equal in every pair not shown)")?;
     Ok(())

@@ -179,3 +179,35 @@ fn a_study_folder_refuses_another_study() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// Copies a folder tree (the fixtures are small).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("target folder");
+    for entry in std::fs::read_dir(from).expect("fixture folder") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// The comparison table people read, fixed on a small study (demo, zone-30, three seeds): the
+/// desktop viewer's compare panel is checked against the same file.
+#[test]
+fn compare_prints_the_paired_differences_and_intervals_of_the_fixture_study() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let study = dir.path().join("study");
+    copy_tree(&root().join("tests/data/compare-study"), &study);
+    let o = pilotzone(&["compare", study.to_str().expect("utf-8"), "--baseline", "base", "--variant", "zone-30"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8(o.stdout).expect("utf-8");
+    let table = stdout.split("\n\n").next().expect("a table");
+    let expected = read(study.join("expected-compare.txt"));
+    assert_eq!(format!("{table}\n"), expected);
+    assert!(
+        expected.contains("safety.speed_violations              5.666667           10     4.333333   1.464667 … 7.202")
+    );
+}

@@ -6,11 +6,16 @@
 //! same records in its database. Everything here is untrusted input on the way in: sizes are
 //! bounded, control characters refused, and every problem is named with the path of the field.
 
+mod bookmark;
 mod model;
 mod sidecar;
 mod text;
 mod time;
 
+pub use bookmark::{
+    BOOKMARKS_FORMAT, BOOKMARKS_VERSION, Bookmark, Bookmarks, CameraPose, MAX_BOOKMARK_NAME_CHARS, MAX_BOOKMARKS,
+    bookmarks_path,
+};
 pub use model::{Comment, CommentId, Hidden, Place, Role};
 pub use sidecar::{CommentError, NewComment, Sidecar, SidecarProblem, sidecar_path};
 pub use text::{MAX_AUTHOR_CHARS, MAX_REASON_CHARS, MAX_TEXT_CHARS, TextProblem, check_line, check_text};

@@ -254,18 +254,20 @@ impl Sidecar {
 
     /// Writes the sidecar atomically: a temporary file beside it, flushed to disk, renamed over.
     pub fn write(&self, path: &Path) -> Result<(), CommentError> {
+        write_json_atomic(path, &serde_json::to_vec_pretty(self).expect("a sidecar always serializes"))
+    }
+
+    /// Moves a sidecar that cannot be read out of the way, to `NAME.damaged-N.json` beside it
+    /// (the first free N), so new comments can be saved and nobody's words are lost. Returns
+    /// where it went.
+    pub fn set_aside(path: &Path) -> Result<PathBuf, CommentError> {
+        let stem = path.file_name().and_then(|n| n.to_str()).unwrap_or("comments.json");
+        let stem = stem.strip_suffix(".json").unwrap_or(stem);
+        let free = (1..10_000).map(|n| path.with_file_name(format!("{stem}.damaged-{n}.json"))).find(|p| !p.exists());
         let io = |source| CommentError::Io { path: path.into(), source };
-        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-        let json = serde_json::to_vec_pretty(self).expect("a sidecar always serializes");
-        tmp.write_all(&json).and_then(|()| tmp.write_all(b"\n")).map_err(io)?;
-        tmp.as_file().sync_all().map_err(io)?;
-        tmp.persist(path).map_err(|e| io(e.error))?;
-        // The rename itself must reach the disk before the write counts as done.
-        if let Ok(d) = std::fs::File::open(dir) {
-            d.sync_all().map_err(io)?;
-        }
-        Ok(())
+        let to = free.ok_or_else(|| io(std::io::Error::other("10,000 damaged copies already lie beside it")))?;
+        std::fs::rename(path, &to).map_err(io)?;
+        Ok(to)
     }
 
     /// The comments in reading order: each thread's first comment by its moment in the replay,
@@ -347,4 +349,19 @@ pub struct NewComment {
     pub role: Role,
     /// The words.
     pub text: String,
+}
+
+/// Writes `json` and a final newline to `path` atomically: a temporary file beside it, flushed
+/// to disk, renamed over, and the rename itself flushed before the write counts as done.
+pub(crate) fn write_json_atomic(path: &Path, json: &[u8]) -> Result<(), CommentError> {
+    let io = |source| CommentError::Io { path: path.into(), source };
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    tmp.write_all(json).and_then(|()| tmp.write_all(b"\n")).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        d.sync_all().map_err(io)?;
+    }
+    Ok(())
 }

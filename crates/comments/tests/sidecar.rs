@@ -147,3 +147,19 @@ fn an_oversized_file_is_refused_without_reading_it_whole() {
     let err = Sidecar::read(&path).expect_err("too large");
     assert!(matches!(err, CommentError::TooLarge { .. }), "{err}");
 }
+
+#[test]
+fn a_damaged_file_is_set_aside_whole_never_overwritten() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = sidecar_path(&dir.path().join("replay.pzr"));
+    let damaged = b"{\"format\": \"pilotzone-comments\", \"comments\": [{\"text\": \"half";
+    std::fs::write(&path, damaged).expect("written");
+    let first = Sidecar::set_aside(&path).expect("moved");
+    assert_eq!(first.file_name().and_then(|n| n.to_str()), Some("replay.comments.damaged-1.json"));
+    assert!(!path.exists());
+    std::fs::write(&path, b"\xff\xfe not utf-8").expect("written");
+    let second = Sidecar::set_aside(&path).expect("moved");
+    assert_eq!(second.file_name().and_then(|n| n.to_str()), Some("replay.comments.damaged-2.json"));
+    assert_eq!(std::fs::read(&first).expect("kept"), damaged, "the first copy is untouched");
+    assert_eq!(std::fs::read(&second).expect("kept"), b"\xff\xfe not utf-8");
+}

@@ -98,6 +98,12 @@ impl Writer {
         push_chunk(&mut self.out, CHUNK_SEGMENT, &e.buf);
     }
 
+    /// The replay so far: header and every closed segment, which a reader opens as a replay cut
+    /// short (a live viewer plays it while the run goes on).
+    pub fn written(&self) -> &[u8] {
+        &self.out
+    }
+
     /// Closes the replay at `end_t_ms` and returns its bytes.
     pub fn finish(mut self, end_t_ms: u64) -> Vec<u8> {
         self.flush();

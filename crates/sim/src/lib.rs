@@ -180,6 +180,26 @@ impl Simulation {
         self.app.world().get_resource::<record::Recorder>().map_or(0, |r| r.last_hash)
     }
 
+    /// The replay so far, every closed segment of it: a live viewer opens it as a replay cut
+    /// short. Empty without the recorder.
+    pub fn replay_so_far(&self) -> &[u8] {
+        self.app.world().get_resource::<record::Recorder>().map_or(&[], record::Recorder::written)
+    }
+
+    /// Every entity's state at the last frame capture (see [`frame::SimFrame`]).
+    pub fn frame(&self) -> Option<&frame::SimFrame> {
+        self.app.world().get_resource::<frame::SimFrame>()
+    }
+
+    /// Captures a frame every tick instead of at the recording interval, for a live view; the
+    /// replay's samples stay on the recording clock.
+    pub fn capture_every_tick(&mut self) {
+        let tick_ms = u64::from(self.app.world().resource::<SimConfig>().loaded.scenario.run.tick_ms);
+        if let Some(mut f) = self.app.world_mut().get_resource_mut::<frame::SimFrame>() {
+            f.every_ms = Some(tick_ms);
+        }
+    }
+
     /// The app, for tests and tools that inspect state.
     pub fn app(&self) -> &App {
         &self.app

@@ -37,6 +37,11 @@ impl Recorder {
     pub fn finish(&mut self, end_ms: u64) -> Vec<u8> {
         self.writer.take().map(|w| w.finish(end_ms)).unwrap_or_default()
     }
+
+    /// The replay so far (header and closed segments), readable as a replay cut short.
+    pub fn written(&self) -> &[u8] {
+        self.writer.as_ref().map_or(&[], Writer::written)
+    }
 }
 
 /// Adds the recorder.

@@ -15,5 +15,5 @@ mod table;
 pub use error::StudyError;
 pub use gate::{Gate, check_gates};
 pub use manifest::{Manifest, RunKey, Variant};
-pub use stats::{Comparison, Summary, fmt_num, t_975};
+pub use stats::{Comparison, ComparisonLine, Summary, comparison_lines, fmt_num, t_975};
 pub use table::{Row, Table, read_run};

@@ -48,6 +48,50 @@ pub struct Comparison {
     pub difference: Summary,
 }
 
+/// One compared KPI as people read it: the numbers formatted as every study table prints them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ComparisonLine {
+    /// KPI name.
+    pub kpi: String,
+    /// Mean under the baseline, or `–`.
+    pub baseline: String,
+    /// Mean under the variant, or `–`.
+    pub variant: String,
+    /// Mean paired difference (variant − baseline), or `–`.
+    pub difference: String,
+    /// Its 95 % interval (`low … high`), or `–` with fewer than two pairs.
+    pub interval: String,
+}
+
+impl Comparison {
+    /// Whether the two variants gave the same value in every pair (nothing to show).
+    pub fn is_same(&self) -> bool {
+        self.difference.mean.is_none_or(|m| m == 0.0) && self.difference.sd.is_none_or(|s| s == 0.0)
+    }
+}
+
+/// The lines of a comparison that differ, as `pilotzone compare` prints them and the viewers
+/// show them, and how many KPIs were equal in every pair (left out).
+pub fn comparison_lines(rows: &[Comparison]) -> (Vec<ComparisonLine>, usize) {
+    let f = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), fmt_num);
+    let shown: Vec<ComparisonLine> = rows
+        .iter()
+        .filter(|r| !r.is_same())
+        .map(|r| ComparisonLine {
+            kpi: r.kpi.clone(),
+            baseline: f(r.baseline),
+            variant: f(r.variant),
+            difference: f(r.difference.mean),
+            interval: match (r.difference.low, r.difference.high) {
+                (Some(l), Some(h)) => format!("{} … {}", fmt_num(l), fmt_num(h)),
+                _ => "–".into(),
+            },
+        })
+        .collect();
+    let same = rows.len() - shown.len();
+    (shown, same)
+}
+
 /// The 97.5th percentile of Student's t with `df` degrees of freedom.
 pub fn t_975(df: usize) -> f64 {
     const TABLE: [f64; 30] = [
