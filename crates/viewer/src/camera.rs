@@ -4,8 +4,12 @@
 
 use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll, MouseScrollUnit};
 use bevy::prelude::*;
+use pilotzone_comments::CameraPose;
 
-use crate::agents::{Selection, Shown};
+use bevy::camera::visibility::RenderLayers;
+use bevy::core_pipeline::tonemapping::Tonemapping;
+
+use crate::agents::{Layout, Selection, Shown, TOWN_LAYER, run_layer};
 use crate::geometry::world;
 
 /// Where the camera looks from.
@@ -52,6 +56,25 @@ impl OrbitCamera {
             .looking_at(self.focus, Vec3::new(-sy, 0.0, -cy).lerp(Vec3::Y, cp))
     }
 
+    /// Where the camera stands, as a bookmark keeps it.
+    pub fn pose(&self) -> CameraPose {
+        let ground = crate::geometry::plan(self.focus.to_array());
+        CameraPose {
+            focus_m: [f64::from(ground[0]), f64::from(ground[1])],
+            yaw: f64::from(self.yaw),
+            pitch: f64::from(self.pitch),
+            distance_m: f64::from(self.distance),
+        }
+    }
+
+    /// Stands where a bookmark says.
+    pub fn set_pose(&mut self, pose: CameraPose) {
+        self.focus = Vec3::from(world([pose.focus_m[0] as f32, pose.focus_m[1] as f32], 0.0));
+        self.yaw = pose.yaw as f32;
+        self.pitch = (pose.pitch as f32).clamp(0.15, TOP_DOWN_PITCH);
+        self.distance = (pose.distance_m as f32).clamp(15.0, 30_000.0);
+    }
+
     /// Moves the focus by `right` and `forward` metres as seen on screen.
     pub fn pan(&mut self, right: f32, forward: f32) {
         let (sy, cy) = self.yaw.sin_cos();
@@ -68,17 +91,39 @@ pub struct UiCaptures {
     pub keyboard: bool,
 }
 
-/// Spawns the town's camera, which draws into the part of the window the panels leave, and a
-/// second one for the panels over the whole window: egui's area follows its camera's viewport,
-/// so the two cannot be one camera.
-pub fn spawn_camera(mut commands: Commands, orbit: Res<OrbitCamera>) {
-    commands.spawn((Camera3d::default(), orbit.transform(), Msaa::Sample4));
+/// The camera of run `0` (the main run) or `1` (the compared run, side by side).
+#[derive(Component, Clone, Copy, Debug)]
+pub struct RunView(pub usize);
+
+/// The render layers camera `which` sees: the town and its run, or both runs when overlaid.
+pub fn view_layers(which: usize, overlay: bool) -> RenderLayers {
+    let layers = RenderLayers::from_layers(&[TOWN_LAYER, run_layer(which)]);
+    if overlay && which == 0 { layers.with(run_layer(1)) } else { layers }
+}
+
+/// Spawns the town's cameras (the second one waits for a comparison), each drawing into its
+/// part of the window, and one for the panels over the whole window: egui's area follows its
+/// camera's viewport, so the panels cannot share a town camera.
+pub fn spawn_camera(mut commands: Commands, orbit: Res<OrbitCamera>, shown: Res<Shown>) {
+    let overlay = shown.layout == Layout::Overlay;
+    for which in 0..2 {
+        commands.spawn((
+            Camera3d::default(),
+            Camera { order: which as isize, is_active: which == 0 || shown.other.is_some(), ..default() },
+            // Status colours must reach the screen as the legend shows them.
+            Tonemapping::None,
+            orbit.transform(),
+            Msaa::Sample4,
+            RunView(which),
+            view_layers(which, overlay),
+        ));
+    }
     commands.spawn((
         bevy_egui::PrimaryEguiContext,
         Camera2d,
-        bevy::camera::visibility::RenderLayers::none(),
+        RenderLayers::none(),
         Camera {
-            order: 1,
+            order: 2,
             output_mode: bevy::camera::CameraOutputMode::Write {
                 blend_state: Some(bevy::render::render_resource::BlendState::ALPHA_BLENDING),
                 clear_color: ClearColorConfig::None,
@@ -129,13 +174,13 @@ pub fn steer_camera(
         }
     }
     if selection.follow
-        && let Some(a) = selection.id.and_then(|id| shown.agents.iter().find(|a| a.id == id))
+        && let Some(a) = selection.id.and_then(|id| shown.main.agents.iter().find(|a| a.id == id))
     {
         orbit.focus = Vec3::from(world([a.position_m[0] as f32, a.position_m[1] as f32], 0.0));
     }
 }
 
-/// Puts the camera where the orbit says.
+/// Puts the town's cameras where the orbit says (compared runs are seen from the same place).
 pub fn place_camera(orbit: Res<OrbitCamera>, mut cameras: Query<&mut Transform, With<Camera3d>>) {
     if !orbit.is_changed() {
         return;

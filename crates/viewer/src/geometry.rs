@@ -20,6 +20,11 @@ pub fn world(p: [f32; 2], h: f32) -> [f32; 3] {
     [p[0], h, -p[1]]
 }
 
+/// The plan point under a world position: the inverse of [`world`] on the ground.
+pub fn plan(p: [f32; 3]) -> [f32; 2] {
+    [p[0], -p[2]]
+}
+
 fn sub(a: [f32; 3], b: [f32; 3]) -> [f32; 3] {
     [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
 }

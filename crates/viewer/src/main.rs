@@ -1,18 +1,29 @@
-//! `pilotzone-viewer RUN_DIR_or_REPLAY`: the desktop viewer. `pilotzone view` starts it.
+//! `pilotzone-viewer RUN_DIR_or_REPLAY_or_SCENARIO`: the desktop viewer. `pilotzone view`
+//! starts it.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
 use pilotzone_replay::Lang;
-use pilotzone_viewer::{Options, run};
+use pilotzone_viewer::{CameraStart, Frames, Options, run};
 
-/// Watch a pilotzone run in 3D: play and scrub it both ways, jump to incidents, follow KPIs.
+/// Watch a pilotzone run in 3D: play and scrub it both ways, jump to incidents, follow KPIs,
+/// compare two rule options, pin comments; or run a scenario live.
 #[derive(Parser, Debug)]
 #[command(name = "pilotzone-viewer", version)]
 struct Cli {
-    /// A run folder (runs/NAME-SEED) or a replay file (.pzr).
+    /// A run folder (runs/NAME-SEED), a replay file (.pzr), or a scenario (.ron) to run live.
     path: PathBuf,
+    /// A second run of the same scenario under another rule option, shown beside the first.
+    #[arg(long)]
+    compare: Option<PathBuf>,
+    /// The study both runs belong to (found on its own when both lie in one).
+    #[arg(long)]
+    study: Option<PathBuf>,
+    /// Seed of a live run (the scenario's own when not given).
+    #[arg(long)]
+    seed: Option<u64>,
     /// Language of the panels: ja or en.
     #[arg(long, default_value = "ja")]
     lang: String,
@@ -25,10 +36,33 @@ struct Cli {
     /// Save one picture of the window to this PNG once it has settled, then exit.
     #[arg(long)]
     screenshot: Option<PathBuf>,
+    /// Also write what is where on the still (agents, labels, frame times) to this JSON file.
+    #[arg(long, requires = "screenshot")]
+    report: Option<PathBuf>,
+    /// Where the camera starts: overview, top, incident:N (from 1) or follow:ID.
+    #[arg(long, default_value = "overview")]
+    camera: String,
+    /// Write numbered PNGs of a stretch of the run into this folder, then exit (ffmpeg makes
+    /// a clip of them); with --from, --to, --fps, and --play for the speed (×10 by default).
+    #[arg(long, requires_all = ["from", "to"])]
+    frames: Option<PathBuf>,
+    /// First moment of the clip (HH:MM or HH:MM:SS).
+    #[arg(long)]
+    from: Option<String>,
+    /// Last moment of the clip.
+    #[arg(long)]
+    to: Option<String>,
+    /// Pictures per second of clip.
+    #[arg(long, default_value_t = 30.0)]
+    fps: f64,
+    /// Measure: this many frames each jumping to a random time, then as many stepping back;
+    /// prints frame and replay times, then exits.
+    #[arg(long)]
+    measure: Option<u32>,
     /// Start in presentation mode (larger text for a projector).
     #[arg(long)]
     present: bool,
-    /// Start looking straight down, as a map.
+    /// Start looking straight down, as a map (the same as --camera top).
     #[arg(long)]
     top_down: bool,
     /// Window size, WIDTHxHEIGHT in pixels.
@@ -56,19 +90,48 @@ fn main() -> ExitCode {
     if let Some(p) = cli.screenshot.as_ref().filter(|p| p.extension().is_none_or(|e| e != "png")) {
         return fail(format!("--screenshot {}: the picture is a PNG; name it something.png", p.display()));
     }
-    let at = match cli.at.as_deref().map(pilotzone_scenario::time::ClockTime::parse) {
-        Some(Err(e)) => return fail(format!("--at: {e}")),
-        Some(Ok(clock)) => Some(clock.seconds()),
-        None => None,
+    let clock = |flag: &str, v: Option<&str>| match v.map(pilotzone_scenario::time::ClockTime::parse) {
+        Some(Err(e)) => Err(format!("{flag}: {e}")),
+        Some(Ok(c)) => Ok(Some(c.seconds())),
+        None => Ok(None),
     };
+    let (at, from, to) = match (
+        clock("--at", cli.at.as_deref()),
+        clock("--from", cli.from.as_deref()),
+        clock("--to", cli.to.as_deref()),
+    ) {
+        (Ok(a), Ok(f), Ok(t)) => (a, f, t),
+        (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return fail(e),
+    };
+    let camera = match CameraStart::parse(&cli.camera) {
+        Ok(CameraStart::Overview) if cli.top_down => CameraStart::Top,
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    if !(cli.fps.is_finite() && (1.0..=120.0).contains(&cli.fps)) {
+        return fail(format!("--fps {}: give 1 to 120 pictures per second", cli.fps));
+    }
+    if cli.measure.is_some_and(|n| !(1..=100_000).contains(&n)) {
+        return fail("--measure: give 1 to 100000 frames".into());
+    }
+    if cli.compare.is_some() && pilotzone_viewer::is_scenario(&cli.path) {
+        return fail("--compare: a live run is compared once it has finished; open its run folder".into());
+    }
+    let frames = cli.frames.map(|dir| Frames { dir, from_s: from.unwrap_or(0), to_s: to.unwrap_or(0), fps: cli.fps });
     let options = Options {
         path: cli.path,
+        compare: cli.compare,
+        study: cli.study,
+        seed: cli.seed,
         lang,
         at_time_of_day_s: at,
         play_speed: cli.play,
         screenshot: cli.screenshot,
+        report: cli.report,
+        frames,
+        measure: cli.measure,
+        camera,
         present: cli.present,
-        top_down: cli.top_down,
         size,
     };
     match run(options) {

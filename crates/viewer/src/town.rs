@@ -19,6 +19,10 @@ pub struct Town {
     pub scene: Scene,
 }
 
+/// Every entity of the town, so another town can replace it (a file dropped on the window).
+#[derive(Component, Clone, Copy, Debug)]
+pub struct TownPart;
+
 /// A no-fly volume's entity: its index in [`Scene::no_fly`].
 #[derive(Component, Clone, Copy, Debug)]
 pub struct NoFlyVolume(pub usize);
@@ -102,7 +106,8 @@ pub fn spawn_town(
         if data.is_empty() {
             return;
         }
-        let mut entity = commands.spawn((Mesh3d(meshes.add(to_mesh(&data))), MeshMaterial3d(materials.add(material))));
+        let mut entity =
+            commands.spawn((Mesh3d(meshes.add(to_mesh(&data))), MeshMaterial3d(materials.add(material)), TownPart));
         if !shadows {
             entity.insert(bevy::light::NotShadowCaster);
         }
@@ -173,16 +178,20 @@ pub fn spawn_town(
             MeshMaterial3d(materials.add(material)),
             bevy::light::NotShadowCaster,
             NoFlyVolume(i),
+            TownPart,
             Visibility::Hidden,
         ));
     }
 
-    // Low morning sun from the south-east, so buildings throw shadows across the streets.
+    // Low morning sun from the south-east, so buildings throw shadows across the streets. The
+    // cameras draw without tonemapping (status colours must reach the screen as the legend shows
+    // them), so sun and sky are set to light a surface in full sun to about its own colour.
     commands.spawn((
-        DirectionalLight { illuminance: 9_000.0, shadow_maps_enabled: true, ..default() },
+        DirectionalLight { illuminance: 2_300.0, shadow_maps_enabled: true, ..default() },
         Transform::from_xyz(300.0, 600.0, 400.0).looking_at(Vec3::ZERO, Vec3::Y),
+        TownPart,
     ));
-    commands.insert_resource(GlobalAmbientLight { brightness: 900.0, ..default() });
+    commands.insert_resource(GlobalAmbientLight { brightness: 330.0, ..default() });
 }
 
 /// Shows each no-fly volume while it holds, at the time of day shown.

@@ -25,6 +25,11 @@ fn wrong_input_is_refused_with_a_reason_and_exit_code_2() {
         (&[empty_run, "--at", "25:00"], "--at"),
         (&[empty_run, "--play", "0"], "--play"),
         (&[empty_run, "--screenshot", "still.jpg"], "PNG"),
+        (&[empty_run, "--camera", "incident:0"], "incident:N"),
+        (&[empty_run, "--fps", "0", "--frames", "f", "--from", "07:00", "--to", "07:01"], "--fps"),
+        (&[empty_run, "--from", "7", "--to", "07:01", "--frames", "f"], "--from"),
+        (&["scenarios/nowhere.ron"], "nowhere.ron"),
+        (&["scenarios/demo.ron", "--compare", "/nonexistent/other"], "a live run is compared"),
     ];
     for (args, says) in cases {
         let (code, stderr) = viewer(args);

@@ -2,19 +2,19 @@
 //! role and what worries you; the comment is saved beside the replay at once (atomically) and
 //! shown as a pin on the map and a tick on the timeline. Replies make threads.
 
-use std::path::Path;
-
 use bevy_egui::egui;
 use pilotzone_comments::{NewComment, Place, Role, Sidecar, Timestamp, sidecar_path};
 use pilotzone_replay::Lang;
 
-use crate::agents::Shown;
+use crate::agents::{Run, Shown};
 use crate::i18n::{clock, t};
 use crate::playback::Playback;
 
 /// A comment being written.
 #[derive(Clone, Debug, Default)]
 pub struct Draft {
+    /// The run it is on: 0 the main one, 1 the compared one.
+    pub run: usize,
     /// Where, plan metres.
     pub place: [f64; 2],
     /// When, ms since the start.
@@ -42,22 +42,13 @@ pub struct CommentUi {
     pub status: Option<String>,
 }
 
-/// The rule option of a study run (`STUDY/runs/OPTION/SEED/replay.pzr`), else `base`.
-pub fn option_of(replay: &Path) -> String {
-    let option_dir = replay.parent().and_then(Path::parent);
-    let runs = option_dir.and_then(Path::parent);
-    let study = runs.filter(|r| r.file_name().is_some_and(|n| n == "runs")).and_then(Path::parent);
-    match (study, option_dir.and_then(Path::file_name)) {
-        (Some(study), Some(option)) if study.join("study.json").is_file() => option.to_string_lossy().into_owned(),
-        _ => "base".into(),
-    }
-}
-
-fn save(shown: &mut Shown, draft: &Draft) -> Result<String, String> {
+/// Saves a draft as a comment on `run`: checked, then written atomically beside its replay;
+/// returns where it went.
+pub fn save(run: &mut Run, draft: &Draft, lang: Lang) -> Result<String, String> {
     let new = NewComment {
         reply_to: draft.reply_to,
-        option: option_of(&shown.opened.file),
-        seed: Some(shown.opened.cursor.replay().header().seed),
+        option: run.opened.option.clone(),
+        seed: Some(run.opened.cursor.replay().header().seed),
         t_ms: draft.t_ms,
         place: Place { x_m: draft.place[0], y_m: draft.place[1] },
         author: draft.author.clone(),
@@ -65,18 +56,26 @@ fn save(shown: &mut Shown, draft: &Draft) -> Result<String, String> {
         text: draft.text.clone(),
     };
     // Saved on a copy first: the shown comments change only once the file has them.
-    let mut next: Sidecar = shown.opened.comments.clone();
+    let mut next: Sidecar = run.opened.comments.clone();
     next.add(new, Timestamp::now()).map_err(|e| e.to_string())?;
-    let path = sidecar_path(&shown.opened.file);
+    let path = sidecar_path(&run.opened.file);
+    // A file that could not be read keeps its place until now; it is moved aside whole, never
+    // written over, so whatever it held can still be recovered.
+    let mut kept = String::new();
+    if run.opened.comments_problem.is_some() && path.exists() {
+        let aside = Sidecar::set_aside(&path).map_err(|e| e.to_string())?;
+        kept = format!(" · {} {}", t("comments.set_aside", lang), aside.display());
+    }
     next.write(&path).map_err(|e| e.to_string())?;
-    shown.opened.comments = next;
-    Ok(path.display().to_string())
+    run.opened.comments = next;
+    run.opened.comments_problem = None;
+    Ok(format!("{}{kept}", path.display()))
 }
 
 /// The form for the comment being written, in a window of its own.
 pub fn form(ctx: &egui::Context, lang: Lang, ui_state: &mut CommentUi, shown: &mut Shown) {
     let Some(mut draft) = ui_state.draft.take() else { return };
-    let start_s = u64::from(shown.opened.scene.start_s);
+    let start_s = u64::from(shown.main.opened.scene.start_s);
     let mut open = true;
     let mut done = false;
     egui::Window::new(t("comment.new", lang)).collapsible(false).open(&mut open).show(ctx, |ui| {
@@ -87,6 +86,9 @@ pub fn form(ctx: &egui::Context, lang: Lang, ui_state: &mut CommentUi, shown: &m
             draft.place[0],
             draft.place[1]
         ));
+        if let Some(run) = shown.run(draft.run).filter(|_| shown.other.is_some()) {
+            ui.label(format!("{}: {}", t("option", lang), run.opened.option));
+        }
         if let Some(to) = draft.reply_to {
             ui.label(format!("{} #{to}", t("comment.reply_to", lang)));
         }
@@ -108,7 +110,8 @@ pub fn form(ctx: &egui::Context, lang: Lang, ui_state: &mut CommentUi, shown: &m
         );
         ui.horizontal(|ui| {
             if ui.button(t("comment.save", lang)).clicked() {
-                match save(shown, &draft) {
+                let saved = shown.run_mut(draft.run).ok_or_else(|| "the run is closed".to_owned());
+                match saved.and_then(|run| save(run, &draft, lang)) {
                     Ok(path) => {
                         ui_state.status = Some(format!("✔ {path}"));
                         ui_state.last_author = (draft.author.clone(), draft.role);
@@ -131,10 +134,11 @@ pub fn form(ctx: &egui::Context, lang: Lang, ui_state: &mut CommentUi, shown: &m
 }
 
 /// Starts a draft at `place` and the time shown, with the last author's name and role.
-pub fn start(ui_state: &mut CommentUi, place: [f64; 2], playback: &Playback, reply_to: Option<u64>) {
+pub fn start(ui_state: &mut CommentUi, run: usize, place: [f64; 2], playback: &Playback, reply_to: Option<u64>) {
     ui_state.placing = false;
     ui_state.status = None;
     ui_state.draft = Some(Draft {
+        run,
         place,
         t_ms: playback.t_ms(),
         reply_to,
@@ -152,21 +156,26 @@ pub fn list(
     ui_state: &mut CommentUi,
     shown: &Shown,
     playback: &Playback,
+    live: bool,
 ) -> Option<(u64, [f64; 2])> {
     let mut jump = None;
+    if live {
+        ui.label(egui::RichText::new(t("live.no_comments", lang)).weak());
+        return None;
+    }
     ui.horizontal(|ui| {
         let label = if ui_state.placing { t("comment.placing", lang) } else { t("comment.add", lang) };
         ui.toggle_value(&mut ui_state.placing, label);
         if ui.button(t("comment.export", lang)).clicked() {
-            let path = shown.opened.file.with_extension("comments.csv");
-            ui_state.status = Some(match crate::write_atomic(&path, &shown.opened.comments.to_csv()) {
+            let path = shown.main.opened.file.with_extension("comments.csv");
+            ui_state.status = Some(match crate::write_atomic(&path, &shown.main.opened.comments.to_csv()) {
                 Ok(()) => format!("✔ {}", path.display()),
                 Err(e) => format!("✘ {}: {e}", path.display()),
             });
         }
     });
-    let start_s = u64::from(shown.opened.scene.start_s);
-    let threads = shown.opened.comments.threads();
+    let start_s = u64::from(shown.main.opened.scene.start_s);
+    let threads = shown.main.opened.comments.threads();
     if threads.is_empty() {
         ui.label(egui::RichText::new(t("comment.none", lang)).weak());
     }
@@ -194,26 +203,10 @@ pub fn list(
         }
     });
     if let Some((id, place)) = reply {
-        start(ui_state, place, playback, Some(id));
+        start(ui_state, 0, place, playback, Some(id));
     }
     if let Some(s) = &ui_state.status {
         ui.label(egui::RichText::new(s).small());
     }
     jump
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_option_comes_from_a_study_folder_and_is_base_elsewhere() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let run = dir.path().join("study/runs/zone-30/7");
-        std::fs::create_dir_all(&run).expect("dirs");
-        std::fs::write(dir.path().join("study/study.json"), "{}").expect("manifest");
-        assert_eq!(option_of(&run.join("replay.pzr")), "zone-30");
-        assert_eq!(option_of(&dir.path().join("runs/demo-42/replay.pzr")), "base");
-        assert_eq!(option_of(Path::new("replay.pzr")), "base");
-    }
 }

@@ -6,7 +6,7 @@ use bevy_egui::egui;
 use pilotzone_replay::Lang;
 use pilotzone_scene::metres;
 
-use crate::agents::{Selection, Shown};
+use crate::agents::{Run, Selection};
 use crate::geometry::world;
 use crate::playback::Playback;
 
@@ -16,7 +16,7 @@ const PIN_WINDOW_MS: u64 = 60_000;
 const PICK_RADIUS: f32 = 14.0;
 
 /// Screen position (egui points) of a world point, if it is in front of the camera.
-fn project(camera: &(Mut<'_, Camera>, &GlobalTransform), to_points: f32, p: Vec3) -> Option<egui::Pos2> {
+fn project(camera: (&Camera, &GlobalTransform), to_points: f32, p: Vec3) -> Option<egui::Pos2> {
     let v = camera.0.world_to_viewport(camera.1, p).ok()?;
     Some(egui::pos2(v.x * to_points, v.y * to_points))
 }
@@ -25,7 +25,7 @@ fn project(camera: &(Mut<'_, Camera>, &GlobalTransform), to_points: f32, p: Vec3
 /// map the first label wins rather than two becoming unreadable.
 fn label(
     painter: &egui::Painter,
-    taken: &mut Vec<egui::Rect>,
+    taken: &mut Vec<(egui::Rect, String)>,
     at: egui::Pos2,
     text: &str,
     size: f32,
@@ -33,10 +33,10 @@ fn label(
 ) {
     let galley = painter.layout_no_wrap(text.to_owned(), egui::FontId::proportional(size), egui::Color32::BLACK);
     let rect = egui::Align2::CENTER_BOTTOM.anchor_size(at - egui::vec2(0.0, 6.0), galley.size()).expand(3.0);
-    if taken.iter().any(|r| r.intersects(rect)) {
+    if taken.iter().any(|(r, _)| r.intersects(rect)) {
         return;
     }
-    taken.push(rect);
+    taken.push((rect, text.to_owned()));
     painter.rect_filled(rect, 4.0, fill);
     painter.galley(rect.min + egui::vec2(3.0, 3.0), galley, egui::Color32::BLACK);
 }
@@ -45,37 +45,47 @@ fn label(
 const COMMENT_WINDOW_MS: u64 = 10 * 60_000;
 
 /// The point on the ground under a screen position (egui points), plan metres.
-fn ground_under(camera: &(Mut<'_, Camera>, &GlobalTransform), to_points: f32, at: egui::Pos2) -> Option<[f64; 2]> {
+fn ground_under(camera: (&Camera, &GlobalTransform), to_points: f32, at: egui::Pos2) -> Option<[f64; 2]> {
     let ray = camera.0.viewport_to_world(camera.1, Vec2::new(at.x / to_points, at.y / to_points)).ok()?;
     let distance = ray.intersect_plane(Vec3::ZERO, InfinitePlane3d::new(Vec3::Y))?;
     let p = ray.get_point(distance);
     Some([f64::from(p.x), f64::from(-p.z)])
 }
 
-/// Draws the labels and pins and handles clicks: picking an agent, or, while a comment is
-/// being placed, the place on the ground it is pinned to (returned).
+/// Draws the labels and pins of one run over its view and handles clicks there: picking an
+/// agent (when `selection` is given), or, while a comment is being placed, the place on the
+/// ground it is pinned to (returned). `header` names the run's option when runs are compared.
 pub fn draw(
     ctx: &egui::Context,
     lang: Lang,
     view: egui::Rect,
     window_scale: f32,
-    camera: &(Mut<'_, Camera>, &GlobalTransform),
-    shown: &Shown,
+    camera: (&Camera, &GlobalTransform),
+    run: &Run,
+    header: Option<&str>,
     playback: &Playback,
-    selection: &mut Selection,
+    selection: Option<&mut Selection>,
     placing_comment: bool,
+    drawn: &mut Vec<(String, egui::Rect)>,
 ) -> Option<[f64; 2]> {
     let painter =
         ctx.layer_painter(egui::LayerId::new(egui::Order::Background, egui::Id::new("labels"))).with_clip_rect(view);
     let to_points = window_scale / ctx.pixels_per_point();
     let size = 13.0;
     let white = egui::Color32::from_rgba_unmultiplied(255, 255, 255, 225);
-    let scene = &shown.opened.scene;
+    let scene = &run.opened.scene;
     let close_up = camera.1.translation().y < 400.0;
     // Incidents and comments near the time shown are drawn first: they matter more than names.
     let mut taken = Vec::new();
+    if let Some(header) = header {
+        let galley = painter.layout_no_wrap(header.to_owned(), egui::FontId::proportional(16.0), egui::Color32::WHITE);
+        let rect = egui::Rect::from_min_size(view.min + egui::vec2(8.0, 8.0), galley.size()).expand(5.0);
+        painter.rect_filled(rect, 5.0, egui::Color32::from_rgba_unmultiplied(0x10, 0x30, 0x50, 220));
+        painter.galley(rect.min + egui::vec2(5.0, 5.0), galley, egui::Color32::WHITE);
+        taken.push((rect, header.to_owned()));
+    }
     let now = playback.t_ms();
-    for m in &shown.opened.incidents {
+    for m in &run.opened.incidents {
         if m.t_ms + PIN_WINDOW_MS < now || m.t_ms > now + PIN_WINDOW_MS {
             continue;
         }
@@ -94,7 +104,7 @@ pub fn draw(
         }
     }
     let blue = egui::Color32::from_rgb(0x00, 0x72, 0xb2);
-    for c in &shown.opened.comments.comments {
+    for c in &run.opened.comments.comments {
         if c.hidden.is_some() || c.t_ms + COMMENT_WINDOW_MS < now || c.t_ms > now + COMMENT_WINDOW_MS {
             continue;
         }
@@ -123,12 +133,14 @@ pub fn draw(
             label(&painter, &mut taken, pos, p.label.get(lang), size, white);
         }
     }
+    drawn.extend(taken.into_iter().map(|(r, text)| (text, r)));
     let clicked = ctx.input(|i| i.pointer.primary_clicked() && i.pointer.delta().length() < 0.5);
     let click = ctx.input(|i| i.pointer.interact_pos()).filter(|p| clicked && view.contains(*p))?;
     if placing_comment {
         return ground_under(camera, to_points, click);
     }
-    let nearest = shown
+    let selection = selection?;
+    let nearest = run
         .agents
         .iter()
         .filter(|a| a.status != Some(pilotzone_replay::Status::OffStreet))

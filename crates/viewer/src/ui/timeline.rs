@@ -20,7 +20,7 @@ pub fn severity_colour(severity: Option<Severity>) -> egui::Color32 {
 
 /// Draws the timeline.
 pub fn draw(ui: &mut egui::Ui, lang: Lang, playback: &mut Playback, shown: &Shown, state: &mut UiState) {
-    let start_s = u64::from(shown.opened.scene.start_s);
+    let start_s = u64::from(shown.main.opened.scene.start_s);
     ui.add_space(4.0);
     ui.horizontal(|ui| {
         if ui.button("⏴").on_hover_text(t("step.back", lang)).clicked() {
@@ -73,15 +73,31 @@ pub fn draw(ui: &mut egui::Ui, lang: Lang, playback: &mut Playback, shown: &Show
         );
         h += 3600;
     }
-    for (i, m) in shown.opened.incidents.iter().enumerate() {
+    // The main run's incidents hang from the top; a compared run's stand on the bottom.
+    let mid = rect.center().y;
+    for (i, m) in shown.main.opened.incidents.iter().enumerate() {
         let x = x_of(m.t_ms);
         let picked = state.incident == Some(i);
         let stroke = egui::Stroke::new(if picked { 3.0 } else { 1.5 }, severity_colour(m.severity));
-        painter.line_segment([egui::pos2(x, rect.top() + 12.0), egui::pos2(x, rect.bottom())], stroke);
+        let bottom = if shown.other.is_some() { mid } else { rect.bottom() };
+        painter.line_segment([egui::pos2(x, rect.top() + 12.0), egui::pos2(x, bottom)], stroke);
     }
-    for c in &shown.opened.comments.comments {
+    if let Some(other) = &shown.other {
+        for m in &other.opened.incidents {
+            let x = x_of(m.t_ms);
+            let stroke = egui::Stroke::new(1.5, severity_colour(m.severity).gamma_multiply(0.6));
+            painter.line_segment([egui::pos2(x, mid + 2.0), egui::pos2(x, rect.bottom())], stroke);
+        }
+    }
+    for c in &shown.main.opened.comments.comments {
         let x = x_of(c.t_ms);
         painter.circle_filled(egui::pos2(x, rect.top() + 9.0), 3.5, egui::Color32::from_rgb(0x00, 0x72, 0xb2));
+    }
+    for b in &shown.main.opened.bookmarks.bookmarks {
+        let x = x_of(b.t_ms);
+        let top = rect.top() + 2.0;
+        let flag = vec![egui::pos2(x, top), egui::pos2(x + 7.0, top + 4.0), egui::pos2(x, top + 8.0)];
+        painter.add(egui::Shape::convex_polygon(flag, egui::Color32::from_rgb(0x00, 0x9e, 0x73), egui::Stroke::NONE));
     }
     let x = x_of(playback.t_ms());
     painter.line_segment(
