@@ -71,6 +71,7 @@ pub struct FrameTimes {
     /// The replay's part.
     pub seek_ms: Vec<f64>,
     seek_started: Option<Instant>,
+    last_frame: Option<Instant>,
 }
 
 /// Starts timing the replay's part of a frame.
@@ -78,12 +79,16 @@ pub fn time_seek_start(mut times: ResMut<FrameTimes>) {
     times.seek_started = Some(wall_now());
 }
 
-/// Ends timing the replay's part of a frame and keeps the frame's time.
-pub fn time_seek_end(time: Res<Time>, mut times: ResMut<FrameTimes>) {
+/// Ends timing the replay's part of a frame and keeps the frame's wall time (bevy's own clock
+/// caps a frame at a quarter second, which a software renderer can exceed).
+pub fn time_seek_end(mut times: ResMut<FrameTimes>) {
     if let Some(started) = times.seek_started.take() {
         times.seek_ms.push(started.elapsed().as_secs_f64() * 1000.0);
     }
-    times.frame_ms.push(f64::from(time.delta_secs()) * 1000.0);
+    let now = wall_now();
+    if let Some(last) = times.last_frame.replace(now) {
+        times.frame_ms.push((now - last).as_secs_f64() * 1000.0);
+    }
 }
 
 /// Median, 95th percentile and largest of a series of times, ms.
