@@ -36,6 +36,9 @@ fn still(dir: &Path, name: &str, args: &[&str]) -> Option<(RgbImage, Value)> {
         let _ = std::io::Write::write_all(&mut std::io::stderr(), note.as_bytes());
         return None;
     };
+    // One window at a time: two `xvfb-run -a` starting together can pick the same display.
+    static ONE_WINDOW: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _window = ONE_WINDOW.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let png = dir.join(format!("{name}.png"));
     let report = dir.join(format!("{name}.json"));
     let viewer = env!("CARGO_BIN_EXE_pilotzone-viewer");
