@@ -114,6 +114,9 @@ pub struct Load;
 #[derive(Component, Clone, Copy, Debug)]
 pub struct Stem;
 
+/// Every entity drawn for the runs' agents.
+pub type AgentParts = Or<(With<AgentBody>, With<Stem>)>;
+
 /// The entity the user picked (replay entity id), and whether the camera follows it.
 #[derive(Resource, Default, Debug)]
 pub struct Selection {

@@ -16,6 +16,7 @@ pub mod source;
 pub mod stills;
 pub mod town;
 pub mod ui;
+pub mod whatif;
 
 use std::path::PathBuf;
 
@@ -232,6 +233,7 @@ pub fn run(options: Options) -> anyhow::Result<u8> {
     .init_resource::<camera::UiCaptures>()
     .init_resource::<stills::DrawnLabels>()
     .init_resource::<stills::FrameTimes>()
+    .init_resource::<ui::whatif::WhatIf>()
     .add_message::<stills::ClipSaved>()
     .add_systems(Startup, (town::spawn_town, agents::spawn_agents, camera::spawn_camera))
     .add_systems(
@@ -246,6 +248,7 @@ pub fn run(options: Options) -> anyhow::Result<u8> {
             stills::time_seek_start,
             agents::seek_frame,
             live::follow_live,
+            ui::whatif::follow_rerun,
             stills::time_seek_end,
             camera::steer_camera,
             camera::place_camera,

@@ -8,6 +8,7 @@ mod overlay;
 mod side;
 mod timeline;
 pub mod tour;
+pub mod whatif;
 
 use std::sync::Arc;
 
@@ -216,9 +217,10 @@ pub fn draw_panels(
     mut orbit: ResMut<OrbitCamera>,
     mut selection: ResMut<Selection>,
     mut captures: ResMut<UiCaptures>,
-    stills: Res<StillRequests>,
-    mut labels: ResMut<crate::stills::DrawnLabels>,
+    // Stills: the status of the last one, and the labels a report of the next one lists.
+    (stills, mut labels): (Res<StillRequests>, ResMut<crate::stills::DrawnLabels>),
     live: Option<Res<crate::live::LiveStatus>>,
+    mut what_if: ResMut<whatif::WhatIf>,
     window: Single<&Window, With<PrimaryWindow>>,
     mut cameras: TownCameras,
 ) -> Result {
@@ -252,6 +254,9 @@ pub fn draw_panels(
             let touring = ui_state.tour.is_some();
             if ui.selectable_label(touring, if touring { t("tour.stop", lang) } else { t("tour", lang) }).clicked() {
                 ui_state.tour = if touring { None } else { Some(tour::Tour::new(&shown.main.opened)) };
+            }
+            if !running {
+                ui.toggle_value(&mut what_if.open, t("whatif", lang));
             }
             if shown.other.is_some() {
                 ui.separator();
@@ -343,6 +348,7 @@ pub fn draw_panels(
     }
     comments::form(&ctx, lang, &mut ui_state.comments, &mut shown);
     side::bookmark_form(&ctx, lang, &mut ui_state, &mut shown, &playback, &orbit);
+    whatif::window(&ctx, lang, &mut what_if, &shown);
     // Panels surround the view; the pointer belongs to them outside the view, or while a
     // widget is being dragged.
     let outside = ctx.pointer_latest_pos().is_some_and(|p| !central.contains(p));
