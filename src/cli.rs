@@ -61,12 +61,13 @@ pub(crate) enum Command {
         #[command(subcommand)]
         what: ImportKind,
     },
-    /// Watch a run in the desktop viewer (a separate program, `pilotzone-viewer`, built with
-    /// `cargo build --release -p pilotzone-viewer`); arguments after the path go to it.
+    /// Watch a run in the desktop viewer, or run a scenario live in it (a separate program,
+    /// `pilotzone-viewer`, built with `cargo build --release -p pilotzone-viewer`); arguments
+    /// after the path go to it.
     View {
-        /// A run folder or a replay file.
+        /// A run folder, a replay file, or a scenario (.ron) to run live.
         path: PathBuf,
-        /// Options for the viewer (`--lang en`, `--at 07:30`, `--present`, ...).
+        /// Options for the viewer (`--lang en`, `--at 07:30`, `--compare OTHER_RUN`, `--present`, ...).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         viewer_args: Vec<String>,
     },
