@@ -52,7 +52,7 @@ pub(crate) enum Command {
     Compare(CompareArgs),
     /// Re-simulate a replay from its embedded scenario and seed, comparing every tick.
     Verify {
-        /// Replay file.
+        /// A run folder or a replay file.
         replay: PathBuf,
     },
     /// Import real map data as a map file that scenarios build on (`map: (file: ...)`).
@@ -88,7 +88,7 @@ pub(crate) enum ExportKind {
     Html(HtmlArgs),
     /// SUMO floating car data XML (gzip-compressed when FILE ends in .gz).
     Fcd {
-        /// Replay file.
+        /// A run folder or a replay file.
         replay: PathBuf,
         /// Output file (`.xml` or `.xml.gz`).
         #[arg(long)]
@@ -176,12 +176,12 @@ pub(crate) enum GenKind {
 pub(crate) enum ReplayCommand {
     /// Header, duration, entity and event counts.
     Info {
-        /// Replay file.
+        /// A run folder or a replay file.
         file: PathBuf,
     },
     /// Every entity's state at one time of day, as any player of the replay shows it.
     State {
-        /// Replay file, or a run folder.
+        /// A run folder or a replay file. or a run folder.
         file: PathBuf,
         /// Time of day, HH:MM or HH:MM:SS (interpolated between samples).
         #[arg(long)]

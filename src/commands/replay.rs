@@ -9,8 +9,15 @@ use pilotzone::output;
 
 use super::{EXIT_INPUT, InputError, open_replay};
 
+/// The replay of a run folder, or the file itself: every replay command takes either, as the
+/// viewer and the HTML export do.
+fn replay_of(path: &Path) -> std::path::PathBuf {
+    if path.is_dir() { path.join("replay.pzr") } else { path.to_owned() }
+}
+
 /// `pilotzone replay info`: a replay's header and contents; exit code 2 when it is damaged.
-pub(crate) fn info(file: &Path) -> Result<ExitCode> {
+pub(crate) fn info(path: &Path) -> Result<ExitCode> {
+    let file = &replay_of(path);
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
     let replay = open_replay(file)?;
     let mut stdout = std::io::stdout().lock();
@@ -19,8 +26,9 @@ pub(crate) fn info(file: &Path) -> Result<ExitCode> {
 }
 
 /// `pilotzone verify`: re-simulates a replay and compares every tick's state hash.
-pub(crate) fn verify(file: &Path) -> Result<ExitCode> {
+pub(crate) fn verify(path: &Path) -> Result<ExitCode> {
     use pilotzone_sim::verify::{Verdict, VerifyError};
+    let file = &replay_of(path);
     let replay = open_replay(file)?;
     let mut stdout = std::io::stdout().lock();
     match pilotzone_sim::verify::verify(&replay) {
@@ -55,7 +63,7 @@ pub(crate) fn verify(file: &Path) -> Result<ExitCode> {
 /// `pilotzone replay state`: every entity's state at a time of day, interpolated between
 /// samples as every player shows it; a table, or JSON for tests and other tools.
 pub(crate) fn state(path: &Path, at: &str, json: bool) -> Result<ExitCode> {
-    let file = if path.is_dir() { path.join("replay.pzr") } else { path.to_owned() };
+    let file = replay_of(path);
     let at_s =
         pilotzone_scenario::time::ClockTime::parse(at).map_err(|e| InputError(format!("--at {at}: {e}")))?.seconds();
     let replay = open_replay(&file)?;

@@ -252,3 +252,16 @@ fn view_refuses_a_missing_run_with_a_reason() {
     assert!(stderr.contains("pilotzone-viewer") || stderr.contains("/nonexistent/run"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn replay_commands_take_a_run_folder_as_well_as_its_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    run_demo(dir.path(), 60);
+    let folder = dir.path().to_str().expect("utf-8");
+    let info = pilotzone(&["replay", "info", folder]);
+    assert!(info.status.success(), "{}", String::from_utf8_lossy(&info.stderr));
+    assert!(String::from_utf8_lossy(&info.stdout).contains("scenario     demo"));
+    let verify = pilotzone(&["verify", folder]);
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("identical"));
+}
