@@ -75,7 +75,7 @@ impl From<&Comparison> for StudyRow {
             difference: f(c.difference.mean),
             low: f(c.difference.low),
             high: f(c.difference.high),
-            same: c.difference.mean.is_none_or(|m| m == 0.0) && c.difference.sd.is_none_or(|s| s == 0.0),
+            same: c.is_same(),
         }
     }
 }
