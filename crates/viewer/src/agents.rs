@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use bevy::camera::visibility::RenderLayers;
+use bevy::light::NotShadowCaster;
 use bevy::prelude::*;
 use pilotzone_replay::{EntityKind, Status};
 use pilotzone_scene::{Agent, Rgb};
@@ -181,6 +182,8 @@ pub fn spawn_agents(
                 EntityKind::Person => (person.clone(), None),
                 EntityKind::Drone => (drone.clone(), Some((parcel.clone(), PARCEL, -0.45))),
             };
+            // Symbols, not bodies: they cast no shadow (which also spares the shadow pass a
+            // thousand moving boxes).
             let mut body = commands.spawn((
                 Mesh3d(mesh),
                 MeshMaterial3d(grey.clone()),
@@ -188,6 +191,7 @@ pub fn spawn_agents(
                 AgentBody { run: which, index },
                 Visibility::Hidden,
                 layer.clone(),
+                NotShadowCaster,
             ));
             if let Some((mesh, colour, lift)) = load {
                 let material = paint.get(&mut materials, colour, ghost);
@@ -198,6 +202,7 @@ pub fn spawn_agents(
                     Load,
                     Visibility::Hidden,
                     layer.clone(),
+                    NotShadowCaster,
                 ));
             }
             if info.kind == EntityKind::Drone {
@@ -210,6 +215,7 @@ pub fn spawn_agents(
                     Stem,
                     Visibility::Hidden,
                     layer.clone(),
+                    NotShadowCaster,
                 ));
             }
         }

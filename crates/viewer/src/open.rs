@@ -22,6 +22,7 @@ pub fn open_dropped(
     mut dropped: MessageReader<FileDragAndDrop>,
     mut ui: ResMut<UiState>,
     live: Option<Res<crate::live::Live>>,
+    mut what_if: ResMut<crate::ui::whatif::WhatIf>,
     old: Query<Entity, Drawn>,
 ) {
     let Some(path) = dropped.read().find_map(|d| match d {
@@ -54,6 +55,9 @@ pub fn open_dropped(
     ui.incident = None;
     ui.tour = None;
     ui.comments = Default::default();
+    // The rules being tried belonged to the run that was shown.
+    what_if.edits = None;
+    what_if.message = None;
     commands.insert_resource(Shown { main: Run::new(opened), other: None, layout: Layout::SideBySide, study: None });
     commands.insert_resource(Town { scene });
     commands.insert_resource(playback);
