@@ -128,7 +128,7 @@ fn since_start_ms(time_of_day_s: u32, start_s: u32) -> u64 {
 /// window closes. Returns the app's exit code (0, or 1 when a still could not be taken).
 pub fn run(options: Options) -> anyhow::Result<u8> {
     let (main, live) = if is_scenario(&options.path) {
-        let (run, live, status) = live::start(&options.path, options.seed)?;
+        let (run, live, status) = live::start(&options.path, options.seed, None)?;
         (run, Some((live, status)))
     } else {
         (agents::Run::new(source::open(&options.path)?), None)

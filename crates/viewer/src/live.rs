@@ -60,6 +60,19 @@ pub struct Live {
     frames: VecDeque<Frame>,
 }
 
+impl Live {
+    /// Lets the engine run up to `t_ms` (the view does this every frame).
+    pub fn allow(&self, t_ms: u64) {
+        self.shared.target_ms.store(t_ms, Ordering::Relaxed);
+    }
+
+    /// Simulated ms reached, and, once, the outcome of the finished run.
+    pub fn progress(&self) -> (u64, Option<Result<PathBuf, String>>) {
+        let mut latest = self.shared.latest.lock().expect("the engine never panics holding it");
+        (latest.now_ms, latest.done.take())
+    }
+}
+
 impl Drop for Live {
     fn drop(&mut self) {
         self.shared.stop.store(true, Ordering::Relaxed);
@@ -103,11 +116,12 @@ impl LiveStatus {
 
 /// Loads `scenario`, builds its world and steps it to the first closed segment, so the view
 /// opens on something; then hands the engine to a thread. Returns the run as the view's main
-/// run, the engine's handle, and where the finished run will be written.
-pub fn start(scenario: &Path, seed: Option<u64>) -> Result<(Run, Live, LiveStatus)> {
+/// run, the engine's handle, and its status. The finished run is written to `out`, by default
+/// `runs/NAME-SEED-live` as `pilotzone run` names its folders.
+pub fn start(scenario: &Path, seed: Option<u64>, out: Option<PathBuf>) -> Result<(Run, Live, LiveStatus)> {
     let loaded = pilotzone_scenario::load(scenario)?;
     let seed = seed.unwrap_or(loaded.scenario.run.seed);
-    let out = PathBuf::from("runs").join(format!("{}-{seed}-live", loaded.scenario.name));
+    let out = out.unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-{seed}-live", loaded.scenario.name)));
     let end_ms = u64::from(loaded.scenario.run.duration_s) * 1000;
     let shared = Arc::new(Shared::default());
     let thread_shared = Arc::clone(&shared);
