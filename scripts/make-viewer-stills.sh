@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 cargo test --workspace --locked --no-run
 cargo run --locked --quiet -- run scenarios/demo.ron --out target/stills/demo --quiet
 run=target/stills/demo
-viewer() { xvfb-run -a -s "-screen 0 1600x900x24" ./target/debug/pilotzone-viewer "$@" --size 1600x900; }
+viewer() { xvfb-run -a -s "-screen 0 1600x900x24" ./target/debug/pilotzone-viewer "$@" --size 1600x900 --quality high; }
 mkdir -p docs
 viewer "$run" --at 07:30 --lang ja --screenshot docs/viewer-ja.png
 study=tests/data/compare-study

@@ -180,6 +180,58 @@ pub fn steer_camera(
     }
 }
 
+/// How much the renderer is asked to do.
+#[derive(Resource, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Quality {
+    /// Fast on a software renderer (a town-hall laptop without a graphics card), high elsewhere.
+    #[default]
+    Auto,
+    /// No multisampling and no shadows: several times faster on a software renderer.
+    Fast,
+    /// Multisampling and sun shadows.
+    High,
+}
+
+impl Quality {
+    /// Reads `auto`, `fast` or `high`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "auto" => Some(Quality::Auto),
+            "fast" => Some(Quality::Fast),
+            "high" => Some(Quality::High),
+            _ => None,
+        }
+    }
+}
+
+/// Turns multisampling and shadows off when the quality asks for speed, or, left to itself,
+/// when the only graphics device is a software renderer (Mesa's llvmpipe and the like).
+pub fn fit_renderer(
+    quality: Res<Quality>,
+    adapter: Option<Res<bevy::render::renderer::RenderAdapterInfo>>,
+    mut cameras: Query<&mut Msaa, With<Camera3d>>,
+    mut lights: Query<&mut DirectionalLight>,
+) {
+    // wgpu's device type is not re-exported by bevy; its name is stable.
+    let software = adapter.is_some_and(|a| format!("{:?}", a.0.device_type) == "Cpu");
+    let fast = match *quality {
+        Quality::Auto => software,
+        Quality::Fast => true,
+        Quality::High => false,
+    };
+    let msaa = if fast { Msaa::Off } else { Msaa::Sample4 };
+    for mut m in &mut cameras {
+        if *m != msaa {
+            *m = msaa;
+        }
+    }
+    for mut light in &mut lights {
+        if light.shadow_maps_enabled == fast {
+            light.shadow_maps_enabled = !fast;
+        }
+    }
+}
+
 /// Puts the town's cameras where the orbit says (compared runs are seen from the same place).
 pub fn place_camera(orbit: Res<OrbitCamera>, mut cameras: Query<&mut Transform, With<Camera3d>>) {
     if !orbit.is_changed() {

@@ -110,6 +110,8 @@ pub struct Options {
     pub camera: CameraStart,
     /// Start in presentation mode.
     pub present: bool,
+    /// How much the renderer is asked to do.
+    pub quality: camera::Quality,
     /// Window size in logical pixels.
     pub size: (u32, u32),
 }
@@ -229,6 +231,7 @@ pub fn run(options: Options) -> anyhow::Result<u8> {
     .insert_resource(ui_state)
     .insert_resource(selection)
     .insert_resource(stills::StillRequests { dir: stills_dir, last: None })
+    .insert_resource(options.quality)
     .init_resource::<agents::Paint>()
     .init_resource::<camera::UiCaptures>()
     .init_resource::<stills::DrawnLabels>()
@@ -252,6 +255,7 @@ pub fn run(options: Options) -> anyhow::Result<u8> {
             stills::time_seek_end,
             camera::steer_camera,
             camera::place_camera,
+            camera::fit_renderer,
             agents::place_agents,
             town::show_no_fly,
             stills::take_still_on_key,

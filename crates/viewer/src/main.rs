@@ -59,6 +59,10 @@ struct Cli {
     /// prints frame and replay times, then exits.
     #[arg(long)]
     measure: Option<u32>,
+    /// How much to draw: auto (fast on a software renderer), fast (no multisampling, no
+    /// shadows) or high.
+    #[arg(long, default_value = "auto")]
+    quality: String,
     /// Start in presentation mode (larger text for a projector).
     #[arg(long)]
     present: bool,
@@ -117,6 +121,9 @@ fn main() -> ExitCode {
     if cli.compare.is_some() && pilotzone_viewer::is_scenario(&cli.path) {
         return fail("--compare: a live run is compared once it has finished; open its run folder".into());
     }
+    let Some(quality) = pilotzone_viewer::camera::Quality::parse(&cli.quality) else {
+        return fail(format!("--quality {}: give auto, fast or high", cli.quality));
+    };
     let frames = cli.frames.map(|dir| Frames { dir, from_s: from.unwrap_or(0), to_s: to.unwrap_or(0), fps: cli.fps });
     let options = Options {
         path: cli.path,
@@ -132,6 +139,7 @@ fn main() -> ExitCode {
         measure: cli.measure,
         camera,
         present: cli.present,
+        quality,
         size,
     };
     match run(options) {

@@ -26,6 +26,7 @@ fn wrong_input_is_refused_with_a_reason_and_exit_code_2() {
         (&[empty_run, "--play", "0"], "--play"),
         (&[empty_run, "--screenshot", "still.jpg"], "PNG"),
         (&[empty_run, "--camera", "incident:0"], "incident:N"),
+        (&[empty_run, "--quality", "ultra"], "auto, fast or high"),
         (&[empty_run, "--fps", "0", "--frames", "f", "--from", "07:00", "--to", "07:01"], "--fps"),
         (&[empty_run, "--from", "7", "--to", "07:01", "--frames", "f"], "--from"),
         (&["scenarios/nowhere.ron"], "nowhere.ron"),
