@@ -167,7 +167,7 @@ pub(crate) enum GenKind {
         out: PathBuf,
     },
     /// A square grid town for studies and benchmarks: homes at every third junction, four
-    /// depots, vertiports along the diagonal, 40 km/h streets, demand from 07:00.
+    /// depots, vertiports along the diagonal (over the whole town when many), 40 km/h streets, demand from 07:00.
     Grid(GridArgs),
 }
 

@@ -24,6 +24,7 @@ pub fn validate(s: &Scenario) -> Vec<Diagnostic> {
     map::check_places_and_zones(&mut c);
     map::check_airspace(&mut c);
     let fleets = fleets::check_fleets(&mut c);
+    fleets::check_pads(&mut c);
     let road_places = demand::check_demand(&mut c, &fleets);
     rules::check_rules(&mut c, &fleets);
     map::check_crossings(&mut c);
@@ -212,6 +213,35 @@ mod tests {
             lines[0].contains("fleets.drones[0].base: vertiport \"vertiport\" lies inside no-fly volume"),
             "{lines:#?}"
         );
+    }
+
+    #[test]
+    fn rejects_hubs_on_one_another_and_two_fleets_on_one_vertiport() {
+        let lines = problems(|s| {
+            let vp = s.map.places.iter().position(|p| p.name == "vertiport").expect("demo has a vertiport");
+            let mut twin = s.map.places[vp].clone();
+            twin.name = "vertiport-2".into();
+            s.map.places.push(twin);
+            let mut depot = s.map.places.iter().find(|p| p.name == "depot").expect("demo has a depot").clone();
+            depot.name = "depot-2".into();
+            depot.at = depot.at.map(|(x, y)| (x + 5.0, y));
+            s.map.places.push(depot);
+            let mut second = s.fleets.drones[0].clone();
+            second.name = "second-air".into();
+            s.fleets.drones.push(second);
+        });
+        let n = lines.len();
+        assert!(
+            lines.iter().any(|l| l.contains("vertiport \"vertiport-2\" is 0.0 m from vertiport \"vertiport\"")),
+            "{lines:#?}"
+        );
+        assert!(lines.iter().any(|l| l.contains("depot \"depot-2\" is 5.0 m from depot \"depot\"; their pads and bays need 22.0 m")), "{lines:#?}");
+        assert!(
+            lines.iter().any(|l| l
+                .contains("fleets.drones[1].base: vertiport \"vertiport\" is already the base of fleet \"sora-post\"")),
+            "{lines:#?}"
+        );
+        assert_eq!(n, 3, "{lines:#?}");
     }
 
     #[test]

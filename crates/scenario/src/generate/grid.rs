@@ -36,7 +36,7 @@ pub struct GridTown {
 }
 
 /// A regular grid town for studies and benchmarks: every third junction has a home, four
-/// depots near the corners, vertiports spread along the diagonal, 40 km/h streets.
+/// depots near the corners, vertiports along the diagonal or, when many, over the whole town, each on a spot of its own, 40 km/h streets.
 pub fn grid_town(p: &GridTown) -> Scenario {
     let id = |c: u32, r: u32| r * p.cols + c;
     let mut nodes = Vec::new();
@@ -70,9 +70,7 @@ pub fn grid_town(p: &GridTown) -> Scenario {
         });
     }
     let v = p.vertiports.max(1);
-    for k in 0..v {
-        let c = (u64::from(k + 1) * u64::from(p.cols - 1) / u64::from(v + 1)) as u32;
-        let r = (u64::from(k + 1) * u64::from(p.rows - 1) / u64::from(v + 1)) as u32;
+    for (k, (c, r)) in vertiport_cells(p.cols, p.rows, v, &corners).into_iter().enumerate() {
         places.push(Place {
             name: format!("vertiport-{k}"),
             kind: PlaceKind::Vertiport,
@@ -167,6 +165,31 @@ pub fn grid_town(p: &GridTown) -> Scenario {
     }
 }
 
+/// Grid cells for `v` vertiports: spread along the diagonal while it has room for each on a
+/// cell of its own away from the depots' corners, else over the whole town in reading order at
+/// even steps, so no two ever share a spot (their pad rings would overlap).
+fn vertiport_cells(cols: u32, rows: u32, v: u32, depots: &[(u32, u32)]) -> Vec<(u32, u32)> {
+    let diagonal: Vec<(u32, u32)> = (0..v)
+        .map(|k| {
+            let c = (u64::from(k + 1) * u64::from(cols - 1) / u64::from(v + 1)) as u32;
+            let r = (u64::from(k + 1) * u64::from(rows - 1) / u64::from(v + 1)) as u32;
+            (c, r)
+        })
+        .collect();
+    let distinct = diagonal.iter().collect::<std::collections::BTreeSet<_>>().len() == diagonal.len();
+    if distinct && !diagonal.iter().any(|cell| depots.contains(cell)) {
+        return diagonal;
+    }
+    let free: Vec<(u32, u32)> =
+        (1..rows - 1).flat_map(|r| (1..cols - 1).map(move |c| (c, r))).filter(|cell| !depots.contains(cell)).collect();
+    let n = free.len() as u64;
+    if n == 0 {
+        // A town too small for any: the check says so.
+        return diagonal;
+    }
+    (0..u64::from(v)).map(|k| free[((2 * k + 1) * n / (2 * u64::from(v))).min(n - 1) as usize]).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::{GridTown, grid_town};
@@ -195,6 +218,35 @@ mod tests {
         assert_eq!(town.map.nodes.len(), 108);
         assert_eq!(town.fleets.taxis.iter().map(|f| f.count).sum::<u32>(), 10);
         assert_eq!(town.fleets.drones.iter().map(|f| f.count).sum::<u32>(), 7);
+        crate::parse(&to_ron(&town, "grid"), "grid.ron").unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    #[test]
+    fn many_vertiports_each_get_a_spot_of_their_own() {
+        // The city-scale drone town of the issue: 40 vertiports on a 20 × 20 grid.
+        let p = GridTown {
+            cols: 20,
+            rows: 20,
+            block_m: 200.0,
+            taxis: 0,
+            drones: 2000,
+            vertiports: 40,
+            rides_per_hour: 0.0,
+            parcels_per_hour: 1000.0,
+            duration_s: 1800,
+            demand_s: None,
+            max_wait_s: 900,
+            seed: 1,
+        };
+        let town = grid_town(&p);
+        let spots: std::collections::BTreeSet<(i64, i64)> = town
+            .map
+            .places
+            .iter()
+            .filter(|p| p.kind == crate::PlaceKind::Vertiport)
+            .map(|p| p.at.map(|(x, y)| (x as i64, y as i64)).expect("positions"))
+            .collect();
+        assert_eq!(spots.len(), 40, "no two vertiports share a spot");
         crate::parse(&to_ron(&town, "grid"), "grid.ron").unwrap_or_else(|e| panic!("{e}"));
     }
 }

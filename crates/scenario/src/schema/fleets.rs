@@ -172,3 +172,9 @@ impl std::str::FromStr for DispatchPolicy {
         })
     }
 }
+
+/// Radius of the ring of pads a drone fleet of `drones` lays round its vertiport, m: the
+/// simulation spawns drones on it and the check keeps other hubs clear of it.
+pub fn pad_ring_radius_m(drones: u32) -> f64 {
+    6.0 + f64::from(drones) * 0.8
+}

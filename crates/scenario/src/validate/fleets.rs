@@ -2,13 +2,13 @@
 //! above zero, drones cruising inside the band and based outside no-fly volumes; and, once the
 //! rest holds, that every depot reaches the places its riders use.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use pilotzone_routing::geom::{Vec2, point_in_polygon};
 
 use super::Check;
 use crate::map::MapIndex;
-use crate::schema::PlaceKind;
+use crate::schema::{PlaceKind, pad_ring_radius_m};
 
 /// What the fleet checks found that later checks refer to.
 pub(super) struct FleetRefs<'a> {
@@ -109,6 +109,74 @@ pub(super) fn check_depots_reach(c: &mut Check<'_>, fleets: &FleetRefs<'_>, road
             }
         }
     }
+}
+
+/// Depots and vertiports far enough apart that nothing on one stands on the other: two
+/// vertiports clear of each other's pad rings, a depot clear of a vertiport's ring and of
+/// another depot, and no vertiport home to two drone fleets (each fleet lays its own ring of
+/// pads round its base, so two would stand on one another).
+pub(super) fn check_pads(c: &mut Check<'_>) {
+    let s = c.s;
+    let mut drones_at: BTreeMap<&str, (u32, usize)> = BTreeMap::new();
+    for (i, f) in s.fleets.drones.iter().enumerate() {
+        match drones_at.get(f.base.as_str()) {
+            Some(&(_, first)) => c.err(
+                format!("fleets.drones[{i}].base"),
+                format!(
+                    "vertiport \"{}\" is already the base of fleet \"{}\": two fleets' pads would stand on one another",
+                    f.base, s.fleets.drones[first].name
+                ),
+                Some("give each drone fleet a vertiport of its own".into()),
+            ),
+            None => {
+                drones_at.insert(f.base.as_str(), (f.count, i));
+            }
+        }
+    }
+    let hubs: Vec<(usize, Vec2, f64)> = s
+        .map
+        .places
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            let field = match p.kind {
+                PlaceKind::Vertiport => pad_ring_radius_m(drones_at.get(p.name.as_str()).map_or(0, |d| d.0)),
+                PlaceKind::Depot => DEPOT_CLEARANCE_M,
+                _ => return None,
+            };
+            Some((i, place_position(c, i), field))
+        })
+        .collect();
+    for (k, &(j, at_j, field_j)) in hubs.iter().enumerate() {
+        for &(i, at_i, field_i) in &hubs[..k] {
+            let gap = (at_j - at_i).length();
+            let need = field_i + field_j + PAD_MARGIN_M;
+            if gap < need {
+                let (a, b) = (&s.map.places[i], &s.map.places[j]);
+                let field = if b.at.is_some() { "at" } else { "node" };
+                c.err(
+                    format!("map.places[{j}].{field}"),
+                    format!(
+                        "{} \"{}\" is {gap:.1} m from {} \"{}\"; their pads and bays need {need:.1} m",
+                        kind_word(b.kind),
+                        b.name,
+                        kind_word(a.kind),
+                        a.name
+                    ),
+                    Some("move one of them apart".into()),
+                );
+            }
+        }
+    }
+}
+
+/// Room a depot's bays take round its position, m.
+const DEPOT_CLEARANCE_M: f64 = 10.0;
+/// Clear ground between two hubs' fields, m.
+const PAD_MARGIN_M: f64 = 2.0;
+
+fn kind_word(kind: PlaceKind) -> &'static str {
+    if kind == PlaceKind::Vertiport { "vertiport" } else { "depot" }
 }
 
 /// Where a place is: its own position, or its node's.

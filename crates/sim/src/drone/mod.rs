@@ -155,7 +155,7 @@ pub fn spawn_drones(
         let base = town.place(&f.base).expect("validated: drone bases are known places");
         for k in 0..f.count {
             let angle = std::f64::consts::TAU * f64::from(k) / f64::from(f.count);
-            let radius = 6.0 + f64::from(f.count) * 0.8;
+            let radius = pilotzone_scenario::pad_ring_radius_m(f.count);
             let pad = town.place_pos[base] + Vec2::new(angle.cos() * radius, angle.sin() * radius);
             let drone = Drone {
                 id,
