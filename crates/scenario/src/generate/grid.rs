@@ -36,7 +36,8 @@ pub struct GridTown {
 }
 
 /// A regular grid town for studies and benchmarks: every third junction has a home, four
-/// depots near the corners, vertiports along the diagonal or, when many, over the whole town, each on a spot of its own, 40 km/h streets.
+/// depots near the corners, vertiports along the diagonal or, when many, over the whole town
+/// (each on a spot of its own), 40 km/h streets.
 pub fn grid_town(p: &GridTown) -> Scenario {
     let id = |c: u32, r: u32| r * p.cols + c;
     let mut nodes = Vec::new();
