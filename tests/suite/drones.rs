@@ -221,3 +221,36 @@ fn a_drone_without_thrust_falls_under_gravity() {
     let fell = z0 - z;
     assert!((19.0..21.5).contains(&fell), "fell {fell:.2} m in 2 s");
 }
+
+#[test]
+fn a_drone_whose_battery_runs_out_falls_and_lies_on_the_ground_never_below_it_or_empty() {
+    use pilotzone_sim::drone::{DroneRoster, DroneState};
+    let mut sim = Simulation::new(westward(None), 4).expect("builds");
+    let cruising = |sim: &Simulation| {
+        let world = sim.app().world();
+        world.resource::<DroneRoster>().0.iter().copied().find(|&e| {
+            let s = world.get::<DroneState>(e).expect("drone");
+            s.airborne() && s.pos[2] > 50.0 && s.vel[2].abs() < 0.1
+        })
+    };
+    let drone = loop {
+        sim.step();
+        if let Some(e) = cruising(&sim) {
+            break e;
+        }
+        assert!(!sim.is_done(), "a drone cruised");
+    };
+    // Its battery is all but empty: a few ticks of cruise drain it.
+    sim.app_mut().world_mut().get_mut::<DroneState>(drone).expect("drone").energy_wh = 0.01;
+    // Sixty seconds: long enough to fall from cruise and lie still.
+    for _ in 0..600 {
+        sim.step();
+        let s = sim.app().world().get::<DroneState>(drone).expect("drone");
+        assert!(s.pos[2] >= 0.0, "below the ground: {:.2} m", s.pos[2]);
+        assert!(s.energy_wh >= 0.0, "below empty: {} Wh", s.energy_wh);
+    }
+    let s = sim.app().world().get::<DroneState>(drone).expect("drone");
+    assert!(s.stranded, "an empty battery strands the drone");
+    assert_eq!((s.pos[2], s.energy_wh), (0.0, 0.0), "it lies on the ground with nothing left");
+    assert!(s.vel.iter().all(|v| *v == 0.0), "and does not move: {:?}", s.vel);
+}

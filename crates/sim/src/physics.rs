@@ -278,17 +278,24 @@ pub fn sync_bodies(
     }
 }
 
-/// Reads where rapier has taken each flying drone, and the distance it covered.
+/// Reads where rapier has taken each flying drone, and the distance it covered. The ground
+/// stops a falling drone: nothing is ever below it.
 pub fn read_drones(
-    physics: Res<Physics>,
+    mut physics: ResMut<Physics>,
     taxis: Res<TaxiRoster>,
     drones: Res<DroneRoster>,
     mut drone_states: Query<&mut DroneState>,
 ) {
+    let physics = &mut *physics;
     for (k, &e) in drones.0.iter().enumerate() {
-        let body = &physics.world.bodies[physics.bodies[taxis.0.len() + k]];
+        let body = &mut physics.world.bodies[physics.bodies[taxis.0.len() + k]];
         if !body.is_enabled() {
             continue;
+        }
+        if body.translation().z < 0.0 {
+            let p = body.translation();
+            body.set_translation(Vector::new(p.x, p.y, 0.0), true);
+            body.set_linvel(Vector::ZERO, true);
         }
         let mut state = drone_states.get_mut(e).expect("roster entities are drones");
         let (p, v) = (body.translation(), body.linvel());

@@ -208,6 +208,10 @@ fn fly(drone: &Drone, state: &mut DroneState, wind: [f64; 2], dt: f64, now: u64,
         [0, 1, 2].map(|i| acc[i] + kp * (state.reference[i] - state.pos[i]) + kd * (state.ref_vel[i] - state.vel[i]));
     let mut thrust = [m * want[0] - drag[0], m * want[1] - drag[1], m * (want[2] + GRAVITY) - drag[2]];
     thrust[2] = thrust[2].max(0.0);
+    // An empty battery turns no rotor: the drone falls where it is.
+    if state.stranded {
+        thrust = [0.0; 3];
+    }
     let norm = (thrust[0].hypot(thrust[1])).hypot(thrust[2]);
     let max = MAX_THRUST_G * m * GRAVITY;
     if norm > max {
@@ -216,7 +220,8 @@ fn fly(drone: &Drone, state: &mut DroneState, wind: [f64; 2], dt: f64, now: u64,
     state.force = [0, 1, 2].map(|i| thrust[i] + drag[i]);
     let cruise = (GRAVITY.hypot(DRAG_PER_S * drone.cruise_mps)) * m;
     let ratio = (thrust[0].hypot(thrust[1])).hypot(thrust[2]) / cruise;
-    state.energy_wh -= drone.power_wh_per_s() * ratio.powf(1.5) * dt;
+    // A battery never goes below empty.
+    state.energy_wh = (state.energy_wh - drone.power_wh_per_s() * ratio.powf(1.5) * dt).max(0.0);
     if state.energy_wh <= 0.0 && !state.stranded {
         state.stranded = true;
         let incident = Incident { rule: None, other: None, value: state.energy_wh, limit: 0.0, severity: 3 };
