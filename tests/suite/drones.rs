@@ -189,23 +189,9 @@ fn the_flight_controller_keeps_drones_on_their_plan_in_calm_and_in_gusts() {
 #[test]
 fn a_drone_without_thrust_falls_under_gravity() {
     use bevy::prelude::*;
-    use pilotzone_sim::drone::{DroneRoster, DroneState};
+    use pilotzone_sim::drone::DroneState;
     let mut sim = Simulation::new(westward(None), 4).expect("builds");
-    // Fly until a drone is cruising.
-    let cruising = |sim: &Simulation| {
-        let world = sim.app().world();
-        world.resource::<DroneRoster>().0.iter().copied().find(|&e| {
-            let s = world.get::<DroneState>(e).expect("drone");
-            s.airborne() && s.pos[2] > 50.0 && s.vel[2].abs() < 0.1
-        })
-    };
-    let drone = loop {
-        sim.step();
-        if let Some(e) = cruising(&sim) {
-            break e;
-        }
-        assert!(!sim.is_done(), "a drone cruised");
-    };
+    let drone = fly_until_cruising(&mut sim);
     let z0 = sim.app().world().get::<DroneState>(drone).expect("drone").pos[2];
     // Cut its rotors: between its controller and the physics step, its force is zeroed.
     let cut = move |mut q: Query<&mut DroneState>| q.get_mut(drone).expect("drone").force = [0.0; 3];
@@ -224,22 +210,9 @@ fn a_drone_without_thrust_falls_under_gravity() {
 
 #[test]
 fn a_drone_whose_battery_runs_out_falls_and_lies_on_the_ground_never_below_it_or_empty() {
-    use pilotzone_sim::drone::{DroneRoster, DroneState};
+    use pilotzone_sim::drone::DroneState;
     let mut sim = Simulation::new(westward(None), 4).expect("builds");
-    let cruising = |sim: &Simulation| {
-        let world = sim.app().world();
-        world.resource::<DroneRoster>().0.iter().copied().find(|&e| {
-            let s = world.get::<DroneState>(e).expect("drone");
-            s.airborne() && s.pos[2] > 50.0 && s.vel[2].abs() < 0.1
-        })
-    };
-    let drone = loop {
-        sim.step();
-        if let Some(e) = cruising(&sim) {
-            break e;
-        }
-        assert!(!sim.is_done(), "a drone cruised");
-    };
+    let drone = fly_until_cruising(&mut sim);
     // Its battery is all but empty: a few ticks of cruise drain it.
     sim.app_mut().world_mut().get_mut::<DroneState>(drone).expect("drone").energy_wh = 0.01;
     // Sixty seconds: long enough to fall from cruise and lie still.
@@ -253,4 +226,21 @@ fn a_drone_whose_battery_runs_out_falls_and_lies_on_the_ground_never_below_it_or
     assert!(s.stranded, "an empty battery strands the drone");
     assert_eq!((s.pos[2], s.energy_wh), (0.0, 0.0), "it lies on the ground with nothing left");
     assert!(s.vel.iter().all(|v| *v == 0.0), "and does not move: {:?}", s.vel);
+}
+
+/// Steps until a drone cruises level above 50 m, and returns it.
+fn fly_until_cruising(sim: &mut Simulation) -> bevy::prelude::Entity {
+    use pilotzone_sim::drone::{DroneRoster, DroneState};
+    loop {
+        sim.step();
+        let world = sim.app().world();
+        let cruising = world.resource::<DroneRoster>().0.iter().copied().find(|&e| {
+            let s = world.get::<DroneState>(e).expect("drone");
+            s.airborne() && s.pos[2] > 50.0 && s.vel[2].abs() < 0.1
+        });
+        if let Some(e) = cruising {
+            return e;
+        }
+        assert!(!sim.is_done(), "a drone cruised");
+    }
 }

@@ -86,6 +86,15 @@ pub fn jump_to_incident(shown: &Shown, i: usize, playback: &mut Playback, orbit:
     look_at(orbit, [m.at_m[0], m.at_m[1]]);
 }
 
+/// Moves the view to a bookmark: paused at its moment, the camera where it was kept.
+pub fn jump_to_bookmark(b: &pilotzone_comments::Bookmark, playback: &mut Playback, orbit: &mut OrbitCamera) {
+    playback.playing = false;
+    playback.seek(b.t_ms);
+    if let Some(pose) = b.camera {
+        orbit.set_pose(pose);
+    }
+}
+
 /// Keyboard shortcuts for the timeline and the panels (not while typing in a text field).
 pub fn keyboard(
     keys: Res<ButtonInput<KeyCode>>,
@@ -137,11 +146,7 @@ pub fn keyboard(
         let marks = &shown.main.opened.bookmarks.bookmarks;
         let next = marks.iter().position(|b| b.t_ms > now).or((!marks.is_empty()).then_some(0));
         if let Some(b) = next.map(|i| &marks[i]) {
-            playback.playing = false;
-            playback.seek(b.t_ms);
-            if let Some(pose) = b.camera {
-                orbit.set_pose(pose);
-            }
+            jump_to_bookmark(b, &mut playback, &mut orbit);
         }
     }
     if keys.just_pressed(KeyCode::KeyL) {

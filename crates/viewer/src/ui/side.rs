@@ -260,11 +260,7 @@ fn bookmarks(
     for b in marks {
         // A presenter's words from a file: shown as text.
         if ui.link(format!("{} · {}", clock(start_s + b.t_ms / 1000), b.name)).clicked() {
-            playback.playing = false;
-            playback.seek(b.t_ms);
-            if let Some(pose) = b.camera {
-                orbit.set_pose(pose);
-            }
+            super::jump_to_bookmark(b, playback, orbit);
             state.tour = None;
         }
     }
