@@ -138,8 +138,9 @@ pub fn print_kpis(out: &mut impl Write, k: &Kpis) -> Result<()> {
     )?;
     writeln!(
         out,
-        "safety  collisions {}   near misses {}   separation losses {}   no-fly incursions {}   speed violations {}",
-        s.collisions, s.near_misses, s.separation_losses, s.nofly_incursions, s.speed_violations
+        "safety  collisions {}   near misses {}   separation losses {}   no-fly incursions {}   speed violations {}   \
+         gridlocks {}",
+        s.collisions, s.near_misses, s.separation_losses, s.nofly_incursions, s.speed_violations, s.gridlocks
     )?;
     Ok(())
 }

@@ -9,6 +9,13 @@ real-time factor, peak memory, riders served, mean and p90 wait, and pilotzone/S
 
     python3 benches/peers/run.py [--sizes small,medium,large] [--timeout 2400] [--out target/peers]
 
+`--sweep` runs the density sweep instead: one town (15 × 15 junctions, 200 m blocks) with 100
+to 1,000 taxis, 20 requests per taxi over two hours, three hours run, pilotzone and SUMO micro
+on the same export: riders served, served per vehicle-hour, mean wait, wall seconds, and
+pilotzone's throughput against SUMO's.
+
+    python3 benches/peers/run.py --sweep [--fleets 100,200,400,600,800,1000]
+
 SUMO comes from PyPI (`eclipse-sumo`) into a virtual environment under the output folder.
 """
 
@@ -34,6 +41,10 @@ SIZES = {
 DURATION_S = 10800
 DEMAND_S = 7200
 SEED = 42
+# The density sweep's town and its requests per taxi.
+SWEEP_GRID = 15
+SWEEP_REQUESTS_PER_TAXI = 20
+SWEEP_SEED = 7
 
 
 def measured(cmd, timeout, cwd=None, env=None):
@@ -91,12 +102,60 @@ def p90(values):
     return s[max(1, -(-9 * len(s) // 10)) - 1]
 
 
+def sweep(args, pz, sumo, env, work):
+    """The density sweep: one town, growing fleets; pilotzone against SUMO micro."""
+    rows = []
+    for taxis in map(int, args.fleets.split(",")):
+        requests = taxis * SWEEP_REQUESTS_PER_TAXI
+        d = work / f"sweep-{taxis}"
+        d.mkdir(exist_ok=True)
+        scenario = d / "scenario.ron"
+        gen = [pz, "gen", "grid", "--size", SWEEP_GRID, "--block-m", 200, "--taxis", taxis, "--requests", requests,
+               "--duration-s", DURATION_S, "--demand-s", DEMAND_S, "--max-wait-s", 100000,
+               "--dispatch-period-s", 60, "--seed", SWEEP_SEED, "--out", scenario]
+        subprocess.run(list(map(str, gen)), check=True)
+        print(f"{taxis} taxis: pilotzone", flush=True)
+        ours = measured([pz, "run", scenario, "--out", d / "pilotzone", "--quiet"], args.timeout)
+        k = json.loads((d / "pilotzone" / "kpis.json").read_text())
+        subprocess.run(list(map(str, [pz, "export", "sumo", scenario, "--out", d / "sumo"])), check=True, env=env,
+                       stdout=subprocess.DEVNULL)
+        print(f"{taxis} taxis: SUMO micro", flush=True)
+        r = measured([sumo, "-c", "run.sumocfg", "--tripinfo-output", "tripinfo.xml"], args.timeout,
+                     cwd=d / "sumo", env=env)
+        theirs = None
+        if r is not None:
+            served, waits = sumo_results(d / "sumo" / "tripinfo.xml")
+            theirs = (r[0], served, statistics.fmean(waits) if waits else None)
+        rows.append((taxis, k["taxi"]["requests"], ours[0], k["taxi"]["served"], k["taxi"]["wait_s"]["mean"], theirs))
+
+    def fmt(v, spec):
+        return "—" if v is None else format(v, spec)
+
+    hours = DURATION_S / 3600
+    print()
+    print("| taxis | requests | pilotzone served | per vehicle-hour | mean wait s | wall s |"
+          " SUMO served | per vehicle-hour | mean wait s | wall s | pilotzone / SUMO throughput |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for taxis, requests, wall, served, wait, theirs in rows:
+        sw, ss, swait = theirs if theirs else (None, None, None)
+        ratio = None if not ss else served / ss
+        print(f"| {taxis:,} | {requests:,} | {served:,} | {served / (taxis * hours):.2f} | {fmt(wait, '.0f')} | "
+              f"{wall:.1f} | {fmt(ss, ',')} | {fmt(None if ss is None else ss / (taxis * hours), '.2f')} | "
+              f"{fmt(swait, '.0f')} | {fmt(sw, '.1f') if sw is not None else f'> {args.timeout:.0f}'} | "
+              f"{fmt(ratio, '.3f')} |")
+    print(f"\n{SWEEP_GRID} × {SWEEP_GRID} junctions, 200 m blocks, 40 km/h; {SWEEP_REQUESTS_PER_TAXI} requests per "
+          f"taxi over the first {DEMAND_S} s of {DURATION_S} s; seed {SWEEP_SEED}; greedy nearest dispatch every "
+          "60 s; riders never give up; SUMO micro with teleporting off.")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="small,medium,large")
     ap.add_argument("--timeout", type=float, default=2400, help="seconds one SUMO run may take")
     ap.add_argument("--out", default=str(ROOT / "target" / "peers"))
     ap.add_argument("--no-meso", action="store_true", help="skip SUMO's mesoscopic runs")
+    ap.add_argument("--sweep", action="store_true", help="run the density sweep instead of the sizes")
+    ap.add_argument("--fleets", default="100,200,400,600,800,1000", help="fleet sizes of the density sweep")
     args = ap.parse_args()
     work = Path(args.out).resolve()
     work.mkdir(parents=True, exist_ok=True)
@@ -105,6 +164,9 @@ def main():
     sumo = Path(home) / "bin" / "sumo"
     subprocess.run(["cargo", "build", "--release", "--locked", "--quiet"], cwd=ROOT, check=True)
     pz = ROOT / "target" / "release" / "pilotzone"
+    if args.sweep:
+        sweep(args, pz, sumo, env, work)
+        return
     rows = []
     for name in args.sizes.split(","):
         size, taxis, requests = SIZES[name]

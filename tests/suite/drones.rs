@@ -1,6 +1,6 @@
 //! Drones in the wind, in shared airspace and on their batteries.
 
-use pilotzone_scenario::{ClockTime, DroneFleet, LoadedScenario, Place, PlaceKind, PlaceSet, WindStep};
+use pilotzone_scenario::{Class, ClockTime, DroneFleet, LoadedScenario, Place, PlaceKind, PlaceSet, WindStep};
 use pilotzone_sim::Simulation;
 use pilotzone_sim::demand::{OrderStatus, ParcelOrder, Requests};
 use pilotzone_sim::town::TownMap;
@@ -224,8 +224,11 @@ fn a_drone_whose_battery_runs_out_falls_and_lies_on_the_ground_never_below_it_or
     }
     let s = sim.app().world().get::<DroneState>(drone).expect("drone");
     assert!(s.stranded, "an empty battery strands the drone");
-    assert_eq!((s.pos[2], s.energy_wh), (0.0, 0.0), "it lies on the ground with nothing left");
-    assert!(s.vel.iter().all(|v| *v == 0.0), "and does not move: {:?}", s.vel);
+    // Its body (a ball round the rotors) rests on the ground.
+    let resting = f64::from(pilotzone_sim::physics::DRONE_RADIUS_M);
+    assert!((s.pos[2] - resting).abs() < 0.01, "it lies on the ground: {:.3} m", s.pos[2]);
+    assert_eq!(s.energy_wh, 0.0, "with nothing left");
+    assert!(s.vel.iter().all(|v| v.abs() < 0.01), "and does not move: {:?}", s.vel);
 }
 
 /// Steps until a drone cruises level above 50 m, and returns it.
@@ -243,4 +246,136 @@ fn fly_until_cruising(sim: &mut Simulation) -> bevy::prelude::Entity {
         }
         assert!(!sim.is_done(), "a drone cruised");
     }
+}
+
+/// Two cruising drones sent head-on along one line at one height: whatever deconfliction would
+/// have done, here they meet. Each crash is one incident naming the other and the separation rule; both fall,
+/// lie on the ground and take no further part.
+#[test]
+fn drones_that_touch_both_crash_once_fall_and_lie_on_the_ground_taking_no_further_part() {
+    use pilotzone_sim::drone::{Drone, DroneRoster, DroneState};
+    let mut loaded = westward(None);
+    loaded.scenario.run.duration_s = 1800;
+    let mut sim = Simulation::new(loaded, 4).expect("builds");
+    let first = fly_until_cruising(&mut sim);
+    let second = loop {
+        sim.step();
+        let world = sim.app().world();
+        let other = world.resource::<DroneRoster>().0.iter().copied().find(|&e| {
+            let s = world.get::<DroneState>(e).expect("drone");
+            e != first && s.airborne() && s.pos[2] > 50.0 && s.vel[2].abs() < 0.1
+        });
+        if let Some(e) = other {
+            break e;
+        }
+        assert!(!sim.is_done(), "a second drone cruised");
+    };
+    let world = sim.app_mut().world_mut();
+    let id = |world: &bevy::prelude::World, e| world.get::<Drone>(e).expect("drone").id;
+    let (a, b) = (id(world, first), id(world, second));
+    let (pa, pb) =
+        (world.get::<DroneState>(first).expect("drone").pos, world.get::<DroneState>(second).expect("drone").pos);
+    // Each flies to the other's place along the line between them, at one height.
+    let point =
+        |p: [f64; 3]| pilotzone_routing::airspace::Waypoint { at: pilotzone_routing::Vec2::new(p[0], p[1]), z_m: 60.0 };
+    for (e, from, to) in [(first, pa, pb), (second, pb, pa)] {
+        let mut s = world.get_mut::<DroneState>(e).expect("drone");
+        let here = pilotzone_routing::airspace::Waypoint {
+            at: pilotzone_routing::Vec2::new(s.pos[0], s.pos[1]),
+            z_m: s.pos[2],
+        };
+        s.path = vec![here, point(from), point(to)];
+        s.next = 1;
+    }
+    let mut crashed_at = None;
+    for _ in 0..3000 {
+        sim.step();
+        let world = sim.app().world();
+        let (sa, sb) =
+            (world.get::<DroneState>(first).expect("drone"), world.get::<DroneState>(second).expect("drone"));
+        for s in [sa, sb] {
+            assert!(s.pos[2] >= 0.0, "below the ground: {:.2} m", s.pos[2]);
+        }
+        if sa.crashed && sb.crashed && crashed_at.is_none() {
+            crashed_at = Some((sim.now_ms(), sa.energy_wh, sb.energy_wh));
+        }
+    }
+    let (t_crash, energy_a, energy_b) = crashed_at.expect("the two drones met and crashed");
+    let world = sim.app().world();
+    for (e, energy) in [(first, energy_a), (second, energy_b)] {
+        let s = world.get::<DroneState>(e).expect("drone");
+        let resting = f64::from(pilotzone_sim::physics::DRONE_RADIUS_M);
+        assert!((s.pos[2] - resting).abs() < 0.05, "lies on the ground: {:.2} m", s.pos[2]);
+        assert!(s.vel.iter().all(|v| v.abs() < 0.05), "still: {:?}", s.vel);
+        assert_eq!(s.energy_wh, energy, "its rotors turn no more");
+    }
+    let out = sim.finish();
+    let crashes: Vec<_> = out.events.iter().filter(|e| e.kind.key() == "crash").collect();
+    assert_eq!(crashes.len(), 2, "once each: {crashes:?}");
+    assert_eq!(out.kpis.drone.crashed, 2);
+    for (me, other) in [(a, b), (b, a)] {
+        let c = crashes.iter().find(|e| e.entity == me).expect("a crash each");
+        let i = c.incident.as_ref().expect("measured");
+        assert_eq!(i.other, Some(other));
+        assert!(i.rule.is_some() && i.limit > 0.0, "names the separation minimum: {i:?}");
+        assert!(c.at[2] > 50.0 && c.t_ms <= t_crash, "where it struck, in the air: {:?}", c.at);
+        assert!(c.detail.starts_with(&format!("struck drone {other} at ")), "{}", c.detail);
+        // Nothing more of it: no landing, no delivery, no new incident.
+        let later: Vec<_> = out.events.iter().filter(|e| e.entity == me && e.t_ms > c.t_ms).collect();
+        assert!(later.is_empty(), "{later:?}");
+    }
+}
+
+/// A drone sent low through a building strikes it: a crash citing the building clearance rule;
+/// it falls onto the roof or the ground, never through either.
+#[test]
+fn a_drone_flown_into_a_building_crashes_against_it() {
+    use pilotzone_sim::drone::DroneState;
+    let mut loaded = westward(None);
+    loaded.scenario.run.duration_s = 1800;
+    let rules = loaded.scenario.rules.clone();
+    let mut sim = Simulation::new(loaded, 4).expect("builds");
+    let drone = fly_until_cruising(&mut sim);
+    let world = sim.app_mut().world_mut();
+    let town = world.resource::<TownMap>().clone();
+    let (outline, height) = town.buildings[0].clone();
+    let n = outline.len() as f64;
+    let centre = outline.iter().fold(pilotzone_routing::Vec2::new(0.0, 0.0), |c, &p| c + p.scale(1.0 / n));
+    let low = height / 2.0;
+    let mut s = world.get_mut::<DroneState>(drone).expect("drone");
+    let here =
+        pilotzone_routing::airspace::Waypoint { at: pilotzone_routing::Vec2::new(s.pos[0], s.pos[1]), z_m: s.pos[2] };
+    // Down beside the building first, then straight through its middle at half its height.
+    let beside = centre + pilotzone_routing::Vec2::new(-60.0, 0.0);
+    let through = centre + pilotzone_routing::Vec2::new(60.0, 0.0);
+    s.path = vec![
+        here,
+        pilotzone_routing::airspace::Waypoint { at: beside, z_m: s.pos[2] },
+        pilotzone_routing::airspace::Waypoint { at: beside, z_m: low },
+        pilotzone_routing::airspace::Waypoint { at: through, z_m: low },
+    ];
+    s.next = 1;
+    let mut crashed = false;
+    for _ in 0..4000 {
+        sim.step();
+        let s = sim.app().world().get::<DroneState>(drone).expect("drone");
+        assert!(s.pos[2] >= 0.0, "below the ground: {:.2} m", s.pos[2]);
+        let inside =
+            pilotzone_routing::geom::point_in_polygon(pilotzone_routing::Vec2::new(s.pos[0], s.pos[1]), &outline);
+        assert!(!(inside && s.pos[2] < height - 0.5), "inside the building at {:?}", s.pos);
+        crashed |= s.crashed;
+    }
+    assert!(crashed, "the drone struck the building");
+    let out = sim.finish();
+    let crash = out.events.iter().find(|e| e.kind.key() == "crash").expect("a crash");
+    assert!(crash.detail.starts_with("struck building 0 at "), "{}", crash.detail);
+    let rule = crash.incident.as_ref().and_then(|i| i.rule).expect("cites the clearance rule");
+    assert!(
+        matches!(
+            rules[rule].kind,
+            pilotzone_scenario::RuleKind::Separation { between: (Class::Drone, Class::Building), .. }
+        ),
+        "{}",
+        rules[rule].id
+    );
 }

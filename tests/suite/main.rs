@@ -10,6 +10,7 @@ mod dispatch;
 mod drones;
 mod export_html;
 mod fleet;
+mod gridlock;
 mod incidents;
 mod road_safety;
 mod rules;

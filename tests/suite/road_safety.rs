@@ -3,7 +3,7 @@
 //! option changing speed violations and taxi service in the direction one expects.
 
 use pilotzone_sim::residents::{PedestrianRoster, PedestrianState, Walk};
-use pilotzone_sim::taxi::{Phase, TaxiRoster, TaxiState};
+use pilotzone_sim::taxi::{Junctions, Phase, TaxiRoster, TaxiState};
 use pilotzone_sim::town::TownMap;
 use pilotzone_sim::{RunOutput, Simulation};
 
@@ -85,7 +85,7 @@ fn a_person_far_enough_ahead_is_given_way_to() {
 }
 
 /// Two idle robotaxis put 20 m before junction (3, 3) of the demo grid, one from the west and
-/// one from the south, at 8 m/s, driving straight through; `forced` lets both believe they hold
+/// one from the south, at 8 m/s, driving straight through; `forced` grants both their way through
 /// the junction.
 fn two_into_one(forced: bool) -> (u32, u32, RunOutput) {
     let mut sim = Simulation::new(demo_for(600), 2).expect("builds");
@@ -111,8 +111,13 @@ fn two_into_one(forced: bool) -> (u32, u32, RunOutput) {
         s.offset_m = g.length_m(into) - 20.0;
         s.speed_mps = 8.0;
         s.node = centre;
-        s.held = if forced { vec![centre] } else { Vec::new() };
-        ids.push(world.get::<pilotzone_sim::taxi::Taxi>(e).expect("taxi").id);
+        let id = world.get::<pilotzone_sim::taxi::Taxi>(e).expect("taxi").id;
+        if forced {
+            let mut s = world.get::<TaxiState>(e).expect("taxi").clone();
+            world.resource_mut::<Junctions>().grant(centre, id, into, out, &town, &mut s);
+            *world.get_mut::<TaxiState>(e).expect("taxi") = s;
+        }
+        ids.push(id);
     }
     sim.run_to_end();
     (ids[0], ids[1], sim.finish())

@@ -214,6 +214,10 @@ vocabulary! {
         Stranded = 20, "stranded", "電池切れ", "ran out of energy";
         /// An idle vehicle was sent toward expected riders.
         Reposition = 21, "reposition", "回送", "sent toward riders";
+        /// Vehicles stood still for over a minute, each waiting on another of them.
+        Gridlock = 22, "gridlock", "膠着渋滞", "gridlock";
+        /// A drone touched another body or a building: its flight ended there.
+        Crash = 23, "crash", "ドローンの墜落", "drone crashed";
     }
 }
 
@@ -251,8 +255,8 @@ impl EventKind {
     pub fn incident_class(self) -> Option<IncidentClass> {
         use EventKind::*;
         match self {
-            Collision | NearMiss | SpeedViolation => Some(IncidentClass::Road),
-            SeparationLoss | NoFlyIncursion | BuildingProximity | AltitudeViolation => Some(IncidentClass::Air),
+            Collision | NearMiss | SpeedViolation | Gridlock => Some(IncidentClass::Road),
+            SeparationLoss | NoFlyIncursion | BuildingProximity | AltitudeViolation | Crash => Some(IncidentClass::Air),
             Stranded => Some(IncidentClass::Energy),
             Request | Assign | Pickup | Dropoff | Reject | Order | Launch | Deliver | OrderFail | Land | RuleChange
             | WindHold | Charge | Reposition => None,
@@ -441,9 +445,13 @@ mod tests {
                 "speed_violation",
                 "building_proximity",
                 "altitude_violation",
-                "stranded"
+                "stranded",
+                "gridlock",
+                "crash"
             ]
         );
+        assert_eq!(EventKind::Gridlock.incident_class(), Some(IncidentClass::Road));
+        assert_eq!(EventKind::Crash.incident_class(), Some(IncidentClass::Air));
         assert_eq!(EventKind::Pickup.incident_class(), None);
         assert_eq!(EventKind::NoFlyIncursion.incident_class(), Some(IncidentClass::Air));
     }

@@ -103,6 +103,41 @@ pub fn signed_area(polygon: &[Vec2]) -> f64 {
     (0..n).map(|i| polygon[i].cross(polygon[(i + 1) % n])).sum::<f64>() / 2.0
 }
 
+/// Triangles covering a simple polygon, by ear clipping: indices into it, each triangle
+/// counter-clockwise whichever way the outline runs. Footprints from maps are small (tens of
+/// corners), so the quadratic method is cheap; a self-intersecting outline falls back to a fan
+/// rather than failing.
+pub fn triangulate(poly: &[Vec2]) -> Vec<u32> {
+    let n = poly.len();
+    // Walk the outline counter-clockwise.
+    let mut left: Vec<usize> = if signed_area(poly) >= 0.0 { (0..n).collect() } else { (0..n).rev().collect() };
+    let mut out = Vec::with_capacity(n.saturating_sub(2) * 3);
+    let inside = |p: Vec2, a: Vec2, b: Vec2, c: Vec2| {
+        (b - a).cross(p - a) >= 0.0 && (c - b).cross(p - b) >= 0.0 && (a - c).cross(p - c) >= 0.0
+    };
+    let mut guard = 0;
+    while left.len() > 3 && guard < n * n {
+        guard += 1;
+        let m = left.len();
+        let corner = |i: usize| (left[(i + m - 1) % m], left[i], left[(i + 1) % m]);
+        let ear = (0..m).find(|&i| {
+            let (ia, ib, ic) = corner(i);
+            let (a, b, c) = (poly[ia], poly[ib], poly[ic]);
+            (b - a).cross(c - a) > 1e-9
+                && left.iter().filter(|&&k| ![ia, ib, ic].contains(&k)).all(|&k| !inside(poly[k], a, b, c))
+        });
+        let Some(i) = ear else { break };
+        let (ia, ib, ic) = corner(i);
+        out.extend([ia, ib, ic].map(|k| k as u32));
+        left.remove(i);
+    }
+    // What is left: the last triangle, or a fan over an outline with no ear left.
+    for k in 1..left.len().saturating_sub(1) {
+        out.extend([left[0], left[k], left[k + 1]].map(|k| k as u32));
+    }
+    out
+}
+
 /// The polygon's vertices pushed outward by `margin` metres along their corner bisectors.
 ///
 /// Exact for the edges of convex polygons; for concave corners it stays a sound outward offset

@@ -6,6 +6,7 @@
 
 pub mod charging;
 pub mod clock;
+pub mod crash;
 pub mod demand;
 pub mod dispatch;
 pub mod drone;
@@ -77,6 +78,7 @@ impl PluginGroup for SimPlugins {
             .add(drone::DronePlugin)
             .add(residents::ResidentsPlugin)
             .add(physics::PhysicsPlugin)
+            .add(crash::CrashPlugin)
             .add(safety::SafetyPlugin)
             .add(metrics::MetricsPlugin)
             .add(frame::FramePlugin)

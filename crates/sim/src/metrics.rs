@@ -11,7 +11,7 @@ use crate::residents::ResidentStats;
 use crate::roster::{CarRoster, TaxiRoster};
 use crate::safety::SafetyMonitor;
 use crate::schedule::{SimStep, SimSystems};
-use crate::vehicle::{Phase, RemoteDesk, Taxi, TaxiState};
+use crate::vehicle::{Gridlocks, Phase, RemoteDesk, Taxi, TaxiState};
 
 /// Mean and percentiles of a sample, in seconds; `None` when the sample is empty.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -109,6 +109,8 @@ pub struct DroneKpis {
     pub lowest_charge: f64,
     /// Drones whose battery ran empty in the air.
     pub stranded: u32,
+    /// Drones that struck another body or a building and fell.
+    pub crashed: u32,
 }
 
 /// Incident counts.
@@ -128,6 +130,8 @@ pub struct SafetyKpis {
     pub building_proximity: u32,
     /// Drones above the ceiling in force.
     pub altitude_violations: u32,
+    /// Knots of vehicles that stood for over a minute, each waiting on another of them.
+    pub gridlocks: u32,
     /// Incidents per 1,000 km driven by taxis and cars (collisions, near misses, speed
     /// violations).
     pub road_per_1000_km: Option<f64>,
@@ -242,6 +246,8 @@ pub struct Books<'w> {
     reservations: Res<'w, Reservations>,
     /// Lowest charges.
     lowest: Res<'w, LowestCharge>,
+    /// Gridlocks on the road.
+    gridlocks: Res<'w, Gridlocks>,
 }
 
 /// Computes the KPIs from the state at the end of the run.
@@ -257,7 +263,7 @@ pub fn compute_kpis(
     cars: Res<CarRoster>,
     books: Books,
 ) -> Kpis {
-    let Books { desk, departures, reservations, lowest } = books;
+    let Books { desk, departures, reservations, lowest, gridlocks } = books;
     let s = &config.loaded.scenario;
     let rides = &requests.rides;
     let count = |f: &dyn Fn(&RequestStatus) -> bool| rides.iter().filter(|r| f(&r.status)).count() as u32;
@@ -314,6 +320,7 @@ pub fn compute_kpis(
         deconflicted: reservations.delayed.len() as u32,
         lowest_charge: round3(lowest.drone),
         stranded: drone_states.iter().filter(|d| d.stranded).count() as u32,
+        crashed: drone_states.iter().filter(|d| d.crashed).count() as u32,
     };
     let m = &*monitor;
     let car_km: f64 = cars.0.iter().map(|&e| taxis.get(e).expect("roster entities are cars").km).sum();
@@ -326,6 +333,7 @@ pub fn compute_kpis(
         speed_violations: monitor.speed_violations,
         building_proximity: monitor.building_proximity,
         altitude_violations: monitor.altitude_violations,
+        gridlocks: gridlocks.count,
         road_per_1000_km: rate(m.collisions + m.near_misses + m.speed_violations, taxi.km + car_km),
         air_per_1000_km: rate(
             m.separation_losses + m.building_proximity + m.nofly_incursions + m.altitude_violations,

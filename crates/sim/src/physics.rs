@@ -2,7 +2,9 @@
 //!
 //! Vehicles and people are kinematic: their controllers decide where they go, rapier decides
 //! whether they touched. Drones are dynamic: their flight controller sets a force, and rapier
-//! integrates it with gravity into where they are. rapier tests contacts at the start of a step, so a contact is reported
+//! integrates it with gravity into where they are. The ground and every building are fixed
+//! bodies that only drones meet: a drone that falls lands on them, one that flies into a
+//! building has struck it ([`Contacts::struck`]). rapier tests contacts at the start of a step, so a contact is reported
 //! one tick after the bodies came together; no state goes untested. Parked vehicles and grounded drones are disabled, so depot
 //! bays and landing pads are not contacts; only moving things interact.
 //!
@@ -26,7 +28,10 @@ use crate::geom::close_pairs;
 use crate::residents::PedestrianState;
 use crate::roster::{CarRoster, DroneRoster, PedestrianRoster, TaxiRoster};
 use crate::schedule::{SetupSystems, SimSetup, SimStep, SimSystems};
+use crate::town::TownMap;
 use crate::vehicle::{Phase, TaxiState};
+use pilotzone_routing::Vec2;
+use pilotzone_routing::geom::triangulate;
 
 /// Half extents of a car body (length, width, height), m.
 pub const CAR_HALF_EXTENTS: [f32; 3] = [2.2, 0.9, 0.75];
@@ -39,6 +44,23 @@ pub const PERSON_RADIUS_M: f32 = 0.3;
 /// bodies' half-diagonals (2.4 m each), and two ticks' movement of both at 30 m/s (a contact is
 /// tested at the start of a step), with a margin.
 pub const CONTACT_RANGE_M: f64 = 2.0 * 2.4 + 2.0 * 2.0 * 3.0 + 3.2;
+
+/// Marks the owner of a fixed body (the ground, a building) apart from entity ids.
+const FIXED: u128 = 1 << 64;
+/// The fixed body that is the ground.
+const GROUND: u128 = FIXED | u32::MAX as u128;
+
+/// Who meets whom: road users (vehicles), people, the fixed world, and drones. People meet
+/// vehicles and drones but not each other; the ground and buildings meet drones only (a car
+/// rests on the road without touching it).
+const ROAD: Group = Group::GROUP_1;
+const PEOPLE: Group = Group::GROUP_2;
+const FIXED_WORLD: Group = Group::GROUP_3;
+const AIR: Group = Group::GROUP_4;
+
+fn groups(member: Group, meets: Group) -> InteractionGroups {
+    InteractionGroups::new(member, meets, InteractionTestMode::And)
+}
 
 /// Collision events of one step, collected as rapier reports them.
 #[derive(Default)]
@@ -99,11 +121,14 @@ impl FromWorld for Physics {
     }
 }
 
-/// Pairs of entity ids (smaller first) whose bodies started touching this tick, sorted.
+/// Pairs of entity ids (smaller first) whose bodies started touching this tick, sorted; and
+/// drones that struck a building, as (drone id, building index), sorted.
 #[derive(Resource, Debug, Default)]
 pub struct Contacts {
     /// The pairs.
     pub started: Vec<(u32, u32)>,
+    /// Drones against buildings.
+    pub struck: Vec<(u32, usize)>,
 }
 
 /// Adds physics.
@@ -122,11 +147,59 @@ fn body(world: &mut PhysicsWorld, id: u32, collider: ColliderBuilder) -> RigidBo
     insert(world, id, RigidBodyBuilder::kinematic_position_based(), collider)
 }
 
+/// The ground, and each building as a prism from the ground to its roof (walls and a roof, so
+/// a drone falling on it comes to rest there).
+fn fixed_world(world: &mut PhysicsWorld, town: &TownMap) {
+    let fixed = |collider: ColliderBuilder, owner: u128| {
+        collider
+            .collision_groups(groups(FIXED_WORLD, AIR))
+            .active_collision_types(ActiveCollisionTypes::all())
+            .user_data(owner)
+    };
+    // A slab under the whole town and a kilometre around it, its top at height 0 (rapier's
+    // broad phase does not take the infinite box of a half-space).
+    let (mut lo, mut hi) = (Vec2::new(f64::MAX, f64::MAX), Vec2::new(f64::MIN, f64::MIN));
+    for p in &town.index.positions {
+        (lo, hi) = (Vec2::new(lo.x.min(p.x), lo.y.min(p.y)), Vec2::new(hi.x.max(p.x), hi.y.max(p.y)));
+    }
+    let (centre, half) = ((lo + hi).scale(0.5), (hi - lo).scale(0.5) + Vec2::new(1000.0, 1000.0));
+    let slab = ColliderBuilder::cuboid(half.x as f32, half.y as f32, 5.0).translation(Vector::new(
+        centre.x as f32,
+        centre.y as f32,
+        -5.0,
+    ));
+    world.colliders.insert(fixed(slab, GROUND));
+    for (k, (outline, height)) in town.buildings.iter().enumerate() {
+        let n = outline.len() as u32;
+        if n < 3 || *height <= 0.0 {
+            continue;
+        }
+        let point = |p: Vec2, z: f64| Vector::new(p.x as f32, p.y as f32, z as f32);
+        let vertices: Vec<Vector> =
+            outline.iter().map(|&p| point(p, 0.0)).chain(outline.iter().map(|&p| point(p, *height))).collect();
+        let roof = triangulate(outline);
+        let mut indices: Vec<[u32; 3]> = roof.chunks_exact(3).map(|t| [t[0] + n, t[1] + n, t[2] + n]).collect();
+        for i in 0..n {
+            let j = (i + 1) % n;
+            indices.push([i, j, j + n]);
+            indices.push([i, j + n, i + n]);
+        }
+        // An outline too broken to mesh (repeated corners) is left out: the monitor still
+        // measures drones' clearance from it.
+        if let Ok(mesh) = ColliderBuilder::trimesh(vertices, indices) {
+            world.colliders.insert(fixed(mesh, FIXED | k as u128));
+        }
+    }
+}
+
 /// A drone: a dynamic point mass (attitude is not modelled; rotations are locked) that does not
 /// sleep while it hovers.
 fn drone_body(world: &mut PhysicsWorld, id: u32) -> RigidBodyHandle {
     let builder = RigidBodyBuilder::dynamic().lock_rotations().can_sleep(false).ccd_enabled(true);
-    insert(world, id, builder, ColliderBuilder::ball(DRONE_RADIUS_M).mass(DRONE_MASS_KG as Real))
+    let collider = ColliderBuilder::ball(DRONE_RADIUS_M)
+        .mass(DRONE_MASS_KG as Real)
+        .collision_groups(groups(ROAD | AIR, Group::ALL));
+    insert(world, id, builder, collider)
 }
 
 fn insert(world: &mut PhysicsWorld, id: u32, builder: RigidBodyBuilder, collider: ColliderBuilder) -> RigidBodyHandle {
@@ -139,8 +212,10 @@ fn insert(world: &mut PhysicsWorld, id: u32, builder: RigidBodyBuilder, collider
     handle
 }
 
-/// Creates one disabled body per taxi, drone, car and person, in id order.
+/// Creates the ground and the buildings, and one disabled body per taxi, drone, car and
+/// person, in id order.
 pub fn create_bodies(
+    town: Res<TownMap>,
     mut physics: ResMut<Physics>,
     taxis: Res<TaxiRoster>,
     drones: Res<DroneRoster>,
@@ -148,10 +223,12 @@ pub fn create_bodies(
     people: Res<PedestrianRoster>,
 ) {
     let physics = &mut *physics;
+    fixed_world(&mut physics.world, &town);
     let [hx, hy, hz] = CAR_HALF_EXTENTS;
+    let car = || ColliderBuilder::cuboid(hx, hy, hz).collision_groups(groups(ROAD, ROAD | PEOPLE));
     let mut id = 0u32;
     for _ in 0..taxis.0.len() {
-        let handle = body(&mut physics.world, id, ColliderBuilder::cuboid(hx, hy, hz));
+        let handle = body(&mut physics.world, id, car());
         physics.bodies.push(handle);
         id += 1;
     }
@@ -160,13 +237,9 @@ pub fn create_bodies(
         physics.bodies.push(handle);
         id += 1;
     }
-    let shapes = std::iter::repeat_n(ColliderBuilder::cuboid(hx, hy, hz), cars.0.len()).chain(std::iter::repeat_n(
+    let shapes = std::iter::repeat_n(car(), cars.0.len()).chain(std::iter::repeat_n(
         // People pass each other on a crossing: they touch vehicles and drones, not people.
-        ColliderBuilder::ball(PERSON_RADIUS_M).collision_groups(InteractionGroups::new(
-            Group::GROUP_2,
-            Group::GROUP_1,
-            InteractionTestMode::And,
-        )),
+        ColliderBuilder::ball(PERSON_RADIUS_M).collision_groups(groups(PEOPLE, ROAD)),
         people.0.len(),
     ));
     for shape in shapes {
@@ -266,9 +339,10 @@ pub fn sync_bodies(
             continue;
         }
         if !body.is_enabled() {
-            // Taking off: from the pad, at rest.
+            // Taking off: from the pad, at rest, its body resting on the ground.
             let [x, y, z] = state.pos;
-            body.set_position(Pose::from_translation(Vector::new(x as f32, y as f32, z as f32)), true);
+            let z = (z as f32).max(DRONE_RADIUS_M);
+            body.set_position(Pose::from_translation(Vector::new(x as f32, y as f32, z)), true);
             body.set_linvel(Vector::ZERO, true);
             body.set_enabled(true);
         }
@@ -311,6 +385,7 @@ pub fn read_drones(
 pub fn step_physics(mut physics: ResMut<Physics>, mut contacts: ResMut<Contacts>) {
     let physics = &mut *physics;
     contacts.started.clear();
+    contacts.struck.clear();
     if !physics.any_enabled {
         return;
     }
@@ -319,11 +394,18 @@ pub fn step_physics(mut physics: ResMut<Physics>, mut contacts: ResMut<Contacts>
         &mut *physics.collector.0.lock().expect("collector lock is never poisoned: handlers do not panic"),
     );
     for (a, b) in started.drain(..) {
-        let (a, b) = (a.min(b) as u32, a.max(b) as u32);
-        contacts.started.push((a, b));
+        let (a, b) = (a.min(b), a.max(b));
+        match (a & FIXED != 0, b & FIXED != 0) {
+            (false, false) => contacts.started.push((a as u32, b as u32)),
+            // A drone landing on the ground (falling, or setting down) strikes nothing.
+            (false, true) if b != GROUND => contacts.struck.push((a as u32, (b & !FIXED) as usize)),
+            _ => {}
+        }
     }
     contacts.started.sort_unstable();
     contacts.started.dedup();
+    contacts.struck.sort_unstable();
+    contacts.struck.dedup();
 }
 
 #[cfg(test)]

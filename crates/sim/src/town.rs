@@ -82,6 +82,10 @@ pub struct TownData {
     pub junction_reach_m: Vec<f64>,
 }
 
+/// How far before and after a node a vehicle's path curves from one road to the next, m (at
+/// most half of either road).
+pub const TURN_M: f64 = 6.0;
+
 /// Bends this close to a junction are part of it, m (the importer joins junctions within 10 m).
 pub const JUNCTION_REACH_MAX_M: f64 = 10.0;
 
@@ -278,6 +282,46 @@ impl TownData {
         let left = Vec2::new(-dir.y, dir.x);
         let at = a + (b - a).scale(frac) + left.scale(lateral_m * self.side_sign);
         (at, dir.y.atan2(dir.x))
+    }
+
+    /// Position and heading of a vehicle `offset_m` along `route[i]`, `lateral_m` from the
+    /// centre line on its side of the road. Through a node where the route goes on, it follows
+    /// a curve from its lane on the way in to its lane on the way out (a quadratic Bézier with
+    /// the corner where the two lanes meet as its control point) instead of pivoting on the
+    /// node: a car turning onto the near side stays on its side of the crossing road.
+    pub fn pose_along(&self, route: &[u32], i: usize, offset_m: f64, lateral_m: f64) -> (Vec2, f64) {
+        let g = self.graph();
+        let arc = route[i];
+        let len = g.length_m(arc);
+        let reach = |a: u32| TURN_M.min(g.length_m(a) * 0.5);
+        let turn = if i + 1 < route.len() && offset_m > len - reach(arc) {
+            Some((arc, route[i + 1], offset_m - (len - reach(arc))))
+        } else if i > 0 && offset_m < reach(arc) {
+            Some((route[i - 1], arc, reach(route[i - 1]) + offset_m))
+        } else {
+            None
+        };
+        match turn {
+            Some((from, to, along)) => self.turn_pose(from, to, along / (reach(from) + reach(to)), lateral_m),
+            None => self.pose_on_arc(arc, offset_m, lateral_m),
+        }
+    }
+
+    /// A point `s` (0 to 1) along the curve from `from` into `to`.
+    fn turn_pose(&self, from: u32, to: u32, s: f64, lateral_m: f64) -> (Vec2, f64) {
+        let g = self.graph();
+        let s = s.clamp(0.0, 1.0);
+        let (p0, h0) = self.pose_on_arc(from, g.length_m(from) - TURN_M.min(g.length_m(from) * 0.5), lateral_m);
+        let (p2, _) = self.pose_on_arc(to, TURN_M.min(g.length_m(to) * 0.5), lateral_m);
+        let (d0, d2) = (self.arc_dir[from as usize], self.arc_dir[to as usize]);
+        // Where the lane in meets the lane out; on a straight run (or turning back) the
+        // midpoint, so the curve is a line.
+        let denom = d0.cross(d2);
+        let p1 = if denom.abs() < 0.05 { (p0 + p2).scale(0.5) } else { p0 + d0.scale((p2 - p0).cross(d2) / denom) };
+        let at = p0.scale((1.0 - s) * (1.0 - s)) + p1.scale(2.0 * s * (1.0 - s)) + p2.scale(s * s);
+        let tangent = (p1 - p0).scale(2.0 * (1.0 - s)) + (p2 - p1).scale(2.0 * s);
+        let heading = if tangent.length() > 1e-9 { tangent.y.atan2(tangent.x) } else { h0 };
+        (at, heading)
     }
 
     /// Places of a kind.

@@ -97,39 +97,12 @@ pub fn tidy(poly: &[[f32; 2]]) -> Vec<[f32; 2]> {
     out
 }
 
-fn inside_triangle(p: [f32; 2], a: [f32; 2], b: [f32; 2], c: [f32; 2]) -> bool {
-    let side = |p: [f32; 2], q: [f32; 2], r: [f32; 2]| (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0]);
-    side(a, b, p) >= 0.0 && side(b, c, p) >= 0.0 && side(c, a, p) >= 0.0
-}
-
-/// Triangles covering a simple counter-clockwise polygon, by ear clipping: indices into it.
-/// Footprints from maps are small (tens of corners), so the quadratic method is cheap; a
-/// self-intersecting outline falls back to a fan rather than failing.
+/// Triangles covering a simple counter-clockwise polygon: indices into it
+/// ([`pilotzone_routing::geom::triangulate`]).
 pub fn triangulate(poly: &[[f32; 2]]) -> Vec<u32> {
-    let mut left: Vec<usize> = (0..poly.len()).collect();
-    let mut out = Vec::with_capacity(poly.len().saturating_sub(2) * 3);
-    let mut guard = 0;
-    while left.len() > 3 && guard < poly.len() * poly.len() {
-        guard += 1;
-        let n = left.len();
-        let ear = (0..n).find(|&i| {
-            let (a, b, c) = (poly[left[(i + n - 1) % n]], poly[left[i]], poly[left[(i + 1) % n]]);
-            let convex = (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]) > 1e-9;
-            convex
-                && left
-                    .iter()
-                    .filter(|&&k| ![left[(i + n - 1) % n], left[i], left[(i + 1) % n]].contains(&k))
-                    .all(|&k| !inside_triangle(poly[k], a, b, c))
-        });
-        let Some(i) = ear else { break };
-        out.extend([left[(i + n - 1) % n], left[i], left[(i + 1) % n]].map(|k| k as u32));
-        left.remove(i);
-    }
-    // What is left: the last triangle, or a fan over an outline with no ear left.
-    for k in 1..left.len().saturating_sub(1) {
-        out.extend([left[0], left[k], left[k + 1]].map(|k| k as u32));
-    }
-    out
+    use pilotzone_routing::Vec2;
+    let points: Vec<Vec2> = poly.iter().map(|p| Vec2::new(f64::from(p[0]), f64::from(p[1]))).collect();
+    pilotzone_routing::geom::triangulate(&points)
 }
 
 /// A flat polygon at height `h`, facing up.

@@ -144,6 +144,7 @@ pub const KPI_ROWS: &[KpiRow] = &[
     row("safety.nofly_incursions", "飛行禁止空域への侵入", "No-fly incursions", Some(EventKind::NoFlyIncursion)),
     row("safety.speed_violations", "速度超過", "Speeding", Some(EventKind::SpeedViolation)),
     row("safety.building_proximity", "建物への接近", "Too close to a building", Some(EventKind::BuildingProximity)),
+    row("safety.gridlocks", "膠着渋滞", "Gridlocks", Some(EventKind::Gridlock)),
     measure("residents.drone_overflight_s", "住宅上空のドローン飛行（秒）", "Drone time over homes (s)", 1.0, 0),
     row("residents.school_passes", "通学時間帯の学校区域の通過", "Passes by the school in school hours", None),
     row("residents.pedestrians_crossed", "道路を横断した人", "People who crossed", None),
@@ -154,6 +155,7 @@ pub fn incident_unit(kind: EventKind) -> Option<Names> {
     match kind {
         EventKind::SpeedViolation => Some(Names { ja: "km/h", en: "km/h" }),
         EventKind::NearMiss => Some(Names { ja: "秒（衝突までの時間）", en: "s to collision" }),
+        EventKind::Gridlock => Some(Names { ja: "秒（互いに待った時間）", en: "s waiting on one another" }),
         EventKind::SeparationLoss
         | EventKind::NoFlyIncursion
         | EventKind::BuildingProximity

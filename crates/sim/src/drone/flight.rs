@@ -65,6 +65,11 @@ pub fn fly_drones(
     for &e in &roster.0 {
         let (drone, mut state) = drones.get_mut(e).expect("roster entities are drones");
         let state = &mut *state;
+        if state.crashed {
+            // Rotors stopped: it falls, or lies where it fell.
+            fly(drone, state, air.velocity, dt, now, &mut log);
+            continue;
+        }
         match state.phase {
             DronePhase::Ready => {
                 state.energy_wh = (state.energy_wh + CHARGE_W * dt / 3600.0).min(drone.battery_wh);
@@ -208,8 +213,8 @@ fn fly(drone: &Drone, state: &mut DroneState, wind: [f64; 2], dt: f64, now: u64,
         [0, 1, 2].map(|i| acc[i] + kp * (state.reference[i] - state.pos[i]) + kd * (state.ref_vel[i] - state.vel[i]));
     let mut thrust = [m * want[0] - drag[0], m * want[1] - drag[1], m * (want[2] + GRAVITY) - drag[2]];
     thrust[2] = thrust[2].max(0.0);
-    // An empty battery turns no rotor: the drone falls where it is.
-    if state.stranded {
+    // An empty battery, or a crash, turns no rotor: the drone falls where it is.
+    if state.stranded || state.crashed {
         thrust = [0.0; 3];
     }
     let norm = (thrust[0].hypot(thrust[1])).hypot(thrust[2]);

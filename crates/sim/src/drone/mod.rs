@@ -3,7 +3,8 @@
 //! at the vertiport and outbound and return legs on different altitude layers.
 //!
 //! [`airframe`] is what a drone is, [`launch`] sends it off, [`flight`] flies it, and
-//! [`deconflict`] reserves the airspace a flight will use.
+//! [`deconflict`] reserves the airspace a flight will use; [`crate::crash`] ends a flight that
+//! touched something.
 
 pub mod airframe;
 pub mod deconflict;
@@ -85,6 +86,8 @@ pub struct DroneState {
     pub path_version: u32,
     /// Ran out of energy in the air (an incident; the flight is not modelled further).
     pub stranded: bool,
+    /// Struck something in the air: it fell, and takes no further part.
+    pub crashed: bool,
 }
 
 impl DroneState {
@@ -185,6 +188,7 @@ pub fn spawn_drones(
                 km: 0.0,
                 path_version: 0,
                 stranded: false,
+                crashed: false,
             };
             roster.0.push(commands.spawn((drone, state)).id());
             id += 1;

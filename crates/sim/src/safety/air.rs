@@ -57,7 +57,14 @@ pub(super) fn check(
             let base = town.place_pos[drone.base];
             let in_terminal = (s.pos[0] - base.x).hypot(s.pos[1] - base.y) < TERMINAL_RADIUS_M;
             let dest = s.order.map(|o| town.place_pos[requests.parcels[o as usize].to]);
-            s.airborne().then_some(Airborne { id: first_drone + k as u32, pos: s.pos, in_terminal, dest, base })
+            // A crashed drone is its crash's incident, not a flight to keep apart from others.
+            (s.airborne() && !s.crashed).then_some(Airborne {
+                id: first_drone + k as u32,
+                pos: s.pos,
+                in_terminal,
+                dest,
+                base,
+            })
         })
         .collect();
     check_separation(cx, monitor, &airborne);

@@ -39,6 +39,7 @@ const SEVERE_TTC_S: f64 = 0.5;
 /// A driving vehicle as the monitor sees it this tick.
 #[derive(Clone, Copy)]
 struct Moving {
+    entity: Entity,
     id: u32,
     at: Vec2,
     heading: f64,
@@ -58,7 +59,7 @@ pub(super) fn check(
     tod_s: u32,
 ) {
     let moving = check_speeds(cx, monitor, roster, taxis, tod_s);
-    check_vehicle_pairs(cx, monitor, &moving);
+    check_vehicle_pairs(cx, monitor, taxis, &moving);
     check_people(cx, monitor, roster, walkers, &moving);
     monitor.near.close();
     monitor.passing.close();
@@ -102,7 +103,7 @@ fn check_speeds(
             cx.log.incident(cx.now, EventKind::SpeedViolation, taxi.id, [at.x, at.y, 0.0], incident, detail);
         }
         let vel = [heading.cos() * state.speed_mps, heading.sin() * state.speed_mps];
-        moving.push(Moving { id: taxi.id, at, heading, vel, class });
+        moving.push(Moving { entity: e, id: taxi.id, at, heading, vel, class });
     }
     monitor.speeding.close();
     moving
@@ -113,9 +114,19 @@ fn discs(heading: f64) -> [(f64, f64); 2] {
     [-1.0, 1.0].map(|k| (k * CAR_DISC_OFFSET_M * heading.cos(), k * CAR_DISC_OFFSET_M * heading.sin()))
 }
 
+/// Steps at which vehicles' paths are followed ahead for a near miss, s.
+const PATH_STEP_S: f64 = 0.05;
+
 /// Near misses between vehicles: closing pairs whose discs would touch within
-/// [`NEAR_MISS_TTC_S`].
-fn check_vehicle_pairs(cx: &mut Check, monitor: &mut SafetyMonitor, moving: &[Moving]) {
+/// [`NEAR_MISS_TTC_S`], each following its own route at its present speed (through a
+/// junction, along the curve it drives, not straight on: a car turning onto the near side is
+/// not on course for the one coming the other way).
+fn check_vehicle_pairs(
+    cx: &mut Check,
+    monitor: &mut SafetyMonitor,
+    taxis: &Query<(&Taxi, &TaxiState)>,
+    moving: &[Moving],
+) {
     let points: Vec<(f64, f64)> = moving.iter().map(|m| (m.at.x, m.at.y)).collect();
     let mut pairs = Vec::new();
     close_pairs(&points, NEAR_MISS_RANGE_M, &mut pairs);
@@ -128,15 +139,24 @@ fn check_vehicle_pairs(cx: &mut Check, monitor: &mut SafetyMonitor, moving: &[Mo
         if closing < NEAR_MISS_MIN_CLOSING_MPS {
             continue;
         }
-        let ttc = discs(ma.heading)
-            .iter()
-            .flat_map(|da| discs(mb.heading).map(move |db| (da, db)))
-            .filter_map(|(da, db)| {
-                time_to_contact(dx + db.0 - da.0, dy + db.1 - da.1, rvx, rvy, 2.0 * CAR_DISC_RADIUS_M)
+        // Too far apart to touch within the horizon whatever their paths.
+        let reach = (va[0].hypot(va[1]) + vb[0].hypot(vb[1])) * NEAR_MISS_TTC_S;
+        if dx.hypot(dy) - reach > 2.0 * (CAR_DISC_RADIUS_M + CAR_DISC_OFFSET_M) {
+            continue;
+        }
+        let (_, sa) = taxis.get(ma.entity).expect("moving entities are vehicles");
+        let (_, sb) = taxis.get(mb.entity).expect("moving entities are vehicles");
+        let steps = (NEAR_MISS_TTC_S / PATH_STEP_S).round() as u32;
+        let ttc = (0..steps).map(|k| f64::from(k) * PATH_STEP_S).find(|&t| {
+            let (qa, ha) = sa.pose_ahead(cx.town, sa.speed_mps * t);
+            let (qb, hb) = sb.pose_ahead(cx.town, sb.speed_mps * t);
+            discs(ha).iter().any(|da| {
+                discs(hb)
+                    .iter()
+                    .any(|db| (qb.x + db.0 - qa.x - da.0).hypot(qb.y + db.1 - qa.y - da.1) < 2.0 * CAR_DISC_RADIUS_M)
             })
-            .min_by(f64::total_cmp);
+        });
         if let Some(ttc) = ttc
-            && ttc < NEAR_MISS_TTC_S
             && monitor.near.begins((a, b))
         {
             monitor.near_misses += 1;

@@ -14,8 +14,8 @@ use super::kerb::{RemoteDesk, departure_cleared, park, pull_out, reach_stop, sto
 use super::occupancy::Occupancy;
 use super::route::{RouterScratch, reroute};
 use super::{
-    CROSSING_STOP_M, CarTrip, CrossingState, Driver, EMERGENCY_BRAKE_MPS2, LIMIT_CREDIBILITY_GAP, Phase, STANDSTILL_M,
-    STOP_LINE_M, Taxi, TaxiState,
+    BRAKE_MPS2, CROSSING_STOP_M, CarTrip, CrossingState, Driver, EMERGENCY_BRAKE_MPS2, LIMIT_CREDIBILITY_GAP, Phase,
+    STANDSTILL_M, STOP_LINE_M, Taxi, TaxiState,
 };
 use crate::clock::SimClock;
 use crate::demand::Requests;
@@ -26,8 +26,6 @@ use crate::town::TownMap;
 
 /// Comfortable acceleration, m/s².
 const ACCEL_MPS2: f64 = 1.5;
-/// Planned braking, m/s².
-const BRAKE_MPS2: f64 = 2.5;
 /// Time gap kept to the vehicle ahead, s.
 const HEADWAY_S: f64 = 1.2;
 /// Distance before a junction at which a vehicle asks to cross it at the latest, m; a faster
@@ -50,6 +48,7 @@ struct Road<'a> {
     rules: &'a ActiveRules,
     crossings: &'a CrossingState,
     dt: f64,
+    now_ms: u64,
 }
 
 impl Road<'_> {
@@ -111,12 +110,13 @@ pub fn advance_vehicles(
         blocked[taxi.fleet] += u32::from(state.phase == Phase::Blocked);
     }
     let everyone: Vec<Entity> = roster.0.iter().chain(&cars.0).copied().collect();
+    junctions.next_tick();
     // Where every driving vehicle is, sorted by arc, offset and id, to find leaders.
     let mut occupancy = Occupancy::default();
     for &e in &everyone {
         let (taxi, state, _) = vehicles.get(e).expect("roster entities are vehicles");
         if let (Phase::Driving, Some(arc)) = (state.phase, state.arc) {
-            occupancy.push(arc, state.offset_m, taxi.id);
+            occupancy.push(arc, state.offset_m, taxi.id, state.speed_mps);
         }
     }
     for &e in &everyone {
@@ -124,7 +124,7 @@ pub fn advance_vehicles(
         let state = &mut *state;
         if state.phase == Phase::PullingOut {
             if departure_cleared(taxi, state, &rules, &town, &mut desk, blocked[taxi.fleet], &clock) {
-                pull_out(state, taxi.id, town.graph(), &town.controlled, &mut junctions, &mut occupancy);
+                pull_out(state, taxi.id, &town, clock.now_ms, &mut junctions, &mut occupancy);
                 if state.phase == Phase::Driving {
                     state.departure_check_ms = None;
                 }
@@ -148,7 +148,7 @@ pub fn advance_vehicles(
     }
     occupancy.sort();
 
-    let road = Road { town: &town, rules: &rules, crossings: &crossings, dt: clock.dt_s() };
+    let road = Road { town: &town, rules: &rules, crossings: &crossings, dt: clock.dt_s(), now_ms: clock.now_ms };
     let mut moves = Vec::new();
     for &e in &everyone {
         let (taxi, mut state, _) = vehicles.get_mut(e).expect("roster entities are vehicles");
@@ -162,13 +162,14 @@ pub fn advance_vehicles(
         let state = &mut *state;
         let arrived = drive_on(state, taxi, &m, &town, clock.now_ms, &mut log);
         if arrived {
-            release(state, &mut junctions);
+            release(state, taxi.id, &mut junctions);
+            state.asking = None;
             match trip {
                 Some(mut trip) => park(state, &mut trip, &town),
                 None => reach_stop(state, taxi, &town, &mut requests, &mut log, clock.now_ms),
             }
         }
-        release_passed(state, &town, &mut junctions);
+        release_passed(state, taxi.id, &town, &mut junctions);
     }
     for &e in &everyone {
         let (_, mut state, _) = vehicles.get_mut(e).expect("roster entities are vehicles");
@@ -196,15 +197,18 @@ fn decide(
     let remaining = (end - state.offset_m).max(0.0);
     let mut limit = road.cruise_mps(taxi, arc);
     let mut room = f64::MAX;
+    let mut junction_wait = None;
     let next = (!last).then(|| state.route[state.route_i + 1]);
     if let Some(next) = next {
         limit = limit.min(brake_within(remaining, road.cruise_mps(taxi, next).min(turn_speed_mps(town, arc, next))));
         // Ask early enough to stop at the line with planned braking when refused.
         let v = state.speed_mps;
         let approach = APPROACH_M.max(v * v / (2.0 * BRAKE_MPS2) + STOP_LINE_M + v * dt);
-        if let Some(to_line) = claim_ahead(state, taxi.id, arc, remaining, approach, town, junctions, occupancy) {
-            limit = limit.min(brake_within(to_line, 0.0));
-            room = room.min(to_line.max(0.0));
+        let refusal = claim_ahead(state, taxi.id, arc, remaining, approach, road.now_ms, town, junctions, occupancy);
+        if let Some(refusal) = refusal {
+            limit = limit.min(brake_within(refusal.to_line, 0.0));
+            room = room.min(refusal.to_line.max(0.0));
+            junction_wait = refusal.waits_for;
         }
     } else {
         limit = limit.min(brake_within(remaining, 0.0));
@@ -217,16 +221,20 @@ fn decide(
     if let Some(d) = yield_at {
         limit = limit.min(brake_within(d, 0.0));
     }
-    let gap = match occupancy.leader_offset(arc, state.offset_m, taxi.id) {
-        Some(o) => Some(o - state.offset_m),
-        None => {
-            next.and_then(|n| occupancy.leader_offset(n, f64::NEG_INFINITY, taxi.id)).map(|o| len - state.offset_m + o)
-        }
+    let leader = match occupancy.leader(arc, state.offset_m, taxi.id) {
+        Some(v) => Some((v.offset_m - state.offset_m, v.id)),
+        None => next.and_then(|n| occupancy.last_on(n, taxi.id)).map(|v| (len - state.offset_m + v.offset_m, v.id)),
     };
-    if let Some(gap) = gap {
+    // What keeps it standing, if another vehicle does: the one ahead when it is close,
+    // otherwise whoever it waits for at the junction.
+    state.waits_for = junction_wait;
+    if let Some((gap, leader)) = leader {
         let free = (gap - STANDSTILL_M).max(0.0);
         limit = limit.min(free / HEADWAY_S).min(brake_within(free, 0.0));
         room = room.min(free);
+        if free < 1.0 {
+            state.waits_for = Some(leader);
+        }
     }
     if state.stranded {
         // Out of energy: it rolls to a stop and stands in its lane.
@@ -249,6 +257,12 @@ fn decide(
 /// at the end of its route.
 fn drive_on(state: &mut TaxiState, taxi: &Taxi, m: &Move, town: &TownMap, now_ms: u64, log: &mut EventLog) -> bool {
     state.speed_mps = m.speed_mps;
+    if m.advance_m > 0.0 {
+        state.stopped_since_ms = None;
+        state.in_gridlock = false;
+    } else {
+        state.stopped_since_ms.get_or_insert(now_ms);
+    }
     let km = m.advance_m / 1000.0;
     state.km += km;
     state.energy_kwh -= km * taxi.kwh_per_km;

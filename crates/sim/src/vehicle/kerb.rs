@@ -3,9 +3,8 @@
 //! departure check; residents' cars park.
 
 use bevy::prelude::*;
-use pilotzone_routing::RoadGraph;
 
-use super::junction::{Junctions, release};
+use super::junction::{Junctions, claim_pull_out, release};
 use super::occupancy::Occupancy;
 use super::route::{RouterScratch, start_next_leg};
 use super::{CarTrip, Driver, Phase, STANDSTILL_M, StopKind, Taxi, TaxiState};
@@ -128,29 +127,26 @@ pub(super) fn departure_cleared(
 pub(super) fn pull_out(
     state: &mut TaxiState,
     id: u32,
-    g: &RoadGraph,
-    controlled: &[bool],
+    town: &TownMap,
+    now_ms: u64,
     junctions: &mut Junctions,
     occupancy: &mut Occupancy,
 ) {
     let first = state.route[0];
-    let node = g.tail(first);
-    let take_turns = controlled[node as usize];
-    let holder = junctions.0[node as usize];
-    let crowded = occupancy.crowded_start(first, STANDSTILL_M);
-    if crowded || (take_turns && holder.is_some_and(|h| h != id)) {
+    let node = town.graph().tail(first);
+    if occupancy.crowded_start(first, STANDSTILL_M) {
         return;
     }
-    release(state, junctions);
-    if take_turns {
-        junctions.0[node as usize] = Some(id);
-        state.held.push(node);
+    release(state, id, junctions);
+    if town.controlled[node as usize] && !claim_pull_out(state, id, node, first, now_ms, town, junctions) {
+        return;
     }
     state.arc = Some(first);
     state.offset_m = 0.0;
     state.speed_mps = 0.0;
     state.phase = Phase::Driving;
-    occupancy.push(first, 0.0, id);
+    (state.stopped_since_ms, state.waits_for, state.in_gridlock) = (None, None, false);
+    occupancy.push(first, 0.0, id, 0.0);
 }
 
 /// Parks a car that has reached its destination: it leaves the street.

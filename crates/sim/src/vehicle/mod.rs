@@ -1,14 +1,15 @@
 //! Road vehicles: the driving shared by Level-4 taxis and residents' cars. A vehicle moves
 //! along road arcs with a gap-keeping speed rule ([`drive`]), slows for bends ([`bend`]), takes
-//! junctions one at a time ([`junction`]) and stops at the kerb ([`kerb`]); [`route`] plans its
-//! way. Taxis get their stops from [`crate::dispatch`]; residents' cars get their trips from
-//! [`crate::residents`].
+//! junctions in turn ([`junction`]), stops at the kerb ([`kerb`]) and is watched for gridlock
+//! ([`gridlock`]); [`route`] plans its way. Taxis get their stops from [`crate::dispatch`];
+//! residents' cars get their trips from [`crate::residents`].
 //!
 //! Vehicles advance in plain arithmetic along their arcs (position on the arc, speed); the
 //! physics plugin mirrors moving vehicles into rapier only to detect contacts.
 
 pub mod bend;
 pub mod drive;
+pub mod gridlock;
 pub mod junction;
 pub mod kerb;
 pub mod occupancy;
@@ -24,6 +25,7 @@ use crate::town::{KERB_OFFSET_M, LANE_OFFSET_M, TownMap};
 
 pub use bend::turn_speed_mps;
 pub use drive::advance_vehicles;
+pub use gridlock::{GRIDLOCK_AFTER_MS, Gridlocks, detect_gridlock};
 pub use junction::Junctions;
 pub use kerb::{DEPARTURE_CHECK_MS, DROPOFF_DWELL_MS, PICKUP_DWELL_MS, RemoteDesk, finish_dwells, park};
 pub use route::{RouterScratch, redirect, start_next_leg};
@@ -35,6 +37,8 @@ const STANDSTILL_M: f64 = 7.0;
 const STOP_LINE_M: f64 = 7.0;
 /// Distance into the next arc after which a vehicle has cleared the junction, m.
 const CLEAR_M: f64 = 8.0;
+/// Planned braking, m/s².
+const BRAKE_MPS2: f64 = 2.5;
 /// Vehicles stop this far before the middle of a crossing, m: the front bumper short of the
 /// zebra.
 pub const CROSSING_STOP_M: f64 = 6.0;
@@ -180,6 +184,15 @@ pub struct TaxiState {
     pub idle_since_ms: u64,
     /// Empty moves toward expected riders.
     pub repositions: u32,
+    /// The junction it asks to cross and since when, ms: the longer wait goes first between
+    /// equal roads.
+    pub asking: Option<(u32, u64)>,
+    /// The vehicle it waits for, when another vehicle is what keeps it standing.
+    pub waits_for: Option<u32>,
+    /// Since when it has stood still on the road, ms.
+    pub stopped_since_ms: Option<u64>,
+    /// Part of a gridlock already reported; cleared when it moves again.
+    pub in_gridlock: bool,
 }
 
 impl TaxiState {
@@ -210,14 +223,34 @@ impl TaxiState {
             stranded: false,
             idle_since_ms: 0,
             repositions: 0,
+            asking: None,
+            waits_for: None,
+            stopped_since_ms: None,
+            in_gridlock: false,
         }
+    }
+
+    /// Where a driving vehicle will be after `ahead_m` more metres along its route (no farther
+    /// than the route's end).
+    pub fn pose_ahead(&self, town: &TownMap, ahead_m: f64) -> (Vec2, f64) {
+        let (Phase::Driving, Some(_)) = (self.phase, self.arc) else { return self.pose(town) };
+        if self.route.is_empty() {
+            return self.pose(town);
+        }
+        let g = town.graph();
+        let (mut i, mut offset) = (self.route_i, self.offset_m + ahead_m);
+        while i + 1 < self.route.len() && offset > g.length_m(self.route[i]) {
+            offset -= g.length_m(self.route[i]);
+            i += 1;
+        }
+        town.pose_along(&self.route, i, offset.min(g.length_m(self.route[i])), LANE_OFFSET_M)
     }
 
     /// Position and heading for drawing and physics.
     pub fn pose(&self, town: &TownMap) -> (Vec2, f64) {
         match (self.phase, self.arc) {
-            (Phase::Driving, Some(arc)) if !self.route.is_empty() => {
-                town.pose_on_arc(arc, self.offset_m, LANE_OFFSET_M)
+            (Phase::Driving, Some(_)) if !self.route.is_empty() => {
+                town.pose_along(&self.route, self.route_i, self.offset_m, LANE_OFFSET_M)
             }
             (_, Some(arc)) => town.pose_on_arc(arc, self.offset_m, KERB_OFFSET_M),
             (_, None) => (self.depot_slot, 0.0),
@@ -260,6 +293,10 @@ impl Plugin for VehiclePlugin {
             .init_resource::<RemoteDesk>()
             .init_resource::<RouterScratch>()
             .init_resource::<CrossingState>()
-            .add_systems(SimStep, (finish_dwells, advance_vehicles).chain().in_set(ControlSystems::Vehicles));
+            .init_resource::<Gridlocks>()
+            .add_systems(
+                SimStep,
+                (finish_dwells, advance_vehicles, detect_gridlock).chain().in_set(ControlSystems::Vehicles),
+            );
     }
 }
