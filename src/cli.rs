@@ -181,7 +181,7 @@ pub(crate) enum ReplayCommand {
     },
     /// Every entity's state at one time of day, as any player of the replay shows it.
     State {
-        /// A run folder or a replay file. or a run folder.
+        /// A run folder or a replay file.
         file: PathBuf,
         /// Time of day, HH:MM or HH:MM:SS (interpolated between samples).
         #[arg(long)]

@@ -62,6 +62,9 @@ pub struct TownData {
     pub rule_arcs: Vec<Vec<u32>>,
     /// Building outlines and roof heights, m.
     pub buildings: Vec<(Vec<Vec2>, f64)>,
+    /// Buildings by the [`BUILDING_CELL_M`] squares their outlines' bounding boxes touch: what
+    /// lies near a point is found without looking at every building.
+    building_cells: std::collections::HashMap<(i32, i32), Vec<usize>>,
     /// Outlines of residential zones.
     pub residential: Vec<Vec<Vec2>>,
     /// For each arc, the school zone its midpoint lies in.
@@ -80,6 +83,13 @@ pub struct TownData {
     /// an imported junction joined from several keeps each road's old end as a bend a few
     /// metres out, and vehicles wait before those, not on them.
     pub junction_reach_m: Vec<f64>,
+}
+
+/// Edge of the squares buildings are filed under, m.
+pub const BUILDING_CELL_M: f64 = 50.0;
+
+fn building_cell(p: Vec2) -> (i32, i32) {
+    ((p.x / BUILDING_CELL_M).floor() as i32, (p.y / BUILDING_CELL_M).floor() as i32)
 }
 
 /// How far before and after a node a vehicle's path curves from one road to the next, m (at
@@ -113,12 +123,27 @@ impl TownData {
             .collect();
         let zone_polygons = scenario.map.zones.iter().map(|z| z.polygon.iter().map(|&p| p.into()).collect()).collect();
         let permanent_no_fly = scenario.map.airspace.no_fly.iter().map(obstacle).collect();
-        let buildings = scenario
+        let buildings: Vec<(Vec<Vec2>, f64)> = scenario
             .map
             .buildings
             .iter()
             .map(|b| (b.polygon.iter().map(|&p| p.into()).collect(), b.height_m))
             .collect();
+        let mut building_cells: std::collections::HashMap<(i32, i32), Vec<usize>> = Default::default();
+        for (k, (outline, _)) in buildings.iter().enumerate() {
+            let (lo, hi) = outline.iter().fold(
+                (Vec2::new(f64::MAX, f64::MAX), Vec2::new(f64::MIN, f64::MIN)),
+                |(lo, hi): (Vec2, Vec2), p| {
+                    (Vec2::new(lo.x.min(p.x), lo.y.min(p.y)), Vec2::new(hi.x.max(p.x), hi.y.max(p.y)))
+                },
+            );
+            let ((x0, y0), (x1, y1)) = (building_cell(lo), building_cell(hi));
+            for x in x0..=x1 {
+                for y in y0..=y1 {
+                    building_cells.entry((x, y)).or_default().push(k);
+                }
+            }
+        }
         let residential = scenario
             .map
             .zones
@@ -170,6 +195,7 @@ impl TownData {
             side_sign,
             rule_arcs: Vec::new(),
             buildings,
+            building_cells,
             residential,
             arc_school_zone: Vec::new(),
             crossings: Vec::new(),
@@ -322,6 +348,20 @@ impl TownData {
         let tangent = (p1 - p0).scale(2.0 * (1.0 - s)) + (p2 - p1).scale(2.0 * s);
         let heading = if tangent.length() > 1e-9 { tangent.y.atan2(tangent.x) } else { h0 };
         (at, heading)
+    }
+
+    /// The buildings whose outlines' bounding boxes come within `r` metres of `p` (a superset
+    /// of those within `r`), by index, in index order, into `out`.
+    pub fn buildings_near(&self, p: Vec2, r: f64, out: &mut Vec<usize>) {
+        out.clear();
+        let ((x0, y0), (x1, y1)) = (building_cell(p - Vec2::new(r, r)), building_cell(p + Vec2::new(r, r)));
+        for x in x0..=x1 {
+            for y in y0..=y1 {
+                out.extend(self.building_cells.get(&(x, y)).into_iter().flatten());
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
     }
 
     /// Places of a kind.

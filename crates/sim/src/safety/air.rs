@@ -111,9 +111,12 @@ fn check_separation(cx: &mut Check, monitor: &mut SafetyMonitor, airborne: &[Air
 /// Clearance from buildings other than the drone's own pad and the garden it serves.
 fn check_buildings(cx: &mut Check, monitor: &mut SafetyMonitor, airborne: &[Airborne]) {
     if let Some(m) = cx.rules.separations.iter().find(|m| m.is_between(Class::Drone, Class::Building)).copied() {
+        let mut near = Vec::new();
         for d in airborne {
             let here = Vec2::new(d.pos[0], d.pos[1]);
-            for (b, (outline, height)) in cx.town.buildings.iter().enumerate() {
+            cx.town.buildings_near(here, m.horizontal_m, &mut near);
+            for &b in &near {
+                let (outline, height) = &cx.town.buildings[b];
                 let v = (d.pos[2] - height).max(0.0);
                 if v >= m.vertical_m {
                     continue;
