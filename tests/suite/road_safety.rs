@@ -88,21 +88,29 @@ fn a_person_far_enough_ahead_is_given_way_to() {
 /// one from the south, at 8 m/s, driving straight through; `forced` grants both their way through
 /// the junction.
 fn two_into_one(forced: bool) -> (u32, u32, RunOutput) {
+    let (ids, _, out) = two_through([((2, 3), (4, 3)), ((3, 2), (3, 4))], forced);
+    (ids[0], ids[1], out)
+}
+
+/// Two idle robotaxis put 20 m before junction (3, 3) of the demo grid on the given legs (from a
+/// neighbouring junction, to another), at 8 m/s; `forced` grants both their way through. Their
+/// ids, the slowest each went in the next 15 s, and the run.
+fn two_through(legs: [((u32, u32), (u32, u32)); 2], forced: bool) -> ([u32; 2], [f64; 2], RunOutput) {
     let mut sim = Simulation::new(demo_for(600), 2).expect("builds");
     sim.step();
     let world = sim.app_mut().world_mut();
     let town = world.resource::<TownMap>().clone();
     let g = town.graph();
-    let id = |c: u32, r: u32| town.index.node(r * 13 + c).expect("grid node");
-    let centre = id(3, 3);
-    let legs = [(id(2, 3), id(4, 3)), (id(3, 2), id(3, 4))];
+    let id = |(c, r): (u32, u32)| town.index.node(r * 13 + c).expect("grid node");
+    let centre = id((3, 3));
     let roster: Vec<_> = world.resource::<TaxiRoster>().0.clone();
-    let mut ids = Vec::new();
+    let mut ids = [0; 2];
+    let mut entities = Vec::new();
     for (k, &(from, to)) in legs.iter().enumerate() {
         // The depot's last vehicles: not dispatched in the first seconds.
         let e = roster[roster.len() - 1 - k];
-        let into = g.find_arc(from, centre).expect("arc in");
-        let out = g.find_arc(centre, to).expect("arc out");
+        let into = g.find_arc(id(from), centre).expect("arc in");
+        let out = g.find_arc(centre, id(to)).expect("arc out");
         let mut s = world.get_mut::<TaxiState>(e).expect("taxi");
         s.phase = Phase::Driving;
         s.route = vec![into, out];
@@ -111,16 +119,45 @@ fn two_into_one(forced: bool) -> (u32, u32, RunOutput) {
         s.offset_m = g.length_m(into) - 20.0;
         s.speed_mps = 8.0;
         s.node = centre;
-        let id = world.get::<pilotzone_sim::taxi::Taxi>(e).expect("taxi").id;
+        ids[k] = world.get::<pilotzone_sim::taxi::Taxi>(e).expect("taxi").id;
         if forced {
             let mut s = world.get::<TaxiState>(e).expect("taxi").clone();
-            world.resource_mut::<Junctions>().grant(centre, id, into, out, &town, &mut s);
+            world.resource_mut::<Junctions>().grant(centre, ids[k], into, out, &town, &mut s);
             *world.get_mut::<TaxiState>(e).expect("taxi") = s;
         }
-        ids.push(id);
+        entities.push(e);
+    }
+    let mut slowest = [f64::MAX; 2];
+    for _ in 0..150 {
+        sim.step();
+        for (k, &e) in entities.iter().enumerate() {
+            let s = sim.app().world().get::<TaxiState>(e).expect("taxi");
+            if s.phase == Phase::Driving {
+                slowest[k] = slowest[k].min(s.speed_mps);
+            }
+        }
     }
     sim.run_to_end();
-    (ids[0], ids[1], sim.finish())
+    (ids, slowest, sim.finish())
+}
+
+#[test]
+fn opposing_straight_runs_cross_a_junction_together_and_crossing_ones_take_turns() {
+    let touched = |out: &RunOutput, ids: [u32; 2]| {
+        out.events.iter().any(|e| {
+            e.kind.key() == "collision"
+                && ids.contains(&e.entity)
+                && e.incident.as_ref().and_then(|i| i.other).is_some_and(|o| ids.contains(&o))
+        })
+    };
+    // West to east and east to west: their lanes never meet, so neither waits.
+    let (ids, slowest, out) = two_through([((2, 3), (4, 3)), ((4, 3), (2, 3))], false);
+    assert!(slowest.iter().all(|&v| v > 4.0), "both kept going: {slowest:?}");
+    assert!(!touched(&out, ids));
+    // West to east and south to north: one stops for the other.
+    let (ids, slowest, out) = two_through([((2, 3), (4, 3)), ((3, 2), (3, 4))], false);
+    assert!(slowest.iter().any(|&v| v < 0.5), "one waited: {slowest:?}");
+    assert!(!touched(&out, ids));
 }
 
 #[test]
