@@ -64,7 +64,7 @@ pub struct TownData {
     pub buildings: Vec<(Vec<Vec2>, f64)>,
     /// Buildings by the [`BUILDING_CELL_M`] squares their outlines' bounding boxes touch: what
     /// lies near a point is found without looking at every building.
-    building_cells: std::collections::HashMap<(i32, i32), Vec<usize>>,
+    building_cells: std::collections::BTreeMap<(i32, i32), Vec<usize>>,
     /// Outlines of residential zones.
     pub residential: Vec<Vec<Vec2>>,
     /// For each arc, the school zone its midpoint lies in.
@@ -129,7 +129,7 @@ impl TownData {
             .iter()
             .map(|b| (b.polygon.iter().map(|&p| p.into()).collect(), b.height_m))
             .collect();
-        let mut building_cells: std::collections::HashMap<(i32, i32), Vec<usize>> = Default::default();
+        let mut building_cells: std::collections::BTreeMap<(i32, i32), Vec<usize>> = Default::default();
         for (k, (outline, _)) in buildings.iter().enumerate() {
             let (lo, hi) = outline.iter().fold(
                 (Vec2::new(f64::MAX, f64::MAX), Vec2::new(f64::MIN, f64::MIN)),
