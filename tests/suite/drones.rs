@@ -147,11 +147,12 @@ fn over_the_seed_set_no_drone_enters_a_no_fly_volume_and_no_battery_runs_flat() 
     }
 }
 
-/// The largest distance between a flying drone and its flight plan's reference over a run.
-fn worst_tracking(loaded: LoadedScenario, seed: u64) -> (f64, u32) {
+/// The largest and the mean distance between a flying drone and its flight plan's reference
+/// over a run, and the parcels delivered.
+fn tracking(loaded: LoadedScenario, seed: u64) -> (f64, f64, u32) {
     use pilotzone_sim::drone::{DroneRoster, DroneState};
     let mut sim = Simulation::new(loaded, seed).expect("builds");
-    let mut worst = 0.0f64;
+    let (mut worst, mut sum, mut n) = (0.0f64, 0.0, 0u32);
     while !sim.is_done() {
         sim.step();
         let world = sim.app().world();
@@ -159,16 +160,17 @@ fn worst_tracking(loaded: LoadedScenario, seed: u64) -> (f64, u32) {
             let s = world.get::<DroneState>(e).expect("drone");
             if s.airborne() {
                 let d = [0, 1, 2].map(|i| s.pos[i] - s.reference[i]);
-                worst = worst.max((d[0].hypot(d[1])).hypot(d[2]));
+                let off = (d[0].hypot(d[1])).hypot(d[2]);
+                (worst, sum, n) = (worst.max(off), sum + off, n + 1);
             }
         }
     }
-    (worst, sim.finish().kpis.drone.delivered)
+    (worst, sum / f64::from(n.max(1)), sim.finish().kpis.drone.delivered)
 }
 
 #[test]
 fn the_flight_controller_keeps_drones_on_their_plan_in_calm_and_in_gusts() {
-    let (calm, delivered) = worst_tracking(westward(None), 4);
+    let (calm, calm_mean, delivered) = tracking(westward(None), 4);
     assert!(delivered >= 3);
     let gusty = pilotzone_scenario::edited(&westward(None), "gusty", |s| {
         s.weather.wind = vec![WindStep {
@@ -179,10 +181,14 @@ fn the_flight_controller_keeps_drones_on_their_plan_in_calm_and_in_gusts() {
         }];
     })
     .expect("valid");
-    let (gusts, _) = worst_tracking(gusty, 4);
+    let (gusts, gusts_mean) = {
+        let (worst, mean, _) = tracking(gusty, 4);
+        (worst, mean)
+    };
     assert!(calm > 0.0, "a body under forces is never exactly on the plan");
     assert!(calm < 2.5, "calm air: within {calm:.2} m of the plan");
-    assert!(gusts > calm, "gusts push drones off the plan: {gusts:.2} m against {calm:.2} m");
+    // The worst moment of a run is a turn as often as a gust; on the whole, gusts push.
+    assert!(gusts_mean > calm_mean, "gusts push drones off the plan: {gusts_mean:.3} m against {calm_mean:.3} m");
     assert!(gusts < 6.0, "and the controller brings them back: {gusts:.2} m");
 }
 
@@ -378,4 +384,58 @@ fn a_drone_flown_into_a_building_crashes_against_it() {
         "{}",
         rules[rule].id
     );
+}
+
+/// A generated town with more drones than homes: gardens for the drones and course layers. Every
+/// drone in level flight cruises on a layer of the band, crossing courses on different layers,
+/// and none touches another.
+#[test]
+fn a_city_scale_drone_town_cruises_on_course_layers_and_no_drone_touches_another() {
+    use pilotzone_scenario::generate::{GridTown, grid_town, to_ron};
+    use pilotzone_sim::drone::{DroneRoster, DroneState};
+    let town = GridTown {
+        cols: 10,
+        rows: 10,
+        block_m: 200.0,
+        taxis: 0,
+        drones: 300,
+        vertiports: 6,
+        rides_per_hour: 0.0,
+        parcels_per_hour: 6000.0,
+        duration_s: 900,
+        demand_s: None,
+        max_wait_s: 1800,
+        seed: 3,
+    };
+    let scenario = grid_town(&town);
+    assert!(scenario.map.airspace.course_layers, "more drones than homes: course layers");
+    let loaded = pilotzone_scenario::parse(&to_ron(&scenario, "city drones"), "city drones").expect("valid");
+    let mut sim = Simulation::new(loaded, 3).expect("builds");
+    // The band 30–120 m in layers 20 m apart (twice the 10 m vertical minimum).
+    let layers = [30.0, 50.0, 70.0, 90.0, 110.0];
+    let mut used = std::collections::BTreeSet::new();
+    let mut level = 0;
+    while !sim.is_done() {
+        sim.step();
+        if !sim.now_ms().is_multiple_of(1000) {
+            continue;
+        }
+        let world = sim.app().world();
+        for &e in &world.resource::<DroneRoster>().0 {
+            let s = world.get::<DroneState>(e).expect("drone");
+            let speed = s.vel[0].hypot(s.vel[1]);
+            if s.airborne() && !s.crashed && s.vel[2].abs() < 0.05 && speed > 5.0 && s.pos[2] > 20.0 {
+                let layer = layers.iter().position(|l| (s.pos[2] - l).abs() < 1.5);
+                let layer = layer.unwrap_or_else(|| panic!("cruising at {:.1} m, off every layer", s.pos[2]));
+                used.insert(layer);
+                level += 1;
+            }
+        }
+    }
+    let out = sim.finish();
+    assert!(level > 1000, "drones cruised: {level} samples");
+    assert_eq!(used.len(), layers.len(), "every layer carries traffic: {used:?}");
+    assert_eq!(out.kpis.safety.collisions, 0);
+    assert_eq!(out.kpis.drone.crashed, 0);
+    assert!(out.kpis.drone.delivered > 100, "{:?}", out.kpis.drone);
 }

@@ -126,6 +126,7 @@ pub(crate) struct Presence {
     band_floor: bool,
     band_ceiling: bool,
     deconfliction: bool,
+    course_layers: bool,
 }
 
 /// Reads which settings the scenario text's `map` block gives.
@@ -148,6 +149,7 @@ pub(crate) fn presence(text: &str) -> Presence {
         band_floor_m: Option<IgnoredAny>,
         band_ceiling_m: Option<IgnoredAny>,
         strategic_deconfliction: Option<IgnoredAny>,
+        course_layers: Option<IgnoredAny>,
     }
     let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
     let Ok(probe) = options.from_str::<ScenarioProbe>(text) else { return Presence::default() };
@@ -158,6 +160,7 @@ pub(crate) fn presence(text: &str) -> Presence {
         band_floor: air.is_some_and(|a| a.band_floor_m.is_some()),
         band_ceiling: air.is_some_and(|a| a.band_ceiling_m.is_some()),
         deconfliction: air.is_some_and(|a| a.strategic_deconfliction.is_some()),
+        course_layers: air.is_some_and(|a| a.course_layers.is_some()),
     }
 }
 
@@ -210,6 +213,9 @@ pub(crate) fn merge(mut base: ZoneMap, add: ZoneMap, set: Presence) -> (ZoneMap,
     }
     if set.deconfliction {
         base.airspace.strategic_deconfliction = add.airspace.strategic_deconfliction;
+    }
+    if set.course_layers {
+        base.airspace.course_layers = add.airspace.course_layers;
     }
     (base, lens)
 }

@@ -77,6 +77,8 @@ pub struct ActiveRules {
     pub no_fly_rule: Vec<Option<usize>>,
     /// Lowest and highest altitude drones may cruise at now, m.
     pub band_m: (f64, f64),
+    /// Whether flights cruise on the layer of their course ([`pilotzone_scenario::Airspace`]).
+    pub course_layers: bool,
     /// The rule that sets the ceiling, if a rule lowers it below the map's band.
     pub ceiling_rule: Option<usize>,
     /// Separation minima in force.
@@ -239,6 +241,7 @@ impl ActiveRules {
         self.planner = AirspacePlanner::new(obstacles, NO_FLY_MARGIN_M);
         self.no_fly_rule = no_fly_rule;
         self.band_m = (floor, ceiling.max(floor));
+        self.course_layers = s.map.airspace.course_layers;
         self.ceiling_rule = ceiling_rule;
     }
 
@@ -296,6 +299,7 @@ impl FromWorld for ActiveRules {
             flight_planner: AirspacePlanner::new(Vec::new(), NO_FLY_MARGIN_M),
             no_fly_rule: Vec::new(),
             band_m: (0.0, 0.0),
+            course_layers: false,
             ceiling_rule: None,
             separations: Vec::new(),
             wind_limit: None,

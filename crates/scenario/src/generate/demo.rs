@@ -132,8 +132,13 @@ pub fn demo_town() -> Scenario {
         floor_m: 0.0,
         ceiling_m: 150.0,
     };
-    let airspace =
-        Airspace { band_floor_m: 30.0, band_ceiling_m: 120.0, no_fly: vec![shrine], strategic_deconfliction: true };
+    let airspace = Airspace {
+        band_floor_m: 30.0,
+        band_ceiling_m: 120.0,
+        no_fly: vec![shrine],
+        strategic_deconfliction: true,
+        course_layers: false,
+    };
     let market_street: Vec<RoadRef> = vec![(id(4, 5), id(5, 5)), (id(5, 5), id(6, 5))];
     // Crossings by the school gate, the station, the market, the clinic and the shrine.
     let crossing = |name: &str, road: RoadRef, at_m: f64| Crossing { name: name.into(), road, at_m, width_m: 7.0 };

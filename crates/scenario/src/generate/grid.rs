@@ -35,8 +35,9 @@ pub struct GridTown {
     pub seed: u64,
 }
 
-/// A regular grid town for studies and benchmarks: every third junction has a home, four
-/// depots near the corners, vertiports along the diagonal or, when many, over the whole town
+/// A regular grid town for studies and benchmarks: every third junction has a home (and, when
+/// drones outnumber homes, every junction gardens and the airspace course layers), four depots
+/// near the corners, vertiports along the diagonal or, when many, over the whole town
 /// (each on a spot of its own), 40 km/h streets.
 pub fn grid_town(p: &GridTown) -> Scenario {
     let id = |c: u32, r: u32| r * p.cols + c;
@@ -94,6 +95,44 @@ pub fn grid_town(p: &GridTown) -> Scenario {
             }
         }
     }
+    // A town with more drones than homes gets gardens round every junction clear of depots and
+    // vertiports, enough for a garden per drone and well apart: one drone at a time lowers a
+    // parcel into a garden, so a few hundred homes would hold a few hundred drones however large
+    // the fleet.
+    let city_drones = p.drones > homes;
+    if city_drones {
+        let taken: Vec<(u32, u32)> =
+            corners.iter().copied().chain(vertiport_cells(p.cols, p.rows, v, &corners)).collect();
+        let free = (p.cols * p.rows).saturating_sub(taken.len() as u32).max(1);
+        let per_junction = (p.drones - homes).div_ceil(free).clamp(1, 8);
+        let radius = 0.42 * p.block_m;
+        for r in 0..p.rows {
+            for c in 0..p.cols {
+                if taken.contains(&(c, r)) {
+                    continue;
+                }
+                for k in 0..per_junction {
+                    let a = std::f64::consts::TAU * (f64::from(k) + 0.5) / f64::from(per_junction);
+                    let at = spot(c, r, radius * a.cos(), radius * a.sin()).expect("a spot");
+                    // Clear of the pads round a depot or vertiport and of its terminal area.
+                    let crowded = places
+                        .iter()
+                        .filter(|q| matches!(q.kind, PlaceKind::Depot | PlaceKind::Vertiport))
+                        .any(|q| q.at.is_some_and(|(x, y)| (x - at.0).hypot(y - at.1) < 80.0));
+                    if crowded {
+                        continue;
+                    }
+                    homes += 1;
+                    places.push(Place {
+                        name: format!("home-{homes}"),
+                        kind: PlaceKind::Home,
+                        node: id(c, r),
+                        at: Some(at),
+                    });
+                }
+            }
+        }
+    }
     let split = |total: u32, parts: u32, k: u32| total / parts + u32::from(k < total % parts);
     let taxis = (0..4)
         .map(|k| l4_taxis(&format!("taxi-{k}"), split(p.taxis, 4, k), &format!("depot-{k}"), 4, 40.0))
@@ -142,7 +181,14 @@ pub fn grid_town(p: &GridTown) -> Scenario {
             seed: p.seed,
             date: None,
         },
-        map: ZoneMap { nodes, edges, places, ..ZoneMap::default() },
+        map: ZoneMap {
+            nodes,
+            edges,
+            places,
+            // So many drones cruise on the layers of their courses, stacked apart where they cross.
+            airspace: Airspace { course_layers: city_drones, ..Airspace::default() },
+            ..ZoneMap::default()
+        },
         fleets: Fleets { taxis, drones },
         demand: Demand {
             rides: if p.rides_per_hour > 0.0 {
@@ -248,6 +294,21 @@ mod tests {
             .map(|p| p.at.map(|(x, y)| (x as i64, y as i64)).expect("positions"))
             .collect();
         assert_eq!(spots.len(), 40, "no two vertiports share a spot");
+        // More drones than homes: a garden for every drone, none inside a vertiport's terminal
+        // area (60 m).
+        let homes = |town: &crate::Scenario| -> Vec<(f64, f64)> {
+            town.map.places.iter().filter(|p| p.kind == crate::PlaceKind::Home).filter_map(|p| p.at).collect()
+        };
+        let all = homes(&town);
+        assert!(all.len() >= 2000, "{} homes", all.len());
+        // The gardens: the homes a town without drones does not have.
+        let plain = homes(&grid_town(&GridTown { drones: 0, ..p }));
+        let gardens: Vec<&(f64, f64)> = all.iter().filter(|h| !plain.contains(h)).collect();
+        assert!(gardens.len() >= 2000 - plain.len(), "{} gardens", gardens.len());
+        for &(vx, vy) in &spots {
+            let near = gardens.iter().filter(|&&&(x, y)| (x - vx as f64).hypot(y - vy as f64) < 60.0).count();
+            assert_eq!(near, 0, "a garden within 60 m of the vertiport at ({vx}, {vy})");
+        }
         crate::parse(&to_ron(&town, "grid"), "grid.ron").unwrap_or_else(|e| panic!("{e}"));
     }
 }

@@ -24,6 +24,17 @@ pub struct Airspace {
     /// (default true). Turn it off to study tactical separation alone.
     #[serde(default = "default_true")]
     pub strategic_deconfliction: bool,
+    /// Cruise heights by course (default false): the band is cut into layers one and a half
+    /// drone–drone vertical minima apart, and each flight cruises on the layer of its course's
+    /// sector (as many sectors as layers), so flights that cross are stacked apart and each
+    /// layer carries traffic going much the same way. Off, every flight of a fleet cruises at
+    /// the fleet's height out and one layer higher home.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub course_layers: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 fn default_band_floor() -> f64 {
@@ -47,6 +58,7 @@ impl Default for Airspace {
             band_ceiling_m: default_band_ceiling(),
             no_fly: Vec::new(),
             strategic_deconfliction: true,
+            course_layers: false,
         }
     }
 }

@@ -31,6 +31,8 @@ pub struct Drone {
     pub fleet: usize,
     /// Place index of its vertiport.
     pub base: usize,
+    /// Where its vertiport is.
+    pub base_at: Vec2,
     /// Its landing pad.
     pub pad: Vec2,
     /// Horizontal cruise speed, m/s.
@@ -95,6 +97,30 @@ impl Drone {
         let (floor, ceiling) = rules.band_m;
         (self.cruise_alt_m.clamp(floor, ceiling), self.return_alt_m.clamp(floor, ceiling))
     }
+
+    /// The height a leg from `from` to `to` cruises at: the fleet's height out (`outbound`) or
+    /// one layer higher home; or, with course layers, the layer of the leg's course. The band in
+    /// force is cut into layers two drone–drone vertical minima apart (10 m when no rule sets
+    /// one), and the compass into as many sectors: a leg cruises on its sector's layer, so legs
+    /// that cross are stacked apart, with room between for one that climbs or descends.
+    pub fn leg_height(&self, rules: &ActiveRules, from: Vec2, to: Vec2, outbound: bool) -> f64 {
+        let (out, back) = self.altitudes(rules);
+        if !rules.course_layers {
+            return if outbound { out } else { back };
+        }
+        let (floor, ceiling) = rules.band_m;
+        let spacing = 2.0 * rules.drone_separation().map_or(10.0, |m| m.vertical_m).max(1.0);
+        let layers = ((ceiling - floor) / spacing).floor() as usize + 1;
+        let d = to - from;
+        let course = d.y.atan2(d.x).rem_euclid(std::f64::consts::TAU);
+        let sector = ((course / std::f64::consts::TAU * layers as f64) as usize).min(layers - 1);
+        floor + sector as f64 * spacing
+    }
+
+    /// The drone's vertiport, for strategic deconfliction.
+    pub fn terminal(&self) -> super::deconflict::Terminal {
+        super::deconflict::Terminal { base: self.base, at: self.base_at }
+    }
 }
 
 #[cfg(test)]
@@ -105,6 +131,7 @@ impl Drone {
             id,
             fleet: 0,
             base: 0,
+            base_at: Vec2::new(0.0, 0.0),
             pad: Vec2::new(0.0, 0.0),
             cruise_mps: 12.0,
             cruise_alt_m: 60.0,

@@ -3,10 +3,14 @@
 //! only if no other flight holds a neighbouring cell at the same time.
 //!
 //! Cells are [`CELL_M`] square, [`LAYER_M`] high and [`SLOT_MS`] long. A flight conflicts with
-//! another holding the same layer, within one cell horizontally, in the same or an adjacent
-//! slot, which keeps flights at least one cell apart at all times even where the prediction
-//! is a little early or late. Around a flight's own vertiport the vertiport's launch spacing
-//! governs instead, and tactical separation is left to the safety monitor.
+//! another holding a cell next to one of its own (within one cell horizontally, two
+//! vertically) in the same or an adjacent slot, which keeps flights at least one cell apart at
+//! all times even where the prediction is a little early or late, and one climbing through a
+//! layer apart from one cruising on it; layers 15 m apart do not conflict. Every cell of a flight is reserved, its climb and descent
+//! included; but within [`TERMINAL_RADIUS_M`] of its own vertiport it is not held apart from
+//! that vertiport's other flights, which the vertiport sequences itself (launch spacing, a pad
+//! each). A flight from elsewhere crossing a vertiport is kept apart from the drones rising and
+//! setting down there, and they from it. Tactical separation is left to the safety monitor.
 
 use std::collections::BTreeMap;
 
@@ -19,11 +23,26 @@ use super::airframe::Drone;
 /// Horizontal cell edge, m.
 pub const CELL_M: f64 = 40.0;
 /// Cell height, m.
-pub const LAYER_M: f64 = 10.0;
+pub const LAYER_M: f64 = 5.0;
+/// Cells above and below a flight's own that it is kept from: within 10 to 15 m, the usual
+/// vertical minimum.
+const LAYERS_APART: i32 = 2;
 /// Time slot, ms.
 pub const SLOT_MS: u64 = 5_000;
-/// Radius around a flight's own vertiport left to the vertiport's launch spacing, m.
-pub const VERTIPORT_RADIUS_M: f64 = 120.0;
+/// A vertiport's terminal area: within this radius of it, its own flights rise from and set
+/// down on their pads (a ring well inside it for fleets of up to 65 drones) and are sequenced by
+/// the vertiport, not held apart by reservations; the safety monitor does not count losses of
+/// separation there either, m.
+pub const TERMINAL_RADIUS_M: f64 = 60.0;
+
+/// A flight's vertiport.
+#[derive(Clone, Copy, Debug)]
+pub struct Terminal {
+    /// The vertiport, as a place index.
+    pub base: usize,
+    /// Where it is.
+    pub at: Vec2,
+}
 /// Step at which a planned trajectory is sampled, s: under a cell's crossing time at cruise.
 const SAMPLE_S: f64 = 1.0;
 
@@ -34,6 +53,8 @@ type Cell = (i32, i32, i32, u64);
 pub struct Reservations {
     cells: BTreeMap<Cell, Vec<u32>>,
     held: BTreeMap<u32, Vec<Cell>>,
+    /// The vertiport of each flight holding cells.
+    bases: BTreeMap<u32, usize>,
     /// Time orders waited because their flight could not be deconflicted, ms.
     pub delay_ms: u64,
     /// Orders whose flight had to wait at least once.
@@ -73,28 +94,30 @@ fn cell(t_ms: u64, p: [f64; 3]) -> Cell {
 }
 
 impl Reservations {
-    /// The cells a trajectory occupies, leaving out those near the flight's own vertiport.
-    fn cells_of(samples: &[(u64, [f64; 3])], base: Vec2) -> Vec<Cell> {
-        let mut cells: Vec<Cell> = samples
+    /// The cells a trajectory occupies, each with whether it lies near the flight's vertiport.
+    fn cells_of(samples: &[(u64, [f64; 3])], terminal: Terminal) -> Vec<(Cell, bool)> {
+        let base = terminal.at;
+        let mut cells: Vec<(Cell, bool)> = samples
             .iter()
-            .filter(|(_, p)| (p[0] - base.x).hypot(p[1] - base.y) > VERTIPORT_RADIUS_M)
-            .map(|&(t, p)| cell(t, p))
+            .map(|&(t, p)| (cell(t, p), (p[0] - base.x).hypot(p[1] - base.y) < TERMINAL_RADIUS_M))
             .collect();
         cells.sort_unstable();
-        cells.dedup();
+        // A cell both near and not (its samples either side of the radius) counts as not near.
+        cells.dedup_by_key(|c| c.0);
         cells
     }
 
-    /// The first other flight holding a cell next to the trajectory's, if any.
-    pub fn conflict(&self, drone: u32, samples: &[(u64, [f64; 3])], base: Vec2) -> Option<u32> {
-        for (x, y, z, slot) in Self::cells_of(samples, base) {
+    /// The first other flight holding a cell next to the trajectory's, if any; near its own
+    /// vertiport, flights of that vertiport do not count.
+    pub fn conflict(&self, drone: u32, samples: &[(u64, [f64; 3])], terminal: Terminal) -> Option<u32> {
+        for ((x, y, z, slot), near) in Self::cells_of(samples, terminal) {
             for dx in -1..=1 {
-                for dy in -1..=1 {
+                for (dy, dz) in (-1..=1).flat_map(|dy| (-LAYERS_APART..=LAYERS_APART).map(move |dz| (dy, dz))) {
                     for ds in [-1i64, 0, 1] {
                         let Some(s) = slot.checked_add_signed(ds) else { continue };
-                        if let Some(holders) = self.cells.get(&(x + dx, y + dy, z, s))
-                            && let Some(&other) = holders.iter().find(|&&h| h != drone)
-                        {
+                        let Some(holders) = self.cells.get(&(x + dx, y + dy, z + dz, s)) else { continue };
+                        let same_base = |h: u32| self.bases.get(&h) == Some(&terminal.base);
+                        if let Some(&other) = holders.iter().find(|&&h| h != drone && !(near && same_base(h))) {
                             return Some(other);
                         }
                     }
@@ -105,17 +128,19 @@ impl Reservations {
     }
 
     /// Reserves a trajectory for `drone`, replacing what it held.
-    pub fn reserve(&mut self, drone: u32, samples: &[(u64, [f64; 3])], base: Vec2) {
+    pub fn reserve(&mut self, drone: u32, samples: &[(u64, [f64; 3])], terminal: Terminal) {
         self.release(drone);
-        let cells = Self::cells_of(samples, base);
+        let cells: Vec<Cell> = Self::cells_of(samples, terminal).into_iter().map(|c| c.0).collect();
         for &c in &cells {
             self.cells.entry(c).or_default().push(drone);
         }
         self.held.insert(drone, cells);
+        self.bases.insert(drone, terminal.base);
     }
 
     /// Frees everything `drone` holds.
     pub fn release(&mut self, drone: u32) {
+        self.bases.remove(&drone);
         for c in self.held.remove(&drone).unwrap_or_default() {
             if let Some(holders) = self.cells.get_mut(&c) {
                 holders.retain(|&h| h != drone);
@@ -145,6 +170,11 @@ mod tests {
         Drone::sample(id)
     }
 
+    /// A flight based at vertiport `base`, which is at (x, y).
+    fn at(base: usize, x: f64, y: f64) -> Terminal {
+        Terminal { base, at: Vec2::new(x, y) }
+    }
+
     fn line(from: (f64, f64), to: (f64, f64)) -> Vec<Waypoint> {
         let wp = |(x, y): (f64, f64)| Waypoint { at: Vec2::new(x, y), z_m: 60.0 };
         vec![wp(from), wp(to)]
@@ -157,8 +187,8 @@ mod tests {
         // A flies west to east, B south to north; both reach (600, 0) after 50 s.
         let path_a = line((0.0, 0.0), (1200.0, 0.0));
         let path_b = line((600.0, -600.0), (600.0, 600.0));
-        let base_a = Vec2::new(0.0, 0.0);
-        let base_b = Vec2::new(600.0, -600.0);
+        let base_a = at(0, 0.0, 0.0);
+        let base_b = at(1, 600.0, -600.0);
         let ta = trajectory(&a, &[(&path_a, 0)], 0, [0.0, 0.0]);
         r.reserve(1, &ta, base_a);
         let now = trajectory(&b, &[(&path_b, 0)], 0, [0.0, 0.0]);
@@ -178,8 +208,29 @@ mod tests {
         let out = line((0.0, 0.0), (1200.0, 0.0));
         let mut back = line((1200.0, 0.0), (0.0, 0.0));
         back.iter_mut().for_each(|w| w.z_m = 75.0);
-        r.reserve(1, &trajectory(&drone(1), &[(&out, 0)], 0, [0.0; 2]), Vec2::new(-500.0, 0.0));
+        r.reserve(1, &trajectory(&drone(1), &[(&out, 0)], 0, [0.0; 2]), at(0, -500.0, 0.0));
         let b = trajectory(&drone(2), &[(&back, 0)], 0, [0.0; 2]);
-        assert_eq!(r.conflict(2, &b, Vec2::new(1700.0, 0.0)), None, "the return layer is 15 m above");
+        assert_eq!(r.conflict(2, &b, at(1, 1700.0, 0.0)), None, "the return layer is 15 m above");
+    }
+
+    #[test]
+    fn a_vertiport_sequences_its_own_flights_and_others_are_kept_from_them() {
+        let wp = |x: f64, y: f64, z_m: f64| Waypoint { at: Vec2::new(x, y), z_m };
+        // C, from vertiport 1, crosses over vertiport 0 at 40 m.
+        let across = [wp(-600.0, 0.0, 40.0), wp(600.0, 0.0, 40.0)];
+        let c = trajectory(&drone(3), &[(&across, 0)], 0, [0.0; 2]);
+        let over = c.iter().find(|(_, p)| p[0] >= 0.0).map(|(t, _)| *t).expect("passes over");
+        // A climbs from its pad at vertiport 0 (3 m/s, through 40 m about 13 s after take-off)
+        // and heads north, taking off so as to climb through 40 m as C passes.
+        let start = over - 13_000;
+        let climb_north = [wp(0.0, 0.0, 0.0), wp(0.0, 0.0, 60.0), wp(0.0, 1200.0, 60.0)];
+        let mut r = Reservations::default();
+        r.reserve(1, &trajectory(&drone(1), &[(&climb_north, 0)], start, [0.0; 2]), at(0, 0.0, 0.0));
+        assert_eq!(r.conflict(3, &c, at(1, -600.0, 0.0)), Some(1), "A's climb is held against other flights");
+        // B, from a pad of the same vertiport 6 m away, climbs at the same time and heads south:
+        // near their vertiport the two are its to sequence.
+        let climb_south = [wp(6.0, 0.0, 0.0), wp(6.0, 0.0, 60.0), wp(6.0, -1200.0, 60.0)];
+        let b = trajectory(&drone(2), &[(&climb_south, 0)], start, [0.0; 2]);
+        assert_eq!(r.conflict(2, &b, at(0, 6.0, 0.0)), None);
     }
 }

@@ -83,9 +83,8 @@ pub fn fly_drones(
                 }
                 let here = Vec2::new(state.reference[0], state.reference[1]);
                 // If the way home is shut for now, keep hovering and try again next tick.
-                let Ok(back) =
-                    rules.flight_planner.plan(here, state.reference[2], drone.pad, drone.altitudes(&rules).1, 0.0)
-                else {
+                let height = drone.leg_height(&rules, here, drone.pad, false);
+                let Ok(back) = rules.flight_planner.plan(here, state.reference[2], drone.pad, height, 0.0) else {
                     continue;
                 };
                 if let Some(id) = state.order {
@@ -99,6 +98,16 @@ pub fn fly_drones(
                         state.pos,
                         format!("order {} in {:.0} s", id, (now - order.t_ms) as f64 / 1000.0),
                     );
+                }
+                // The way home is held again from now, as it will be flown (the plan made at
+                // take-off has drifted by the time the parcel is down), unless another flight
+                // holds it meanwhile: then the take-off plan, cleared against everyone then,
+                // stands.
+                if !reservations.is_empty() {
+                    let planned = trajectory(drone, &[(&back, 0)], now, air.mean);
+                    if reservations.conflict(drone.id, &planned, drone.terminal()).is_none() {
+                        reservations.reserve(drone.id, &planned, drone.terminal());
+                    }
                 }
                 state.phase = DronePhase::Returning;
                 state.path = back;
@@ -116,7 +125,7 @@ pub fn fly_drones(
                 let hold = if state.phase == DronePhase::Outbound { DROP_MS } else { 0 };
                 let rest = [state.path[state.next.saturating_sub(1)..].to_vec()];
                 let planned = trajectory(drone, &[(&rest[0], hold)], now, air.mean);
-                reservations.reserve(drone.id, &planned, drone.pad);
+                reservations.reserve(drone.id, &planned, drone.terminal());
             }
         }
         // The reference moves along the path at the speed the wind allows; the drone follows it.
@@ -239,9 +248,8 @@ fn fly(drone: &Drone, state: &mut DroneState, wind: [f64; 2], dt: f64, now: u64,
 fn replan(state: &mut DroneState, drone: &Drone, rules: &ActiveRules) {
     state.path_version = rules.version;
     let (Some(end), true) = (state.path.last().copied(), state.path.len() >= 2) else { return };
-    let (cruise, ret) = drone.altitudes(rules);
-    let altitude = if state.phase == DronePhase::Outbound { cruise } else { ret };
     let here = Vec2::new(state.reference[0], state.reference[1]);
+    let altitude = drone.leg_height(rules, here, end.at, state.phase == DronePhase::Outbound);
     match rules.flight_planner.plan(here, state.reference[2], end.at, altitude, end.z_m) {
         Ok(path) => {
             state.path = path;

@@ -17,6 +17,10 @@ use crate::town::TownMap;
 pub const ASSIGN_PERIOD_MS: u64 = 5_000;
 /// Minimum time between two departures from one vertiport (strategic spacing), ms.
 pub const LAUNCH_SPACING_MS: u64 = 12_000;
+/// Flights a vertiport asks the deconfliction service to authorise per assignment period, at
+/// most: the oldest orders first; the rest wait their turn (so a busy airspace costs a few
+/// requests per vertiport, not one per waiting order).
+pub const AUTHORISATIONS_PER_PERIOD: u32 = 12;
 /// Share of the battery a flight plan must leave unused; it also covers gusts, which a plan
 /// cannot know.
 pub const ENERGY_RESERVE: f64 = 0.25;
@@ -66,6 +70,7 @@ pub fn assign_orders(
             busy_drop_zones.extend(state.order.map(|id| requests.parcels[id as usize].to));
         }
     }
+    let mut requests_made: std::collections::BTreeMap<usize, u32> = std::collections::BTreeMap::new();
     for order in requests.parcels.iter_mut().filter(|o| o.status == OrderStatus::Open) {
         let dest = town.place_pos[order.to];
         let at = [dest.x, dest.y, 0.0];
@@ -95,17 +100,31 @@ pub fn assign_orders(
         {
             continue;
         }
-        for &e in &roster.0 {
+        let asked = requests_made.entry(order.from).or_insert(0);
+        if *asked >= AUTHORISATIONS_PER_PERIOD {
+            continue;
+        }
+        *asked += 1;
+        // Ready drones of the vertiport, the one whose pad faces the garden first: it leaves
+        // outward, not across the pads where others rise, and comes home from that side too.
+        let mut ready: Vec<(f64, u32, Entity)> = roster
+            .0
+            .iter()
+            .filter_map(|&e| {
+                let (drone, state) = drones.get(e).expect("roster entities are drones");
+                let fleet = &town.scenario.fleets.drones[drone.fleet];
+                let fits = state.phase == DronePhase::Ready
+                    && drone.base == order.from
+                    && drone.payload_kg >= order.weight_kg
+                    && rules.fleet_open(&town, &fleet.name);
+                fits.then(|| (drone.pad.distance(dest), drone.id, e))
+            })
+            .collect();
+        ready.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        for (_, _, e) in ready {
             let (drone, mut state) = drones.get_mut(e).expect("roster entities are drones");
-            let fleet = &town.scenario.fleets.drones[drone.fleet];
-            if state.phase != DronePhase::Ready
-                || drone.base != order.from
-                || drone.payload_kg < order.weight_kg
-                || !rules.fleet_open(&town, &fleet.name)
-            {
-                continue;
-            }
-            let (cruise, ret) = drone.altitudes(&rules);
+            let (cruise, ret) =
+                (drone.leg_height(&rules, drone.pad, dest, true), drone.leg_height(&rules, dest, drone.pad, false));
             let Ok(out) = rules.flight_planner.plan(drone.pad, 0.0, dest, cruise, DROP_HEIGHT_M) else { break };
             let Ok(back) = rules.flight_planner.plan(dest, DROP_HEIGHT_M, drone.pad, ret, 0.0) else { break };
             // The round trip in the mean wind, with the drop, must leave the reserve.
@@ -116,13 +135,13 @@ pub fn assign_orders(
             }
             let planned = trajectory(drone, &[(&out, DROP_MS), (&back, 0)], now, air.mean);
             if town.scenario.map.airspace.strategic_deconfliction {
-                if reservations.conflict(drone.id, &planned, drone.pad).is_some() {
+                if reservations.conflict(drone.id, &planned, drone.terminal()).is_some() {
                     // The airspace is taken: the order waits for a later slot.
                     reservations.delay_ms += ASSIGN_PERIOD_MS;
                     reservations.delayed.insert(order.id);
                     break;
                 }
-                reservations.reserve(drone.id, &planned, drone.pad);
+                reservations.reserve(drone.id, &planned, drone.terminal());
             }
             state.phase = DronePhase::Outbound;
             state.path = out;

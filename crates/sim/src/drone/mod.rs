@@ -164,6 +164,7 @@ pub fn spawn_drones(
                 id,
                 fleet,
                 base,
+                base_at: town.place_pos[base],
                 pad,
                 cruise_mps: f.cruise_speed_mps,
                 cruise_alt_m: f.cruise_alt_m,

@@ -16,8 +16,8 @@ use crate::residents::{Pedestrian, PedestrianState};
 use crate::roster::Rosters;
 
 /// Radius around a drone's own vertiport in which separation minima give way to the pad
-/// procedures (departures are spaced by the vertiport instead), m.
-pub const TERMINAL_RADIUS_M: f64 = 60.0;
+/// procedures, the same that strategic deconfliction leaves to the vertiport, m.
+pub use crate::drone::deconflict::TERMINAL_RADIUS_M;
 /// Height under which a drone over a residential zone counts as overflying homes, m: low
 /// enough to be clearly seen and heard from a garden.
 pub const OVERFLIGHT_BELOW_M: f64 = 100.0;
