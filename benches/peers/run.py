@@ -102,18 +102,25 @@ def p90(values):
     return s[max(1, -(-9 * len(s) // 10)) - 1]
 
 
+def grid_town(pz, d, size, taxis, requests, seed):
+    """Writes the grid town of one run into folder d (200 m blocks, three hours, demand over two,
+    riders who never give up, dispatch every 60 s); its scenario file."""
+    d.mkdir(exist_ok=True)
+    scenario = d / "scenario.ron"
+    gen = [pz, "gen", "grid", "--size", size, "--block-m", 200, "--taxis", taxis, "--requests", requests,
+           "--duration-s", DURATION_S, "--demand-s", DEMAND_S, "--max-wait-s", 100000,
+           "--dispatch-period-s", 60, "--seed", seed, "--out", scenario]
+    subprocess.run(list(map(str, gen)), check=True)
+    return scenario
+
+
 def sweep(args, pz, sumo, env, work):
     """The density sweep: one town, growing fleets; pilotzone against SUMO micro."""
     rows = []
     for taxis in map(int, args.fleets.split(",")):
         requests = taxis * SWEEP_REQUESTS_PER_TAXI
         d = work / f"sweep-{taxis}"
-        d.mkdir(exist_ok=True)
-        scenario = d / "scenario.ron"
-        gen = [pz, "gen", "grid", "--size", SWEEP_GRID, "--block-m", 200, "--taxis", taxis, "--requests", requests,
-               "--duration-s", DURATION_S, "--demand-s", DEMAND_S, "--max-wait-s", 100000,
-               "--dispatch-period-s", 60, "--seed", SWEEP_SEED, "--out", scenario]
-        subprocess.run(list(map(str, gen)), check=True)
+        scenario = grid_town(pz, d, SWEEP_GRID, taxis, requests, SWEEP_SEED)
         print(f"{taxis} taxis: pilotzone", flush=True)
         ours = measured([pz, "run", scenario, "--out", d / "pilotzone", "--quiet"], args.timeout)
         k = json.loads((d / "pilotzone" / "kpis.json").read_text())
@@ -171,12 +178,7 @@ def main():
     for name in args.sizes.split(","):
         size, taxis, requests = SIZES[name]
         d = work / name
-        d.mkdir(exist_ok=True)
-        scenario = d / "scenario.ron"
-        gen = [pz, "gen", "grid", "--size", size, "--block-m", 200, "--taxis", taxis, "--requests", requests,
-               "--duration-s", DURATION_S, "--demand-s", DEMAND_S, "--max-wait-s", 100000,
-               "--dispatch-period-s", 60, "--seed", SEED, "--out", scenario]
-        subprocess.run(list(map(str, gen)), check=True)
+        scenario = grid_town(pz, d, size, taxis, requests, SEED)
         label = f"{size}×{size}, {taxis} taxis, {requests:,} requests"
         print(f"{label}: pilotzone", flush=True)
         wall, rss = measured([pz, "run", scenario, "--out", d / "pilotzone", "--quiet"], args.timeout)
