@@ -316,6 +316,13 @@ fn drones_that_touch_both_crash_once_fall_and_lie_on_the_ground_taking_no_furthe
         assert_eq!(s.energy_wh, energy, "its rotors turn no more");
     }
     let out = sim.finish();
+    // The replay shows both as down, whatever they were flying for.
+    let replay = pilotzone_replay::Replay::read(&out.replay).expect("a replay");
+    let states = replay.state_at(replay.duration_ms()).expect("the last state");
+    for id in [a, b] {
+        let k = replay.header().entities.iter().position(|e| e.id == id).expect("an entity");
+        assert_eq!(replay.status(states[k].status), Some(pilotzone_replay::Status::Down), "drone {id}");
+    }
     let crashes: Vec<_> = out.events.iter().filter(|e| e.kind.key() == "crash").collect();
     assert_eq!(crashes.len(), 2, "once each: {crashes:?}");
     assert_eq!(out.kpis.drone.crashed, 2);

@@ -89,7 +89,7 @@ pub fn status_colour(status: Status) -> Rgb {
         Status::ToPickup | Status::Waiting => oi::ORANGE,
         Status::Occupied | Status::Outbound | Status::Driving => oi::BLUE,
         Status::Dwelling | Status::Dropping => oi::SKY_BLUE,
-        Status::Blocked | Status::Walking => oi::VERMILLION,
+        Status::Blocked | Status::Walking | Status::Down => oi::VERMILLION,
         Status::Charging => oi::BLUISH_GREEN,
         Status::ToCharger | Status::Returning => oi::YELLOW,
         Status::Repositioning => oi::REDDISH_PURPLE,

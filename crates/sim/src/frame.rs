@@ -95,6 +95,9 @@ fn car_status(s: &TaxiState) -> Status {
 
 /// What a drone is doing.
 fn drone_status(s: &DroneState) -> Status {
+    if s.crashed || s.stranded {
+        return Status::Down;
+    }
     match s.phase {
         DronePhase::Ready => Status::Ready,
         DronePhase::Outbound => Status::Outbound,
