@@ -17,12 +17,14 @@ use crate::playback::Playback;
 
 /// One KPI of a run at a moment: its label and value.
 pub struct KpiRow {
-    /// Label key in the i18n table, or an event kind's name.
+    /// What it is called, as shown.
     pub label: String,
     /// The value, when there is one yet.
     pub value: Option<f64>,
     /// How to print it.
     pub unit: Unit,
+    /// Whether it counts incidents of a kind (left out of a single run's list while none).
+    pub incident: bool,
 }
 
 /// How a KPI prints.
@@ -59,7 +61,9 @@ pub fn kpi_rows(run: &Run, lang: Lang, t_ms: u64) -> Vec<KpiRow> {
     let c = &run.opened.counts;
     let now = Now::of(&run.agents);
     let mut rows = Vec::new();
-    let mut push = |key: &str, value: Option<f64>, unit| rows.push(KpiRow { label: t(key, lang).into(), value, unit });
+    let mut push = |key: &str, value: Option<f64>, unit| {
+        rows.push(KpiRow { label: t(key, lang).into(), value, unit, incident: false })
+    };
     let count = |n: usize| Some(n as f64);
     if now.taxis > 0 {
         push("kpi.requested", count(c.until(EventKind::Request, t_ms)), Unit::Count);
@@ -77,7 +81,10 @@ pub fn kpi_rows(run: &Run, lang: Lang, t_ms: u64) -> Vec<KpiRow> {
     push("kpi.people_on_street", count(now.people_on_street), Unit::Count);
     for kind in EventKind::incidents() {
         let n = c.until(kind, t_ms);
-        rows.push(KpiRow { label: kind.name(lang).into(), value: Some(n as f64), unit: Unit::Count });
+        // The vocabulary's words are lower case; a label starts a line.
+        let name = kind.name(lang);
+        let label = name.chars().take(1).flat_map(char::to_uppercase).chain(name.chars().skip(1)).collect();
+        rows.push(KpiRow { label, value: Some(n as f64), unit: Unit::Count, incident: true });
     }
     rows
 }
@@ -87,9 +94,7 @@ fn kpis(ui: &mut egui::Ui, lang: Lang, shown: &Shown, t_ms: u64) {
     let Some(other) = &shown.other else {
         egui::Grid::new("kpis").num_columns(2).striped(true).show(ui, |ui| {
             // Incident kinds that have not happened are left out of a single run's list.
-            for r in
-                main.iter().filter(|r| r.unit != Unit::Count || r.value != Some(0.0) || !is_incident(&r.label, lang))
-            {
+            for r in main.iter().filter(|r| !r.incident || r.value != Some(0.0)) {
                 ui.label(&r.label);
                 ui.label(egui::RichText::new(r.unit.show(r.value)).strong());
                 ui.end_row();
@@ -114,10 +119,6 @@ fn kpis(ui: &mut egui::Ui, lang: Lang, shown: &Shown, t_ms: u64) {
             ui.end_row();
         }
     });
-}
-
-fn is_incident(label: &str, lang: Lang) -> bool {
-    EventKind::incidents().any(|k| k.name(lang) == label)
 }
 
 fn chart(ui: &mut egui::Ui, id: &str, title: &str, series: &[(&str, Vec<u32>, egui::Color32)], t_ms: u64) {
