@@ -71,6 +71,10 @@ pub(crate) enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         viewer_args: Vec<String>,
     },
+    /// Host studies online for deliberation: watch options, pin comments to a place and a
+    /// moment, support or concern per option, moderation and an audit log (`serve study add`,
+    /// `serve account add`, `serve invite` set it up).
+    Serve(ServeArgs),
     /// Convert a replay for other tools.
     Export {
         /// Which format.
@@ -373,4 +377,84 @@ fn parse_side(s: &str) -> Result<pilotzone_scenario::TrafficSide, String> {
         "right" => Ok(pilotzone_scenario::TrafficSide::Right),
         _ => Err(format!("\"{s}\" is not a side: give left or right")),
     }
+}
+
+/// `pilotzone serve` arguments.
+#[derive(Args, Debug)]
+pub(crate) struct ServeArgs {
+    /// The data folder: hosted studies and the SQLite database (created if missing).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub(crate) data: Option<PathBuf>,
+    /// A PostgreSQL database instead of SQLite in the data folder (postgres://USER@HOST/NAME).
+    #[arg(long, global = true, value_name = "URL")]
+    pub(crate) db: Option<String>,
+    /// Address to listen on; loopback unless you say otherwise.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
+    pub(crate) bind: std::net::SocketAddr,
+    /// Changes (comments, votes) one participant may make per minute, sustained.
+    #[arg(long, default_value_t = 20.0, value_name = "N")]
+    pub(crate) participant_rate: f64,
+    /// Changes one client address may make per minute, sustained (a meeting room shares one).
+    #[arg(long, default_value_t = 600.0, value_name = "N")]
+    pub(crate) address_rate: f64,
+    /// Set up instead of serving.
+    #[command(subcommand)]
+    pub(crate) what: Option<ServeCommand>,
+}
+
+/// `pilotzone serve` set-up commands.
+#[derive(Subcommand, Debug)]
+pub(crate) enum ServeCommand {
+    /// Studies the service hosts.
+    Study {
+        /// What to do.
+        #[command(subcommand)]
+        what: StudyCommand,
+    },
+    /// Accounts for officials and researchers.
+    Account {
+        /// What to do.
+        #[command(subcommand)]
+        what: AccountCommand,
+    },
+    /// Print a new invite link for one study and one role.
+    Invite {
+        /// The study's id.
+        #[arg(long)]
+        study: String,
+        /// The role the link admits as.
+        #[arg(long, value_parser = ["resident", "business", "official", "researcher"])]
+        role: String,
+        /// Address the link starts with, as people reach the service.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        base_url: String,
+    },
+}
+
+/// `pilotzone serve study` commands.
+#[derive(Subcommand, Debug)]
+pub(crate) enum StudyCommand {
+    /// Host a finished study (a folder `pilotzone batch` wrote): copies it into the data folder.
+    Add {
+        /// The study folder.
+        dir: PathBuf,
+        /// Its id in links; defaults to the folder's name.
+        #[arg(long)]
+        id: Option<String>,
+    },
+}
+
+/// `pilotzone serve account` commands.
+#[derive(Subcommand, Debug)]
+pub(crate) enum AccountCommand {
+    /// Create an account; the password is read from standard input (never a flag, which other
+    /// users of the machine can see).
+    Add {
+        /// The name it signs in with and speaks under.
+        #[arg(long)]
+        name: String,
+        /// Its role.
+        #[arg(long, value_parser = ["official", "researcher", "business", "resident"])]
+        role: String,
+    },
 }

@@ -30,6 +30,7 @@ fn main() -> ExitCode {
         Command::Merge(args) => commands::study::merge(args),
         Command::Compare(args) => commands::study::compare(&args),
         Command::Import { what: ImportKind::Osm(args) } => commands::import::osm(&args),
+        Command::Serve(args) => commands::serve::serve(args),
         Command::Export { what: ExportKind::Html(args) } => commands::export::html(&args),
         Command::Export { what: ExportKind::Fcd { replay, out } } => commands::export::fcd(&replay, &out),
         Command::Export { what: ExportKind::Sumo { scenario, seed, out } } => {

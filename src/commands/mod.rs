@@ -8,6 +8,7 @@ pub(crate) mod import;
 pub(crate) mod incidents;
 pub(crate) mod replay;
 pub(crate) mod run;
+pub(crate) mod serve;
 pub(crate) mod study;
 pub(crate) mod view;
 

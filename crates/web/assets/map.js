@@ -58,6 +58,8 @@ const PzMap = (() => {
       this.view = view;
       this.words = words;
       this.onRedraw = onRedraw;
+      /** Called with a place in metres when the map is clicked; set by the player. */
+      this.onPick = null;
       this.layer = document.createElement("canvas");
       this.layerKey = null;
       this.lang = "ja";
@@ -121,11 +123,22 @@ const PzMap = (() => {
       const c = this.canvas;
       const pointers = new Map();
       let pinch = null;
+      // A press released where it began is a click on a place; anything more is a drag.
+      let press = null;
       c.addEventListener("pointerdown", (e) => {
         c.setPointerCapture(e.pointerId);
         pointers.set(e.pointerId, [e.offsetX, e.offsetY]);
+        press = pointers.size === 1 ? [e.offsetX, e.offsetY] : null;
       });
       const up = (e) => {
+        if (e.type === "pointerup" && press && Math.hypot(e.offsetX - press[0], e.offsetY - press[1]) < 5 && this.onPick) {
+          const s = this.scale();
+          this.onPick([
+            this.view.cx + (e.offsetX - c.clientWidth / 2) / s,
+            this.view.cy - (e.offsetY - c.clientHeight / 2) / s,
+          ]);
+        }
+        press = null;
         pointers.delete(e.pointerId);
         pinch = null;
       };

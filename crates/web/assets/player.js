@@ -40,6 +40,10 @@
   window.pilotzone = hook;
 
   const state = { tMs: 0, playing: false, backwards: false, speed: 60, focus: null, durationMs: 0 };
+  // What a page served by `pilotzone serve` adds listens here: places picked on a map, a
+  // language switch, and the pin a comment being written will have.
+  const listeners = { pick: [], lang: [] };
+  let pending = null;
   let runs = [];
   let needsDraw = true;
   let lastWall = null;
@@ -123,6 +127,7 @@
     buildLegend();
     lastRulesKey = null;
     needsDraw = true;
+    for (const f of listeners.lang) f(lang);
   }
 
   function buildIncidents() {
@@ -441,6 +446,7 @@
       const tod = todS(run, state.tMs);
       const incidents = run.incidents.filter((m) => Math.abs(m.t_ms - state.tMs) <= NEAR_MS || m === state.focus);
       const comments = run.comments.map((c) => ({ ...c, near: Math.abs(c.t_ms - state.tMs) <= NEAR_MS }));
+      if (pending && pending.run === run.index) comments.push({ at_m: pending.at, near: true });
       run.map.draw({ lang, todS: tod, agents: run.agents, incidents, comments, focus: state.focus });
     }
     $("clock").textContent = clock(runs[0], state.tMs);
@@ -584,6 +590,9 @@
       run.fitButton = fit;
       run.map = new PzMap.MapView(canvas, run.scene, view, (key, l) => t(key, l), () => (needsDraw = true));
       fit.addEventListener("click", () => run.map.fit());
+      run.map.onPick = (at) => {
+        for (const f of listeners.pick) f({ run: run.index, at, tMs: state.tMs });
+      };
     }
     sizeMaps();
     runs[0].map.fit();
@@ -621,6 +630,25 @@
   /** Every entity of run `i` as drawn now, as `pilotzone replay state --json` prints them. */
   hook.state = (i = 0) => runs[i].agents.map((a) => ({ ...a }));
   hook.firstFrameMs = () => firstFrameMs;
+  /** Moves the time and the maps to a moment and a place, as a comment's or incident's button. */
+  hook.jumpTo = (tMs, atM) => jumpTo(tMs, atM, null).then(() => draw());
+  /** The runs shown: their titles and replay hashes, A first. */
+  hook.runs = () => runs.map((r) => ({ title: r.title, replayHash: r.replay_hash }));
+  /** The clock of run `i` at `tMs`, as the player shows it. */
+  hook.clock = (tMs, i = 0) => clock(runs[i], tMs);
+  hook.lang = () => lang;
+  hook.speed = () => state.speed;
+  hook.t = (key) => t(key);
+  hook.role = (key) => named(roleWord[key]);
+  /** Calls `f({ run, at, tMs })` when someone clicks a place on a map (not a drag). */
+  hook.onPick = (f) => listeners.pick.push(f);
+  /** Calls `f(lang)` after the language changes. */
+  hook.onLang = (f) => listeners.lang.push(f);
+  /** Shows (or, with `null`, clears) the pin of a comment being written. */
+  hook.markPending = (i, at) => {
+    pending = at ? { run: i, at } : null;
+    needsDraw = true;
+  };
   Object.freeze(hook);
 
   labelFrame();

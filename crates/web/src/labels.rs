@@ -59,6 +59,44 @@ pub const LABELS: &[(&str, Names)] = &[
     ("chart.delivered", Names { ja: "配達完了", en: "Parcels delivered" }),
     ("chart.incidents", Names { ja: "インシデント", en: "Incidents" }),
     ("comments", Names { ja: "コメント", en: "Comments" }),
+    ("talk", Names { ja: "話し合い", en: "Deliberation" }),
+    ("talk.option", Names { ja: "案", en: "Option" }),
+    ("talk.compare", Names { ja: "比較", en: "Compare with" }),
+    ("talk.none", Names { ja: "なし", en: "none" }),
+    ("talk.show", Names { ja: "表示", en: "Show" }),
+    (
+        "talk.join_hint",
+        Names {
+            ja: "意見を書くには、届いた招待リンクを開いてください。",
+            en: "To take part, open the invite link you were sent.",
+        },
+    ),
+    ("talk.sign_in", Names { ja: "アカウントでログイン", en: "Sign in with an account" }),
+    ("talk.sign_out", Names { ja: "ログアウト", en: "Sign out" }),
+    (
+        "talk.pick",
+        Names {
+            ja: "地図をクリックして、コメントの場所を選んでください（時刻は再生中の時刻）。",
+            en: "Click the map to pin your comment to a place (at the time shown).",
+        },
+    ),
+    ("talk.pin", Names { ja: "ピン", en: "Pinned" }),
+    ("talk.replying", Names { ja: "返信先", en: "Replying to" }),
+    ("talk.cancel", Names { ja: "取り消す", en: "Cancel" }),
+    ("talk.text", Names { ja: "コメント（4000字まで）", en: "Your comment (up to 4,000 characters)" }),
+    ("talk.send", Names { ja: "投稿する", en: "Post" }),
+    ("talk.need_pin", Names { ja: "先に地図で場所を選んでください", en: "Choose a place on the map first" }),
+    ("talk.need_text", Names { ja: "コメントを書いてください", en: "Write your comment first" }),
+    ("talk.failed", Names { ja: "できませんでした", en: "Not done" }),
+    ("talk.reply", Names { ja: "返信", en: "Reply" }),
+    ("talk.options", Names { ja: "各案への賛成・懸念", en: "Support or concern for each option" }),
+    ("talk.support", Names { ja: "賛成", en: "Support" }),
+    ("talk.concern", Names { ja: "懸念", en: "Concern" }),
+    ("talk.why", Names { ja: "理由", en: "Your reason" }),
+    ("talk.hide", Names { ja: "非表示にする", en: "Hide" }),
+    ("talk.restore", Names { ja: "再表示する", en: "Show again" }),
+    ("talk.reason", Names { ja: "理由（記録に残ります）", en: "Reason (kept in the record)" }),
+    ("talk.audit", Names { ja: "変更の記録（監査ログ）", en: "Record of changes (audit log)" }),
     ("comments.none", Names { ja: "コメントはありません。", en: "No comments." }),
     ("comment.hidden", Names { ja: "非表示にされたコメント", en: "Hidden comment" }),
     ("legend", Names { ja: "凡例", en: "Legend" }),
@@ -243,7 +281,7 @@ mod tests {
         // The scene's own tables (`word.rules`, `zone.park`, ...) reach the page in its legend.
         let scene = pilotzone_scene::labels::all();
         let mut used = BTreeSet::new();
-        for source in crate::page::SCRIPTS.iter().chain([&crate::page::TEMPLATE]) {
+        for source in crate::page::SCRIPTS.iter().chain([&crate::page::TEMPLATE, &crate::page::LIVE_SCRIPT]) {
             for quote in ["t(\"", "data-label=\""] {
                 for (at, _) in source.match_indices(quote) {
                     // `t(` alone, not the end of another name such as `corrupt(`.

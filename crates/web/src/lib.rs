@@ -20,8 +20,8 @@ mod run;
 
 use std::path::PathBuf;
 
-pub use compare::StudyComparison;
-pub use page::{csp_source, page};
+pub use compare::{StudyComparison, StudyRow};
+pub use page::{Live, csp_source, live_page, page};
 pub use run::Run;
 
 /// Why a page cannot be made. Every variant is input the user must fix.

@@ -24,6 +24,8 @@ pub(crate) const SCRIPTS: [&str; 4] = [
     include_str!("../assets/charts.js"),
     include_str!("../assets/player.js"),
 ];
+/// The deliberation card's script, on pages `pilotzone serve` serves.
+pub(crate) const LIVE_SCRIPT: &str = include_str!("../assets/deliberation.js");
 /// Noto Sans JP cut to what the page shows (see `scripts/make-web-font.sh`).
 const FONT: &[u8] = include_bytes!("../assets/fonts/noto-sans-jp-subset.woff2");
 
@@ -40,11 +42,40 @@ struct Data<'a> {
     kpi_rows: &'static [KpiRow],
     runs: Vec<RunData<'a>>,
     study: Option<&'a StudyComparison>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    live: Option<&'a Live>,
+}
+
+/// What a study page served by `pilotzone serve` knows beyond an export: the study and the
+/// runs it shows, so its deliberation card can talk to the service.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Live {
+    /// The study's id.
+    pub study: String,
+    /// The options shown, A first.
+    pub options: Vec<String>,
+    /// The seed shown.
+    pub seed: u64,
+    /// Every option of the study, for support and concern.
+    pub all_options: Vec<String>,
+    /// Every seed of the study.
+    pub seeds: Vec<u64>,
 }
 
 /// The HTML document for one run, or two side by side (`runs[0]` is A, `runs[1]` B), opening
 /// in `lang`. Two runs must be of one scenario.
 pub fn page(runs: &[Run], study: Option<&StudyComparison>, lang: Lang) -> Result<String, WebError> {
+    make(runs, study, lang, None)
+}
+
+/// The page of a study served by `pilotzone serve`: the player with the deliberation card, whose
+/// script may talk to the page's own origin and nowhere else.
+pub fn live_page(runs: &[Run], study: Option<&StudyComparison>, lang: Lang, live: &Live) -> Result<String, WebError> {
+    make(runs, study, lang, Some(live))
+}
+
+fn make(runs: &[Run], study: Option<&StudyComparison>, lang: Lang, live: Option<&Live>) -> Result<String, WebError> {
     if let [first, second] = runs
         && first.scenario != second.scenario
     {
@@ -62,6 +93,7 @@ pub fn page(runs: &[Run], study: Option<&StudyComparison>, lang: Lang) -> Result
         kpi_rows: KPI_ROWS,
         runs: runs.iter().zip(titles).map(|(r, title)| r.data(title)).collect(),
         study,
+        live,
     };
     let json = serde_json::to_string(&data).expect("the page's data is plain values, always JSON");
     let replays: String = runs
@@ -78,9 +110,17 @@ pub fn page(runs: &[Run], study: Option<&StudyComparison>, lang: Lang) -> Result
         "@font-face{{font-family:\"PZ Noto Sans JP\";src:url(data:font/woff2;base64,{}) format(\"woff2\");font-display:block}}\n{STYLE}",
         BASE64.encode(FONT)
     );
-    let script = SCRIPTS.join("\n");
+    let mut script = SCRIPTS.join("\n");
+    // An export loads nothing from anywhere; a served page also talks to its own service.
+    let connect = if live.is_some() {
+        script.push('\n');
+        script.push_str(LIVE_SCRIPT);
+        " connect-src 'self';"
+    } else {
+        ""
+    };
     let csp = format!(
-        "default-src 'none'; script-src '{}'; style-src '{}'; font-src data:; base-uri 'none'; form-action 'none'",
+        "default-src 'none'; script-src '{}'; style-src '{}'; font-src data:;{connect} base-uri 'none'; form-action 'none'",
         csp_source(&script),
         csp_source(&style)
     );
@@ -163,7 +203,7 @@ mod tests {
 
     #[test]
     fn the_assets_are_fit_to_be_inlined() {
-        for (i, script) in SCRIPTS.iter().enumerate() {
+        for (i, script) in SCRIPTS.iter().chain([&LIVE_SCRIPT]).enumerate() {
             assert!(!script.to_ascii_lowercase().contains("</script"), "script {i} cannot close its element");
             assert!(
                 !script.contains("innerHTML") && !script.contains("insertAdjacentHTML"),
