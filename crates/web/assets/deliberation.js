@@ -80,6 +80,7 @@
     url.searchParams.set("seed", $("talk-seed").value);
     url.searchParams.set("t", String(Math.round(hook.time())));
     url.searchParams.set("lang", hook.lang());
+    for (const mode of ["present", "follow"]) if (params.get(mode) === "1") url.searchParams.set(mode, "1");
     location.assign(url.toString());
   }
 
@@ -309,6 +310,53 @@
     }
   }
 
+  // ---- the summary for officials and researchers ----
+
+  let heatShown = false;
+  let summary = null;
+
+  async function renderSummary() {
+    const box = $("talk-summary");
+    box.hidden = !(me && (me.role === "official" || me.role === "researcher"));
+    if (box.hidden) return;
+    summary = await call("GET", `${api}/summary`);
+    const hours = summary.by_hour.map((n, h) => [h, n]).filter(([, n]) => n > 0);
+    $("talk-hours").textContent = `${t("talk.by_hour")}: ${hours.map(([h, n]) => `${String(h).padStart(2, "0")}:00 ${n}`).join(" · ") || "–"}`;
+    const table = $("talk-roles");
+    table.replaceChildren();
+    const head = el("tr");
+    head.append(el("th", ""));
+    for (const o of live.allOptions) head.append(el("th", o));
+    table.append(head);
+    for (const role of ["resident", "business", "official", "researcher"]) {
+      const tr = el("tr");
+      tr.append(el("th", hook.role(role)));
+      for (const o of live.allOptions) {
+        const v = summary.votes.find((r) => r.option === o && r.role === role);
+        tr.append(el("td", `${t("talk.support")} ${v?.support ?? 0} / ${t("talk.concern")} ${v?.concern ?? 0}`));
+      }
+      table.append(tr);
+    }
+    const exports = $("talk-exports");
+    exports.replaceChildren(el("span", `${t("talk.export")}:`));
+    if (me.role === "official") {
+      for (const name of ["export.json", "export/comments.csv", "export/votes.csv", "export/audit.csv"]) {
+        const a = el("a", name.replace("export/", ""));
+        a.href = `${api}/${name}`;
+        a.download = "";
+        exports.append(a);
+      }
+    }
+    exports.hidden = me.role !== "official";
+    if (heatShown) hook.showHeat(summary.heat);
+  }
+
+  function toggleHeat() {
+    heatShown = !heatShown;
+    $("talk-heat").setAttribute("aria-pressed", String(heatShown));
+    hook.showHeat(heatShown && summary ? summary.heat : null);
+  }
+
   // ---- meeting mode ----
 
   /** Follows the presenter: the same option and seed (another page), the same moment. */
@@ -362,6 +410,7 @@
     [comments, votes] = await Promise.all([call("GET", `${api}/comments`), call("GET", `${api}/votes`)]);
     renderComments();
     renderVotes();
+    await renderSummary();
   }
 
   function renderAll() {
@@ -370,6 +419,7 @@
     renderPin();
     renderComments();
     renderVotes();
+    renderSummary().catch(showError);
   }
 
   async function start() {
@@ -389,6 +439,7 @@
       renderPin();
     });
     $("talk-audit-open").addEventListener("click", showAudit);
+    $("talk-heat").addEventListener("click", toggleHeat);
     renderWho();
     renderPin();
     await refresh();

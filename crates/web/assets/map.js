@@ -307,7 +307,7 @@ const PzMap = (() => {
     }
 
     /** Draws the town at `todS` and `agents` (from PzReplay.entityStates) over it. */
-    draw({ lang, todS, agents, incidents, comments, focus }) {
+    draw({ lang, todS, agents, incidents, comments, focus, heat }) {
       this.drawLayer(lang);
       const ratio = window.devicePixelRatio || 1;
       const ctx = this.size(this.canvas, ratio);
@@ -316,6 +316,17 @@ const PzMap = (() => {
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
       const { scene } = this;
       const s = this.scale();
+      // Where people pinned comments (an official's summary): squares darker with more.
+      if (heat && heat.cells.length) {
+        const most = Math.max(...heat.cells.map((c) => c.comments));
+        ctx.fillStyle = "#d55e00";
+        for (const c of heat.cells) {
+          ctx.globalAlpha = 0.15 + 0.5 * (c.comments / most);
+          const [x, y] = [this.sx(c.x_m), this.sy(c.y_m + heat.cell_m)];
+          ctx.fillRect(x, y, heat.cell_m * s, heat.cell_m * s);
+        }
+        ctx.globalAlpha = 1;
+      }
       // Rules that hold now: closed roads and the no-fly volumes in force.
       ctx.lineCap = "butt";
       ctx.strokeStyle = scene.legend.no_fly;

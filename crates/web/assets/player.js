@@ -44,6 +44,7 @@
   // language switch, and the pin a comment being written will have.
   const listeners = { pick: [], lang: [] };
   let pending = null;
+  let heat = null;
   let runs = [];
   let needsDraw = true;
   let lastWall = null;
@@ -447,7 +448,7 @@
       const incidents = run.incidents.filter((m) => Math.abs(m.t_ms - state.tMs) <= NEAR_MS || m === state.focus);
       const comments = run.comments.map((c) => ({ ...c, near: Math.abs(c.t_ms - state.tMs) <= NEAR_MS }));
       if (pending && pending.run === run.index) comments.push({ at_m: pending.at, near: true });
-      run.map.draw({ lang, todS: tod, agents: run.agents, incidents, comments, focus: state.focus });
+      run.map.draw({ lang, todS: tod, agents: run.agents, incidents, comments, focus: state.focus, heat });
     }
     $("clock").textContent = clock(runs[0], state.tMs);
     const scrub = $("scrub");
@@ -647,6 +648,11 @@
   /** Shows (or, with `null`, clears) the pin of a comment being written. */
   hook.markPending = (i, at) => {
     pending = at ? { run: i, at } : null;
+    needsDraw = true;
+  };
+  /** Shows (or, with `null`, hides) where comments were pinned: `{ cell_m, cells: [{ x_m, y_m, comments }] }`. */
+  hook.showHeat = (h) => {
+    heat = h;
     needsDraw = true;
   };
   Object.freeze(hook);

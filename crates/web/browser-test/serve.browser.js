@@ -151,7 +151,18 @@ test("an official hides the comment with a reason, and the audit log shows it", 
   const audit = await page.textContent("#talk-audit");
   assert.match(audit, new RegExp(`Tanaka（official）comment\\.hide #${commentId}: visible → hidden: 個人を特定できる記述のため`));
   assert.match(audit, /Aiko（resident）comment\.create/);
+  // The summary: comments by hour (hidden ones left out), votes by role, the record to export,
+  // and where comments were pinned, drawn on the town.
+  await page.waitForSelector("#talk-summary:not([hidden])");
+  assert.match(await page.textContent("#talk-hours"), /時間帯別のコメント: 07:00 1$/);
+  assert.match(await page.textContent("#talk-roles"), /住民賛成 0 \/ 懸念 0賛成 1 \/ 懸念 0/);
+  await page.click("#talk-heat");
+  assert.equal(await page.getAttribute("#talk-heat", "aria-pressed"), "true");
+  const csv = await page.evaluate((href) => fetch(href).then((r) => r.text()), await page.getAttribute('#talk-exports a[href$="export/comments.csv"]', "href"));
+  assert.match(csv, /個人を特定できる記述のため/, "the export keeps the reason");
   await page.screenshot({ path: path.join(SHOTS, "serve-4-moderated.png") });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(SHOTS, "serve-4-heat.png") });
   // A resident now sees that it was hidden and why, not the words.
   const visitor = await person();
   await visitor.page.goto(`${BASE}/studies/demo`);
@@ -174,4 +185,31 @@ test("an official hides the comment with a reason, and the audit log shows it", 
   clean(visitor.seen);
   await official.context.close();
   await visitor.context.close();
+});
+
+test("a projector follows the presenter in meeting mode", async () => {
+  const projector = await person({ width: 1280, height: 720 });
+  await projector.page.goto(`${BASE}/studies/demo?follow=1`);
+  await ready(projector.page);
+  const presenter = await person();
+  const page = presenter.page;
+  await page.goto(`${BASE}/signin?next=${encodeURIComponent("/studies/demo?present=1")}`);
+  await page.fill("#name", "Tanaka");
+  await page.fill("#password", "a long enough password");
+  await Promise.all([page.waitForURL((u) => u.pathname === "/studies/demo"), page.click("button[type=submit]")]);
+  await ready(page);
+  await page.evaluate(() => window.pilotzone.seek(300000));
+  await projector.page.waitForFunction(() => window.pilotzone.time() === 300000, null, { timeout: 10000 });
+  // Another seed: the projector opens that run too.
+  await page.selectOption("#talk-seed", "3");
+  await Promise.all([page.waitForURL((u) => u.searchParams.get("seed") === "3"), page.click("#talk-view button[type=submit]")]);
+  await ready(page);
+  await projector.page.waitForURL((u) => u.searchParams.get("seed") === "3" && u.searchParams.get("follow") === "1", { timeout: 10000 });
+  await ready(projector.page);
+  await projector.page.waitForFunction(() => window.pilotzone.time() === 300000, null, { timeout: 10000 });
+  await projector.page.screenshot({ path: path.join(SHOTS, "serve-6-projector.png") });
+  clean(presenter.seen);
+  clean(projector.seen);
+  await presenter.context.close();
+  await projector.context.close();
 });
