@@ -47,11 +47,31 @@
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const json = (r.headers.get("content-type") ?? "").startsWith("application/json") ? await r.json() : null;
-    if (!r.ok) throw new Error(json?.error?.message ?? String(r.status));
+    if (!r.ok) {
+      const e = new Error(json?.error?.message ?? String(r.status));
+      e.code = json?.error?.code;
+      throw e;
+    }
     return json;
   }
 
-  const showError = (e) => ($("talk-error").textContent = e ? `${t("talk.failed")}: ${e.message ?? e}` : "");
+  /** What the service's refusals mean, in the page's language; its own words (English) follow. */
+  const REFUSALS = {
+    invalid: () => t("talk.refused.invalid"),
+    too_large: () => t("talk.refused.too_large"),
+    csrf: () => t("talk.refused.csrf"),
+    unauthenticated: () => t("talk.refused.unauthenticated"),
+    forbidden: () => t("talk.refused.forbidden"),
+    rate_limited: () => t("talk.refused.rate_limited"),
+    database: () => t("talk.refused.database"),
+  };
+
+  function showError(e) {
+    const box = $("talk-error");
+    if (!e) return (box.textContent = "");
+    const said = REFUSALS[e.code]?.();
+    box.textContent = `${t("talk.failed")}: ${said ? `${said} (${e.message})` : e.message ?? e}`;
+  }
   const place = (at) => `(${at[0].toFixed(0)} m, ${at[1].toFixed(0)} m)`;
   const shown = (option) => live.options.indexOf(option);
   const isOfficial = () => me?.role === "official";

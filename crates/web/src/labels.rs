@@ -89,6 +89,28 @@ pub const LABELS: &[(&str, Names)] = &[
     ("talk.need_text", Names { ja: "コメントを書いてください", en: "Write your comment first" }),
     ("talk.failed", Names { ja: "できませんでした", en: "Not done" }),
     ("talk.reply", Names { ja: "返信", en: "Reply" }),
+    ("talk.refused.invalid", Names { ja: "入力を確かめてください", en: "Please check what you wrote" }),
+    ("talk.refused.too_large", Names { ja: "長すぎます", en: "Too long" }),
+    ("talk.refused.csrf", Names { ja: "ページを読み込み直してください", en: "Please reload the page" }),
+    (
+        "talk.refused.unauthenticated",
+        Names {
+            ja: "招待リンクから参加するか、ログインしてください", en: "Join with your invite link or sign in"
+        },
+    ),
+    ("talk.refused.forbidden", Names { ja: "この役割ではできません", en: "Your role cannot do this" }),
+    (
+        "talk.refused.rate_limited",
+        Names {
+            ja: "少し待ってからもう一度送ってください", en: "Please wait a moment and send again"
+        },
+    ),
+    (
+        "talk.refused.database",
+        Names {
+            ja: "保存できませんでした。もう一度送ってください", en: "Nothing was saved; please send again"
+        },
+    ),
     ("talk.options", Names { ja: "各案への賛成・懸念", en: "Support or concern for each option" }),
     ("talk.support", Names { ja: "賛成", en: "Support" }),
     ("talk.concern", Names { ja: "懸念", en: "Concern" }),
