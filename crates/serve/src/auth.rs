@@ -203,6 +203,8 @@ impl FromRequestParts<AppState> for Anonymous {
 pub async fn open_session(db: &Db, participant: i64) -> Result<(String, String), sqlx::Error> {
     let (token, csrf) = (random_token(), random_token());
     let now = now_s();
+    // Expired sessions open nothing; clearing them here keeps the table to the live ones.
+    sqlx::query("DELETE FROM sessions WHERE expires_s <= $1").bind(now).execute(&db.pool).await?;
     sqlx::query(
         "INSERT INTO sessions (token_hash, participant, csrf, created_s, expires_s) VALUES ($1, $2, $3, $4, $5)",
     )
