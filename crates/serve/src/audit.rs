@@ -2,13 +2,12 @@
 //! invite, an account) is a row with who, in what role, when, what, and the value before and
 //! after, written in the same transaction as the change, so the log and the data never part.
 
-use sqlx::{Any, Transaction};
-
+use crate::db::WriteTx;
 use crate::now_s;
 
 /// Adds a row to the audit log inside the change's own transaction.
 pub async fn record(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut WriteTx,
     study: Option<&str>,
     actor: &str,
     actor_role: &str,

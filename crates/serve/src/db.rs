@@ -10,6 +10,7 @@
 
 use std::path::Path;
 use std::str::FromStr as _;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -141,6 +142,37 @@ pub struct Db {
     pub pool: AnyPool,
     /// Its engine.
     pub dialect: Dialect,
+    /// SQLite's one writer at a time, taken in turn here: waiting on this lock wakes each
+    /// change the moment the one before commits, where SQLite's own busy handler would poll
+    /// with growing sleeps (measured: 13 comments a second with 50 writers, p99 8 s).
+    turn: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A change's transaction: the connection it writes on (as `&mut *tx`), and on SQLite the
+/// writer's turn, held until it commits or is dropped.
+pub struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    /// Commits the change; it is durable when this returns.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &sqlx::AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
 }
 
 /// The SQLite file a data folder keeps when no `--db` is given.
@@ -192,7 +224,7 @@ impl Db {
             // Write-ahead mode is a property of the file: readers never wait for the writer.
             sqlx::query("PRAGMA journal_mode = WAL").fetch_all(&pool).await.map_err(db_error)?;
         }
-        let db = Db { pool, dialect };
+        let db = Db { pool, dialect, turn: Arc::default() };
         db.migrate().await.map_err(db_error)?;
         Ok(db)
     }
@@ -232,10 +264,13 @@ impl Db {
     /// A transaction for a change. On SQLite it takes the write lock at once (`BEGIN
     /// IMMEDIATE`), so a change that reads before it writes waits its turn instead of failing
     /// when another change commits in between.
-    pub async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    pub async fn write(&self) -> Result<WriteTx, sqlx::Error> {
         match self.dialect {
-            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Dialect::Postgres => self.pool.begin().await,
+            Dialect::Sqlite => {
+                let turn = self.turn.clone().lock_owned().await;
+                Ok(WriteTx { tx: self.pool.begin_with("BEGIN IMMEDIATE").await?, _turn: Some(turn) })
+            }
+            Dialect::Postgres => Ok(WriteTx { tx: self.pool.begin().await?, _turn: None }),
         }
     }
 
