@@ -143,8 +143,9 @@ pub struct Db {
     /// Its engine.
     pub dialect: Dialect,
     /// SQLite's one writer at a time, taken in turn here: waiting on this lock wakes each
-    /// change the moment the one before commits, where SQLite's own busy handler would poll
-    /// with growing sleeps (measured: 13 comments a second with 50 writers, p99 8 s).
+    /// change the moment the one before commits, where SQLite's own busy handler polls with
+    /// growing sleeps (the load test's comment p99: 8.0 s with the busy handler, 3.6 s with
+    /// this lock, at the same 13 a second on a saturated 2-core machine).
     turn: Arc<tokio::sync::Mutex<()>>,
 }
 
