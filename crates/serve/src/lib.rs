@@ -11,7 +11,7 @@
 //! rate-limited, files are reached only through a study's own list of runs, and words go back
 //! out as JSON text that the pages insert as text.
 
-mod api;
+pub(crate) mod api;
 mod audit;
 mod auth;
 pub mod db;

@@ -8,7 +8,7 @@ use axum::http::HeaderValue;
 use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use pilotzone_comments::{Comment, Hidden, Place, Role, Timestamp};
+use pilotzone_comments::Role;
 use pilotzone_replay::Lang;
 use serde::Deserialize;
 use sqlx::Row as _;
@@ -218,41 +218,9 @@ async fn player(
         _ => Lang::Ja,
     };
     // The comments of these runs, from the database, in the model the player reads.
-    let mut pinned: Vec<Vec<Comment>> = Vec::new();
+    let mut pinned = Vec::new();
     for o in &options {
-        let rows = sqlx::query(
-            "SELECT id, reply_to, replay_hash, option_name, seed, t_ms, x_m, y_m, author, role, text, created_s, hidden_by, \
-             hidden_reason, hidden_s FROM comments WHERE study = $1 AND option_name = $2 AND seed = $3 ORDER BY id LIMIT 10000",
-        )
-        .bind(&study.id)
-        .bind(o)
-        .bind(i64::try_from(seed).unwrap_or(i64::MAX))
-        .fetch_all(&state.db.pool)
-        .await?;
-        let mut list = Vec::with_capacity(rows.len());
-        for r in rows {
-            let hidden = r.try_get::<Option<String>, _>("hidden_by")?.map(|by| Hidden {
-                by,
-                reason: r.try_get::<Option<String>, _>("hidden_reason").ok().flatten().unwrap_or_default(),
-                at: Timestamp { unix_s: r.try_get::<Option<i64>, _>("hidden_s").ok().flatten().unwrap_or(0) },
-            });
-            list.push(Comment {
-                id: r.try_get::<i64, _>("id")?.max(0) as u64,
-                reply_to: r.try_get::<Option<i64>, _>("reply_to")?.map(|v| v.max(0) as u64),
-                replay_hash: r.try_get("replay_hash")?,
-                option: r.try_get("option_name")?,
-                seed: Some(seed),
-                t_ms: r.try_get::<i64, _>("t_ms")?.max(0) as u64,
-                place: Place { x_m: r.try_get("x_m")?, y_m: r.try_get("y_m")? },
-                author: r.try_get("author")?,
-                role: Role::from_key(&r.try_get::<String, _>("role")?).unwrap_or(Role::Resident),
-                // A hidden comment's words stay out of the page; its reason shows.
-                text: if hidden.is_some() { String::new() } else { r.try_get("text")? },
-                created: Timestamp { unix_s: r.try_get("created_s")? },
-                hidden,
-            });
-        }
-        pinned.push(list);
+        pinned.push(crate::api::run_comments(&state, &study.id, o, seed).await?);
     }
     let dir = study.dir.clone();
     let live = pilotzone_web::Live {

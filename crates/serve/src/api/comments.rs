@@ -287,6 +287,51 @@ pub(super) async fn all_comments(state: &AppState, study: &Study) -> Result<Vec<
     Ok(rows.iter().map(|r| comment_out(r, true)).collect::<Result<_, _>>()?)
 }
 
+/// The comments pinned to one run, in the model the player reads. A hidden comment's words stay
+/// out of the page; who hid it and why show.
+pub(crate) async fn run_comments(
+    state: &AppState,
+    study: &str,
+    option: &str,
+    seed: u64,
+) -> Result<Vec<pilotzone_comments::Comment>, ApiError> {
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        comment_columns!(),
+        " FROM comments WHERE study = $1 AND option_name = $2 AND seed = $3 ORDER BY id LIMIT $4"
+    ))
+    .bind(study)
+    .bind(option)
+    .bind(i64::try_from(seed).unwrap_or(i64::MAX))
+    .bind(MAX_LIST)
+    .fetch_all(&state.db.pool)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let c = comment_out(r, false)?;
+        let hidden = c.hidden.map(|h| pilotzone_comments::Hidden {
+            by: h.by,
+            reason: h.reason,
+            at: Timestamp { unix_s: r.try_get::<Option<i64>, _>("hidden_s").ok().flatten().unwrap_or(0) },
+        });
+        out.push(pilotzone_comments::Comment {
+            id: c.id.max(0) as u64,
+            reply_to: c.reply_to.map(|v| v.max(0) as u64),
+            replay_hash: c.replay_hash,
+            option: c.option,
+            seed: Some(c.seed),
+            t_ms: c.t_ms,
+            place: pilotzone_comments::Place { x_m: c.place[0], y_m: c.place[1] },
+            author: c.author,
+            role: Role::from_key(c.role).unwrap_or(Role::Resident),
+            text: c.text.unwrap_or_default(),
+            created: Timestamp { unix_s: r.try_get("created_s")? },
+            hidden,
+        });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

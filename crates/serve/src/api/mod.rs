@@ -32,6 +32,7 @@ mod record;
 mod studies;
 mod votes;
 
+pub(crate) use comments::run_comments;
 use comments::*;
 use meeting::*;
 use people::*;
