@@ -66,6 +66,9 @@
     database: () => t("talk.refused.database"),
   };
 
+  /** A name with its role, as each language writes it: 「Aiko（住民）」, "Aiko (resident)". */
+  const speaker = (name, role) => (hook.lang() === "ja" ? `${name}（${role}）` : `${name} (${role})`);
+
   function showError(e) {
     const box = $("talk-error");
     if (!e) return (box.textContent = "");
@@ -110,7 +113,7 @@
     const who = $("talk-who");
     who.replaceChildren();
     if (me) {
-      who.append(el("span", `${me.name}（${hook.role(me.role)}）`));
+      who.append(el("span", speaker(me.name, hook.role(me.role))));
       who.append(" ", button(t("talk.sign_out"), signOut));
     } else {
       who.append(el("span", t("talk.join_hint")), " ");
@@ -143,7 +146,7 @@
     p.textContent = `${t("talk.pin")}: ${side}${live.options[pin.run]} · ${t("seed")} ${live.seed} · ${hook.clock(pin.tMs, pin.run)} · ${place(pin.at)}`;
     const r = $("talk-reply");
     r.hidden = !replyTo;
-    if (replyTo) $("talk-reply-to").textContent = `${t("talk.replying")}: ${replyTo.author}（${hook.role(replyTo.role)}）`;
+    if (replyTo) $("talk-reply-to").textContent = `${t("talk.replying")}: ${speaker(replyTo.author, hook.role(replyTo.role))}`;
   }
 
   function choose(run, at, tMs) {
@@ -227,7 +230,7 @@
         who.append(a);
       }
       const side = live.options.length > 1 && run >= 0 && c.seed === live.seed ? `${"AB"[run]} · ` : "";
-      who.append(` ${side}${c.author}（${hook.role(c.role)}）`);
+      who.append(` ${side}${speaker(c.author, hook.role(c.role))}`);
       li.append(who);
       if (c.text != null) li.append(el("p", c.text, "said"));
       if (c.hidden) li.append(el("p", `${t("comment.hidden")} — ${c.hidden.by}: ${c.hidden.reason}`, "hidden-note"));
@@ -284,7 +287,9 @@
       const head = el("p");
       head.append(el("strong", option), ` · ${t("talk.support")} ${sum("support")} · ${t("talk.concern")} ${sum("concern")}`);
       card.append(head);
-      const byRole = rows.filter((r) => r.support + r.concern > 0).map((r) => `${hook.role(r.role)} ${r.support}/${r.concern}`);
+      const byRole = rows
+        .filter((r) => r.support + r.concern > 0)
+        .map((r) => `${hook.role(r.role)}: ${t("talk.support")} ${r.support} · ${t("talk.concern")} ${r.concern}`);
       if (byRole.length) card.append(el("p", byRole.join(" · "), "note"));
       if (me && !$("talk-form").hidden) {
         const mine = votes.mine.find((v) => v.option === option);
@@ -323,7 +328,7 @@
     try {
       for (const a of await call("GET", `${api}/audit`)) {
         const change = [a.before, a.after].filter((v) => v != null).join(" → ");
-        list.append(el("li", `${a.at} ${a.actor}（${a.actor_role}）${a.action} #${a.target}${change ? `: ${change}` : ""}`));
+        list.append(el("li", `${a.at} ${speaker(a.actor, hook.role(a.actor_role) || a.actor_role)} ${a.action} #${a.target}${change ? `: ${change}` : ""}`));
       }
     } catch (e) {
       showError(e);

@@ -161,8 +161,8 @@ test("an official hides the comment with a reason, and the audit log shows it", 
   await page.click("#talk-audit-open");
   await page.waitForFunction(() => document.getElementById("talk-audit").textContent.includes("comment.hide"));
   const audit = await page.textContent("#talk-audit");
-  assert.match(audit, new RegExp(`Tanaka（official）comment\\.hide #${commentId}: visible → hidden: 個人を特定できる記述のため`));
-  assert.match(audit, /Aiko（resident）comment\.create/);
+  assert.match(audit, new RegExp(`Tanaka（行政） comment\\.hide #${commentId}: visible → hidden: 個人を特定できる記述のため`));
+  assert.match(audit, /Aiko（住民） comment\.create/);
   // The summary: comments by hour (hidden ones left out), votes by role, the record to export,
   // and where comments were pinned, drawn on the town.
   await page.waitForSelector("#talk-summary:not([hidden])");
