@@ -26,7 +26,7 @@ pub(crate) enum Command {
     Run(RunArgs),
     /// List the safety incidents of a run: time, place, rule and what was measured.
     Incidents(IncidentsArgs),
-    /// Check scenario files and report every problem found.
+    /// Check scenario, map and rule-option files and report every problem found.
     Check {
         /// Scenario files.
         #[arg(required = true)]

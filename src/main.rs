@@ -52,7 +52,9 @@ fn main() -> ExitCode {
             } else {
                 1
             };
-            let _ = writeln!(std::io::stderr(), "error: {e:#}");
+            // Messages quote files and requests: a terminal shows their control characters escaped.
+            let message = format!("{e:#}");
+            let _ = writeln!(std::io::stderr(), "error: {}", pilotzone_scenario::text::terminal_safe(&message, true));
             ExitCode::from(code)
         }
     }

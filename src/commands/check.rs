@@ -5,18 +5,37 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
+use pilotzone_scenario::text::terminal_safe;
 
 use super::EXIT_INPUT;
 
-/// `pilotzone check`: validates scenario and map files, reporting every problem; exit code 2
-/// when any is broken.
+/// `pilotzone check`: validates scenario, map and rule-option files, reporting every problem;
+/// exit code 2 when any is broken.
 pub(crate) fn check(files: &[PathBuf]) -> Result<ExitCode> {
     let mut failed = false;
     let mut stdout = std::io::stdout().lock();
     let mut stderr = std::io::stderr().lock();
     for file in files {
-        let is_map = std::fs::read_to_string(file).is_ok_and(|t| pilotzone_scenario::mapfile::is_map_text(&t));
-        if is_map {
+        // The start of the file tells a map from a scenario; the loaders read it whole, within bounds.
+        let head = head(file).unwrap_or_default();
+        if pilotzone_scenario::overlay::is_overlay_text(&head) {
+            match pilotzone_scenario::overlay::load_overlay(file) {
+                Ok(o) => writeln!(
+                    stdout,
+                    "{}: ok — rule option \"{}\": sets {} rules, removes {} (checked against a scenario when applied with --rules)",
+                    file.display(),
+                    terminal_safe(&o.name, false),
+                    o.rules.len(),
+                    o.remove.len(),
+                )?,
+                Err(e) => {
+                    failed = true;
+                    writeln!(stderr, "{}", terminal_safe(&e.to_string(), true))?;
+                }
+            }
+            continue;
+        }
+        if pilotzone_scenario::mapfile::is_map_text(&head) {
             match pilotzone_scenario::mapfile::load_map(file) {
                 Ok((m, _)) => writeln!(
                     stdout,
@@ -32,7 +51,7 @@ pub(crate) fn check(files: &[PathBuf]) -> Result<ExitCode> {
                 )?,
                 Err(e) => {
                     failed = true;
-                    writeln!(stderr, "{e}")?;
+                    writeln!(stderr, "{}", terminal_safe(&e.to_string(), true))?;
                 }
             }
             continue;
@@ -46,7 +65,7 @@ pub(crate) fn check(files: &[PathBuf]) -> Result<ExitCode> {
                     stdout,
                     "{}: ok — \"{}\": {} nodes, {} roads, {} places, {} taxis, {} drones, {} rules, {} s from {}",
                     file.display(),
-                    s.name,
+                    terminal_safe(&s.name, false),
                     s.map.nodes.len(),
                     s.map.edges.len(),
                     s.map.places.len(),
@@ -59,9 +78,17 @@ pub(crate) fn check(files: &[PathBuf]) -> Result<ExitCode> {
             }
             Err(e) => {
                 failed = true;
-                writeln!(stderr, "{e}")?;
+                writeln!(stderr, "{}", terminal_safe(&e.to_string(), true))?;
             }
         }
     }
     Ok(if failed { ExitCode::from(EXIT_INPUT) } else { ExitCode::SUCCESS })
+}
+
+/// The first 64 KiB of `file` as text, enough to see what kind of file it is.
+fn head(file: &std::path::Path) -> Option<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(file).ok()?.take(64 << 10).read_to_end(&mut bytes).ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
 }

@@ -1,6 +1,7 @@
 //! Integration tests, linked as one binary: the command line end to end, determinism, scenario
 //! errors and the dependency rules of the architecture.
 
+mod bad_inputs;
 mod batch;
 mod cli;
 mod csv_tables;

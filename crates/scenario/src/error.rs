@@ -67,7 +67,7 @@ impl fmt::Display for Diagnostics {
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// The file could not be read.
-    #[error("{path}: cannot read the scenario: {source}")]
+    #[error("{path}: cannot read it: {source}")]
     Io {
         /// The file.
         path: PathBuf,

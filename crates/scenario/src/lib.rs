@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod generate;
+pub mod limits;
 pub mod locate;
 pub mod map;
 pub mod mapfile;
@@ -10,6 +11,7 @@ pub mod overlay;
 pub mod pilots;
 pub mod schema;
 pub mod seeds;
+pub mod text;
 pub mod time;
 mod validate;
 
@@ -40,7 +42,7 @@ pub struct LoadedScenario {
 /// Included rules are merged in (the scenario's own rules replace included ones with the same
 /// id) and the result is re-written as self-contained scenario text: what runs and replays embed.
 pub fn load(path: &Path) -> Result<LoadedScenario, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io { path: path.to_owned(), source })?;
+    let text = text::read(path, "scenario")?;
     let file = path.display().to_string();
     if mapfile::is_map_text(&text) {
         let hint =
@@ -113,7 +115,22 @@ pub fn load(path: &Path) -> Result<LoadedScenario, LoadError> {
                     hint,
                 ));
             }
-            let included = overlay::load_overlay(&dir.join(name))?;
+            let included_path = dir.join(name);
+            if included_path.canonicalize().ok() == path.canonicalize().ok() {
+                let hint = "include rule files (`RuleOverlay(...)`), not the scenario";
+                return Err(refuse(format!("include[{i}]"), format!("\"{name}\" is this scenario itself"), hint));
+            }
+            let included = match overlay::load_overlay(&included_path) {
+                Err(LoadError::Io { source, .. }) => {
+                    let hint = "name a rule file next to the scenario, or in a folder below it";
+                    return Err(refuse(
+                        format!("include[{i}]"),
+                        format!("cannot read rule file \"{name}\": {source}"),
+                        hint,
+                    ));
+                }
+                other => other?,
+            };
             if !included.remove.is_empty() {
                 let hint = "an included file only adds rules; leave `remove` to options (`--rules`)";
                 return Err(refuse(
@@ -191,6 +208,7 @@ pub fn parse(text: &str, file: &str) -> Result<LoadedScenario, LoadError> {
 
 /// Parses scenario text without validating it.
 fn deserialize(text: &str, file: &str) -> Result<Scenario, LoadError> {
+    text::check(text, file)?;
     let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
     // Read the version first, so a newer file gets "upgrade" rather than a field error.
     #[derive(Deserialize)]
@@ -201,7 +219,8 @@ fn deserialize(text: &str, file: &str) -> Result<Scenario, LoadError> {
     if let Ok(Probe { format_version: Some(found) }) = options.from_str::<Probe>(text)
         && found > FORMAT_VERSION
     {
-        return Err(LoadError::NewerVersion { file: file.to_owned(), found, supported: FORMAT_VERSION });
+        let file = located(file, text, "format_version");
+        return Err(LoadError::NewerVersion { file, found, supported: FORMAT_VERSION });
     }
     options.from_str(text).map_err(|e| LoadError::Syntax(syntax_diagnostic(file, &e)))
 }
@@ -215,11 +234,23 @@ pub(crate) fn syntax_diagnostic(file: &str, e: &ron::error::SpannedError) -> Dia
         E::MissingStructField { field, .. } => {
             Some(format!("add `{field}: ...`; the scenario reference lists its meaning and unit"))
         }
+        E::IntegerOutOfBounds => Some("a whole number is expected here, from 0 up and within its range".into()),
+        E::Eof => Some("the file ends early: is a bracket, parenthesis or quote left open?".into()),
         _ => None,
     };
     let at = LineCol { line: e.span.start.line, col: e.span.start.col };
-    Diagnostics {
-        file: file.to_owned(),
-        items: vec![Diagnostic { at: Some(at), path: String::new(), message: e.code.to_string(), hint }],
+    // The parser quotes what it found: from a garbled file that can be a page of noise.
+    let mut message = e.code.to_string();
+    if message.chars().count() > 400 {
+        message = message.chars().take(400).collect::<String>() + "…";
+    }
+    Diagnostics { file: file.to_owned(), items: vec![Diagnostic { at: Some(at), path: String::new(), message, hint }] }
+}
+
+/// `file` with the line and column of the field `path` in `text`, when it is there.
+pub(crate) fn located(file: &str, text: &str, path: &str) -> String {
+    match locate(text, &parse_path(path)) {
+        Some(at) => format!("{file}:{}:{}", at.line, at.col),
+        None => file.to_owned(),
     }
 }

@@ -26,22 +26,28 @@ pub fn to_ron(map: &ZoneMap, comment: &str) -> String {
 
 /// Whether `text` is a map file rather than a scenario: its first value is `ZoneMap(`.
 pub fn is_map_text(text: &str) -> bool {
+    first_value(text).starts_with("ZoneMap")
+}
+
+/// `text` from its first value on, after leading line comments.
+pub(crate) fn first_value(text: &str) -> &str {
     let mut rest = text.trim_start();
     while let Some(line) = rest.strip_prefix("//") {
         rest = line.split_once('\n').map_or("", |(_, tail)| tail).trim_start();
     }
-    rest.starts_with("ZoneMap")
+    rest
 }
 
 /// Reads and checks a map file.
 pub fn load_map(path: &Path) -> Result<(ZoneMap, String), LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io { path: path.to_owned(), source })?;
+    let text = crate::text::read(path, "map")?;
     let map = parse_map(&text, &path.display().to_string())?;
     Ok((map, text))
 }
 
 /// Parses and checks map-file text; `file` names it in messages.
 pub fn parse_map(text: &str, file: &str) -> Result<ZoneMap, LoadError> {
+    crate::text::check(text, file)?;
     let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
     let map: ZoneMap = options.from_str(text).map_err(|e| LoadError::Syntax(syntax_diagnostic(file, &e)))?;
     let mut items = validate_map(&map);

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Diagnostic, Diagnostics, LoadError, did_you_mean};
 use crate::locate::{locate, parse_path};
-use crate::schema::Rule;
+use crate::schema::{Rule, Scenario};
 use crate::{LoadedScenario, generate};
 
 /// The newest overlay format version this build reads.
@@ -37,15 +37,22 @@ pub struct RuleOverlay {
     pub rules: Vec<Rule>,
 }
 
+/// Whether `text` is a rule option rather than a scenario: its first value is `RuleOverlay(`.
+pub fn is_overlay_text(text: &str) -> bool {
+    crate::mapfile::first_value(text).starts_with("RuleOverlay")
+}
+
 /// Reads an overlay file.
 pub fn load_overlay(path: &Path) -> Result<RuleOverlay, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io { path: path.to_owned(), source })?;
+    let text = crate::text::read(path, "rule option")?;
     let file = path.display().to_string();
+    crate::text::check(&text, &file)?;
     let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
     let overlay: RuleOverlay =
         options.from_str(&text).map_err(|e| LoadError::Syntax(crate::syntax_diagnostic(&file, &e)))?;
     let mut items = Vec::new();
     if overlay.format_version > OVERLAY_FORMAT_VERSION {
+        let file = crate::located(&file, &text, "format_version");
         return Err(LoadError::NewerVersion { file, found: overlay.format_version, supported: OVERLAY_FORMAT_VERSION });
     }
     if overlay.name.is_empty() || !overlay.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
@@ -90,6 +97,10 @@ pub fn apply_overlay(
         }
     }
     if !items.is_empty() {
+        let text = option_text(overlay_file);
+        for d in &mut items {
+            d.at = text.as_deref().and_then(|t| locate(t, &parse_path(&d.path)));
+        }
         return Err(LoadError::Invalid(Diagnostics { file: overlay_file.to_owned(), items }));
     }
     for rule in &overlay.rules {
@@ -102,8 +113,42 @@ pub fn apply_overlay(
     let file_name = std::path::Path::new(overlay_file).file_name().map_or(overlay_file.into(), |n| n.to_string_lossy());
     let comment = format!("Scenario \"{}\" with rule option \"{}\" ({file_name}).", scenario.name, overlay.name);
     let text = generate::to_ron(&scenario, &comment);
-    // Problems the overlay causes (a zone it names that the map lacks) are reported against it.
-    crate::parse(&text, &format!("{overlay_file} applied to {}", scenario.name))
+    // Problems the overlay causes (a zone it names that the map lacks) are reported against it:
+    // at its own rule, in its own file, when every problem lies in a rule it sets.
+    match crate::parse(&text, &format!("{overlay_file} applied to {}", scenario.name)) {
+        Err(LoadError::Invalid(merged)) => {
+            Err(LoadError::Invalid(in_option(&merged, &scenario, overlay, overlay_file).unwrap_or(merged)))
+        }
+        other => other,
+    }
+}
+
+/// The option's own text, when `overlay_file` is a file that can be read.
+fn option_text(overlay_file: &str) -> Option<String> {
+    crate::text::read(std::path::Path::new(overlay_file), "rule option").ok()
+}
+
+/// `merged`'s problems moved from the merged scenario's rules to the option's own: `rules[7].kind`
+/// of the scenario becomes `rules[0].kind` of the option, located in its file. None if a problem
+/// lies elsewhere.
+fn in_option(
+    merged: &Diagnostics,
+    scenario: &Scenario,
+    overlay: &RuleOverlay,
+    overlay_file: &str,
+) -> Option<Diagnostics> {
+    let text = option_text(overlay_file)?;
+    let mut items = Vec::new();
+    for d in &merged.items {
+        let rest = d.path.strip_prefix("rules[")?;
+        let (k, tail) = rest.split_once(']')?;
+        let id = scenario.rules.get(k.parse::<usize>().ok()?)?.id();
+        let j = overlay.rules.iter().position(|r| r.id() == id)?;
+        let path = format!("rules[{j}]{tail}");
+        let at = locate(&text, &parse_path(&path));
+        items.push(Diagnostic { at, path, message: d.message.clone(), hint: d.hint.clone() });
+    }
+    Some(Diagnostics { file: overlay_file.to_owned(), items })
 }
 
 #[cfg(test)]

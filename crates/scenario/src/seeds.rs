@@ -19,8 +19,9 @@ pub struct SeedSet {
 
 /// Reads and checks a seed set.
 pub fn load(path: &Path) -> Result<SeedSet, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io { path: path.to_owned(), source })?;
+    let text = crate::text::read(path, "seed set")?;
     let file = path.display().to_string();
+    crate::text::check(&text, &file)?;
     let set: SeedSet = ron::from_str(&text).map_err(|e| {
         let at = Some(LineCol { line: e.span.start.line, col: e.span.start.col });
         LoadError::Syntax(Diagnostics {

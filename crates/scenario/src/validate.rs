@@ -13,12 +13,16 @@ mod run;
 use std::collections::BTreeMap;
 
 use crate::error::{Diagnostic, did_you_mean};
+use crate::limits::{MAX_COORDINATE_M, MAX_RATE_PER_HOUR, MAX_VEHICLES};
 use crate::schema::{PlaceKind, PlaceSet, RateStep, Scenario};
+use crate::text::MAX_NAME_CHARS;
 
 /// Checks the scenario and returns every problem found, in a stable order.
 pub fn validate(s: &Scenario) -> Vec<Diagnostic> {
     let mut c = Check::new(s);
     run::check_version_and_name(&mut c);
+    check_names(&mut c);
+    check_sizes(&mut c);
     run::check_run(&mut c);
     map::check_roads(&mut c);
     map::check_places_and_zones(&mut c);
@@ -36,6 +40,95 @@ pub fn validate(s: &Scenario) -> Vec<Diagnostic> {
         fleets::check_depots_reach(&mut c, &fleets, &road_places);
     }
     c.found
+}
+
+/// Names of at most [`MAX_NAME_CHARS`]: they label maps, tables and slides. (Control characters
+/// and overlong text are refused with the file's text, before parsing.)
+fn check_names(c: &mut Check<'_>) {
+    let s = c.s;
+    let mut names: Vec<(String, &str)> = vec![("name".into(), s.name.as_str())];
+    let m = &s.map;
+    names.extend(
+        m.edges.iter().enumerate().filter_map(|(i, e)| Some((format!("map.edges[{i}].name"), e.name.as_deref()?))),
+    );
+    names.extend(m.places.iter().enumerate().map(|(i, p)| (format!("map.places[{i}].name"), p.name.as_str())));
+    names.extend(m.zones.iter().enumerate().map(|(i, z)| (format!("map.zones[{i}].name"), z.name.as_str())));
+    names.extend(m.crossings.iter().enumerate().map(|(i, x)| (format!("map.crossings[{i}].name"), x.name.as_str())));
+    names.extend(
+        m.airspace.no_fly.iter().enumerate().map(|(i, v)| (format!("map.airspace.no_fly[{i}].name"), v.name.as_str())),
+    );
+    names.extend(s.fleets.taxis.iter().enumerate().map(|(i, f)| (format!("fleets.taxis[{i}].name"), f.name.as_str())));
+    names
+        .extend(s.fleets.drones.iter().enumerate().map(|(i, f)| (format!("fleets.drones[{i}].name"), f.name.as_str())));
+    names.extend(s.demand.rides.iter().enumerate().map(|(i, d)| (format!("demand.rides[{i}].name"), d.name.as_str())));
+    names.extend(
+        s.demand.parcels.iter().enumerate().map(|(i, d)| (format!("demand.parcels[{i}].name"), d.name.as_str())),
+    );
+    names.extend(
+        s.residents
+            .pedestrians
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (format!("residents.pedestrians[{i}].name"), f.name.as_str())),
+    );
+    names.extend(
+        s.residents.cars.iter().enumerate().map(|(i, f)| (format!("residents.cars[{i}].name"), f.name.as_str())),
+    );
+    for (i, r) in s.rules.iter().enumerate() {
+        names.push((format!("rules[{i}].id"), r.id.as_str()));
+        names.push((format!("rules[{i}].name.en"), r.name.en.as_str()));
+        names.push((format!("rules[{i}].name.ja"), r.name.ja.as_str()));
+    }
+    for (path, name) in names {
+        let chars = name.chars().count();
+        if chars > MAX_NAME_CHARS {
+            c.err(
+                path,
+                format!("a name of {chars} characters; at most {MAX_NAME_CHARS}"),
+                Some("put the explanation in `description`".into()),
+            );
+        }
+    }
+}
+
+/// Fleets, coordinates and the map within the engine's bounds (see [`crate::limits`]).
+fn check_sizes(c: &mut Check<'_>) {
+    let s = c.s;
+    let vehicles: u64 = s
+        .fleets
+        .taxis
+        .iter()
+        .map(|f| u64::from(f.count))
+        .chain(s.fleets.drones.iter().map(|f| u64::from(f.count)))
+        .sum();
+    if vehicles > MAX_VEHICLES {
+        let path = match s.fleets.taxis.iter().position(|f| u64::from(f.count) > MAX_VEHICLES / 2) {
+            Some(i) => format!("fleets.taxis[{i}].count"),
+            None => match s.fleets.drones.iter().position(|f| u64::from(f.count) > MAX_VEHICLES / 2) {
+                Some(i) => format!("fleets.drones[{i}].count"),
+                None => "fleets".into(),
+            },
+        };
+        c.err(
+            path,
+            format!("{vehicles} taxis and drones; this engine takes at most {MAX_VEHICLES}"),
+            Some("split the town into districts, one scenario each".into()),
+        );
+    }
+    for (i, n) in s.map.nodes.iter().enumerate() {
+        if n.x.abs().max(n.y.abs()) > MAX_COORDINATE_M {
+            c.err(
+                format!("map.nodes[{i}].x"),
+                format!(
+                    "({:.6e}, {:.6e}) is more than {} km from the map's origin",
+                    n.x,
+                    n.y,
+                    MAX_COORDINATE_M / 1000.0
+                ),
+                Some("coordinates are metres east and north of a point in the town".into()),
+            );
+        }
+    }
 }
 
 /// What every check reads and where it writes: the scenario, lookups by id and name, and the
@@ -97,6 +190,13 @@ impl<'a> Check<'a> {
         }
         for (i, step) in profile.iter().enumerate() {
             self.not_negative(format!("{path}[{i}].per_hour"), "rate", step.per_hour);
+            if step.per_hour > MAX_RATE_PER_HOUR {
+                self.err(
+                    format!("{path}[{i}].per_hour"),
+                    format!("{} an hour is beyond the {MAX_RATE_PER_HOUR} this engine takes", step.per_hour),
+                    Some("is that a rate per hour, not per year?".into()),
+                );
+            }
             if i > 0 && step.from <= profile[i - 1].from {
                 self.err(
                     format!("{path}[{i}].from"),

@@ -2,6 +2,7 @@
 //! dispatch, and the weather.
 
 use super::Check;
+use crate::limits::MAX_DURATION_S;
 use crate::schema::FORMAT_VERSION;
 
 /// The format version this build reads, and a name usable as a folder.
@@ -39,6 +40,13 @@ pub(super) fn check_run(c: &mut Check<'_>) {
     let r = &c.s.run;
     if r.duration_s == 0 {
         c.err("run.duration_s".into(), "duration must be above zero".into(), None);
+    }
+    if r.duration_s > MAX_DURATION_S {
+        c.err(
+            "run.duration_s".into(),
+            format!("{} s is longer than the {MAX_DURATION_S} s (a week) a run may take", r.duration_s),
+            Some("study a longer period as several runs with `date`".into()),
+        );
     }
     if r.tick_ms == 0 || r.tick_ms > 1000 {
         c.err("run.tick_ms".into(), format!("tick must be between 1 and 1000 ms, found {}", r.tick_ms), None);
