@@ -7,16 +7,35 @@ use anyhow::{Context, Result};
 use pilotzone_sim::Kpis;
 use pilotzone_sim::events::SimEvent;
 
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a
-/// reader never sees half a file and a killed run leaves the old file intact.
+/// Writes `bytes` to `path` through a temporary file in the same folder, synced, renamed over
+/// the old one and the folder synced: a reader never sees half a file, a killed run leaves the
+/// old file intact, and a finished one survives a power cut. The file is readable by all, as any
+/// output (tempfile alone would leave it to its owner).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".pilotzone-")
+        .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     tmp.write_all(bytes)
+        .and_then(|()| readable_by_all(tmp.as_file()))
         .and_then(|()| tmp.as_file().sync_all())
         .with_context(|| format!("cannot write {}", path.display()))?;
     tmp.persist(path).with_context(|| format!("cannot move the finished file to {}", path.display()))?;
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .with_context(|| format!("cannot sync the folder {}", dir.display()))?;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn readable_by_all(file: &std::fs::File) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(std::fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn readable_by_all(_: &std::fs::File) -> std::io::Result<()> {
     Ok(())
 }
 
@@ -80,10 +99,24 @@ fn opt(v: Option<f64>) -> String {
 /// folder with a `kpis.json` holds a finished run.
 pub fn write_run(dir: &Path, result: &pilotzone_sim::RunOutput, scenario: &pilotzone_scenario::Scenario) -> Result<()> {
     let start_tod_s = scenario.run.start.seconds();
+    // A run folder has one writer; what an earlier, killed writer left half-written goes.
+    remove_unfinished(dir);
     write_atomic(&dir.join("replay.pzr"), &result.replay)?;
     write_atomic(&dir.join("events.csv"), events_csv(&result.events, &scenario.rules, start_tod_s).as_bytes())?;
     let json = serde_json::to_string_pretty(&result.kpis).context("KPIs serialize")? + "\n";
     write_atomic(&dir.join("kpis.json"), json.as_bytes())
+}
+
+/// Removes the temporary files a killed [`write_atomic`] left in `dir`. Call it only where no
+/// other process writes at the same time.
+pub fn remove_unfinished(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        if e.file_name().to_string_lossy().starts_with(".pilotzone-") && e.path().is_file() {
+            // Best effort: a file that cannot go is only clutter, never mistaken for an output.
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 /// A readable KPI summary.

@@ -13,6 +13,7 @@ mod export_html;
 mod fleet;
 mod gridlock;
 mod incidents;
+mod kill;
 mod road_safety;
 mod rules;
 mod scenario_errors;
