@@ -216,7 +216,7 @@ fn a_killed_import_or_export_leaves_no_partial_file() {
     let full = timed(&import(&reference));
     let want = std::fs::read(&reference).expect("imported");
     let run = tmp.path().join("run");
-    timed(&["run", &s(&demo()), "--duration-s", "600", "--quiet", "--out", &s(&run)].map(str::to_owned).to_vec());
+    timed(&["run", &s(&demo()), "--duration-s", "600", "--quiet", "--out", &s(&run)].map(str::to_owned));
     let export = |out: &Path| ["export", "html", &s(&run), "--out", &s(out)].map(str::to_owned).to_vec();
     let page = tmp.path().join("page.html");
     let full_export = timed(&export(&page));
