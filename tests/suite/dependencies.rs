@@ -21,6 +21,7 @@ const RULES: &[(&str, &[&[&str]])] = &[
     ("comments", &[ENGINE, RENDERING]),
     ("web", &[ENGINE, RENDERING]),
     ("serve", &[ENGINE, RENDERING]),
+    ("fuzz-targets", &[ENGINE, RENDERING]),
     ("sim", &[RENDERING]),
     ("viewer", &[]),
 ];

@@ -446,3 +446,55 @@ fn a_city_scale_drone_town_cruises_on_course_layers_and_no_drone_touches_another
     assert_eq!(out.kpis.drone.crashed, 0);
     assert!(out.kpis.drone.delivered > 100, "{:?}", out.kpis.drone);
 }
+
+/// Physics that gives a body a value that is not a number (here a push by NaN) is caught where
+/// physics feeds the simulation: the drone is put down where it last was sound, its flight ends
+/// as one crash incident that says why, nothing that is not a number reaches the KPIs or the
+/// replay, and the run stays the same run for the same seed.
+#[test]
+fn a_drone_that_physics_makes_not_a_number_is_put_down_and_reported_once() {
+    use pilotzone_sim::drone::{Drone, DroneState};
+    let run = || {
+        let mut loaded = westward(None);
+        loaded.scenario.run.duration_s = 1800;
+        let mut sim = Simulation::new(loaded, 4).expect("builds");
+        let drone = fly_until_cruising(&mut sim);
+        let world = sim.app_mut().world_mut();
+        let id = world.get::<Drone>(drone).expect("drone").id;
+        let sound = world.get::<DroneState>(drone).expect("drone").pos;
+        world.resource_mut::<pilotzone_sim::physics::Physics>().push_drone(id, [f64::NAN, 0.0, f64::INFINITY]);
+        for _ in 0..200 {
+            sim.step();
+            let s = sim.app().world().get::<DroneState>(drone).expect("drone");
+            assert!(s.pos.iter().chain(&s.vel).all(|v| v.is_finite()), "{:?} {:?}", s.pos, s.vel);
+            assert!(s.pos[2] >= 0.0 && s.crashed, "down, not below the ground: {:?}", s.pos);
+            assert!((s.pos[0] - sound[0]).hypot(s.pos[1] - sound[1]) < 2.0, "where it last was sound");
+        }
+        sim.run_to_end();
+        (id, sim.finish())
+    };
+    let (id, out) = run();
+    let crashes: Vec<_> = out.events.iter().filter(|e| e.kind.key() == "crash").collect();
+    assert_eq!(crashes.len(), 1, "{crashes:?}");
+    assert_eq!(crashes[0].entity, id);
+    assert!(crashes[0].detail.contains("not a number"), "{}", crashes[0].detail);
+    assert_eq!(out.kpis.drone.crashed, 1);
+    let json = serde_json::to_value(&out.kpis).expect("KPIs serialize");
+    let mut numbers = vec![json];
+    while let Some(v) = numbers.pop() {
+        match v {
+            serde_json::Value::Number(n) => assert!(n.as_f64().is_some_and(f64::is_finite)),
+            serde_json::Value::Object(m) => numbers.extend(m.into_iter().map(|(_, v)| v)),
+            serde_json::Value::Array(a) => numbers.extend(a),
+            _ => {}
+        }
+    }
+    assert!(out.kpis.drone.km.is_finite() && out.kpis.drone.km > 0.0);
+    let replay = pilotzone_replay::Replay::read(&out.replay).expect("a replay");
+    let k = replay.header().entities.iter().position(|e| e.id == id).expect("an entity");
+    let last = replay.state_at(replay.duration_ms()).expect("the last state")[k];
+    assert_eq!(replay.status(last.status), Some(pilotzone_replay::Status::Down));
+    assert!(last.z_cm >= 0 && last.z_cm < 100, "lies on the ground: {} cm", last.z_cm);
+    let (_, again) = run();
+    assert_eq!(out.replay, again.replay, "the same seed gives the same replay");
+}

@@ -32,6 +32,8 @@ enum Struck {
     Body(u32, Class),
     /// A building, by index.
     Building(usize),
+    /// Nothing: physics gave its body a position or velocity that is not a number.
+    Unsound,
 }
 
 /// Ends the flight of every drone that touched something this tick.
@@ -45,7 +47,7 @@ pub fn crash_drones(
     mut reservations: ResMut<Reservations>,
     mut log: ResMut<EventLog>,
 ) {
-    if contacts.started.is_empty() && contacts.struck.is_empty() {
+    if contacts.started.is_empty() && contacts.struck.is_empty() && contacts.unsound.is_empty() {
         return;
     }
     let first_drone = roster.taxis.0.len() as u32;
@@ -66,6 +68,9 @@ pub fn crash_drones(
         }
     }
     hits.extend(contacts.struck.iter().map(|&(d, b)| (d, Struck::Building(b))));
+    // A vehicle's or a person's body is placed from the simulation each tick: only a drone's
+    // state comes from physics.
+    hits.extend(contacts.unsound.iter().filter(|&&d| class(d) == Class::Drone).map(|&d| (d, Struck::Unsound)));
     for (id, struck) in hits {
         let entity = roster.drones.0[(id - first_drone) as usize];
         let (drone, mut state) = drones.get_mut(entity).expect("roster entities are drones");
@@ -79,16 +84,17 @@ pub fn crash_drones(
         {
             requests.parcels[order as usize].status = OrderStatus::Failed { reason: "the drone crashed".into() };
         }
-        let with = match struck {
-            Struck::Body(_, c) => c,
-            Struck::Building(_) => Class::Building,
+        let minimum = match struck {
+            Struck::Body(_, with) => rules.separations.iter().find(|m| m.is_between(Class::Drone, with)),
+            Struck::Building(_) => rules.separations.iter().find(|m| m.is_between(Class::Drone, Class::Building)),
+            Struck::Unsound => None,
         };
-        let minimum = rules.separations.iter().find(|m| m.is_between(Class::Drone, with));
         let (what, other) = match struck {
             Struck::Body(other, Class::Drone) => (format!("drone {other}"), Some(other)),
             Struck::Body(other, Class::Person) => (format!("person {other}"), Some(other)),
             Struck::Body(other, _) => (format!("vehicle {other}"), Some(other)),
             Struck::Building(b) => (format!("building {b}"), None),
+            Struck::Unsound => (String::new(), None),
         };
         let incident = Incident {
             rule: minimum.map(|m| m.rule),
@@ -98,7 +104,12 @@ pub fn crash_drones(
             severity: 3,
         };
         let [x, y, z] = state.pos;
-        let detail = format!("struck {what} at {z:.0} m over ({x:.0}, {y:.0}) and fell");
+        let detail = match struck {
+            Struck::Unsound => {
+                format!("physics gave its body a position or speed that is not a number; put down at ({x:.0}, {y:.0})")
+            }
+            _ => format!("struck {what} at {z:.0} m over ({x:.0}, {y:.0}) and fell"),
+        };
         log.incident(clock.now_ms, EventKind::Crash, drone.id, state.pos, incident, detail);
     }
 }

@@ -129,6 +129,11 @@ pub struct Contacts {
     pub started: Vec<(u32, u32)>,
     /// Drones against buildings.
     pub struck: Vec<(u32, usize)>,
+    /// Drones whose body came out of the step with a position or velocity that is not a finite
+    /// number, by id: each is put down where it last was sound and ends its flight as a crash.
+    /// This is the one place physics feeds the simulation, so no such value reaches routing,
+    /// the KPIs or the replay.
+    pub unsound: Vec<u32>,
 }
 
 /// Adds physics.
@@ -356,13 +361,31 @@ pub fn sync_bodies(
 /// stops a falling drone: nothing is ever below it.
 pub fn read_drones(
     mut physics: ResMut<Physics>,
+    mut contacts: ResMut<Contacts>,
     taxis: Res<TaxiRoster>,
     drones: Res<DroneRoster>,
     mut drone_states: Query<&mut DroneState>,
 ) {
     let physics = &mut *physics;
     for (k, &e) in drones.0.iter().enumerate() {
-        let body = &mut physics.world.bodies[physics.bodies[taxis.0.len() + k]];
+        let id = (taxis.0.len() + k) as u32;
+        let body = &mut physics.world.bodies[physics.bodies[id as usize]];
+        let quarantined = contacts.unsound.binary_search(&id).is_ok();
+        let (p, v) = (body.translation(), body.linvel());
+        if quarantined || (body.is_enabled() && !(p.is_finite() && v.is_finite())) {
+            // Put down where it last was sound, at rest; its flight ends as a crash.
+            let mut state = drone_states.get_mut(e).expect("roster entities are drones");
+            let [x, y, _] = state.pos;
+            body.set_translation(Vector::new(x as f32, y as f32, DRONE_RADIUS_M), true);
+            body.set_linvel(Vector::ZERO, true);
+            body.set_enabled(true);
+            state.pos = [x, y, f64::from(DRONE_RADIUS_M)];
+            state.vel = [0.0; 3];
+            if !quarantined {
+                contacts.unsound.push(id);
+            }
+            continue;
+        }
         if !body.is_enabled() {
             continue;
         }
@@ -381,15 +404,45 @@ pub fn read_drones(
     }
 }
 
+impl Physics {
+    /// Adds `dv` (m/s) to the velocity of the drone with replay id `id`, as a sudden push (a
+    /// gust, a bird) would. Tests also push with values that are not numbers, to see them caught.
+    pub fn push_drone(&mut self, id: u32, dv: [f64; 3]) {
+        let Some(&handle) = self.bodies.get(id as usize) else { return };
+        if let Some(body) = self.world.bodies.get_mut(handle)
+            && body.is_dynamic()
+        {
+            let v = body.linvel() + Vector::new(dv[0] as Real, dv[1] as Real, dv[2] as Real);
+            body.set_linvel(v, true);
+        }
+    }
+}
+
 /// Steps rapier and lists the contacts that began.
 pub fn step_physics(mut physics: ResMut<Physics>, mut contacts: ResMut<Contacts>) {
     let physics = &mut *physics;
     contacts.started.clear();
     contacts.struck.clear();
+    contacts.unsound.clear();
     if !physics.any_enabled {
         return;
     }
     physics.world.step_with_events(&(), &physics.collector);
+    // rapier disables a body whose pose or velocity went non-finite and rolls it back; which
+    // ones is the simulation's to know, and to report.
+    for &handle in physics.world.quarantine().bodies() {
+        let owner = physics
+            .world
+            .bodies
+            .get(handle)
+            .and_then(|b| b.colliders().first())
+            .and_then(|&c| physics.world.colliders.get(c));
+        if let Some(owner) = owner.map(|c| c.user_data).filter(|&o| o & FIXED == 0) {
+            contacts.unsound.push(owner as u32);
+        }
+    }
+    contacts.unsound.sort_unstable();
+    contacts.unsound.dedup();
     let mut started = std::mem::take(
         &mut *physics.collector.0.lock().expect("collector lock is never poisoned: handlers do not panic"),
     );
