@@ -148,8 +148,18 @@ fn string_literals(text: &str) -> Vec<Literal> {
                 i = text[i + 2..].find("*/").map_or(b.len(), |n| i + 2 + n + 2);
             }
             b'\'' => {
-                // A character literal: '\'' or 'x'.
-                i += if b.get(i + 1) == Some(&b'\\') { 4 } else { 3 };
+                // A character literal ('x', '町', '\'', '\u{1b}'): skip to its closing quote, so a
+                // quote inside it does not open a string.
+                let body = &text[i + 1..];
+                let len = match body.strip_prefix('\\') {
+                    // The escaped character first (it may be a quote), then up to the closing one.
+                    Some(escape) => {
+                        let first = escape.chars().next().map_or(0, char::len_utf8);
+                        1 + first + escape[first..].find('\'').unwrap_or(escape.len() - first)
+                    }
+                    None => body.chars().next().map_or(0, char::len_utf8),
+                };
+                i += 1 + len + usize::from(text[i + 1 + len..].starts_with('\''));
             }
             b'r' if matches!(b.get(i + 1), Some(b'"' | b'#')) && (i == 0 || !is_ident(b[i - 1])) => {
                 let hashes = b[i + 1..].iter().take_while(|&&c| c == b'#').count();
@@ -247,6 +257,7 @@ mod tests {
         assert!(messages("(name: \"a\u{202E}b\")").contains("U+202E"), "a bidi override reorders text");
         // Escapes in comments and character literals are not strings.
         assert_eq!(messages("// \"\\u{1b}\"\n(c: '\"', d: \"x\")"), "");
+        assert!(messages("(c: '町', e: '\\'', d: \"\\u{1b}\")").contains("U+001B"), "strings after characters");
     }
 
     #[test]
