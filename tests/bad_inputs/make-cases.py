@@ -110,6 +110,8 @@ scenario("rides-without-taxis", "ride demand needs at least one taxi fleet", TOW
 island = edit(TOWN, "    nodes: [\n", "    nodes: [\n      Node(id: 16, x: 900.0, y: 900.0),\n")
 case("scenario-unreachable-place.ron", "check", "reach", edit(island, "Place(name: \"home-6\", kind: Home, node: 15, at: Some((625.0, 635.0)))", "Place(name: \"home-6\", kind: Home, node: 16, at: None)"))
 scenario("overlapping-vertiports", "vertiport \"vertiport-1\" is 2.2 m from vertiport \"vertiport-0\"", 'Place(name: "vertiport-1", kind: Vertiport, node: 10, at: Some((430.0, 430.0)))', 'Place(name: "vertiport-1", kind: Vertiport, node: 5, at: Some((232.0, 231.0)))')
+scenario("no-pads", "fleets.drones[0].pads: take-off pads are 1 to 1 (the fleet's drones), found 0", 'base: "vertiport-0", cruise_speed_mps: 12.0,', 'base: "vertiport-0", pads: 0, cruise_speed_mps: 12.0,')
+scenario("nan-launch-interval", "launch_interval_s is 1 to 3,600 s between departures from one pad, found NaN", 'base: "vertiport-0", cruise_speed_mps: 12.0,', 'base: "vertiport-0", launch_interval_s: NaN, cruise_speed_mps: 12.0,')
 # Files named by a scenario: outside its folder, absolute, missing, itself.
 scenario("map-outside", "outside the scenario's folder", "  map: ZoneMap(", "  map: ZoneMap(\n    file: Some(\"../bad_inputs/base/map.ron\"),")
 scenario("map-absolute", "outside the scenario's folder", "  map: ZoneMap(", "  map: ZoneMap(\n    file: Some(\"/etc/passwd\"),")

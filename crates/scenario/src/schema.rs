@@ -17,7 +17,9 @@ mod run;
 
 pub use airspace::{Airspace, NoFlyVolume};
 pub use demand::{Demand, ParcelDemand, PlaceSet, RateStep, RideDemand};
-pub use fleets::{Dispatch, DispatchPolicy, DroneFleet, Fleets, TaxiFleet, pad_ring_radius_m};
+pub use fleets::{
+    DEFAULT_LAUNCH_INTERVAL_S, Dispatch, DispatchPolicy, DroneFleet, Fleets, TaxiFleet, pad_ring_radius_m,
+};
 pub use map::{Building, Crossing, Edge, Node, Place, PlaceKind, RoadRef, TrafficSide, Zone, ZoneKind, ZoneMap};
 pub use residents::{CarFlow, PedestrianFlow, Residents};
 pub use rules::{Class, Rule, RuleKind, RuleName};

@@ -94,6 +94,12 @@ pub fn time_to_contact(dx: f64, dy: f64, vx: f64, vy: f64, sum_radii: f64) -> Op
     Some((-b - disc.sqrt()) / (2.0 * a))
 }
 
+/// Length of a 3D vector. `hypot` guards against overflow at magnitudes no drone reaches, at
+/// several times the cost, and drones compute many lengths each tick.
+pub fn norm3(v: [f64; 3]) -> f64 {
+    (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

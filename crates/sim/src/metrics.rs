@@ -107,6 +107,8 @@ pub struct DroneKpis {
     pub deconflicted: u32,
     /// Lowest state of charge any drone reached, as a share of its battery.
     pub lowest_charge: f64,
+    /// Most drones flying at once (off their pads, not crashed).
+    pub peak_airborne: u32,
     /// Drones whose battery ran empty in the air.
     pub stranded: u32,
     /// Drones that struck another body or a building and fell.
@@ -196,22 +198,26 @@ impl Plugin for MetricsPlugin {
     }
 }
 
-/// The lowest state of charge any vehicle or drone reached, as a share of its battery.
+/// The lowest state of charge any vehicle or drone reached, as a share of its battery, and the
+/// most drones in the air at once.
 #[derive(Resource, Debug)]
 pub struct LowestCharge {
     /// Taxis.
     pub taxi: f64,
     /// Drones.
     pub drone: f64,
+    /// Most drones off their pads at one tick (crashed ones included until they lie still).
+    pub peak_airborne: u32,
 }
 
 impl Default for LowestCharge {
     fn default() -> Self {
-        LowestCharge { taxi: 1.0, drone: 1.0 }
+        LowestCharge { taxi: 1.0, drone: 1.0, peak_airborne: 0 }
     }
 }
 
-/// Adds the tick to every vehicle's busy time unless it stood idle, and keeps the lowest charge.
+/// Adds the tick to every vehicle's busy time unless it stood idle, and keeps the lowest charge
+/// and the most drones aloft.
 pub fn track_fleet_use(
     clock: Res<SimClock>,
     roster: Res<TaxiRoster>,
@@ -230,9 +236,12 @@ pub fn track_fleet_use(
         }
         lowest.taxi = lowest.taxi.min(state.energy_kwh / fleets[taxi.fleet].battery_kwh);
     }
+    let mut airborne = 0;
     for (drone, state) in &drones {
         lowest.drone = lowest.drone.min(state.energy_wh / drone.battery_wh);
+        airborne += u32::from(state.airborne() && !state.crashed);
     }
+    lowest.peak_airborne = lowest.peak_airborne.max(airborne);
 }
 
 /// What the operations systems counted along the way.
@@ -319,6 +328,7 @@ pub fn compute_kpis(
         deconfliction_wait_s: reservations.delay_ms as f64 / 1000.0,
         deconflicted: reservations.delayed.len() as u32,
         lowest_charge: round3(lowest.drone),
+        peak_airborne: lowest.peak_airborne,
         stranded: drone_states.iter().filter(|d| d.stranded).count() as u32,
         crashed: drone_states.iter().filter(|d| d.crashed).count() as u32,
     };

@@ -398,7 +398,7 @@ pub fn read_drones(
         let (p, v) = (body.translation(), body.linvel());
         let pos = [f64::from(p.x), f64::from(p.y), f64::from(p.z)];
         let moved = [0, 1, 2].map(|i| pos[i] - state.pos[i]);
-        state.km += (moved[0].hypot(moved[1])).hypot(moved[2]) / 1000.0;
+        state.km += crate::geom::norm3(moved) / 1000.0;
         state.pos = pos;
         state.vel = [f64::from(v.x), f64::from(v.y), f64::from(v.z)];
     }

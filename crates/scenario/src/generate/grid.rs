@@ -35,6 +35,9 @@ pub struct GridTown {
     pub seed: u64,
 }
 
+/// Drones a generated vertiport bases per take-off pad.
+pub const DRONES_PER_PAD: u32 = 16;
+
 /// A regular grid town for studies and benchmarks: every third junction has a home (and, when
 /// drones outnumber homes, every junction gardens and the airspace course layers), four depots
 /// near the corners, vertiports along the diagonal or, when many, over the whole town
@@ -138,12 +141,17 @@ pub fn grid_town(p: &GridTown) -> Scenario {
         .map(|k| l4_taxis(&format!("taxi-{k}"), split(p.taxis, 4, k), &format!("depot-{k}"), 4, 40.0))
         .filter(|f| f.count > 0)
         .collect();
-    // The common parcel drone with a larger battery, for a town bigger than the pilot zones.
+    // The common parcel drone with a larger battery, for a town bigger than the pilot zones; a
+    // vertiport has a take-off pad per 16 drones it bases.
     let drones: Vec<DroneFleet> = (0..v)
-        .map(|k| DroneFleet {
-            battery_wh: 800.0,
-            wh_per_km: 20.0,
-            ..parcel_drones(&format!("drone-{k}"), split(p.drones, v, k), &format!("vertiport-{k}"))
+        .map(|k| {
+            let count = split(p.drones, v, k);
+            DroneFleet {
+                battery_wh: 800.0,
+                wh_per_km: 20.0,
+                pads: count.div_ceil(DRONES_PER_PAD).max(1),
+                ..parcel_drones(&format!("drone-{k}"), count, &format!("vertiport-{k}"))
+            }
         })
         .filter(|f| f.count > 0)
         .collect();

@@ -104,6 +104,8 @@ pub(crate) fn parcel_drones(name: &str, count: u32, base: &str) -> DroneFleet {
         payload_kg: 2.5,
         battery_wh: 500.0,
         wh_per_km: 25.0,
+        pads: 1,
+        launch_interval_s: crate::schema::DEFAULT_LAUNCH_INTERVAL_S,
     }
 }
 

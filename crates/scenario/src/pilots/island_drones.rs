@@ -123,6 +123,8 @@ pub fn island_drones() -> Scenario {
                 payload_kg: 3.0,
                 battery_wh: 800.0,
                 wh_per_km: 22.0,
+                pads: 1,
+                launch_interval_s: crate::schema::DEFAULT_LAUNCH_INTERVAL_S,
             }],
         },
         demand: Demand {

@@ -78,6 +78,34 @@ pub struct DroneFleet {
     /// Energy use in Wh per km flown (default 20).
     #[serde(default = "default_drone_consumption")]
     pub wh_per_km: f64,
+    /// Take-off pads of the vertiport (default 1): each sends off one flight at a time, so the
+    /// vertiport launches up to `pads` flights per `launch_interval_s`. The drones charge on
+    /// stands in a ring round it and rise from their stands when a pad's slot is theirs.
+    #[serde(default = "one_pad", skip_serializing_if = "is_one_pad")]
+    pub pads: u32,
+    /// Least time between two departures from one pad, s (default 12): the time a climbing
+    /// drone needs to clear the pad's departure path.
+    #[serde(default = "default_launch_interval", skip_serializing_if = "is_default_launch_interval")]
+    pub launch_interval_s: f64,
+}
+
+fn one_pad() -> u32 {
+    1
+}
+
+fn is_one_pad(pads: &u32) -> bool {
+    *pads == 1
+}
+
+/// Least time between two departures from one pad unless a fleet says otherwise, s.
+pub const DEFAULT_LAUNCH_INTERVAL_S: f64 = 12.0;
+
+fn default_launch_interval() -> f64 {
+    DEFAULT_LAUNCH_INTERVAL_S
+}
+
+fn is_default_launch_interval(s: &f64) -> bool {
+    *s == DEFAULT_LAUNCH_INTERVAL_S
 }
 
 fn default_climb() -> f64 {

@@ -72,6 +72,23 @@ pub(super) fn check_fleets<'a>(c: &mut Check<'a>) -> FleetRefs<'a> {
         c.positive(&format!("{path}.payload_kg"), f.payload_kg);
         c.positive(&format!("{path}.battery_wh"), f.battery_wh);
         c.positive(&format!("{path}.wh_per_km"), f.wh_per_km);
+        if f.pads == 0 || f.pads > f.count.max(1) {
+            c.err(
+                format!("{path}.pads"),
+                format!("take-off pads are 1 to {} (the fleet's drones), found {}", f.count.max(1), f.pads),
+                Some("pads are where drones leave from; more than one per drone would stand empty".into()),
+            );
+        }
+        if !(f.launch_interval_s.is_finite() && (1.0..=3600.0).contains(&f.launch_interval_s)) {
+            c.err(
+                format!("{path}.launch_interval_s"),
+                format!(
+                    "launch_interval_s is 1 to 3,600 s between departures from one pad, found {}",
+                    f.launch_interval_s
+                ),
+                Some("12 s lets a climbing drone clear the pad before the next rises".into()),
+            );
+        }
         if !(air.band_floor_m..=air.band_ceiling_m).contains(&f.cruise_alt_m) {
             c.err(
                 format!("{path}.cruise_alt_m"),

@@ -71,7 +71,7 @@ impl Drone {
     /// Speed along a leg of the path from `from` to `to` in `wind`, m/s.
     pub(super) fn leg_speed(&self, from: [f64; 3], to: [f64; 3], wind: [f64; 2]) -> f64 {
         let d = [to[0] - from[0], to[1] - from[1], to[2] - from[2]];
-        let horizontal = d[0].hypot(d[1]);
+        let horizontal = (d[0] * d[0] + d[1] * d[1]).sqrt();
         if horizontal > 0.5 {
             // The airspeed is held along the leg; the wind scales how fast the ground passes.
             ground_speed(self.cruise_mps, [d[0] / horizontal, d[1] / horizontal], wind)

@@ -12,6 +12,7 @@ use super::{Air, CHARGE_W, DROP_MS, Drone, DronePhase, DroneState};
 use crate::clock::SimClock;
 use crate::demand::{OrderStatus, Requests};
 use crate::events::{EventKind, EventLog, Incident};
+use crate::geom::norm3;
 use crate::rng;
 use crate::roster::DroneRoster;
 use crate::rules::ActiveRules;
@@ -135,7 +136,7 @@ pub fn fly_drones(
         fly(drone, state, air.velocity, dt, now, &mut log);
         let end = state.path.last().map(|w| [w.at.x, w.at.y, w.z_m]).unwrap_or(state.reference);
         let off = [0, 1, 2].map(|i| state.pos[i] - end[i]);
-        let arrived = state.next >= state.path.len() && (off[0].hypot(off[1])).hypot(off[2]) < ARRIVE_M;
+        let arrived = state.next >= state.path.len() && norm3(off) < ARRIVE_M;
         if arrived {
             match state.phase {
                 DronePhase::Outbound => state.phase = DronePhase::Dropping { until_ms: now + DROP_MS },
@@ -161,20 +162,20 @@ pub fn fly_drones(
 /// its turn allows and speeding up no faster than the airframe comfortably can.
 fn advance_reference(drone: &Drone, state: &mut DroneState, wind: [f64; 2], dt: f64) {
     // The reference speeds up no faster than the airframe comfortably can.
-    let top = (state.ref_vel[0].hypot(state.ref_vel[1])).hypot(state.ref_vel[2]) + EASE_MPS2 * 2.0 * dt;
+    let top = norm3(state.ref_vel) + EASE_MPS2 * 2.0 * dt;
     let mut time_left = dt;
     while time_left > 1e-9 && state.next < state.path.len() {
         let target = state.path[state.next];
         let to = [target.at.x, target.at.y, target.z_m];
         let d = [0, 1, 2].map(|i| to[i] - state.reference[i]);
-        let dist = (d[0].hypot(d[1])).hypot(d[2]);
+        let dist = norm3(d);
         // Ease into each waypoint at the speed its turn allows: straight on at full speed, a
         // right angle (a level-off, a corner round a volume) or the end of the leg from rest,
         // so the drone turns there instead of overshooting.
         let turn_mps = match state.path.get(state.next + 1) {
             Some(after) if dist > 1e-9 => {
                 let on = [after.at.x - to[0], after.at.y - to[1], after.z_m - to[2]];
-                let on_len = (on[0].hypot(on[1])).hypot(on[2]);
+                let on_len = norm3(on);
                 let cos = if on_len > 1e-9 { (0..3).map(|i| d[i] * on[i]).sum::<f64>() / (dist * on_len) } else { 0.0 };
                 drone.leg_speed(to, [after.at.x, after.at.y, after.z_m], wind) * cos.max(0.0)
             }
@@ -215,7 +216,7 @@ fn fly(drone: &Drone, state: &mut DroneState, wind: [f64; 2], dt: f64, now: u64,
     // The reference's own acceleration is fed forward (within what the airframe gives), so a
     // smooth level-off is followed without lag.
     let acc = [0, 1, 2].map(|i| (state.ref_vel[i] - state.prev_ref_vel[i]) / dt);
-    let acc_norm = (acc[0].hypot(acc[1])).hypot(acc[2]);
+    let acc_norm = norm3(acc);
     let acc = acc.map(|a| if acc_norm > FEEDFORWARD_MPS2 { a * FEEDFORWARD_MPS2 / acc_norm } else { a });
     state.prev_ref_vel = state.ref_vel;
     let want =
@@ -226,16 +227,16 @@ fn fly(drone: &Drone, state: &mut DroneState, wind: [f64; 2], dt: f64, now: u64,
     if state.stranded || state.crashed {
         thrust = [0.0; 3];
     }
-    let norm = (thrust[0].hypot(thrust[1])).hypot(thrust[2]);
+    let norm = norm3(thrust);
     let max = MAX_THRUST_G * m * GRAVITY;
     if norm > max {
         thrust = thrust.map(|t| t * max / norm);
     }
     state.force = [0, 1, 2].map(|i| thrust[i] + drag[i]);
     let cruise = (GRAVITY.hypot(DRAG_PER_S * drone.cruise_mps)) * m;
-    let ratio = (thrust[0].hypot(thrust[1])).hypot(thrust[2]) / cruise;
+    let ratio = norm3(thrust) / cruise;
     // A battery never goes below empty.
-    state.energy_wh = (state.energy_wh - drone.power_wh_per_s() * ratio.powf(1.5) * dt).max(0.0);
+    state.energy_wh = (state.energy_wh - drone.power_wh_per_s() * ratio * ratio.sqrt() * dt).max(0.0);
     if state.energy_wh <= 0.0 && !state.stranded {
         state.stranded = true;
         let incident = Incident { rule: None, other: None, value: state.energy_wh, limit: 0.0, severity: 3 };

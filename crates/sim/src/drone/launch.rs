@@ -15,8 +15,6 @@ use crate::town::TownMap;
 
 /// How often open orders are matched to ready drones, ms.
 pub const ASSIGN_PERIOD_MS: u64 = 5_000;
-/// Minimum time between two departures from one vertiport (strategic spacing), ms.
-pub const LAUNCH_SPACING_MS: u64 = 12_000;
 /// Flights a vertiport asks the deconfliction service to authorise per assignment period, at
 /// most: the oldest orders first; the rest wait their turn (so a busy airspace costs a few
 /// requests per vertiport, not one per waiting order).
@@ -94,12 +92,8 @@ pub fn assign_orders(
             order.status = OrderStatus::Failed { reason };
             continue;
         }
-        if held.is_some()
-            || departures.last.get(&order.from).is_some_and(|&t| now < t + LAUNCH_SPACING_MS)
-            || busy_drop_zones.contains(&order.to)
-        {
-            continue;
-        }
+        let pad = departures.pads.get(&order.from).and_then(|p| p.free(now));
+        let Some(pad) = pad.filter(|_| held.is_none() && !busy_drop_zones.contains(&order.to)) else { continue };
         let asked = requests_made.entry(order.from).or_insert(0);
         if *asked >= AUTHORISATIONS_PER_PERIOD {
             continue;
@@ -150,7 +144,9 @@ pub fn assign_orders(
             state.path_version = rules.version;
             order.status = OrderStatus::InFlight { drone: drone.id };
             order.launched_ms = Some(now);
-            departures.last.insert(order.from, now);
+            if let Some(pads) = departures.pads.get_mut(&order.from) {
+                pads.depart(pad, now);
+            }
             busy_drop_zones.push(order.to);
             log.push(
                 now,

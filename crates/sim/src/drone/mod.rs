@@ -27,7 +27,7 @@ pub use airframe::{
 };
 pub use deconflict::Reservations;
 pub use flight::{ARRIVE_M, EASE_MIN_MPS, EASE_MPS2, FEEDFORWARD_MPS2, GUST_TIME_S, blow_wind, fly_drones};
-pub use launch::{ASSIGN_PERIOD_MS, ENERGY_RESERVE, LAUNCH_SPACING_MS, assign_orders};
+pub use launch::{ASSIGN_PERIOD_MS, ENERGY_RESERVE, assign_orders};
 
 /// Height at which the parcel is lowered to the garden, m.
 pub const DROP_HEIGHT_M: f64 = 3.0;
@@ -102,10 +102,36 @@ impl DroneState {
     }
 }
 
-/// Last departure per vertiport place, for launch spacing, and time launches were held by wind.
+/// A vertiport's take-off pads: when each last sent a flight off, and how long a pad needs
+/// between two departures.
+#[derive(Debug)]
+pub struct Pads {
+    last: Vec<Option<u64>>,
+    interval_ms: u64,
+}
+
+impl Pads {
+    /// `pads` pads, each sending off a flight at most every `interval_ms`.
+    pub fn new(pads: u32, interval_ms: u64) -> Pads {
+        Pads { last: vec![None; pads.max(1) as usize], interval_ms }
+    }
+
+    /// The pad free for a departure at `now`, if any: the one idle longest.
+    pub fn free(&self, now: u64) -> Option<usize> {
+        let (k, last) = self.last.iter().enumerate().min_by_key(|&(k, t)| (t.is_some(), t.unwrap_or(0), k))?;
+        last.is_none_or(|t| now >= t + self.interval_ms).then_some(k)
+    }
+
+    /// Records a departure from pad `k` at `now`.
+    pub fn depart(&mut self, k: usize, now: u64) {
+        self.last[k] = Some(now);
+    }
+}
+
+/// Each vertiport's pads, by place, and time launches were held by wind.
 #[derive(Resource, Debug, Default)]
 pub struct Departures {
-    pub(super) last: std::collections::BTreeMap<usize, u64>,
+    pub(super) pads: std::collections::BTreeMap<usize, Pads>,
     /// Whether launches are held by wind now.
     pub wind_held: bool,
     /// Time launches were held by wind while orders waited, ms.
@@ -151,11 +177,13 @@ pub fn spawn_drones(
     town: Res<TownMap>,
     taxis: Res<TaxiRoster>,
     mut roster: ResMut<DroneRoster>,
+    mut departures: ResMut<Departures>,
 ) {
     let mut id = taxis.0.len() as u32;
     let band_ceiling = town.scenario.map.airspace.band_ceiling_m;
     for (fleet, f) in town.scenario.fleets.drones.iter().enumerate() {
         let base = town.place(&f.base).expect("validated: drone bases are known places");
+        departures.pads.insert(base, Pads::new(f.pads, (f.launch_interval_s * 1000.0).round() as u64));
         for k in 0..f.count {
             let angle = std::f64::consts::TAU * f64::from(k) / f64::from(f.count);
             let radius = pilotzone_scenario::pad_ring_radius_m(f.count);
@@ -194,5 +222,30 @@ pub fn spawn_drones(
             roster.0.push(commands.spawn((drone, state)).id());
             id += 1;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Pads;
+
+    #[test]
+    fn each_pad_sends_off_one_flight_per_interval() {
+        let mut pads = Pads::new(3, 12_000);
+        // Three flights leave at once, one per pad; a fourth waits for the first pad's interval.
+        for k in 0..3 {
+            let pad = pads.free(1_000).expect("a pad is free");
+            assert_eq!(pad, k, "the pads idle longest go first");
+            pads.depart(pad, 1_000);
+        }
+        assert_eq!(pads.free(1_000), None);
+        assert_eq!(pads.free(12_999), None, "11.999 s after the departures");
+        assert_eq!(pads.free(13_000), Some(0));
+        pads.depart(0, 13_000);
+        assert_eq!(pads.free(13_000), Some(1), "pad 1 left at 1 s, before pad 0's last departure at 13 s");
+        // One pad is the old spacing of one departure per interval.
+        let mut one = Pads::new(1, 12_000);
+        one.depart(one.free(0).expect("free at first"), 0);
+        assert_eq!((one.free(11_000), one.free(12_000)), (None, Some(0)));
     }
 }
