@@ -19,6 +19,7 @@ use pilotzone_routing::Vec2;
 use pilotzone_routing::airspace::Waypoint;
 
 use super::airframe::Drone;
+use super::flight::Cursor;
 
 /// Horizontal cell edge, m.
 pub const CELL_M: f64 = 40.0;
@@ -61,30 +62,39 @@ pub struct Reservations {
     pub delayed: std::collections::BTreeSet<u32>,
 }
 
-/// A trajectory as flown in a steady wind: (time, position) samples from `start_ms`.
+/// Step at which a planned flight is flown ahead, s: the simulation's usual tick.
+const PREDICT_STEP_S: f64 = 0.1;
+/// Longest a predicted leg is flown ahead, s: far beyond any battery.
+const PREDICT_LIMIT_S: f64 = 4.0 * 3600.0;
+
+/// A trajectory as flown in a steady wind: (time, position) samples from `start_ms`, every
+/// [`SAMPLE_S`]. The flight plan's reference is flown ahead from rest as the flight will fly
+/// it, easing into corners and level-offs and speeding up out of them, so a flight is where its
+/// reservation says even after many corners.
 pub fn trajectory(drone: &Drone, legs: &[(&[Waypoint], u64)], start_ms: u64, wind: [f64; 2]) -> Vec<(u64, [f64; 3])> {
     let mut out = Vec::new();
     let mut t = start_ms as f64 / 1000.0;
+    let per_sample = (SAMPLE_S / PREDICT_STEP_S).round() as u32;
     for &(path, hold_ms) in legs {
-        for w in path.windows(2) {
-            let (a, b) = ([w[0].at.x, w[0].at.y, w[0].z_m], [w[1].at.x, w[1].at.y, w[1].z_m]);
-            let secs = drone.flight_time_s(&w[..2], wind);
-            let n = (secs / SAMPLE_S).ceil().max(1.0) as usize;
-            for k in 0..n {
-                let f = k as f64 / n as f64;
-                out.push((((t + secs * f) * 1000.0) as u64, [0, 1, 2].map(|i| a[i] + (b[i] - a[i]) * f)));
+        let Some(first) = path.first() else { continue };
+        let mut cursor = Cursor { at: [first.at.x, first.at.y, first.z_m], speed: 0.0, next: 1 };
+        let mut steps = 0u32;
+        while cursor.next < path.len() && f64::from(steps) * PREDICT_STEP_S < PREDICT_LIMIT_S {
+            if steps.is_multiple_of(per_sample) {
+                out.push(((t * 1000.0) as u64, cursor.at));
             }
-            t += secs;
+            cursor.advance(drone, path, wind, PREDICT_STEP_S);
+            t += PREDICT_STEP_S;
+            steps += 1;
         }
         // Hovering at the end of the leg (the drop).
-        if let Some(end) = path.last() {
-            let mut h = 0.0;
-            while h <= hold_ms as f64 / 1000.0 {
-                out.push((((t + h) * 1000.0) as u64, [end.at.x, end.at.y, end.z_m]));
-                h += SAMPLE_S;
-            }
-            t += hold_ms as f64 / 1000.0;
+        let end = cursor.at;
+        let mut h = 0.0;
+        while h <= hold_ms as f64 / 1000.0 {
+            out.push((((t + h) * 1000.0) as u64, end));
+            h += SAMPLE_S;
         }
+        t += hold_ms as f64 / 1000.0;
     }
     out
 }

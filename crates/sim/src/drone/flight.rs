@@ -4,7 +4,7 @@
 
 use bevy::prelude::*;
 use pilotzone_routing::Vec2;
-use pilotzone_routing::airspace::NoPath;
+use pilotzone_routing::airspace::{NoPath, Waypoint};
 
 use super::airframe::{CONTROL_RAD_S, DRAG_PER_S, DRONE_MASS_KG, GRAVITY, MAX_THRUST_G};
 use super::deconflict::{Reservations, trajectory};
@@ -161,41 +161,64 @@ pub fn fly_drones(
 /// Moves a drone's reference one tick along its path, easing into each waypoint at the speed
 /// its turn allows and speeding up no faster than the airframe comfortably can.
 fn advance_reference(drone: &Drone, state: &mut DroneState, wind: [f64; 2], dt: f64) {
-    // The reference speeds up no faster than the airframe comfortably can.
-    let top = norm3(state.ref_vel) + EASE_MPS2 * 2.0 * dt;
-    let mut time_left = dt;
-    while time_left > 1e-9 && state.next < state.path.len() {
-        let target = state.path[state.next];
-        let to = [target.at.x, target.at.y, target.z_m];
-        let d = [0, 1, 2].map(|i| to[i] - state.reference[i]);
-        let dist = norm3(d);
-        // Ease into each waypoint at the speed its turn allows: straight on at full speed, a
-        // right angle (a level-off, a corner round a volume) or the end of the leg from rest,
-        // so the drone turns there instead of overshooting.
-        let turn_mps = match state.path.get(state.next + 1) {
-            Some(after) if dist > 1e-9 => {
-                let on = [after.at.x - to[0], after.at.y - to[1], after.z_m - to[2]];
-                let on_len = norm3(on);
-                let cos = if on_len > 1e-9 { (0..3).map(|i| d[i] * on[i]).sum::<f64>() / (dist * on_len) } else { 0.0 };
-                drone.leg_speed(to, [after.at.x, after.at.y, after.z_m], wind) * cos.max(0.0)
+    let mut cursor = Cursor { at: state.reference, speed: norm3(state.ref_vel), next: state.next };
+    cursor.advance(drone, &state.path, wind, dt);
+    state.reference = cursor.at;
+    state.next = cursor.next;
+}
+
+/// Where a flight plan's reference is: the point, its speed a step before, and the waypoint it
+/// flies to. The flight moves it tick by tick; strategic deconfliction moves a copy ahead to
+/// predict the flight, corners and level-offs included.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Cursor {
+    pub(super) at: [f64; 3],
+    pub(super) speed: f64,
+    pub(super) next: usize,
+}
+
+impl Cursor {
+    /// Moves the reference `dt` along `path`.
+    pub(super) fn advance(&mut self, drone: &Drone, path: &[Waypoint], wind: [f64; 2], dt: f64) {
+        let before = self.at;
+        // The reference speeds up no faster than the airframe comfortably can.
+        let top = self.speed + EASE_MPS2 * 2.0 * dt;
+        let mut time_left = dt;
+        while time_left > 1e-9 && self.next < path.len() {
+            let target = path[self.next];
+            let to = [target.at.x, target.at.y, target.z_m];
+            let d = [0, 1, 2].map(|i| to[i] - self.at[i]);
+            let dist = norm3(d);
+            // Ease into each waypoint at the speed its turn allows: straight on at full speed, a
+            // right angle (a level-off, a corner round a volume) or the end of the leg from rest,
+            // so the drone turns there instead of overshooting.
+            let turn_mps = match path.get(self.next + 1) {
+                Some(after) if dist > 1e-9 => {
+                    let on = [after.at.x - to[0], after.at.y - to[1], after.z_m - to[2]];
+                    let on_len = norm3(on);
+                    let cos =
+                        if on_len > 1e-9 { (0..3).map(|i| d[i] * on[i]).sum::<f64>() / (dist * on_len) } else { 0.0 };
+                    drone.leg_speed(to, [after.at.x, after.at.y, after.z_m], wind) * cos.max(0.0)
+                }
+                _ => 0.0,
+            };
+            let speed = drone
+                .leg_speed(self.at, to, wind)
+                .min((turn_mps * turn_mps + 2.0 * EASE_MPS2 * dist).sqrt())
+                .min(top)
+                .max(EASE_MIN_MPS);
+            let step = speed * time_left;
+            if step >= dist {
+                self.at = to;
+                time_left -= dist / speed;
+                self.next += 1;
+            } else {
+                let k = step / dist;
+                self.at = [0, 1, 2].map(|i| self.at[i] + d[i] * k);
+                time_left = 0.0;
             }
-            _ => 0.0,
-        };
-        let speed = drone
-            .leg_speed(state.reference, to, wind)
-            .min((turn_mps * turn_mps + 2.0 * EASE_MPS2 * dist).sqrt())
-            .min(top)
-            .max(EASE_MIN_MPS);
-        let step = speed * time_left;
-        if step >= dist {
-            state.reference = to;
-            time_left -= dist / speed;
-            state.next += 1;
-        } else {
-            let k = step / dist;
-            state.reference = [0, 1, 2].map(|i| state.reference[i] + d[i] * k);
-            time_left = 0.0;
         }
+        self.speed = norm3([0, 1, 2].map(|i| self.at[i] - before[i])) / dt;
     }
 }
 
