@@ -127,8 +127,8 @@ pub fn assign_orders(
             if aloft_s * drone.power_wh_per_s() > state.energy_wh - ENERGY_RESERVE * drone.battery_wh {
                 continue;
             }
-            let planned = trajectory(drone, &[(&out, DROP_MS), (&back, 0)], now, air.mean);
             if town.scenario.map.airspace.strategic_deconfliction {
+                let planned = trajectory(drone, &[(&out, DROP_MS), (&back, 0)], now, air.mean);
                 if reservations.conflict(drone.id, &planned, drone.terminal()).is_some() {
                     // The airspace is taken: the order waits for a later slot.
                     reservations.delay_ms += ASSIGN_PERIOD_MS;
