@@ -62,8 +62,9 @@ pub struct Reservations {
     pub delayed: std::collections::BTreeSet<u32>,
 }
 
-/// Step at which a planned flight is flown ahead, s: the simulation's usual tick.
-const PREDICT_STEP_S: f64 = 0.1;
+/// Step at which a planned flight is flown ahead, s: five of the usual ticks, fine enough for
+/// its corners and level-offs, and a fifth of the cost of flying it tick by tick.
+const PREDICT_STEP_S: f64 = 0.5;
 /// Longest a predicted leg is flown ahead, s: far beyond any battery.
 const PREDICT_LIMIT_S: f64 = 4.0 * 3600.0;
 
