@@ -69,7 +69,7 @@ const PREDICT_STEP_S: f64 = 0.5;
 const PREDICT_LIMIT_S: f64 = 4.0 * 3600.0;
 
 /// A trajectory as flown in a steady wind: (time, position) samples from `start_ms`, every
-/// [`SAMPLE_S`]. The flight plan's reference is flown ahead from rest as the flight will fly
+/// second. The flight plan's reference is flown ahead from rest as the flight will fly
 /// it, easing into corners and level-offs and speeding up out of them, so a flight is where its
 /// reservation says even after many corners.
 pub fn trajectory(drone: &Drone, legs: &[(&[Waypoint], u64)], start_ms: u64, wind: [f64; 2]) -> Vec<(u64, [f64; 3])> {
