@@ -119,7 +119,7 @@ fn main() {
         println!("stopped after {} simulated hours (--hours): this is not the whole day", city.hours);
     }
     assert!(k.taxi.served > 0 && k.drone.delivered > 0, "the city did work: {:?} {:?}", k.taxi, k.drone);
-    assert_eq!(k.drone.peak_airborne, k.drone.peak_airborne.max(peak_airborne), "the KPI's peak is the largest seen");
+    assert!(k.drone.peak_airborne >= peak_airborne, "the KPI's peak, counted every tick, is at least the sampled one");
 }
 
 /// Drones off their pads now.

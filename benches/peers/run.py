@@ -21,7 +21,7 @@ until 2,000 drones are aloft and times the next `--seconds` simulated seconds; B
 flies the same drones (same places, heights, courses and speeds) with conflict detection on for
 as long; one table of simulated seconds per wall second and the ratio.
 
-    python3 benches/peers/run.py --drones [--seconds 60]
+    python3 benches/peers/run.py --drones [--seconds 120]
 
 SUMO and BlueSky come from PyPI (`eclipse-sumo`, `bluesky-simulator`) into virtual environments
 under the output folder.
@@ -82,30 +82,25 @@ def measured(cmd, timeout, cwd=None, env=None):
     return float(wall), float(rss)
 
 
-def sumo_home(work):
-    venv = work / "venv"
+def venv_python(venv, package):
+    """The Python of a virtual environment holding `package`, made on first use."""
     py = venv / "bin" / "python"
     if not py.exists():
-        print("installing eclipse-sumo into", venv, flush=True)
+        print("installing", package, "into", venv, flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(py), "-m", "pip", "install", "-q", "eclipse-sumo==1.28.0"], check=True)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", package], check=True)
+    return py
+
+
+def sumo_home(work):
+    py = venv_python(work / "venv", "eclipse-sumo==1.28.0")
     return subprocess.run([str(py), "-c", "import sumo; print(sumo.SUMO_HOME)"],
                           check=True, capture_output=True, text=True).stdout.strip()
 
 
-def bluesky_python(work):
-    venv = work / "bluesky-venv"
-    py = venv / "bin" / "python"
-    if not py.exists():
-        print("installing bluesky-simulator into", venv, flush=True)
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(py), "-m", "pip", "install", "-q", "bluesky-simulator==1.1.1"], check=True)
-    return py
-
-
 def drones(args, work):
     """2,000 drones aloft: pilotzone against BlueSky on the same drones."""
-    py = bluesky_python(work)
+    py = venv_python(work / "bluesky-venv", "bluesky-simulator==1.1.1")
     snapshot, result = work / "drones-aloft.json", work / "airspace.json"
     print("pilotzone: flying the town until 2,000 drones are aloft", flush=True)
     subprocess.run(["cargo", "bench", "--locked", "--quiet", "--bench", "airspace", "--", "--seconds",
@@ -210,7 +205,7 @@ def main():
     ap.add_argument("--sweep", action="store_true", help="run the density sweep instead of the sizes")
     ap.add_argument("--fleets", default="100,200,400,600,800,1000", help="fleet sizes of the density sweep")
     ap.add_argument("--drones", action="store_true", help="run 2,000 drones aloft against BlueSky instead")
-    ap.add_argument("--seconds", type=int, default=60, help="simulated seconds each engine flies the drones")
+    ap.add_argument("--seconds", type=int, default=120, help="simulated seconds each engine flies the drones")
     args = ap.parse_args()
     work = Path(args.out).resolve()
     work.mkdir(parents=True, exist_ok=True)
