@@ -194,25 +194,25 @@ pub struct MetricsPlugin;
 
 impl Plugin for MetricsPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<LowestCharge>().add_systems(SimStep, track_fleet_use.in_set(SimSystems::Metrics));
+        app.init_resource::<FleetExtremes>().add_systems(SimStep, track_fleet_use.in_set(SimSystems::Metrics));
     }
 }
 
 /// The lowest state of charge any vehicle or drone reached, as a share of its battery, and the
 /// most drones in the air at once.
 #[derive(Resource, Debug)]
-pub struct LowestCharge {
-    /// Taxis.
+pub struct FleetExtremes {
+    /// Lowest charge of any taxi.
     pub taxi: f64,
-    /// Drones.
+    /// Lowest charge of any drone.
     pub drone: f64,
-    /// Most drones off their pads at one tick (crashed ones included until they lie still).
+    /// Most drones off their pads and flying at one tick (crashed ones do not count).
     pub peak_airborne: u32,
 }
 
-impl Default for LowestCharge {
+impl Default for FleetExtremes {
     fn default() -> Self {
-        LowestCharge { taxi: 1.0, drone: 1.0, peak_airborne: 0 }
+        FleetExtremes { taxi: 1.0, drone: 1.0, peak_airborne: 0 }
     }
 }
 
@@ -224,7 +224,7 @@ pub fn track_fleet_use(
     mut taxis: Query<(&Taxi, &mut TaxiState)>,
     drones: Query<(&Drone, &DroneState)>,
     config: Res<SimConfig>,
-    mut lowest: ResMut<LowestCharge>,
+    mut extremes: ResMut<FleetExtremes>,
 ) {
     // Each vehicle adds to its own counter, so the visiting order cannot matter.
     let fleets = &config.loaded.scenario.fleets.taxis;
@@ -234,14 +234,14 @@ pub fn track_fleet_use(
             state.busy_ms += u64::from(clock.tick_ms);
             state.idle_since_ms = clock.now_ms;
         }
-        lowest.taxi = lowest.taxi.min(state.energy_kwh / fleets[taxi.fleet].battery_kwh);
+        extremes.taxi = extremes.taxi.min(state.energy_kwh / fleets[taxi.fleet].battery_kwh);
     }
     let mut airborne = 0;
     for (drone, state) in &drones {
-        lowest.drone = lowest.drone.min(state.energy_wh / drone.battery_wh);
+        extremes.drone = extremes.drone.min(state.energy_wh / drone.battery_wh);
         airborne += u32::from(state.airborne() && !state.crashed);
     }
-    lowest.peak_airborne = lowest.peak_airborne.max(airborne);
+    extremes.peak_airborne = extremes.peak_airborne.max(airborne);
 }
 
 /// What the operations systems counted along the way.
@@ -253,8 +253,8 @@ pub struct Books<'w> {
     departures: Res<'w, Departures>,
     /// Strategic deconfliction.
     reservations: Res<'w, Reservations>,
-    /// Lowest charges.
-    lowest: Res<'w, LowestCharge>,
+    /// Lowest charges and the most drones aloft.
+    extremes: Res<'w, FleetExtremes>,
     /// Gridlocks on the road.
     gridlocks: Res<'w, Gridlocks>,
 }
@@ -272,7 +272,7 @@ pub fn compute_kpis(
     cars: Res<CarRoster>,
     books: Books,
 ) -> Kpis {
-    let Books { desk, departures, reservations, lowest, gridlocks } = books;
+    let Books { desk, departures, reservations, extremes, gridlocks } = books;
     let s = &config.loaded.scenario;
     let rides = &requests.rides;
     let count = |f: &dyn Fn(&RequestStatus) -> bool| rides.iter().filter(|r| f(&r.status)).count() as u32;
@@ -299,7 +299,7 @@ pub fn compute_kpis(
         // Energy used is what left the batteries, chargers' energy included.
         energy_kwh: round3(battery_kwh - vehicles.iter().map(|v| v.energy_kwh - v.charged_kwh).sum::<f64>()),
         operator_wait_s: desk.wait_ms as f64 / 1000.0,
-        lowest_charge: round3(lowest.taxi),
+        lowest_charge: round3(extremes.taxi),
         charges: vehicles.iter().map(|v| v.charges).sum(),
         stranded: vehicles.iter().filter(|v| v.stranded).count() as u32,
         repositions: vehicles.iter().map(|v| v.repositions).sum(),
@@ -327,8 +327,8 @@ pub fn compute_kpis(
         wind_hold_s: departures.wind_hold_ms as f64 / 1000.0,
         deconfliction_wait_s: reservations.delay_ms as f64 / 1000.0,
         deconflicted: reservations.delayed.len() as u32,
-        lowest_charge: round3(lowest.drone),
-        peak_airborne: lowest.peak_airborne,
+        lowest_charge: round3(extremes.drone),
+        peak_airborne: extremes.peak_airborne,
         stranded: drone_states.iter().filter(|d| d.stranded).count() as u32,
         crashed: drone_states.iter().filter(|d| d.crashed).count() as u32,
     };

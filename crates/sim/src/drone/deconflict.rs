@@ -5,12 +5,15 @@
 //! Cells are [`CELL_M`] square, [`LAYER_M`] high and [`SLOT_MS`] long. A flight conflicts with
 //! another holding a cell next to one of its own (within one cell horizontally, two
 //! vertically) in the same or an adjacent slot, which keeps flights at least one cell apart at
-//! all times even where the prediction is a little early or late, and one climbing through a
-//! layer apart from one cruising on it; layers 15 m apart do not conflict. Every cell of a flight is reserved, its climb and descent
-//! included; but within [`TERMINAL_RADIUS_M`] of its own vertiport it is not held apart from
-//! that vertiport's other flights, which the vertiport sequences itself (launch spacing, a pad
-//! each). A flight from elsewhere crossing a vertiport is kept apart from the drones rising and
-//! setting down there, and they from it. Tactical separation is left to the safety monitor.
+//! all times even where a gust or the controller puts it a little early or late, and one
+//! climbing through a layer apart from one cruising on it; layers 15 m apart do not conflict.
+//! The trajectory is the flight plan flown ahead as the flight will fly it ([`trajectory`]).
+//! Every cell of a flight is reserved, its climb and descent included; but within
+//! [`TERMINAL_RADIUS_M`] of its own vertiport it is not held apart from that vertiport's other
+//! flights, which the vertiport sequences itself (its take-off pads and their interval). A
+//! flight from elsewhere crossing a vertiport is kept apart from the drones rising and setting
+//! down there, and they from it. There is no tactical separation yet: what a plan could not
+//! foresee, the safety monitor counts.
 
 use std::collections::BTreeMap;
 
