@@ -7,9 +7,10 @@
 //! it until 2,000 drones are aloft, then times `--seconds` simulated seconds. `--snapshot`
 //! writes the drones aloft at that moment (position, velocity, m and m/s) for
 //! `benches/peers/run.py --drones`, which flies the same drones in BlueSky. Strategic
-//! deconfliction is off, so that both simulators detect conflicts and neither resolves them;
-//! the monitor still counts every loss of separation. `cargo test --benches` runs a small
-//! version and checks that drones were aloft.
+//! deconfliction is off, so that flights launch as they would without it; both simulators
+//! detect conflicts ahead (BlueSky without resolving them, pilotzone's tactical separation also
+//! turning drones aside), and the monitor counts every loss of separation. `cargo test
+//! --benches` runs a small version and checks that drones were aloft.
 #![expect(clippy::print_stdout, reason = "a benchmark's report is its output")]
 #![expect(clippy::disallowed_methods, reason = "benchmarks measure wall time")]
 

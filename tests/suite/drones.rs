@@ -44,8 +44,9 @@ fn a_headwind_lengthens_the_flight_and_a_tailwind_shortens_it() {
 }
 
 /// Two vertiports whose flights cross half-way, each with one drone, and one order for each
-/// placed at 07:00 so that both take off at once.
-fn crossing(deconfliction: bool) -> pilotzone_sim::RunOutput {
+/// placed at 07:00 so that both take off at once; strategic deconfliction and tactical
+/// separation on or off.
+fn crossing(strategic: bool, tactical: bool) -> pilotzone_sim::RunOutput {
     let loaded = pilotzone_scenario::edited(&demo_for(600), "two crossing flights", |s| {
         // Flight A: vertiport (1344, 382) west to home-14 (371, 406). Flight B: from 487 m
         // north of the mid-point to 487 m south of it, so both reach it together.
@@ -63,7 +64,8 @@ fn crossing(deconfliction: bool) -> pilotzone_sim::RunOutput {
         b.base = "vertiport-north".into();
         s.fleets.drones.push(b);
         s.demand.parcels[0].profile.iter_mut().for_each(|step| step.per_hour = 0.0);
-        s.map.airspace.strategic_deconfliction = deconfliction;
+        s.map.airspace.strategic_deconfliction = strategic;
+        s.map.airspace.tactical_separation = tactical;
         // Calm air, so both fly at the same speed.
         s.weather.wind.clear();
     })
@@ -91,19 +93,33 @@ fn crossing(deconfliction: bool) -> pilotzone_sim::RunOutput {
 
 #[test]
 fn two_drones_on_crossing_paths_at_the_same_time_are_deconflicted() {
-    let tactical = crossing(false);
     let losses = |out: &pilotzone_sim::RunOutput| {
         out.events.iter().filter(|e| e.kind.key() == "separation_loss" && e.detail.contains("drone")).count()
     };
-    assert_eq!(tactical.kpis.drone.delivered, 2);
-    assert!(losses(&tactical) > 0, "without deconfliction the two meet at the crossing");
-    assert_eq!(tactical.kpis.drone.deconflicted, 0);
+    let neither = crossing(false, false);
+    assert_eq!(neither.kpis.drone.delivered, 2);
+    assert!(losses(&neither) > 0, "kept apart by nothing, the two meet at the crossing");
+    assert_eq!((neither.kpis.drone.deconflicted, neither.kpis.drone.tactical_resolutions), (0, 0));
 
-    let strategic = crossing(true);
+    let strategic = crossing(true, false);
     assert_eq!(strategic.kpis.drone.delivered, 2, "both parcels still arrive");
     assert_eq!(strategic.kpis.drone.deconflicted, 1, "one flight waits for the other");
     assert!(strategic.kpis.drone.deconfliction_wait_s >= 5.0);
     assert_eq!(losses(&strategic), 0, "and they never come within the minimum");
+    assert_eq!(strategic.kpis.drone.tactical_resolutions, 0);
+
+    // Launched together, with nothing reserved: each sees the other coming and turns aside.
+    let tactical = crossing(false, true);
+    assert_eq!(tactical.kpis.drone.delivered, 2);
+    assert_eq!(tactical.kpis.drone.deconflicted, 0, "neither waits");
+    assert_eq!(tactical.kpis.drone.tactical_resolutions, 2, "they cross going out and coming home, each once");
+    assert_eq!(losses(&tactical), 0, "they pass outside the minimum");
+    assert_eq!(tactical.kpis.safety.collisions, 0);
+    // The plan's reference flies on while the drone is beside it, so the parcel is no later;
+    // the way round is a little longer.
+    let (round, straight) = (tactical.kpis.drone.km, neither.kpis.drone.km);
+    assert!(round > straight && round < straight + 0.2, "{round:.3} km against {straight:.3} km");
+    assert_eq!(tactical.kpis.drone.outbound_s.mean, neither.kpis.drone.outbound_s.mean);
 }
 
 /// Every shipped scenario (`scenarios/*.ron`), with every seed of `seeds/ci.ron`.
@@ -147,8 +163,9 @@ fn over_the_seed_set_no_drone_enters_a_no_fly_volume_and_no_battery_runs_flat() 
     }
 }
 
-/// The largest and the mean distance between a flying drone and its flight plan's reference
-/// over a run, and the parcels delivered.
+/// The largest and the mean distance between a flying drone and the point its controller steers
+/// to (its flight plan's reference, moved aside by tactical separation) over a run, and the
+/// parcels delivered.
 fn tracking(loaded: LoadedScenario, seed: u64) -> (f64, f64, u32) {
     use pilotzone_sim::drone::{DroneRoster, DroneState};
     let mut sim = Simulation::new(loaded, seed).expect("builds");
@@ -159,7 +176,8 @@ fn tracking(loaded: LoadedScenario, seed: u64) -> (f64, f64, u32) {
         for &e in &world.resource::<DroneRoster>().0 {
             let s = world.get::<DroneState>(e).expect("drone");
             if s.airborne() {
-                let d = [0, 1, 2].map(|i| s.pos[i] - s.reference[i]);
+                let target = [s.reference[0] + s.avoid[0], s.reference[1] + s.avoid[1], s.reference[2]];
+                let d = [0, 1, 2].map(|i| s.pos[i] - target[i]);
                 let off = (d[0].hypot(d[1])).hypot(d[2]);
                 (worst, sum, n) = (worst.max(off), sum + off, n + 1);
             }
@@ -457,6 +475,50 @@ fn a_city_scale_drone_town_cruises_on_course_layers_and_no_drone_touches_another
     assert!(scenario.fleets.drones.iter().all(|f| f.pads == 4), "pads per vertiport");
     assert!(aloft_max > 50, "most aloft at a whole second: {aloft_max}");
     assert!(out.kpis.drone.peak_airborne >= aloft_max, "{} < {aloft_max}", out.kpis.drone.peak_airborne);
+}
+
+/// The same city-scale town with strategic deconfliction off, so every flight launches at once:
+/// kept apart by nothing, drones lose separation thousands of times and collide; with tactical
+/// separation each turns aside for what it sees coming, and far fewer do.
+#[test]
+fn without_strategic_deconfliction_tactical_separation_keeps_most_drones_apart() {
+    use pilotzone_scenario::generate::{GridTown, grid_town, to_ron};
+    let town = GridTown {
+        cols: 10,
+        rows: 10,
+        block_m: 200.0,
+        taxis: 0,
+        drones: 300,
+        vertiports: 6,
+        rides_per_hour: 0.0,
+        parcels_per_hour: 6000.0,
+        duration_s: 600,
+        demand_s: None,
+        max_wait_s: 1800,
+        seed: 3,
+    };
+    let run = |tactical: bool| {
+        let mut scenario = grid_town(&town);
+        scenario.map.airspace.strategic_deconfliction = false;
+        scenario.map.airspace.tactical_separation = tactical;
+        let loaded = pilotzone_scenario::parse(&to_ron(&scenario, "city drones"), "city drones").expect("valid");
+        let mut sim = Simulation::new(loaded, 3).expect("builds");
+        sim.run_to_end();
+        sim.finish().kpis
+    };
+    let (none, tactical) = (run(false), run(true));
+    assert_eq!(none.drone.tactical_resolutions, 0);
+    assert!(none.safety.separation_losses > 200 && none.safety.collisions >= 5, "{:?}", none.safety);
+    assert!(tactical.drone.tactical_resolutions > 200, "{:?}", tactical.drone);
+    let (lost, kept) = (none.safety.separation_losses, tactical.safety.separation_losses);
+    assert!(kept * 3 < lost, "tactical separation: {kept} losses of separation against {lost}");
+    assert!(
+        tactical.safety.collisions * 3 <= none.safety.collisions,
+        "collisions: {} against {}",
+        tactical.safety.collisions,
+        none.safety.collisions
+    );
+    assert!(tactical.drone.delivered * 10 >= none.drone.delivered * 9, "{:?} against {:?}", tactical.drone, none.drone);
 }
 
 /// Physics that gives a body a value that is not a number (here a push by NaN) is caught where

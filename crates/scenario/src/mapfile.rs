@@ -132,6 +132,7 @@ pub(crate) struct Presence {
     band_floor: bool,
     band_ceiling: bool,
     deconfliction: bool,
+    tactical: bool,
     course_layers: bool,
 }
 
@@ -155,6 +156,7 @@ pub(crate) fn presence(text: &str) -> Presence {
         band_floor_m: Option<IgnoredAny>,
         band_ceiling_m: Option<IgnoredAny>,
         strategic_deconfliction: Option<IgnoredAny>,
+        tactical_separation: Option<IgnoredAny>,
         course_layers: Option<IgnoredAny>,
     }
     let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
@@ -166,6 +168,7 @@ pub(crate) fn presence(text: &str) -> Presence {
         band_floor: air.is_some_and(|a| a.band_floor_m.is_some()),
         band_ceiling: air.is_some_and(|a| a.band_ceiling_m.is_some()),
         deconfliction: air.is_some_and(|a| a.strategic_deconfliction.is_some()),
+        tactical: air.is_some_and(|a| a.tactical_separation.is_some()),
         course_layers: air.is_some_and(|a| a.course_layers.is_some()),
     }
 }
@@ -219,6 +222,9 @@ pub(crate) fn merge(mut base: ZoneMap, add: ZoneMap, set: Presence) -> (ZoneMap,
     }
     if set.deconfliction {
         base.airspace.strategic_deconfliction = add.airspace.strategic_deconfliction;
+    }
+    if set.tactical {
+        base.airspace.tactical_separation = add.airspace.tactical_separation;
     }
     if set.course_layers {
         base.airspace.course_layers = add.airspace.course_layers;
@@ -282,7 +288,7 @@ mod tests {
         let text = "Scenario(format_version: 2, map: (file: \"m.ron\", traffic_side: Right, \
                     airspace: (band_ceiling_m: 90.0, no_fly: [])), fleets: ())";
         let p = presence(text);
-        assert!(p.traffic_side && p.band_ceiling && !p.band_floor && !p.attribution && !p.deconfliction);
+        assert!(p.traffic_side && p.band_ceiling && !p.band_floor && !p.attribution && !p.deconfliction && !p.tactical);
         assert_eq!(presence("Scenario(map: (file: \"m.ron\"))"), Presence::default());
     }
 }

@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::SimConfig;
 use crate::clock::SimClock;
 use crate::demand::{OrderStatus, RequestStatus, Requests};
-use crate::drone::{Departures, Drone, DroneState, Reservations};
+use crate::drone::{Departures, Drone, DroneState, Reservations, Tactical};
 use crate::residents::ResidentStats;
 use crate::roster::{CarRoster, TaxiRoster};
 use crate::safety::SafetyMonitor;
@@ -105,6 +105,8 @@ pub struct DroneKpis {
     pub deconfliction_wait_s: f64,
     /// Orders whose flight waited for free airspace at least once.
     pub deconflicted: u32,
+    /// Conflicts between drones in the air that tactical separation turned them aside for.
+    pub tactical_resolutions: u32,
     /// Lowest state of charge any drone reached, as a share of its battery.
     pub lowest_charge: f64,
     /// Most drones flying at once (off their pads, not crashed).
@@ -253,6 +255,8 @@ pub struct Books<'w> {
     departures: Res<'w, Departures>,
     /// Strategic deconfliction.
     reservations: Res<'w, Reservations>,
+    /// Tactical separation.
+    tactical: Res<'w, Tactical>,
     /// Lowest charges and the most drones aloft.
     extremes: Res<'w, FleetExtremes>,
     /// Gridlocks on the road.
@@ -272,7 +276,7 @@ pub fn compute_kpis(
     cars: Res<CarRoster>,
     books: Books,
 ) -> Kpis {
-    let Books { desk, departures, reservations, extremes, gridlocks } = books;
+    let Books { desk, departures, reservations, tactical, extremes, gridlocks } = books;
     let s = &config.loaded.scenario;
     let rides = &requests.rides;
     let count = |f: &dyn Fn(&RequestStatus) -> bool| rides.iter().filter(|r| f(&r.status)).count() as u32;
@@ -327,6 +331,7 @@ pub fn compute_kpis(
         wind_hold_s: departures.wind_hold_ms as f64 / 1000.0,
         deconfliction_wait_s: reservations.delay_ms as f64 / 1000.0,
         deconflicted: reservations.delayed.len() as u32,
+        tactical_resolutions: tactical.resolutions,
         lowest_charge: round3(extremes.drone),
         peak_airborne: extremes.peak_airborne,
         stranded: drone_states.iter().filter(|d| d.stranded).count() as u32,

@@ -137,6 +137,7 @@ pub fn demo_town() -> Scenario {
         band_ceiling_m: 120.0,
         no_fly: vec![shrine],
         strategic_deconfliction: true,
+        tactical_separation: true,
         course_layers: false,
     };
     let market_street: Vec<RoadRef> = vec![(id(4, 5), id(5, 5)), (id(5, 5), id(6, 5))];

@@ -107,6 +107,7 @@ pub fn island_drones() -> Scenario {
                 band_ceiling_m: 120.0,
                 no_fly: std::mem::take(&mut d.map.airspace.no_fly),
                 strategic_deconfliction: true,
+                tactical_separation: true,
                 course_layers: false,
             },
             ..d.map

@@ -1,5 +1,5 @@
-//! The airspace drones may use: the altitude band, the volumes closed to them, and strategic
-//! deconfliction.
+//! The airspace drones may use: the altitude band, the volumes closed to them, and how flights
+//! are kept apart.
 
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +24,11 @@ pub struct Airspace {
     /// (default true). Turn it off to study tactical separation alone.
     #[serde(default = "default_true")]
     pub strategic_deconfliction: bool,
+    /// Tactical separation (each drone's detect-and-avoid): drones that would come within the
+    /// drone–drone separation minimum in the next seconds turn aside, then go back to their
+    /// plans (default true). Turn it off to study strategic deconfliction alone.
+    #[serde(default = "default_true")]
+    pub tactical_separation: bool,
     /// Cruise heights by course (default false): the band is cut into layers one and a half
     /// drone–drone vertical minima apart, and each flight cruises on the layer of its course's
     /// sector (as many sectors as layers), so flights that cross are stacked apart and each
@@ -58,6 +63,7 @@ impl Default for Airspace {
             band_ceiling_m: default_band_ceiling(),
             no_fly: Vec::new(),
             strategic_deconfliction: true,
+            tactical_separation: true,
             course_layers: false,
         }
     }

@@ -12,8 +12,8 @@
 //! [`TERMINAL_RADIUS_M`] of its own vertiport it is not held apart from that vertiport's other
 //! flights, which the vertiport sequences itself (its take-off pads and their interval). A
 //! flight from elsewhere crossing a vertiport is kept apart from the drones rising and setting
-//! down there, and they from it. There is no tactical separation yet: what a plan could not
-//! foresee, the safety monitor counts.
+//! down there, and they from it. What a plan could not foresee, tactical separation
+//! ([`super::tactical`]) turns drones aside for, and the safety monitor counts.
 
 use std::collections::BTreeMap;
 

@@ -8,6 +8,7 @@ use pilotzone_routing::airspace::{NoPath, Waypoint};
 
 use super::airframe::{CONTROL_RAD_S, DRAG_PER_S, DRONE_MASS_KG, GRAVITY, MAX_THRUST_G};
 use super::deconflict::{Reservations, trajectory};
+use super::tactical::{held_for_offset, steer_offset};
 use super::{Air, CHARGE_W, DROP_MS, Drone, DronePhase, DroneState};
 use crate::clock::SimClock;
 use crate::demand::{OrderStatus, Requests};
@@ -58,6 +59,7 @@ pub fn fly_drones(
     rules: Res<ActiveRules>,
     roster: Res<DroneRoster>,
     mut requests: ResMut<Requests>,
+    town: Res<TownMap>,
     mut drones: Query<(&Drone, &mut DroneState)>,
     mut log: ResMut<EventLog>,
 ) {
@@ -68,7 +70,7 @@ pub fn fly_drones(
         let state = &mut *state;
         if state.crashed {
             // Rotors stopped: it falls, or lies where it fell.
-            fly(drone, state, air.velocity, dt, now, &mut log);
+            fly(drone, state, [0.0; 2], air.velocity, dt, now, &mut log);
             continue;
         }
         match state.phase {
@@ -78,7 +80,8 @@ pub fn fly_drones(
             }
             DronePhase::Dropping { until_ms } => {
                 state.ref_vel = [0.0; 3];
-                fly(drone, state, air.velocity, dt, now, &mut log);
+                let aside = steer_offset(state, &town, &rules, now, dt);
+                fly(drone, state, aside, air.velocity, dt, now, &mut log);
                 if now < until_ms {
                     continue;
                 }
@@ -131,9 +134,13 @@ pub fn fly_drones(
         }
         // The reference moves along the path at the speed the wind allows; the drone follows it.
         let before = state.reference;
-        advance_reference(drone, state, air.velocity, dt);
+        let climb_held = state.next == 1 && now < state.climb_held_until_ms;
+        if !held_for_offset(state) && !climb_held {
+            advance_reference(drone, state, air.velocity, dt);
+        }
         state.ref_vel = [0, 1, 2].map(|i| (state.reference[i] - before[i]) / dt);
-        fly(drone, state, air.velocity, dt, now, &mut log);
+        let aside = steer_offset(state, &town, &rules, now, dt);
+        fly(drone, state, aside, air.velocity, dt, now, &mut log);
         let end = state.path.last().map(|w| [w.at.x, w.at.y, w.z_m]).unwrap_or(state.reference);
         let off = [0, 1, 2].map(|i| state.pos[i] - end[i]);
         let arrived = state.next >= state.path.len() && norm3(off) < ARRIVE_M;
@@ -150,6 +157,9 @@ pub fn fly_drones(
                     state.ref_vel = [0.0; 3];
                     state.prev_ref_vel = [0.0; 3];
                     state.force = [0.0; 3];
+                    state.avoid = [0.0; 2];
+                    state.avoid_vel = None;
+                    state.avoid_until_ms = 0;
                     reservations.release(drone.id);
                     log.push(now, EventKind::Land, drone.id, state.pos, "back at base");
                 }
@@ -222,8 +232,8 @@ impl Cursor {
     }
 }
 
-/// The flight controller: the force that brings the drone onto its reference, and the energy
-/// that force costs.
+/// The flight controller: the force that brings the drone onto its reference (moved aside by
+/// tactical separation's offset, which moves at `aside`), and the energy that force costs.
 ///
 /// A position and velocity loop (critically damped, [`CONTROL_RAD_S`]) asks for an
 /// acceleration; thrust adds the weight and cancels the air's drag on the drone (it senses
@@ -231,19 +241,21 @@ impl Cursor {
 /// drag and gravity; the drone's attitude is not modelled beyond the direction of its thrust.
 /// Power grows with thrust to the power 1.5 (momentum theory), scaled so that steady cruise in
 /// calm air draws the fleet's `wh_per_km` at cruise speed.
-fn fly(drone: &Drone, state: &mut DroneState, wind: [f64; 2], dt: f64, now: u64, log: &mut EventLog) {
+fn fly(drone: &Drone, state: &mut DroneState, aside: [f64; 2], wind: [f64; 2], dt: f64, now: u64, log: &mut EventLog) {
     let m = DRONE_MASS_KG;
     let (kp, kd) = (CONTROL_RAD_S * CONTROL_RAD_S, 2.0 * CONTROL_RAD_S);
     let air = [wind[0], wind[1], 0.0];
     let drag = [0, 1, 2].map(|i| m * DRAG_PER_S * (air[i] - state.vel[i]));
-    // The reference's own acceleration is fed forward (within what the airframe gives), so a
+    let (r, v) = (state.reference, state.ref_vel);
+    let target = [r[0] + state.avoid[0], r[1] + state.avoid[1], r[2]];
+    let target_vel = [v[0] + aside[0], v[1] + aside[1], v[2]];
+    // The target's own acceleration is fed forward (within what the airframe gives), so a
     // smooth level-off is followed without lag.
-    let acc = [0, 1, 2].map(|i| (state.ref_vel[i] - state.prev_ref_vel[i]) / dt);
+    let acc = [0, 1, 2].map(|i| (target_vel[i] - state.prev_ref_vel[i]) / dt);
     let acc_norm = norm3(acc);
     let acc = acc.map(|a| if acc_norm > FEEDFORWARD_MPS2 { a * FEEDFORWARD_MPS2 / acc_norm } else { a });
-    state.prev_ref_vel = state.ref_vel;
-    let want =
-        [0, 1, 2].map(|i| acc[i] + kp * (state.reference[i] - state.pos[i]) + kd * (state.ref_vel[i] - state.vel[i]));
+    state.prev_ref_vel = target_vel;
+    let want = [0, 1, 2].map(|i| acc[i] + kp * (target[i] - state.pos[i]) + kd * (target_vel[i] - state.vel[i]));
     let mut thrust = [m * want[0] - drag[0], m * want[1] - drag[1], m * (want[2] + GRAVITY) - drag[2]];
     thrust[2] = thrust[2].max(0.0);
     // An empty battery, or a crash, turns no rotor: the drone falls where it is.

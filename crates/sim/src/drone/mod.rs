@@ -3,13 +3,15 @@
 //! at the vertiport and outbound and return legs on different altitude layers.
 //!
 //! [`airframe`] is what a drone is, [`launch`] sends it off, [`flight`] flies it, and
-//! [`deconflict`] reserves the airspace a flight will use; [`crate::crash`] ends a flight that
-//! touched something.
+//! [`deconflict`] reserves the airspace a flight will use before it leaves, [`tactical`] keeps
+//! flights apart that come too close all the same; [`crate::crash`] ends a flight that touched
+//! something.
 
 pub mod airframe;
 pub mod deconflict;
 pub mod flight;
 pub mod launch;
+pub mod tactical;
 
 use bevy::prelude::*;
 use pilotzone_routing::Vec2;
@@ -28,6 +30,7 @@ pub use airframe::{
 pub use deconflict::Reservations;
 pub use flight::{ARRIVE_M, EASE_MIN_MPS, EASE_MPS2, FEEDFORWARD_MPS2, GUST_TIME_S, blow_wind, fly_drones};
 pub use launch::{ASSIGN_PERIOD_MS, ENERGY_RESERVE, assign_orders};
+pub use tactical::{Tactical, separate_tactically};
 
 /// Height at which the parcel is lowered to the garden, m.
 pub const DROP_HEIGHT_M: f64 = 3.0;
@@ -67,8 +70,18 @@ pub struct DroneState {
     pub reference: [f64; 3],
     /// Velocity of the reference, m/s.
     pub ref_vel: [f64; 3],
-    /// Velocity of the reference a tick before, m/s.
+    /// Velocity of the point the controller steered to a tick before (the reference and the
+    /// offset), m/s.
     pub prev_ref_vel: [f64; 3],
+    /// How far tactical separation has moved the drone off its flight plan, (east, north), m.
+    pub avoid: [f64; 2],
+    /// The manoeuvre off the plan tactical separation asks for now, m/s; none while the offset
+    /// is held or flown back.
+    pub avoid_vel: Option<[f64; 2]>,
+    /// Until when the offset is held: past the closest approach of its last conflict, ms.
+    pub avoid_until_ms: u64,
+    /// Until when detect-and-avoid stops the drone rising (it would climb into a conflict), ms.
+    pub climb_held_until_ms: u64,
     /// Force the drone puts on its body for the next physics step (thrust and drag, not
     /// gravity), N.
     pub force: [f64; 3],
@@ -165,9 +178,10 @@ impl Plugin for DronePlugin {
             .init_resource::<Departures>()
             .init_resource::<Air>()
             .init_resource::<Reservations>()
+            .init_resource::<Tactical>()
             .add_systems(SimSetup, spawn_drones.in_set(SetupSystems::Drones))
             .add_systems(SimStep, assign_orders.in_set(DispatchSystems::Drones))
-            .add_systems(SimStep, (blow_wind, fly_drones).chain().in_set(ControlSystems::Drones));
+            .add_systems(SimStep, (blow_wind, separate_tactically, fly_drones).chain().in_set(ControlSystems::Drones));
     }
 }
 
@@ -209,6 +223,10 @@ pub fn spawn_drones(
                 reference: [pad.x, pad.y, 0.0],
                 ref_vel: [0.0; 3],
                 prev_ref_vel: [0.0; 3],
+                avoid: [0.0; 2],
+                avoid_vel: None,
+                avoid_until_ms: 0,
+                climb_held_until_ms: 0,
                 force: [0.0; 3],
                 path: Vec::new(),
                 next: 0,

@@ -1,0 +1,396 @@
+//! Tactical separation: each drone's detect-and-avoid, for what strategic deconfliction could not
+//! foresee (a gust, a late closure, a re-plan, a flight that launched without a reservation).
+//!
+//! Every [`PERIOD_MS`] each drone in the band looks [`LOOKAHEAD_S`] ahead along its own and every
+//! nearby drone's present velocity. Two drones are in conflict when both would be within the
+//! drone–drone separation minimum at once (horizontally within [`MARGIN`] times its horizontal
+//! minimum, vertically within its vertical one). Each conflict is resolved as the modified
+//! voltage potential does (the method BlueSky and the drone literature use): the velocity
+//! change that would move their closest approach out to the protected radius in the time left,
+//! split between the two when both can manoeuvre, given wholly to the one that can when the
+//! other cannot (it is climbing out of a garden, lowering a parcel or inside its vertiport's
+//! terminal area); and a drone rising from its pad or a garden into a conflict stops rising
+//! until it clears, as one waits for a clear column. A head-on pair, whose closest approach has no side, both turn to the right,
+//! as the rules of the air have it. The manoeuvre is horizontal only, so it never takes a
+//! drone off its layer, and moves the point the controller steers to off the flight plan: the
+//! plan's reference flies on, the drone flies beside it. An offset is held until the last
+//! conflict's closest approach is past, then flown back at [`RETURN_MPS`]. Nearing its descent a
+//! drone turns aside no more and flies back briskly (its plan waits at the top of the descent
+//! if it must), so it comes down where its plan says. A manoeuvre never
+//! takes a drone further than [`MAX_OFFSET_M`] from its plan, into a volume closed to drones,
+//! or near a building it would not clear.
+//!
+//! Candidate pairs come from a grid as wide as two drones close in a look-ahead, so the cost
+//! grows with the drones and their neighbours, not with all pairs.
+
+use std::collections::BTreeMap;
+
+use bevy::prelude::*;
+use pilotzone_routing::Vec2;
+
+use super::deconflict::TERMINAL_RADIUS_M;
+use super::{Drone, DronePhase, DroneState};
+use crate::clock::SimClock;
+use crate::geom::{close_pairs, distance_to_polygon};
+use crate::roster::DroneRoster;
+use crate::rules::ActiveRules;
+use crate::town::TownMap;
+
+/// How often conflicts are looked for and resolutions set, ms: BlueSky's default interval.
+pub const PERIOD_MS: u64 = 1_000;
+/// How far ahead conflicts are looked for, s: at two drones' cruise speeds, some 300 m closing.
+pub const LOOKAHEAD_S: f64 = 10.0;
+/// Protected radius as a multiple of the horizontal minimum: a resolution aims a fifth beyond
+/// it, since it is worked out on straight-line motion.
+pub const MARGIN: f64 = 1.2;
+/// Fastest a drone moves off its plan, m/s.
+pub const MAX_DODGE_MPS: f64 = 6.0;
+/// Furthest a drone moves off its plan, m.
+pub const MAX_OFFSET_M: f64 = 60.0;
+/// Speed at which a drone goes back to its plan once its conflicts are past, m/s.
+pub const RETURN_MPS: f64 = 2.0;
+/// Separation kept where the scenario sets no drone–drone minimum: horizontal and vertical, m.
+pub const DEFAULT_MINIMUM_M: (f64, f64) = (30.0, 10.0);
+/// Distance before the top of its descent from which a drone turns aside no more and flies back
+/// to its plan at [`MAX_DODGE_MPS`]: back from the furthest offset in 10 s at cruise, m.
+pub const APPROACH_M: f64 = 150.0;
+/// Offset from its plan beyond which a drone does not start its descent, m.
+const HELD_OFFSET_M: f64 = 0.5;
+/// Clearance a manoeuvre keeps from closed volumes and from buildings' walls and roofs, m.
+pub const CLEARANCE_M: f64 = 10.0;
+
+/// Conflicts being resolved, and how many were.
+#[derive(Resource, Debug, Default)]
+pub struct Tactical {
+    /// Pairs of drone ids being resolved, with when their closest approach is past, ms.
+    active: BTreeMap<(u32, u32), u64>,
+    /// Conflicts a manoeuvre was begun for (a pair counts once while its conflict lasts).
+    pub resolutions: u32,
+}
+
+/// A drone as detect-and-avoid sees it.
+struct Seen {
+    roster: usize,
+    id: u32,
+    base: usize,
+    pos: [f64; 3],
+    vel: [f64; 3],
+    /// Whether it rises from or sets down on its stand, within its vertiport's terminal area.
+    at_stand: bool,
+    /// Whether it may manoeuvre: flying a leg short of its descent, in the band, not at its
+    /// stand.
+    free: bool,
+    /// Whether it rises from its pad or the garden: it may stop rising.
+    climbing: bool,
+}
+
+/// A predicted loss of separation between two drones.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Conflict {
+    /// Time to the closest horizontal approach, s (zero when already past it).
+    pub t_cpa: f64,
+    /// Where the second drone is from the first at that approach, horizontally, m.
+    pub miss: [f64; 2],
+    /// When the separation would be lost, and regained, from now, s (within the look-ahead).
+    pub window: (f64, f64),
+}
+
+/// Whether drones at `pa` and `pb` moving at `va` and `vb` come within `radius` horizontally and
+/// `height` vertically of each other at once in the next `lookahead` seconds.
+pub fn conflict(
+    (pa, va): ([f64; 3], [f64; 3]),
+    (pb, vb): ([f64; 3], [f64; 3]),
+    radius: f64,
+    height: f64,
+    lookahead: f64,
+) -> Option<Conflict> {
+    let d = [pb[0] - pa[0], pb[1] - pa[1]];
+    let v = [vb[0] - va[0], vb[1] - va[1]];
+    let vv = v[0] * v[0] + v[1] * v[1];
+    // Horizontal: when the distance is under the radius.
+    let (t_cpa, horizontal) = if vv < 1e-9 {
+        if d[0].hypot(d[1]) >= radius {
+            return None;
+        }
+        (0.0, (f64::NEG_INFINITY, f64::INFINITY))
+    } else {
+        let t = -(d[0] * v[0] + d[1] * v[1]) / vv;
+        let m = [d[0] + v[0] * t, d[1] + v[1] * t];
+        let left = radius * radius - (m[0] * m[0] + m[1] * m[1]);
+        if left <= 0.0 {
+            return None;
+        }
+        let half = (left / vv).sqrt();
+        (t.max(0.0), (t - half, t + half))
+    };
+    // Vertical: when the height difference is under the minimum.
+    let (dz, vz) = (pb[2] - pa[2], vb[2] - va[2]);
+    let vertical = if vz.abs() < 1e-9 {
+        if dz.abs() >= height {
+            return None;
+        }
+        (f64::NEG_INFINITY, f64::INFINITY)
+    } else {
+        let (t1, t2) = ((-height - dz) / vz, (height - dz) / vz);
+        (t1.min(t2), t1.max(t2))
+    };
+    let window = (horizontal.0.max(vertical.0).max(0.0), horizontal.1.min(vertical.1).min(lookahead));
+    (window.0 < window.1).then_some(Conflict { t_cpa, miss: [d[0] + v[0] * t_cpa, d[1] + v[1] * t_cpa], window })
+}
+
+/// The velocity change, shared between the two, that moves a conflict's closest approach out
+/// to `radius` in the time left before it: for the first drone; the second takes its opposite.
+pub fn resolution(
+    c: &Conflict,
+    (pa, va): ([f64; 3], [f64; 3]),
+    (pb, vb): ([f64; 3], [f64; 3]),
+    radius: f64,
+) -> [f64; 2] {
+    let miss = c.miss[0].hypot(c.miss[1]);
+    let side = if miss > 0.1 {
+        [c.miss[0] / miss, c.miss[1] / miss]
+    } else {
+        // Head on: the second to the first's left, so each turns right.
+        let v = [vb[0] - va[0], vb[1] - va[1]];
+        let n = v[0].hypot(v[1]);
+        if n > 1e-9 {
+            [v[1] / n, -v[0] / n]
+        } else {
+            let d = [pb[0] - pa[0], pb[1] - pa[1]];
+            let n = d[0].hypot(d[1]);
+            if n > 1e-9 { [d[0] / n, d[1] / n] } else { [1.0, 0.0] }
+        }
+    };
+    // Already at or past the closest approach: part within a second.
+    let time = c.t_cpa.max(1.0);
+    let push = (radius - miss).max(0.0) / time;
+    [-side[0] * push, -side[1] * push]
+}
+
+/// Every [`PERIOD_MS`], finds the conflicts between drones in the air and sets each drone's
+/// manoeuvre off its plan.
+pub fn separate_tactically(
+    clock: Res<SimClock>,
+    town: Res<TownMap>,
+    rules: Res<ActiveRules>,
+    roster: Res<DroneRoster>,
+    mut tactical: ResMut<Tactical>,
+    mut drones: Query<(&Drone, &mut DroneState)>,
+) {
+    if !town.scenario.map.airspace.tactical_separation || !clock.every(PERIOD_MS) {
+        return;
+    }
+    let now = clock.now_ms;
+    let (min_h, min_v) = rules.drone_separation().map_or(DEFAULT_MINIMUM_M, |m| (m.horizontal_m, m.vertical_m));
+    let radius = min_h * MARGIN;
+    let band_floor = rules.band_m.0;
+    let mut seen = Vec::new();
+    for (k, &e) in roster.0.iter().enumerate() {
+        let (drone, s) = drones.get(e).expect("roster entities are drones");
+        if !s.airborne() || s.crashed || s.stranded {
+            continue;
+        }
+        let (dx, dy) = (s.pos[0] - drone.base_at.x, s.pos[1] - drone.base_at.y);
+        let in_terminal = dx * dx + dy * dy < TERMINAL_RADIUS_M * TERMINAL_RADIUS_M;
+        // Rising from or setting down on its stand, it is the vertiport's to sequence; level,
+        // even over the vertiport, it is detect-and-avoid's.
+        let level = cruising(s) && s.next >= 2;
+        let at_stand = in_terminal && !level && !held_for_offset(s);
+        let free = cruising(s) && !at_stand && s.pos[2] >= band_floor - 0.5;
+        let climbing = cruising(s) && s.next == 1;
+        seen.push(Seen { roster: k, id: drone.id, base: drone.base, pos: s.pos, vel: s.vel, at_stand, free, climbing });
+    }
+    let fastest = seen.iter().map(|d| d.vel[0].hypot(d.vel[1])).fold(0.0, f64::max);
+    let points: Vec<(f64, f64)> = seen.iter().map(|d| (d.pos[0], d.pos[1])).collect();
+    let mut pairs = Vec::new();
+    close_pairs(&points, radius + 2.0 * fastest * LOOKAHEAD_S, &mut pairs);
+    let mut change = vec![[0.0f64; 2]; seen.len()];
+    let mut until = vec![0u64; seen.len()];
+    let mut hold = vec![false; seen.len()];
+    // A pair stays one conflict until its closest approach is past.
+    tactical.active.retain(|_, &mut past| past > now);
+    for (i, j) in pairs {
+        let (a, b) = (&seen[i], &seen[j]);
+        // Rising from or setting down on stands of one vertiport, the vertiport sequences them.
+        if (a.at_stand && b.at_stand && a.base == b.base) || !(a.free || b.free || a.climbing || b.climbing) {
+            continue;
+        }
+        let Some(c) = conflict((a.pos, a.vel), (b.pos, b.vel), radius, min_v, LOOKAHEAD_S) else { continue };
+        let past = now + ((c.t_cpa.max(c.window.1) + 1.0) * 1000.0) as u64;
+        let pair = (a.id.min(b.id), a.id.max(b.id));
+        if tactical.active.insert(pair, past).is_none() {
+            tactical.resolutions += 1;
+        }
+        // A drone rising through a conflict stops rising until it clears.
+        hold[i] |= a.climbing;
+        hold[j] |= b.climbing;
+        let push = resolution(&c, (a.pos, a.vel), (b.pos, b.vel), radius);
+        let (share_a, share_b) = match (a.free, b.free) {
+            (true, true) => (0.5, 0.5),
+            (true, false) => (1.0, 0.0),
+            (false, true) => (0.0, 1.0),
+            (false, false) => (0.0, 0.0),
+        };
+        for (k, share, sign) in [(i, share_a, 1.0), (j, share_b, -1.0)] {
+            if share > 0.0 {
+                change[k] = [change[k][0] + sign * share * push[0], change[k][1] + sign * share * push[1]];
+                until[k] = until[k].max(past);
+            }
+        }
+    }
+    // Drones in conflict add their change to the manoeuvre they fly; the others fly theirs on
+    // until their last conflict's closest approach is past (the resolution assumed as much),
+    // then hold their offset and fly it back.
+    for (k, d) in seen.iter().enumerate() {
+        let e = roster.0[d.roster];
+        let (_, mut s) = drones.get_mut(e).expect("roster entities are drones");
+        if hold[k] {
+            s.climb_held_until_ms = now + PERIOD_MS;
+        }
+        if until[k] == 0 {
+            if now >= s.avoid_until_ms {
+                s.avoid_vel = None;
+            }
+            continue;
+        }
+        let old = s.avoid_vel.unwrap_or([0.0; 2]);
+        let mut v = [old[0] + change[k][0], old[1] + change[k][1]];
+        let n = v[0].hypot(v[1]);
+        if n > MAX_DODGE_MPS {
+            v = v.map(|c| c * MAX_DODGE_MPS / n);
+        }
+        s.avoid_vel = Some(v);
+        s.avoid_until_ms = s.avoid_until_ms.max(until[k]);
+    }
+}
+
+/// Moves a flying drone's offset from its plan one tick: out along its manoeuvre, held, or back
+/// once its conflicts are past; returns the offset's velocity.
+pub(super) fn steer_offset(state: &mut DroneState, town: &TownMap, rules: &ActiveRules, now: u64, dt: f64) -> [f64; 2] {
+    let off = state.avoid;
+    let out = off[0].hypot(off[1]);
+    let back = |speed: f64| if out > 0.0 { off.map(|c| -c / out * speed.min(out / dt)) } else { [0.0; 2] };
+    // Coming down where its plan says, or soon pressed near a closed volume or a building as the
+    // plan flies on beside one: back to the plan briskly.
+    let rate = if !cruising(state) || (out > 0.0 && !clear_ahead(town, rules, state, off)) {
+        state.avoid_vel = None;
+        state.avoid_until_ms = 0;
+        back(MAX_DODGE_MPS)
+    } else {
+        match state.avoid_vel {
+            Some(v) => {
+                // At the furthest offset, only the part of the manoeuvre along its edge is flown.
+                let outward = if out > 0.0 { (v[0] * off[0] + v[1] * off[1]) / out } else { 0.0 };
+                let v = if out >= MAX_OFFSET_M && outward > 0.0 {
+                    [v[0] - outward * off[0] / out, v[1] - outward * off[1] / out]
+                } else {
+                    v
+                };
+                let next = [off[0] + v[0] * dt, off[1] + v[1] * dt];
+                let further = next[0].hypot(next[1]) > out;
+                if further && !clear_ahead(town, rules, state, next) { [0.0; 2] } else { v }
+            }
+            // Nearing its descent it flies back briskly.
+            None if now >= state.avoid_until_ms => back(if approaching(state) { MAX_DODGE_MPS } else { RETURN_MPS }),
+            None => [0.0; 2],
+        }
+    };
+    state.avoid = [off[0] + rate[0] * dt, off[1] + rate[1] * dt];
+    rate
+}
+
+/// Whether a drone is flying a leg short of its last, the descent to its pad or the garden.
+fn cruising(s: &DroneState) -> bool {
+    matches!(s.phase, DronePhase::Outbound | DronePhase::Returning) && s.next + 1 < s.path.len()
+}
+
+/// Whether a drone's plan is within [`APPROACH_M`] of the top of its descent.
+fn approaching(s: &DroneState) -> bool {
+    let Some(top) = s.path.len().checked_sub(2).map(|k| s.path[k]) else { return false };
+    (top.at.x - s.reference[0]).hypot(top.at.y - s.reference[1]) < APPROACH_M
+}
+
+/// Whether a tactical offset keeps a drone from starting its descent: it flies back first.
+pub(super) fn held_for_offset(s: &DroneState) -> bool {
+    s.avoid[0].hypot(s.avoid[1]) > HELD_OFFSET_M && !cruising(s)
+}
+
+/// Whether a drone `off` its plan stays in open air while its plan flies on for as long as it
+/// takes to fly back, and two seconds more.
+fn clear_ahead(town: &TownMap, rules: &ActiveRules, state: &DroneState, off: [f64; 2]) -> bool {
+    let (r, v) = (state.reference, state.ref_vel);
+    let ahead_s = off[0].hypot(off[1]) / MAX_DODGE_MPS + 2.0;
+    (0..=4).all(|k| {
+        let t = ahead_s * f64::from(k) / 4.0;
+        open_air(town, rules, [r[0] + off[0] + v[0] * t, r[1] + off[1] + v[1] * t, r[2] + v[2] * t])
+    })
+}
+
+/// Whether a drone moved off its plan may be at `p`: [`CLEARANCE_M`] from every volume in force
+/// and from every building it does not clear by as much.
+fn open_air(town: &TownMap, rules: &ActiveRules, p: [f64; 3]) -> bool {
+    let here = Vec2::new(p[0], p[1]);
+    let heights = |floor: f64, ceiling: f64| (floor - CLEARANCE_M..=ceiling + CLEARANCE_M).contains(&p[2]);
+    let volumes_clear = rules
+        .no_fly()
+        .iter()
+        .filter(|v| heights(v.floor_m, v.ceiling_m))
+        .all(|v| distance_to_polygon(here, &v.polygon) >= CLEARANCE_M);
+    let mut near = Vec::new();
+    town.buildings_near(here, CLEARANCE_M, &mut near);
+    volumes_clear
+        && near.iter().all(|&b| {
+            let (outline, height) = &town.buildings[b];
+            !heights(0.0, *height) || distance_to_polygon(here, outline) >= CLEARANCE_M
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const R: f64 = 36.0;
+
+    #[test]
+    fn head_on_at_one_height_is_a_conflict_and_both_turn_right() {
+        // A flies east at 12 m/s, B west, 200 m apart on the same line: they meet in 8.3 s.
+        let a = ([0.0, 0.0, 60.0], [12.0, 0.0, 0.0]);
+        let b = ([200.0, 0.0, 60.0], [-12.0, 0.0, 0.0]);
+        let c = conflict(a, b, R, 10.0, LOOKAHEAD_S).expect("head on");
+        assert!((c.t_cpa - 200.0 / 24.0).abs() < 1e-9);
+        assert!((c.window.0 - (200.0 - R) / 24.0).abs() < 1e-9, "{:?}", c.window);
+        let push = resolution(&c, a, b, R);
+        // A, flying east, turns right (south); B takes the opposite, north, right for it too.
+        assert!(push[1] < 0.0 && push[0].abs() < 1e-9, "{push:?}");
+        // Each taking half, together they open the closest approach to the radius in the time
+        // left.
+        assert!((push[1].abs() * c.t_cpa - R).abs() < 1e-9, "{push:?}");
+    }
+
+    #[test]
+    fn no_conflict_apart_in_height_diverging_or_beyond_the_lookahead() {
+        let a = ([0.0, 0.0, 60.0], [12.0, 0.0, 0.0]);
+        assert_eq!(conflict(a, ([200.0, 0.0, 75.0], [-12.0, 0.0, 0.0]), R, 10.0, LOOKAHEAD_S), None, "15 m above");
+        assert_eq!(conflict(a, ([-100.0, 0.0, 60.0], [-12.0, 0.0, 0.0]), R, 10.0, LOOKAHEAD_S), None, "apart");
+        assert_eq!(conflict(a, ([400.0, 0.0, 60.0], [-12.0, 0.0, 0.0]), R, 10.0, LOOKAHEAD_S), None, "in 15 s");
+        assert_eq!(conflict(a, ([200.0, 50.0, 60.0], [-12.0, 0.0, 0.0]), R, 10.0, LOOKAHEAD_S), None, "abreast");
+        // One climbing through the other's height: a conflict only while their heights overlap.
+        // Closing at 24 m/s, within the radius from 2.7 s to 5.7 s; climbing at 3 m/s from 40 m,
+        // within 10 m of the other's height from 3.3 s.
+        let climbing = ([100.0, 0.0, 40.0], [-12.0, 0.0, 3.0]);
+        let c = conflict(a, climbing, R, 10.0, LOOKAHEAD_S).expect("climbs through at the crossing");
+        assert!((c.window.0 - 10.0 / 3.0).abs() < 1e-9 && (c.window.1 - 136.0 / 24.0).abs() < 1e-9, "{:?}", c.window);
+        let late = ([100.0, 0.0, 30.0], [-12.0, 0.0, 3.0]);
+        assert_eq!(conflict(a, late, R, 10.0, LOOKAHEAD_S), None, "reaches 50 m after they have passed");
+    }
+
+    #[test]
+    fn already_too_close_and_level_pushes_apart() {
+        let a = ([0.0, 0.0, 60.0], [0.0; 3]);
+        let b = ([20.0, 0.0, 62.0], [0.0; 3]);
+        let c = conflict(a, b, R, 10.0, LOOKAHEAD_S).expect("within the radius now");
+        assert_eq!(c.t_cpa, 0.0);
+        let push = resolution(&c, a, b, R);
+        assert!((push[0] + (R - 20.0)).abs() < 1e-9 && push[1] == 0.0, "{push:?}");
+    }
+}
