@@ -115,14 +115,14 @@ def drones(args, work):
     print()
     print("| engine | drones aloft | step s | simulated s | wall s | simulated s per wall s |")
     print("|---|---|---|---|---|---|")
-    print(f"| pilotzone (physics, flight control, safety monitor, recorder) | {ours['aloft_at_start']:,} "
+    print(f"| pilotzone (physics, flight control, tactical separation, safety monitor, recorder) | {ours['aloft_at_start']:,} "
           f"(at least {ours['aloft_fewest']:,}) | {ours['tick_ms'] / 1000:.2f} | {ours['seconds']} | "
           f"{ours['wall_s']:.2f} | {rate_ours:.1f} |")
     print(f"| BlueSky 1.1.1 (conflict detection on) | {theirs['drones']:,} | {theirs['step_s']:.2f} | "
           f"{theirs['seconds']:.0f} | {theirs['wall_s']:.2f} | {rate_theirs:.2f} |")
     print(f"\npilotzone / BlueSky: {rate_ours / rate_theirs:.1f}× (target ≥ 20×). pilotzone's window starts "
           f"{ours['start_s']} s into the run; over its whole run {ours['separation_losses']:,} losses of separation "
-          f"and {ours['collisions']:,} collisions (strategic deconfliction off in both); BlueSky saw "
+          f"and {ours['collisions']:,} collisions (strategic deconfliction off in both, tactical separation on in pilotzone); BlueSky saw "
           f"{theirs['conflicts_now']:,} conflicts at its last step.")
 
 

@@ -24,6 +24,14 @@ pub fn distance_to_polygon(p: Vec2, polygon: &[Vec2]) -> f64 {
 /// Pairs `(i, j)`, `i < j`, of points less than `range` apart along both axes, sorted. A grid
 /// of `range`-sized cells keeps this near linear where all-pairs would grow with the square.
 pub fn close_pairs(points: &[(f64, f64)], range: f64, out: &mut Vec<(usize, usize)>) {
+    neighbour_pairs(points, range, out);
+    out.sort_unstable();
+}
+
+/// The pairs of [`close_pairs`] in the order the grid finds them (the same for the same points),
+/// for callers whose result does not depend on the order: sorting many pairs costs more than
+/// finding them.
+pub fn neighbour_pairs(points: &[(f64, f64)], range: f64, out: &mut Vec<(usize, usize)>) {
     let cell = |v: f64| (v / range).floor() as i64;
     let mut keyed: Vec<((i64, i64), usize)> =
         points.iter().enumerate().map(|(i, &(x, y))| ((cell(x), cell(y)), i)).collect();
@@ -75,7 +83,6 @@ pub fn close_pairs(points: &[(f64, f64)], range: f64, out: &mut Vec<(usize, usiz
             visit(other);
         }
     }
-    out.sort_unstable();
 }
 
 /// Time until two discs `sum_radii` apart first touch, for relative position (dx, dy) and

@@ -59,7 +59,6 @@ pub fn fly_drones(
     rules: Res<ActiveRules>,
     roster: Res<DroneRoster>,
     mut requests: ResMut<Requests>,
-    town: Res<TownMap>,
     mut drones: Query<(&Drone, &mut DroneState)>,
     mut log: ResMut<EventLog>,
 ) {
@@ -80,7 +79,7 @@ pub fn fly_drones(
             }
             DronePhase::Dropping { until_ms } => {
                 state.ref_vel = [0.0; 3];
-                let aside = steer_offset(state, &town, &rules, now, dt);
+                let aside = steer_offset(state, now, dt);
                 fly(drone, state, aside, air.velocity, dt, now, &mut log);
                 if now < until_ms {
                     continue;
@@ -139,7 +138,7 @@ pub fn fly_drones(
             advance_reference(drone, state, air.velocity, dt);
         }
         state.ref_vel = [0, 1, 2].map(|i| (state.reference[i] - before[i]) / dt);
-        let aside = steer_offset(state, &town, &rules, now, dt);
+        let aside = steer_offset(state, now, dt);
         fly(drone, state, aside, air.velocity, dt, now, &mut log);
         let end = state.path.last().map(|w| [w.at.x, w.at.y, w.z_m]).unwrap_or(state.reference);
         let off = [0, 1, 2].map(|i| state.pos[i] - end[i]);
@@ -160,6 +159,7 @@ pub fn fly_drones(
                     state.avoid = [0.0; 2];
                     state.avoid_vel = None;
                     state.avoid_until_ms = 0;
+                    state.avoid_pressed = false;
                     reservations.release(drone.id);
                     log.push(now, EventKind::Land, drone.id, state.pos, "back at base");
                 }

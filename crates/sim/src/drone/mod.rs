@@ -80,6 +80,8 @@ pub struct DroneState {
     pub avoid_vel: Option<[f64; 2]>,
     /// Until when the offset is held: past the closest approach of its last conflict, ms.
     pub avoid_until_ms: u64,
+    /// Whether the offset would soon bring it near a closed volume or a building: it flies back.
+    pub avoid_pressed: bool,
     /// Until when detect-and-avoid stops the drone rising (it would climb into a conflict), ms.
     pub climb_held_until_ms: u64,
     /// Force the drone puts on its body for the next physics step (thrust and drag, not
@@ -226,6 +228,7 @@ pub fn spawn_drones(
                 avoid: [0.0; 2],
                 avoid_vel: None,
                 avoid_until_ms: 0,
+                avoid_pressed: false,
                 climb_held_until_ms: 0,
                 force: [0.0; 3],
                 path: Vec::new(),

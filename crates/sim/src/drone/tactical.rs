@@ -31,7 +31,7 @@ use pilotzone_routing::Vec2;
 use super::deconflict::TERMINAL_RADIUS_M;
 use super::{Drone, DronePhase, DroneState};
 use crate::clock::SimClock;
-use crate::geom::{close_pairs, distance_to_polygon};
+use crate::geom::{distance_to_polygon, neighbour_pairs};
 use crate::roster::DroneRoster;
 use crate::rules::ActiveRules;
 use crate::town::TownMap;
@@ -203,7 +203,7 @@ pub fn separate_tactically(
     let fastest = seen.iter().map(|d| d.vel[0].hypot(d.vel[1])).fold(0.0, f64::max);
     let points: Vec<(f64, f64)> = seen.iter().map(|d| (d.pos[0], d.pos[1])).collect();
     let mut pairs = Vec::new();
-    close_pairs(&points, radius + 2.0 * fastest * LOOKAHEAD_S, &mut pairs);
+    neighbour_pairs(&points, radius + 2.0 * fastest * LOOKAHEAD_S, &mut pairs);
     let mut change = vec![[0.0f64; 2]; seen.len()];
     let mut until = vec![0u64; seen.len()];
     let mut hold = vec![false; seen.len()];
@@ -241,11 +241,20 @@ pub fn separate_tactically(
     // Drones in conflict add their change to the manoeuvre they fly; the others fly theirs on
     // until their last conflict's closest approach is past (the resolution assumed as much),
     // then hold their offset and fly it back.
+    let mut near = Vec::new();
     for (k, d) in seen.iter().enumerate() {
         let e = roster.0[d.roster];
         let (_, mut s) = drones.get_mut(e).expect("roster entities are drones");
         if hold[k] {
             s.climb_held_until_ms = now + PERIOD_MS;
+        }
+        // Soon pressed near a closed volume or a building as the plan flies on beside one: back to
+        // the plan briskly, whatever the conflicts.
+        let off = s.avoid;
+        s.avoid_pressed = off != [0.0; 2] && !clear_ahead(&town, &rules, &s, off, &mut near);
+        if s.avoid_pressed {
+            (s.avoid_vel, s.avoid_until_ms) = (None, 0);
+            continue;
         }
         if until[k] == 0 {
             if now >= s.avoid_until_ms {
@@ -259,6 +268,12 @@ pub fn separate_tactically(
         if n > MAX_DODGE_MPS {
             v = v.map(|c| c * MAX_DODGE_MPS / n);
         }
+        // Never towards a closed volume or a building.
+        let period_s = PERIOD_MS as f64 / 1000.0;
+        let next = [off[0] + v[0] * period_s, off[1] + v[1] * period_s];
+        if next[0].hypot(next[1]) > off[0].hypot(off[1]) && !clear_ahead(&town, &rules, &s, next, &mut near) {
+            v = [0.0; 2];
+        }
         s.avoid_vel = Some(v);
         s.avoid_until_ms = s.avoid_until_ms.max(until[k]);
     }
@@ -266,29 +281,26 @@ pub fn separate_tactically(
 
 /// Moves a flying drone's offset from its plan one tick: out along its manoeuvre, held, or back
 /// once its conflicts are past; returns the offset's velocity.
-pub(super) fn steer_offset(state: &mut DroneState, town: &TownMap, rules: &ActiveRules, now: u64, dt: f64) -> [f64; 2] {
+pub(super) fn steer_offset(state: &mut DroneState, now: u64, dt: f64) -> [f64; 2] {
     let off = state.avoid;
     let out = off[0].hypot(off[1]);
     let back = |speed: f64| if out > 0.0 { off.map(|c| -c / out * speed.min(out / dt)) } else { [0.0; 2] };
-    // Coming down where its plan says, or soon pressed near a closed volume or a building as the
-    // plan flies on beside one: back to the plan briskly.
-    let rate = if !cruising(state) || (out > 0.0 && !clear_ahead(town, rules, state, off)) {
+    // Coming down where its plan says, or pressed near a closed volume or a building: back to
+    // the plan briskly.
+    let rate = if !cruising(state) || state.avoid_pressed {
         state.avoid_vel = None;
         state.avoid_until_ms = 0;
         back(MAX_DODGE_MPS)
     } else {
         match state.avoid_vel {
+            // At the furthest offset, only the part of the manoeuvre along its edge is flown.
             Some(v) => {
-                // At the furthest offset, only the part of the manoeuvre along its edge is flown.
                 let outward = if out > 0.0 { (v[0] * off[0] + v[1] * off[1]) / out } else { 0.0 };
-                let v = if out >= MAX_OFFSET_M && outward > 0.0 {
+                if out >= MAX_OFFSET_M && outward > 0.0 {
                     [v[0] - outward * off[0] / out, v[1] - outward * off[1] / out]
                 } else {
                     v
-                };
-                let next = [off[0] + v[0] * dt, off[1] + v[1] * dt];
-                let further = next[0].hypot(next[1]) > out;
-                if further && !clear_ahead(town, rules, state, next) { [0.0; 2] } else { v }
+                }
             }
             // Nearing its descent it flies back briskly.
             None if now >= state.avoid_until_ms => back(if approaching(state) { MAX_DODGE_MPS } else { RETURN_MPS }),
@@ -316,19 +328,19 @@ pub(super) fn held_for_offset(s: &DroneState) -> bool {
 }
 
 /// Whether a drone `off` its plan stays in open air while its plan flies on for as long as it
-/// takes to fly back, and two seconds more.
-fn clear_ahead(town: &TownMap, rules: &ActiveRules, state: &DroneState, off: [f64; 2]) -> bool {
+/// takes to fly back, and until the next look and two seconds more.
+fn clear_ahead(town: &TownMap, rules: &ActiveRules, state: &DroneState, off: [f64; 2], near: &mut Vec<usize>) -> bool {
     let (r, v) = (state.reference, state.ref_vel);
-    let ahead_s = off[0].hypot(off[1]) / MAX_DODGE_MPS + 2.0;
+    let ahead_s = off[0].hypot(off[1]) / MAX_DODGE_MPS + PERIOD_MS as f64 / 1000.0 + 2.0;
     (0..=4).all(|k| {
         let t = ahead_s * f64::from(k) / 4.0;
-        open_air(town, rules, [r[0] + off[0] + v[0] * t, r[1] + off[1] + v[1] * t, r[2] + v[2] * t])
+        open_air(town, rules, [r[0] + off[0] + v[0] * t, r[1] + off[1] + v[1] * t, r[2] + v[2] * t], near)
     })
 }
 
 /// Whether a drone moved off its plan may be at `p`: [`CLEARANCE_M`] from every volume in force
 /// and from every building it does not clear by as much.
-fn open_air(town: &TownMap, rules: &ActiveRules, p: [f64; 3]) -> bool {
+fn open_air(town: &TownMap, rules: &ActiveRules, p: [f64; 3], near: &mut Vec<usize>) -> bool {
     let here = Vec2::new(p[0], p[1]);
     let heights = |floor: f64, ceiling: f64| (floor - CLEARANCE_M..=ceiling + CLEARANCE_M).contains(&p[2]);
     let volumes_clear = rules
@@ -336,8 +348,7 @@ fn open_air(town: &TownMap, rules: &ActiveRules, p: [f64; 3]) -> bool {
         .iter()
         .filter(|v| heights(v.floor_m, v.ceiling_m))
         .all(|v| distance_to_polygon(here, &v.polygon) >= CLEARANCE_M);
-    let mut near = Vec::new();
-    town.buildings_near(here, CLEARANCE_M, &mut near);
+    town.buildings_near(here, CLEARANCE_M, near);
     volumes_clear
         && near.iter().all(|&b| {
             let (outline, height) = &town.buildings[b];
