@@ -411,14 +411,10 @@ fn a_drone_flown_into_a_building_crashes_against_it() {
     );
 }
 
-/// A generated town with more drones than homes: gardens for the drones and course layers. Every
-/// drone in level flight cruises on a layer of the band, crossing courses on different layers,
-/// and none touches another or comes within the separation minimum.
-#[test]
-fn a_city_scale_drone_town_cruises_on_course_layers_and_no_drone_touches_another() {
-    use pilotzone_scenario::generate::{GridTown, grid_town, to_ron};
-    use pilotzone_sim::drone::{DroneRoster, DroneState};
-    let town = GridTown {
+/// A generated 2 km × 2 km town of 300 drones at six vertiports, more drones than homes, with
+/// parcels enough to keep them flying for `duration_s`.
+fn city_drones(duration_s: u32) -> pilotzone_scenario::generate::GridTown {
+    pilotzone_scenario::generate::GridTown {
         cols: 10,
         rows: 10,
         block_m: 200.0,
@@ -427,11 +423,21 @@ fn a_city_scale_drone_town_cruises_on_course_layers_and_no_drone_touches_another
         vertiports: 6,
         rides_per_hour: 0.0,
         parcels_per_hour: 6000.0,
-        duration_s: 900,
+        duration_s,
         demand_s: None,
         max_wait_s: 1800,
         seed: 3,
-    };
+    }
+}
+
+/// A generated town with more drones than homes: gardens for the drones and course layers. Every
+/// drone in level flight cruises on a layer of the band, crossing courses on different layers,
+/// and none touches another or comes within the separation minimum.
+#[test]
+fn a_city_scale_drone_town_cruises_on_course_layers_and_no_drone_touches_another() {
+    use pilotzone_scenario::generate::{grid_town, to_ron};
+    use pilotzone_sim::drone::{DroneRoster, DroneState};
+    let town = city_drones(900);
     let scenario = grid_town(&town);
     assert!(scenario.map.airspace.course_layers, "more drones than homes: course layers");
     let loaded = pilotzone_scenario::parse(&to_ron(&scenario, "city drones"), "city drones").expect("valid");
@@ -482,21 +488,8 @@ fn a_city_scale_drone_town_cruises_on_course_layers_and_no_drone_touches_another
 /// separation each turns aside for what it sees coming, and far fewer do.
 #[test]
 fn without_strategic_deconfliction_tactical_separation_keeps_most_drones_apart() {
-    use pilotzone_scenario::generate::{GridTown, grid_town, to_ron};
-    let town = GridTown {
-        cols: 10,
-        rows: 10,
-        block_m: 200.0,
-        taxis: 0,
-        drones: 300,
-        vertiports: 6,
-        rides_per_hour: 0.0,
-        parcels_per_hour: 6000.0,
-        duration_s: 600,
-        demand_s: None,
-        max_wait_s: 1800,
-        seed: 3,
-    };
+    use pilotzone_scenario::generate::{grid_town, to_ron};
+    let town = city_drones(600);
     let run = |tactical: bool| {
         let mut scenario = grid_town(&town);
         scenario.map.airspace.strategic_deconfliction = false;

@@ -8,7 +8,7 @@ use pilotzone_routing::airspace::{NoPath, Waypoint};
 
 use super::airframe::{CONTROL_RAD_S, DRAG_PER_S, DRONE_MASS_KG, GRAVITY, MAX_THRUST_G};
 use super::deconflict::{Reservations, trajectory};
-use super::tactical::{held_for_offset, steer_offset};
+use super::tactical::{back_on_plan, held_for_offset, steer_offset};
 use super::{Air, CHARGE_W, DROP_MS, Drone, DronePhase, DroneState};
 use crate::clock::SimClock;
 use crate::demand::{OrderStatus, Requests};
@@ -156,10 +156,7 @@ pub fn fly_drones(
                     state.ref_vel = [0.0; 3];
                     state.prev_ref_vel = [0.0; 3];
                     state.force = [0.0; 3];
-                    state.avoid = [0.0; 2];
-                    state.avoid_vel = None;
-                    state.avoid_until_ms = 0;
-                    state.avoid_pressed = false;
+                    back_on_plan(state);
                     reservations.release(drone.id);
                     log.push(now, EventKind::Land, drone.id, state.pos, "back at base");
                 }

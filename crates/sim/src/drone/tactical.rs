@@ -1,24 +1,25 @@
 //! Tactical separation: each drone's detect-and-avoid, for what strategic deconfliction could not
 //! foresee (a gust, a late closure, a re-plan, a flight that launched without a reservation).
 //!
-//! Every [`PERIOD_MS`] each drone in the band looks [`LOOKAHEAD_S`] ahead along its own and every
-//! nearby drone's present velocity. Two drones are in conflict when both would be within the
-//! drone–drone separation minimum at once (horizontally within [`MARGIN`] times its horizontal
-//! minimum, vertically within its vertical one). Each conflict is resolved as the modified
-//! voltage potential does (the method BlueSky and the drone literature use): the velocity
-//! change that would move their closest approach out to the protected radius in the time left,
-//! split between the two when both can manoeuvre, given wholly to the one that can when the
-//! other cannot (it is climbing out of a garden, lowering a parcel or inside its vertiport's
-//! terminal area); and a drone rising from its pad or a garden into a conflict stops rising
-//! until it clears, as one waits for a clear column. A head-on pair, whose closest approach has no side, both turn to the right,
-//! as the rules of the air have it. The manoeuvre is horizontal only, so it never takes a
-//! drone off its layer, and moves the point the controller steers to off the flight plan: the
-//! plan's reference flies on, the drone flies beside it. An offset is held until the last
-//! conflict's closest approach is past, then flown back at [`RETURN_MPS`]. Nearing its descent a
-//! drone turns aside no more and flies back briskly (its plan waits at the top of the descent
-//! if it must), so it comes down where its plan says. A manoeuvre never
-//! takes a drone further than [`MAX_OFFSET_M`] from its plan, into a volume closed to drones,
-//! or near a building it would not clear.
+//! Every [`PERIOD_MS`] each drone looks [`LOOKAHEAD_S`] ahead along its own and every nearby
+//! drone's present velocity. Two drones are in conflict when both would be within the drone–drone
+//! separation minimum at once (horizontally within [`MARGIN`] times its horizontal minimum,
+//! vertically within its vertical one). Each conflict is resolved as the modified voltage
+//! potential does (the method BlueSky and the drone literature use): the velocity change that
+//! would move their closest approach out to the protected radius in the time left, split between
+//! the two when both can manoeuvre, given wholly to the one that can when the other cannot (it
+//! rises from or sets down on its stand or the garden, lowers a parcel, or is below the band).
+//! A head-on pair, whose closest approach has no side, both turn to the right, as the rules of
+//! the air have it. A drone rising from its pad or a garden into a conflict stops rising until it
+//! clears, as one waits for a clear column.
+//!
+//! The manoeuvre is horizontal only, so it never takes a drone off its layer, and moves the point
+//! the controller steers to off the flight plan: the plan's reference flies on, the drone flies
+//! beside it. The offset is held until the last conflict's closest approach is past, then flown
+//! back at [`RETURN_MPS`], or at [`MAX_DODGE_MPS`] within [`APPROACH_M`] of the descent, which
+//! waits until the drone is back so that it comes down where its plan says. A manoeuvre never
+//! takes a drone further than [`MAX_OFFSET_M`] from its plan, nor within [`CLEARANCE_M`] of a
+//! closed volume or a building, looking ahead for as long as it would take to fly back.
 //!
 //! Candidate pairs come from a grid as wide as two drones close in a look-ahead, so the cost
 //! grows with the drones and their neighbours, not with all pairs.
@@ -51,8 +52,8 @@ pub const MAX_OFFSET_M: f64 = 60.0;
 pub const RETURN_MPS: f64 = 2.0;
 /// Separation kept where the scenario sets no drone–drone minimum: horizontal and vertical, m.
 pub const DEFAULT_MINIMUM_M: (f64, f64) = (30.0, 10.0);
-/// Distance before the top of its descent from which a drone turns aside no more and flies back
-/// to its plan at [`MAX_DODGE_MPS`]: back from the furthest offset in 10 s at cruise, m.
+/// Distance before the top of its descent within which a drone flies its offset back at
+/// [`MAX_DODGE_MPS`] once its conflicts are past: back from the furthest offset in 10 s, m.
 pub const APPROACH_M: f64 = 150.0;
 /// Offset from its plan beyond which a drone does not start its descent, m.
 const HELD_OFFSET_M: f64 = 0.5;
@@ -309,6 +310,14 @@ pub(super) fn steer_offset(state: &mut DroneState, now: u64, dt: f64) -> [f64; 2
     };
     state.avoid = [off[0] + rate[0] * dt, off[1] + rate[1] * dt];
     rate
+}
+
+/// Puts a drone back on its plan with no manoeuvre pending: it is down on its pad.
+pub(super) fn back_on_plan(state: &mut DroneState) {
+    state.avoid = [0.0; 2];
+    state.avoid_vel = None;
+    state.avoid_until_ms = 0;
+    state.avoid_pressed = false;
 }
 
 /// Whether a drone is flying a leg short of its last, the descent to its pad or the garden.
