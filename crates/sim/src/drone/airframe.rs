@@ -121,6 +121,14 @@ impl Drone {
     pub fn terminal(&self) -> super::deconflict::Terminal {
         super::deconflict::Terminal { base: self.base, at: self.base_at }
     }
+
+    /// Whether `pos` lies within its vertiport's terminal area, where the vertiport sequences its
+    /// flights: the monitor counts no loss of separation there between them, and detect-and-avoid
+    /// leaves them to it.
+    pub fn in_terminal(&self, pos: [f64; 3]) -> bool {
+        let (dx, dy) = (pos[0] - self.base_at.x, pos[1] - self.base_at.y);
+        dx * dx + dy * dy < super::deconflict::TERMINAL_RADIUS_M * super::deconflict::TERMINAL_RADIUS_M
+    }
 }
 
 #[cfg(test)]

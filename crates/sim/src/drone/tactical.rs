@@ -29,7 +29,6 @@ use std::collections::BTreeMap;
 use bevy::prelude::*;
 use pilotzone_routing::Vec2;
 
-use super::deconflict::TERMINAL_RADIUS_M;
 use super::{Drone, DronePhase, DroneState};
 use crate::clock::SimClock;
 use crate::geom::{distance_to_polygon, neighbour_pairs};
@@ -191,8 +190,7 @@ pub fn separate_tactically(
         if !s.airborne() || s.crashed || s.stranded {
             continue;
         }
-        let (dx, dy) = (s.pos[0] - drone.base_at.x, s.pos[1] - drone.base_at.y);
-        let in_terminal = dx * dx + dy * dy < TERMINAL_RADIUS_M * TERMINAL_RADIUS_M;
+        let in_terminal = drone.in_terminal(s.pos);
         // Rising from or setting down on its stand, it is the vertiport's to sequence; level,
         // even over the vertiport, it is detect-and-avoid's.
         let level = cruising(s) && s.next >= 2;

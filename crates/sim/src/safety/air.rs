@@ -55,8 +55,7 @@ pub(super) fn check(
         .filter_map(|(k, &e)| {
             let (drone, s) = drones.get(e).expect("roster entities are drones");
             let base = town.place_pos[drone.base];
-            let (dx, dy) = (s.pos[0] - base.x, s.pos[1] - base.y);
-            let in_terminal = dx * dx + dy * dy < TERMINAL_RADIUS_M * TERMINAL_RADIUS_M;
+            let in_terminal = drone.in_terminal(s.pos);
             let dest = s.order.map(|o| town.place_pos[requests.parcels[o as usize].to]);
             // A crashed drone is its crash's incident, not a flight to keep apart from others.
             (s.airborne() && !s.crashed).then_some(Airborne {
