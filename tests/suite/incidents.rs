@@ -204,9 +204,13 @@ fn the_incidents_command_lists_filters_and_names_bad_filters() {
 #[test]
 fn drones_closer_than_a_wide_separation_minimum_are_losses_citing_it() {
     // 400 m and 50 m: the outbound (60 m) and return (75 m) layers are not apart enough, so any
-    // two drones cruising within 400 m lose separation. The demo's own 30 m / 10 m gives none.
+    // two drones cruising within 400 m lose separation, with nothing but their layers keeping
+    // them apart (deconfliction would plan and steer by the wider minimum). The demo's own
+    // 30 m / 10 m gives none.
     let control = demo_for(3600);
     let mut loaded = control.clone();
+    loaded.scenario.map.airspace.strategic_deconfliction = false;
+    loaded.scenario.map.airspace.tactical_separation = false;
     let rule = loaded.scenario.rules.iter_mut().find(|r| r.id == "drone-separation").expect("rule");
     rule.kind = RuleKind::Separation {
         between: (pilotzone_scenario::Class::Drone, pilotzone_scenario::Class::Drone),

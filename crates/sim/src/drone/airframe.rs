@@ -98,15 +98,17 @@ impl Drone {
         (self.cruise_alt_m.clamp(floor, ceiling), self.return_alt_m.clamp(floor, ceiling))
     }
 
-    /// The height a leg from `from` to `to` cruises at: the fleet's height out (`outbound`) or
-    /// one layer higher home; or, with course layers, the layer of the leg's course. The band in
-    /// force is cut into layers two drone–drone vertical minima apart (10 m when no rule sets
-    /// one), and the compass into as many sectors: a leg cruises on its sector's layer, so legs
-    /// that cross are stacked apart, with room between for one that climbs or descends.
-    pub fn leg_height(&self, rules: &ActiveRules, from: Vec2, to: Vec2, outbound: bool) -> f64 {
+    /// The heights a leg from `from` to `to` may cruise at, best first: the fleet's height out
+    /// (`outbound`) or one layer higher home; or, with course layers, the layer of the leg's
+    /// course, then the other layers nearest it. The band in force is cut into layers two
+    /// drone–drone vertical minima apart (10 m when no rule sets one), and the compass into as
+    /// many sectors: a leg cruises on its sector's layer, so legs that cross are stacked apart,
+    /// with room between for one that climbs or descends. Strategic deconfliction offers the
+    /// others when the sector's layer is taken.
+    pub fn leg_heights(&self, rules: &ActiveRules, from: Vec2, to: Vec2, outbound: bool) -> Vec<f64> {
         let (out, back) = self.altitudes(rules);
         if !rules.course_layers {
-            return if outbound { out } else { back };
+            return vec![if outbound { out } else { back }];
         }
         let (floor, ceiling) = rules.band_m;
         let spacing = 2.0 * rules.drone_separation().map_or(10.0, |m| m.vertical_m).max(1.0);
@@ -114,7 +116,16 @@ impl Drone {
         let d = to - from;
         let course = d.y.atan2(d.x).rem_euclid(std::f64::consts::TAU);
         let sector = ((course / std::f64::consts::TAU * layers as f64) as usize).min(layers - 1);
-        floor + sector as f64 * spacing
+        let mut order: Vec<usize> = (0..layers).collect();
+        order.sort_by_key(|&k| (k.abs_diff(sector), k));
+        order.into_iter().map(|k| floor + k as f64 * spacing).collect()
+    }
+
+    /// The height of a leg, the `choice`-th of [`Self::leg_heights`] (or the first, if the band
+    /// in force has fewer layers now).
+    pub fn leg_height(&self, rules: &ActiveRules, from: Vec2, to: Vec2, outbound: bool, choice: usize) -> f64 {
+        let heights = self.leg_heights(rules, from, to, outbound);
+        heights.get(choice).copied().unwrap_or(heights[0])
     }
 
     /// The drone's vertiport, for strategic deconfliction.

@@ -1,18 +1,24 @@
 //! Strategic deconfliction, as a U-space service offers it: before take-off, a flight's planned
-//! trajectory is turned into the airspace cells it will occupy over time, and it may launch
-//! only if no other flight holds a neighbouring cell at the same time.
+//! trajectory is flown ahead second by second, and it may launch only if at no moment it would
+//! come within the planning buffer of a flight already approved.
 //!
-//! Cells are [`CELL_M`] square, [`LAYER_M`] high and [`SLOT_MS`] long. A flight conflicts with
-//! another holding a cell next to one of its own (within one cell horizontally, two
-//! vertically) in the same or an adjacent slot, which keeps flights at least one cell apart at
-//! all times even where a gust or the controller puts it a little early or late, and one
-//! climbing through a layer apart from one cruising on it; layers 15 m apart do not conflict.
-//! The trajectory is the flight plan flown ahead as the flight will fly it ([`trajectory`]).
-//! Every cell of a flight is reserved, its climb and descent included; but within
-//! [`TERMINAL_RADIUS_M`] of its own vertiport it is not held apart from that vertiport's other
-//! flights, which the vertiport sequences itself (its take-off pads and their interval). A
-//! flight from elsewhere crossing a vertiport is kept apart from the drones rising and setting
-//! down there, and they from it. What a plan could not foresee, tactical separation
+//! The buffer ([`Buffer`]) is the drone–drone separation minimum of the rules in force with a
+//! margin: half as wide again, a quarter higher, and [`TOLERANCE_MS`] either way in time. The
+//! margin covers what a plan flown ahead cannot know exactly: the controller's tracking error,
+//! gusts, a climb held for a moment by tactical separation, and the one-second sampling. The
+//! distance itself is checked, not whether cells next to each other are held, which would turn
+//! away flights more than twice the minimum apart.
+//!
+//! Approved trajectories are kept sample by sample in columns [`CELL_M`] square and [`SLOT_MS`]
+//! long, so a request reads only the columns next to its own: the work grows with the flights
+//! near it, not with all flights. The trajectory is the flight plan flown ahead as the flight
+//! will fly it ([`Flown`]). Every sample of a flight is held, its climb and descent included;
+//! but rising from or setting down on its stand, within [`TERMINAL_RADIUS_M`] of its vertiport,
+//! it is not held apart from that vertiport's other flights doing the same, which the vertiport
+//! sequences itself (its take-off pads and their interval). Everything else is kept apart there
+//! as anywhere: a flight from elsewhere crossing the vertiport, or one of its own passing over
+//! at its cruise height, from the drones rising and setting down, as tactical separation would
+//! keep them. What a plan could not foresee, tactical separation
 //! ([`super::tactical`]) turns drones aside for, and the safety monitor counts.
 
 use std::collections::BTreeMap;
@@ -22,17 +28,23 @@ use pilotzone_routing::Vec2;
 use pilotzone_routing::airspace::Waypoint;
 
 use super::airframe::Drone;
-use super::flight::Cursor;
+use super::flight::{Cursor, rising_or_setting_down};
+use super::tactical::DEFAULT_MINIMUM_M;
+use crate::rules::ActiveRules;
 
-/// Horizontal cell edge, m.
-pub const CELL_M: f64 = 40.0;
-/// Cell height, m.
-pub const LAYER_M: f64 = 5.0;
-/// Cells above and below a flight's own that it is kept from: within 10 to 15 m, the usual
-/// vertical minimum.
-const LAYERS_APART: i32 = 2;
-/// Time slot, ms.
+/// Edge of the square columns approved samples are filed in, m: as wide as the buffer at the
+/// usual 30 m minimum, so a request reads its own column and the eight around it.
+pub const CELL_M: f64 = 50.0;
+/// Time slot approved samples are filed in, ms.
 pub const SLOT_MS: u64 = 5_000;
+/// How far apart in time two samples may be and still be compared, ms: a flight may run that
+/// much early or late against its plan and stay clear.
+pub const TOLERANCE_MS: u64 = 2_000;
+/// Planning buffer over the horizontal separation minimum: room for detect-and-avoid to turn a
+/// drone aside for what a plan missed without bringing it near another's plan.
+const HORIZONTAL_MARGIN: f64 = 1.5;
+/// Planning buffer over the vertical separation minimum.
+const VERTICAL_MARGIN: f64 = 1.25;
 /// A vertiport's terminal area: within this radius of it, its own flights rise from and set
 /// down on their pads (a ring well inside it for fleets of up to 65 drones) and are sequenced by
 /// the vertiport, not held apart by reservations; the safety monitor does not count losses of
@@ -47,17 +59,128 @@ pub struct Terminal {
     /// Where it is.
     pub at: Vec2,
 }
-/// Step at which a planned trajectory is sampled, s: under a cell's crossing time at cruise.
+
+impl Terminal {
+    /// Whether a flight of this vertiport rises from or sets down on its stand at `s`.
+    fn at_stand(&self, s: &Sample) -> bool {
+        s.vertical && (s.at[0] - self.at.x).hypot(s.at[1] - self.at.y) < TERMINAL_RADIUS_M
+    }
+}
+
+/// How far apart approved flights are planned to stay at every moment.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Buffer {
+    /// Horizontal distance, m.
+    pub horizontal_m: f64,
+    /// Vertical distance, m: two samples closer than [`Self::horizontal_m`] conflict only if
+    /// also closer than this.
+    pub vertical_m: f64,
+}
+
+impl Buffer {
+    /// The buffer for the drone–drone minimum in force (30 m and 10 m when no rule sets one).
+    pub fn of(rules: &ActiveRules) -> Buffer {
+        let (h, v) = rules.drone_separation().map_or(DEFAULT_MINIMUM_M, |m| (m.horizontal_m, m.vertical_m));
+        Buffer { horizontal_m: h * HORIZONTAL_MARGIN, vertical_m: v * VERTICAL_MARGIN }
+    }
+}
+
+/// Step at which a planned trajectory is sampled, s: a quarter of a column's crossing time at
+/// cruise.
 const SAMPLE_S: f64 = 1.0;
+/// Step at which a planned flight is flown ahead, s: five of the usual ticks, fine enough for
+/// its corners and level-offs, and a fifth of the cost of flying it tick by tick.
+const PREDICT_STEP_S: f64 = 0.5;
+/// Longest a predicted leg is flown ahead, s: far beyond any battery.
+const PREDICT_LIMIT_S: f64 = 4.0 * 3600.0;
 
-type Cell = (i32, i32, i32, u64);
+/// One second of a planned flight.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Sample {
+    /// When, ms.
+    pub t_ms: u64,
+    /// Where, m.
+    pub at: [f64; 3],
+    /// Whether it rises from the leg's start or sets down at its end, not cruising.
+    pub vertical: bool,
+}
 
-/// Airspace cells reserved by planned flights, by drone id.
+/// A trajectory as flown in a steady wind, leg after leg: (time, position) samples every second.
+/// Each leg's reference is flown ahead from rest as the flight will fly it, easing into corners
+/// and level-offs and speeding up out of them, so a flight is where its reservation says even
+/// after many corners.
+#[derive(Clone, Debug)]
+pub struct Flown {
+    /// The samples so far.
+    pub samples: Vec<Sample>,
+    /// When the next leg starts, s.
+    t_s: f64,
+}
+
+impl Flown {
+    /// Nothing flown yet; the first leg starts at `start_ms`.
+    pub fn from(start_ms: u64) -> Flown {
+        Flown { samples: Vec::new(), t_s: start_ms as f64 / 1000.0 }
+    }
+
+    /// Flies `path` in `wind`, then hovers `hold_ms` at its end (the drop).
+    pub fn leg(&mut self, drone: &Drone, path: &[Waypoint], hold_ms: u64, wind: [f64; 2]) {
+        let Some(first) = path.first() else { return };
+        let per_sample = (SAMPLE_S / PREDICT_STEP_S).round() as u32;
+        let mut cursor = Cursor { at: [first.at.x, first.at.y, first.z_m], speed: 0.0, next: 1 };
+        let mut steps = 0u32;
+        while cursor.next < path.len() && f64::from(steps) * PREDICT_STEP_S < PREDICT_LIMIT_S {
+            if steps.is_multiple_of(per_sample) {
+                let vertical = rising_or_setting_down(path, cursor.next);
+                self.samples.push(Sample { t_ms: (self.t_s * 1000.0) as u64, at: cursor.at, vertical });
+            }
+            cursor.advance(drone, path, wind, PREDICT_STEP_S);
+            self.t_s += PREDICT_STEP_S;
+            steps += 1;
+        }
+        let end = cursor.at;
+        let mut h = 0.0;
+        while h <= hold_ms as f64 / 1000.0 {
+            self.samples.push(Sample { t_ms: ((self.t_s + h) * 1000.0) as u64, at: end, vertical: true });
+            h += SAMPLE_S;
+        }
+        self.t_s += hold_ms as f64 / 1000.0;
+    }
+}
+
+/// A trajectory of several legs, each with its hover at the end, from `start_ms`.
+pub fn trajectory(drone: &Drone, legs: &[(&[Waypoint], u64)], start_ms: u64, wind: [f64; 2]) -> Vec<Sample> {
+    let mut flown = Flown::from(start_ms);
+    for &(path, hold_ms) in legs {
+        flown.leg(drone, path, hold_ms, wind);
+    }
+    flown.samples
+}
+
+/// A column of airspace over one time slot: (slot, east, north).
+type Column = (u64, i32, i32);
+
+fn column(t_ms: u64, p: [f64; 3]) -> Column {
+    (t_ms / SLOT_MS, (p[0] / CELL_M).floor() as i32, (p[1] / CELL_M).floor() as i32)
+}
+
+/// One second of an approved flight.
+#[derive(Clone, Copy, Debug)]
+struct Held {
+    drone: u32,
+    t_ms: u64,
+    at: [f64; 3],
+    /// Rising from or setting down on its stand.
+    at_stand: bool,
+}
+
+/// Airspace held by approved flights: their trajectories, filed by column.
 #[derive(Resource, Debug, Default)]
 pub struct Reservations {
-    cells: BTreeMap<Cell, Vec<u32>>,
-    held: BTreeMap<u32, Vec<Cell>>,
-    /// The vertiport of each flight holding cells.
+    columns: BTreeMap<Column, Vec<Held>>,
+    /// The columns each flight has samples in.
+    held: BTreeMap<u32, Vec<Column>>,
+    /// The vertiport of each flight holding airspace.
     bases: BTreeMap<u32, usize>,
     /// Time orders waited because their flight could not be deconflicted, ms.
     pub delay_ms: u64,
@@ -65,74 +188,37 @@ pub struct Reservations {
     pub delayed: std::collections::BTreeSet<u32>,
 }
 
-/// Step at which a planned flight is flown ahead, s: five of the usual ticks, fine enough for
-/// its corners and level-offs, and a fifth of the cost of flying it tick by tick.
-const PREDICT_STEP_S: f64 = 0.5;
-/// Longest a predicted leg is flown ahead, s: far beyond any battery.
-const PREDICT_LIMIT_S: f64 = 4.0 * 3600.0;
-
-/// A trajectory as flown in a steady wind: (time, position) samples from `start_ms`, every
-/// second. The flight plan's reference is flown ahead from rest as the flight will fly
-/// it, easing into corners and level-offs and speeding up out of them, so a flight is where its
-/// reservation says even after many corners.
-pub fn trajectory(drone: &Drone, legs: &[(&[Waypoint], u64)], start_ms: u64, wind: [f64; 2]) -> Vec<(u64, [f64; 3])> {
-    let mut out = Vec::new();
-    let mut t = start_ms as f64 / 1000.0;
-    let per_sample = (SAMPLE_S / PREDICT_STEP_S).round() as u32;
-    for &(path, hold_ms) in legs {
-        let Some(first) = path.first() else { continue };
-        let mut cursor = Cursor { at: [first.at.x, first.at.y, first.z_m], speed: 0.0, next: 1 };
-        let mut steps = 0u32;
-        while cursor.next < path.len() && f64::from(steps) * PREDICT_STEP_S < PREDICT_LIMIT_S {
-            if steps.is_multiple_of(per_sample) {
-                out.push(((t * 1000.0) as u64, cursor.at));
-            }
-            cursor.advance(drone, path, wind, PREDICT_STEP_S);
-            t += PREDICT_STEP_S;
-            steps += 1;
-        }
-        // Hovering at the end of the leg (the drop).
-        let end = cursor.at;
-        let mut h = 0.0;
-        while h <= hold_ms as f64 / 1000.0 {
-            out.push((((t + h) * 1000.0) as u64, end));
-            h += SAMPLE_S;
-        }
-        t += hold_ms as f64 / 1000.0;
-    }
-    out
-}
-
-fn cell(t_ms: u64, p: [f64; 3]) -> Cell {
-    ((p[0] / CELL_M).floor() as i32, (p[1] / CELL_M).floor() as i32, (p[2] / LAYER_M).floor() as i32, t_ms / SLOT_MS)
-}
-
 impl Reservations {
-    /// The cells a trajectory occupies, each with whether it lies near the flight's vertiport.
-    fn cells_of(samples: &[(u64, [f64; 3])], terminal: Terminal) -> Vec<(Cell, bool)> {
-        let base = terminal.at;
-        let mut cells: Vec<(Cell, bool)> = samples
-            .iter()
-            .map(|&(t, p)| (cell(t, p), (p[0] - base.x).hypot(p[1] - base.y) < TERMINAL_RADIUS_M))
-            .collect();
-        cells.sort_unstable();
-        // A cell both near and not (its samples either side of the radius) counts as not near.
-        cells.dedup_by_key(|c| c.0);
-        cells
-    }
-
-    /// The first other flight holding a cell next to the trajectory's, if any; near its own
-    /// vertiport, flights of that vertiport do not count.
-    pub fn conflict(&self, drone: u32, samples: &[(u64, [f64; 3])], terminal: Terminal) -> Option<u32> {
-        for ((x, y, z, slot), near) in Self::cells_of(samples, terminal) {
-            for dx in -1..=1 {
-                for (dy, dz) in (-1..=1).flat_map(|dy| (-LAYERS_APART..=LAYERS_APART).map(move |dz| (dy, dz))) {
-                    for ds in [-1i64, 0, 1] {
-                        let Some(s) = slot.checked_add_signed(ds) else { continue };
-                        let Some(holders) = self.cells.get(&(x + dx, y + dy, z + dz, s)) else { continue };
-                        let same_base = |h: u32| self.bases.get(&h) == Some(&terminal.base);
-                        if let Some(&other) = holders.iter().find(|&&h| h != drone && !(near && same_base(h))) {
-                            return Some(other);
+    /// The first other flight the trajectory would come within `buffer` of, if any; rising from
+    /// or setting down on its stand, flights of its vertiport doing the same do not count.
+    pub fn conflict(&self, drone: u32, samples: &[Sample], terminal: Terminal, buffer: Buffer) -> Option<u32> {
+        let reach = (buffer.horizontal_m / CELL_M).ceil() as i32;
+        let h2 = buffer.horizontal_m * buffer.horizontal_m;
+        let same_base = |h: u32| self.bases.get(&h) == Some(&terminal.base);
+        // A run of samples in one column reads the columns around it once.
+        let mut rest = samples;
+        while let Some(first) = rest.first() {
+            let (slot, x, y) = column(first.t_ms, first.at);
+            let n = rest.iter().position(|s| column(s.t_ms, s.at) != (slot, x, y)).unwrap_or(rest.len());
+            let (run, next) = rest.split_at(n);
+            rest = next;
+            let from = run[0].t_ms.saturating_sub(TOLERANCE_MS) / SLOT_MS;
+            let to = (run[n - 1].t_ms + TOLERANCE_MS) / SLOT_MS;
+            for s in from..=to {
+                for dx in -reach..=reach {
+                    for dy in -reach..=reach {
+                        let Some(held) = self.columns.get(&(s, x + dx, y + dy)) else { continue };
+                        for h in held.iter().filter(|h| h.drone != drone) {
+                            for mine in run {
+                                let (p, q) = (mine.at, h.at);
+                                let (ex, ey) = (p[0] - q[0], p[1] - q[1]);
+                                let close = mine.t_ms.abs_diff(h.t_ms) <= TOLERANCE_MS
+                                    && ex * ex + ey * ey < h2
+                                    && (p[2] - q[2]).abs() < buffer.vertical_m;
+                                if close && !(h.at_stand && terminal.at_stand(mine) && same_base(h.drone)) {
+                                    return Some(h.drone);
+                                }
+                            }
                         }
                     }
                 }
@@ -142,13 +228,24 @@ impl Reservations {
     }
 
     /// Reserves a trajectory for `drone`, replacing what it held.
-    pub fn reserve(&mut self, drone: u32, samples: &[(u64, [f64; 3])], terminal: Terminal) {
+    pub fn reserve(&mut self, drone: u32, samples: &[Sample], terminal: Terminal) {
         self.release(drone);
-        let cells: Vec<Cell> = Self::cells_of(samples, terminal).into_iter().map(|c| c.0).collect();
-        for &c in &cells {
-            self.cells.entry(c).or_default().push(drone);
+        let mut columns = Vec::new();
+        for s in samples {
+            let c = column(s.t_ms, s.at);
+            self.columns.entry(c).or_default().push(Held {
+                drone,
+                t_ms: s.t_ms,
+                at: s.at,
+                at_stand: terminal.at_stand(s),
+            });
+            if columns.last() != Some(&c) {
+                columns.push(c);
+            }
         }
-        self.held.insert(drone, cells);
+        columns.sort_unstable();
+        columns.dedup();
+        self.held.insert(drone, columns);
         self.bases.insert(drone, terminal.base);
     }
 
@@ -156,18 +253,18 @@ impl Reservations {
     pub fn release(&mut self, drone: u32) {
         self.bases.remove(&drone);
         for c in self.held.remove(&drone).unwrap_or_default() {
-            if let Some(holders) = self.cells.get_mut(&c) {
-                holders.retain(|&h| h != drone);
-                if holders.is_empty() {
-                    self.cells.remove(&c);
+            if let Some(held) = self.columns.get_mut(&c) {
+                held.retain(|h| h.drone != drone);
+                if held.is_empty() {
+                    self.columns.remove(&c);
                 }
             }
         }
     }
 
-    /// Cells held, over all flights.
+    /// Flights holding airspace.
     pub fn len(&self) -> usize {
-        self.held.values().map(Vec::len).sum()
+        self.held.len()
     }
 
     /// Whether nothing is held.
@@ -179,6 +276,9 @@ impl Reservations {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The buffer at the usual 30 m and 10 m minimum.
+    const BUFFER: Buffer = Buffer { horizontal_m: 45.0, vertical_m: 12.5 };
 
     fn drone(id: u32) -> Drone {
         Drone::sample(id)
@@ -206,14 +306,15 @@ mod tests {
         let ta = trajectory(&a, &[(&path_a, 0)], 0, [0.0, 0.0]);
         r.reserve(1, &ta, base_a);
         let now = trajectory(&b, &[(&path_b, 0)], 0, [0.0, 0.0]);
-        assert_eq!(r.conflict(2, &now, base_b), Some(1), "both at the crossing 50 s after take-off");
+        assert_eq!(r.conflict(2, &now, base_b, BUFFER), Some(1), "both at the crossing 50 s after take-off");
         let later = trajectory(&b, &[(&path_b, 0)], 20_000, [0.0, 0.0]);
-        assert_eq!(r.conflict(2, &later, base_b), None, "20 s later A is 240 m past the crossing");
+        assert_eq!(r.conflict(2, &later, base_b, BUFFER), None, "20 s later A is 240 m past the crossing");
         // A flight never conflicts with itself, and releasing frees the cells.
-        assert_eq!(r.conflict(1, &ta, base_a), None);
+        assert_eq!(r.conflict(1, &ta, base_a, BUFFER), None);
         r.release(1);
         assert!(r.is_empty());
-        assert_eq!(r.conflict(2, &now, base_b), None);
+        assert_eq!(r.columns.len(), 0, "no sample is left behind");
+        assert_eq!(r.conflict(2, &now, base_b, BUFFER), None);
     }
 
     #[test]
@@ -224,7 +325,7 @@ mod tests {
         back.iter_mut().for_each(|w| w.z_m = 75.0);
         r.reserve(1, &trajectory(&drone(1), &[(&out, 0)], 0, [0.0; 2]), at(0, -500.0, 0.0));
         let b = trajectory(&drone(2), &[(&back, 0)], 0, [0.0; 2]);
-        assert_eq!(r.conflict(2, &b, at(1, 1700.0, 0.0)), None, "the return layer is 15 m above");
+        assert_eq!(r.conflict(2, &b, at(1, 1700.0, 0.0), BUFFER), None, "the return layer is 15 m above");
     }
 
     #[test]
@@ -233,18 +334,60 @@ mod tests {
         // C, from vertiport 1, crosses over vertiport 0 at 40 m.
         let across = [wp(-600.0, 0.0, 40.0), wp(600.0, 0.0, 40.0)];
         let c = trajectory(&drone(3), &[(&across, 0)], 0, [0.0; 2]);
-        let over = c.iter().find(|(_, p)| p[0] >= 0.0).map(|(t, _)| *t).expect("passes over");
+        let over = c.iter().find(|s| s.at[0] >= 0.0).map(|s| s.t_ms).expect("passes over");
         // A climbs from its pad at vertiport 0 (3 m/s, through 40 m about 13 s after take-off)
         // and heads north, taking off so as to climb through 40 m as C passes.
         let start = over - 13_000;
         let climb_north = [wp(0.0, 0.0, 0.0), wp(0.0, 0.0, 60.0), wp(0.0, 1200.0, 60.0)];
         let mut r = Reservations::default();
         r.reserve(1, &trajectory(&drone(1), &[(&climb_north, 0)], start, [0.0; 2]), at(0, 0.0, 0.0));
-        assert_eq!(r.conflict(3, &c, at(1, -600.0, 0.0)), Some(1), "A's climb is held against other flights");
-        // B, from a pad of the same vertiport 6 m away, climbs at the same time and heads south:
-        // near their vertiport the two are its to sequence.
-        let climb_south = [wp(6.0, 0.0, 0.0), wp(6.0, 0.0, 60.0), wp(6.0, -1200.0, 60.0)];
-        let b = trajectory(&drone(2), &[(&climb_south, 0)], start, [0.0; 2]);
-        assert_eq!(r.conflict(2, &b, at(0, 6.0, 0.0)), None);
+        assert_eq!(r.conflict(3, &c, at(1, -600.0, 0.0), BUFFER), Some(1), "A's climb is held against other flights");
+        // B, of the same vertiport, sets down on a pad 6 m away as A rises, passing A's height
+        // there: the two are the vertiport's to sequence.
+        let home = [wp(6.0, -120.0, 75.0), wp(6.0, 0.0, 75.0), wp(6.0, 0.0, 0.0)];
+        let flown = trajectory(&drone(2), &[(&home, 0)], 0, [0.0; 2]);
+        let over_pad = flown.iter().find(|s| s.vertical).map(|s| s.t_ms).expect("sets down");
+        let b = trajectory(&drone(2), &[(&home, 0)], start + 5_000 - over_pad, [0.0; 2]);
+        assert_eq!(r.conflict(2, &b, at(0, 0.0, 0.0), BUFFER), None);
+        // As one of another vertiport's, B would be held apart from A.
+        assert_eq!(r.conflict(2, &b, at(2, 6.0, 0.0), BUFFER), Some(1));
+        // D, of the same vertiport, passes over it level at 40 m as C would: kept from A's climb
+        // as any flight is.
+        let d = trajectory(&drone(4), &[(&across, 0)], 0, [0.0; 2]);
+        assert_eq!(r.conflict(4, &d, at(0, 0.0, 0.0), BUFFER), Some(1));
+    }
+
+    #[test]
+    fn flights_are_held_apart_by_the_buffer_not_by_their_cells() {
+        let mut r = Reservations::default();
+        let east = line((0.0, 0.0), (1200.0, 0.0));
+        r.reserve(1, &trajectory(&drone(1), &[(&east, 0)], 0, [0.0; 2]), at(0, -500.0, 0.0));
+        // Abreast on the same layer, side by side all the way.
+        let abreast = |y: f64| trajectory(&drone(2), &[(&line((0.0, y), (1200.0, y)), 0)], 0, [0.0; 2]);
+        assert_eq!(r.conflict(2, &abreast(40.0), at(1, -500.0, 900.0), BUFFER), Some(1), "40 m is inside 45 m");
+        assert_eq!(r.conflict(2, &abreast(50.0), at(1, -500.0, 900.0), BUFFER), None, "50 m is outside 45 m");
+        // Right above, but a whole layer up.
+        let mut above = line((0.0, 0.0), (1200.0, 0.0));
+        above.iter_mut().for_each(|w| w.z_m = 72.0);
+        let over = trajectory(&drone(2), &[(&above, 0)], 0, [0.0; 2]);
+        assert_eq!(r.conflict(2, &over, at(1, -500.0, 900.0), BUFFER), Some(1), "12 m is inside 12.5 m");
+        above.iter_mut().for_each(|w| w.z_m = 73.0);
+        let over = trajectory(&drone(2), &[(&above, 0)], 0, [0.0; 2]);
+        assert_eq!(r.conflict(2, &over, at(1, -500.0, 900.0), BUFFER), None, "13 m is outside 12.5 m");
+    }
+
+    #[test]
+    fn a_flight_a_little_late_or_early_is_still_held_apart() {
+        let mut r = Reservations::default();
+        // A flies east, B north; both at 12 m/s, B through the crossing some seconds after A.
+        let a = trajectory(&drone(1), &[(&line((0.0, 0.0), (1200.0, 0.0)), 0)], 0, [0.0; 2]);
+        r.reserve(1, &a, at(0, -500.0, 0.0));
+        let b =
+            |after_ms: u64| trajectory(&drone(2), &[(&line((600.0, -600.0), (600.0, 600.0)), 0)], after_ms, [0.0; 2]);
+        // Closest as planned: 12 m/s × 6 s / √2 = 51 m, outside the buffer, but 2 s closer in
+        // time, as either may fly, 34 m: held apart.
+        assert_eq!(r.conflict(2, &b(6_000), at(1, 600.0, -900.0), BUFFER), Some(1));
+        // 8 s after: 68 m as planned, 51 m at worst.
+        assert_eq!(r.conflict(2, &b(8_000), at(1, 600.0, -900.0), BUFFER), None);
     }
 }

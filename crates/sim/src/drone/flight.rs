@@ -7,7 +7,8 @@ use pilotzone_routing::Vec2;
 use pilotzone_routing::airspace::{NoPath, Waypoint};
 
 use super::airframe::{CONTROL_RAD_S, DRAG_PER_S, DRONE_MASS_KG, GRAVITY, MAX_THRUST_G};
-use super::deconflict::{Reservations, trajectory};
+use super::deconflict::{Buffer, Reservations, trajectory};
+use super::launch::LAYER_CHOICES;
 use super::tactical::{back_on_plan, held_for_offset, steer_offset};
 use super::{Air, CHARGE_W, DROP_MS, Drone, DronePhase, DroneState};
 use crate::clock::SimClock;
@@ -50,6 +51,56 @@ pub fn blow_wind(clock: Res<SimClock>, town: Res<TownMap>, mut air: ResMut<Air>)
     air.velocity = [mean.0 + air.gust[0], mean.1 + air.gust[1]];
 }
 
+/// Share of its battery a drone that has lowered its parcel keeps for the way home beyond what
+/// the flight takes in the mean wind: it hovers for the way home to be clear while it has more.
+pub const HOME_RESERVE: f64 = 0.1;
+
+/// The way home from the garden, once the parcel is down at `lowered_ms`, and which of its
+/// heights it takes; none while the drone hovers on. The way home is held again from now, as it
+/// will be flown (the plan made at take-off has drifted by the time the parcel is down), on the
+/// layer granted at take-off or the first other the airspace can take; while none is clear the
+/// drone hovers and asks again every second, as long as its battery keeps [`HOME_RESERVE`].
+/// Without strategic deconfliction it leaves at once; if the way home is shut for now, it hovers
+/// and tries again next tick.
+fn way_home(
+    drone: &Drone,
+    state: &DroneState,
+    rules: &ActiveRules,
+    reservations: &mut Reservations,
+    wind: [f64; 2],
+    now: u64,
+    lowered_ms: u64,
+) -> Option<(Vec<Waypoint>, usize)> {
+    let here = Vec2::new(state.reference[0], state.reference[1]);
+    let heights = drone.leg_heights(rules, here, drone.pad, false);
+    let granted = state.layers[1].min(heights.len() - 1);
+    let plan = |i: usize| rules.flight_planner.plan(here, state.reference[2], drone.pad, heights[i], 0.0).ok();
+    if reservations.is_empty() {
+        return plan(granted).map(|path| (path, granted));
+    }
+    if now != lowered_ms && !now.is_multiple_of(1000) {
+        return None;
+    }
+    let others = (0..LAYER_CHOICES.min(heights.len())).filter(|&i| i != granted);
+    for i in std::iter::once(granted).chain(others) {
+        let Some(path) = plan(i) else { continue };
+        let planned = trajectory(drone, &[(&path, 0)], now, wind);
+        if reservations.conflict(drone.id, &planned, drone.terminal(), Buffer::of(rules)).is_none() {
+            reservations.reserve(drone.id, &planned, drone.terminal());
+            return Some((path, i));
+        }
+    }
+    let path = plan(granted)?;
+    let needed_wh = drone.flight_time_s(&path, wind) * drone.power_wh_per_s();
+    if state.energy_wh - needed_wh >= HOME_RESERVE * drone.battery_wh {
+        return None;
+    }
+    // Its battery waits no longer: it goes, holding its way home against flights approved from
+    // now on; detect-and-avoid keeps it from those approved before.
+    reservations.reserve(drone.id, &trajectory(drone, &[(&path, 0)], now, wind), drone.terminal());
+    Some((path, granted))
+}
+
 /// Moves every airborne drone one tick along its path through the wind, charges grounded ones,
 /// and handles arrival over the garden and at home.
 pub fn fly_drones(
@@ -84,14 +135,9 @@ pub fn fly_drones(
                 if now < until_ms {
                     continue;
                 }
-                let here = Vec2::new(state.reference[0], state.reference[1]);
-                // If the way home is shut for now, keep hovering and try again next tick.
-                let height = drone.leg_height(&rules, here, drone.pad, false);
-                let Ok(back) = rules.flight_planner.plan(here, state.reference[2], drone.pad, height, 0.0) else {
-                    continue;
-                };
-                if let Some(id) = state.order {
-                    let order = &mut requests.parcels[id as usize];
+                if let Some(order) = state.order.map(|id| &mut requests.parcels[id as usize])
+                    && order.status != OrderStatus::Delivered
+                {
                     order.status = OrderStatus::Delivered;
                     order.delivered_ms = Some(now);
                     log.push(
@@ -99,19 +145,14 @@ pub fn fly_drones(
                         EventKind::Deliver,
                         drone.id,
                         state.pos,
-                        format!("order {} in {:.0} s", id, (now - order.t_ms) as f64 / 1000.0),
+                        format!("order {} in {:.0} s", order.id, (now - order.t_ms) as f64 / 1000.0),
                     );
                 }
-                // The way home is held again from now, as it will be flown (the plan made at
-                // take-off has drifted by the time the parcel is down), unless another flight
-                // holds it meanwhile: then the take-off plan, cleared against everyone then,
-                // stands.
-                if !reservations.is_empty() {
-                    let planned = trajectory(drone, &[(&back, 0)], now, air.mean);
-                    if reservations.conflict(drone.id, &planned, drone.terminal()).is_none() {
-                        reservations.reserve(drone.id, &planned, drone.terminal());
-                    }
-                }
+                let Some((back, layer)) = way_home(drone, state, &rules, &mut reservations, air.mean, now, until_ms)
+                else {
+                    continue;
+                };
+                state.layers[1] = layer;
                 state.phase = DronePhase::Returning;
                 state.path = back;
                 state.next = 1;
@@ -172,6 +213,15 @@ fn advance_reference(drone: &Drone, state: &mut DroneState, wind: [f64; 2], dt: 
     cursor.advance(drone, &state.path, wind, dt);
     state.reference = cursor.at;
     state.next = cursor.next;
+}
+
+/// Whether a path's stretch to waypoint `next` rises or sets down in place, not cruising; past
+/// its end the drone hovers, which counts as such.
+pub(super) fn rising_or_setting_down(path: &[Waypoint], next: usize) -> bool {
+    match (next.checked_sub(1).and_then(|k| path.get(k)), path.get(next)) {
+        (Some(a), Some(b)) => (a.at.x - b.at.x).hypot(a.at.y - b.at.y) < 1.0,
+        _ => true,
+    }
 }
 
 /// Where a flight plan's reference is: the point, its speed a step before, and the waypoint it
@@ -282,7 +332,8 @@ fn replan(state: &mut DroneState, drone: &Drone, rules: &ActiveRules) {
     state.path_version = rules.version;
     let (Some(end), true) = (state.path.last().copied(), state.path.len() >= 2) else { return };
     let here = Vec2::new(state.reference[0], state.reference[1]);
-    let altitude = drone.leg_height(rules, here, end.at, state.phase == DronePhase::Outbound);
+    let outbound = state.phase == DronePhase::Outbound;
+    let altitude = drone.leg_height(rules, here, end.at, outbound, state.layers[usize::from(!outbound)]);
     match rules.flight_planner.plan(here, state.reference[2], end.at, altitude, end.z_m) {
         Ok(path) => {
             state.path = path;

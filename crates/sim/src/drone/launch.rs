@@ -4,7 +4,10 @@
 use bevy::prelude::*;
 use pilotzone_routing::geom::point_in_polygon;
 
-use super::deconflict::{Reservations, trajectory};
+use pilotzone_routing::Vec2;
+use pilotzone_routing::airspace::Waypoint;
+
+use super::deconflict::{Buffer, Flown, Reservations, Sample};
 use super::{Air, DROP_HEIGHT_M, DROP_MS, Departures, Drone, DronePhase, DroneState};
 use crate::clock::SimClock;
 use crate::demand::{OrderStatus, Requests};
@@ -19,6 +22,9 @@ pub const ASSIGN_PERIOD_MS: u64 = 5_000;
 /// most: the oldest orders first; the rest wait their turn (so a busy airspace costs a few
 /// requests per vertiport, not one per waiting order).
 pub const AUTHORISATIONS_PER_PERIOD: u32 = 12;
+/// Cruise layers strategic deconfliction tries for each leg of a flight, its own first: the
+/// next two carry traffic on courses near its own.
+pub const LAYER_CHOICES: usize = 3;
 /// Share of the battery a flight plan must leave unused; it also covers gusts, which a plan
 /// cannot know.
 pub const ENERGY_RESERVE: f64 = 0.25;
@@ -68,6 +74,7 @@ pub fn assign_orders(
             busy_drop_zones.extend(state.order.map(|id| requests.parcels[id as usize].to));
         }
     }
+    let deconflict = town.scenario.map.airspace.strategic_deconfliction;
     let mut requests_made: std::collections::BTreeMap<usize, u32> = std::collections::BTreeMap::new();
     for order in requests.parcels.iter_mut().filter(|o| o.status == OrderStatus::Open) {
         let dest = town.place_pos[order.to];
@@ -117,26 +124,26 @@ pub fn assign_orders(
         ready.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         for (_, _, e) in ready {
             let (drone, mut state) = drones.get_mut(e).expect("roster entities are drones");
-            let (cruise, ret) =
-                (drone.leg_height(&rules, drone.pad, dest, true), drone.leg_height(&rules, dest, drone.pad, false));
-            let Ok(out) = rules.flight_planner.plan(drone.pad, 0.0, dest, cruise, DROP_HEIGHT_M) else { break };
-            let Ok(back) = rules.flight_planner.plan(dest, DROP_HEIGHT_M, drone.pad, ret, 0.0) else { break };
+            let Some(granted) = plan_flight(drone, &rules, &reservations, deconflict, dest, now, air.mean) else {
+                break;
+            };
+            let Granted { out, back, layers, samples } = granted;
             // The round trip in the mean wind, with the drop, must leave the reserve.
             let aloft_s =
                 drone.flight_time_s(&out, air.mean) + DROP_MS as f64 / 1000.0 + drone.flight_time_s(&back, air.mean);
             if aloft_s * drone.power_wh_per_s() > state.energy_wh - ENERGY_RESERVE * drone.battery_wh {
                 continue;
             }
-            if town.scenario.map.airspace.strategic_deconfliction {
-                let planned = trajectory(drone, &[(&out, DROP_MS), (&back, 0)], now, air.mean);
-                if reservations.conflict(drone.id, &planned, drone.terminal()).is_some() {
+            if deconflict {
+                let Some(samples) = samples else {
                     // The airspace is taken: the order waits for a later slot.
                     reservations.delay_ms += ASSIGN_PERIOD_MS;
                     reservations.delayed.insert(order.id);
                     break;
-                }
-                reservations.reserve(drone.id, &planned, drone.terminal());
+                };
+                reservations.reserve(drone.id, &samples, drone.terminal());
             }
+            state.layers = layers;
             state.phase = DronePhase::Outbound;
             state.path = out;
             state.next = 1;
@@ -158,4 +165,57 @@ pub fn assign_orders(
             break;
         }
     }
+}
+
+/// A round trip as planned: its legs, the layers they were granted and, with strategic
+/// deconfliction on, the trajectory to reserve (none if the airspace is taken on every layer
+/// tried).
+struct Granted {
+    out: Vec<Waypoint>,
+    back: Vec<Waypoint>,
+    layers: [usize; 2],
+    samples: Option<Vec<Sample>>,
+}
+
+/// Plans a drone's round trip to `dest` on its legs' own layers or, with strategic
+/// deconfliction on and those taken, the first others ([`LAYER_CHOICES`]) the airspace can take
+/// leg by leg. None if the planner finds no way there or back.
+fn plan_flight(
+    drone: &Drone,
+    rules: &ActiveRules,
+    reservations: &Reservations,
+    deconflict: bool,
+    dest: Vec2,
+    now: u64,
+    wind: [f64; 2],
+) -> Option<Granted> {
+    let outs = drone.leg_heights(rules, drone.pad, dest, true);
+    let backs = drone.leg_heights(rules, dest, drone.pad, false);
+    let plan_out = |h: f64| rules.flight_planner.plan(drone.pad, 0.0, dest, h, DROP_HEIGHT_M).ok();
+    let plan_back = |h: f64| rules.flight_planner.plan(dest, DROP_HEIGHT_M, drone.pad, h, 0.0).ok();
+    let own = (plan_out(outs[0])?, plan_back(backs[0])?);
+    if !deconflict {
+        return Some(Granted { out: own.0, back: own.1, layers: [0; 2], samples: None });
+    }
+    let (buffer, terminal) = (Buffer::of(rules), drone.terminal());
+    let clear = |samples: &[Sample]| reservations.conflict(drone.id, samples, terminal, buffer).is_none();
+    for (i, &out_h) in outs.iter().enumerate().take(LAYER_CHOICES) {
+        let Some(out) = (if i == 0 { Some(own.0.clone()) } else { plan_out(out_h) }) else { continue };
+        let mut flown = Flown::from(now);
+        flown.leg(drone, &out, DROP_MS, wind);
+        if !clear(&flown.samples) {
+            continue;
+        }
+        let home_from = flown.samples.len();
+        for (j, &back_h) in backs.iter().enumerate().take(LAYER_CHOICES) {
+            let Some(back) = (if j == 0 { Some(own.1.clone()) } else { plan_back(back_h) }) else { continue };
+            let mut whole = flown.clone();
+            whole.leg(drone, &back, 0, wind);
+            if clear(&whole.samples[home_from..]) {
+                return Some(Granted { out, back, layers: [i, j], samples: Some(whole.samples) });
+            }
+        }
+    }
+    // Taken on every layer tried: the legs' own, which wait.
+    Some(Granted { out: own.0, back: own.1, layers: [0; 2], samples: None })
 }

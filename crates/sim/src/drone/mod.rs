@@ -87,6 +87,9 @@ pub struct DroneState {
     /// Force the drone puts on its body for the next physics step (thrust and drag, not
     /// gravity), N.
     pub force: [f64; 3],
+    /// Which of its legs' heights ([`Drone::leg_heights`]) the flight was granted, out and home:
+    /// 0 for each leg's own, more where strategic deconfliction found that layer taken.
+    pub layers: [usize; 2],
     /// Waypoints of the current leg.
     pub path: Vec<Waypoint>,
     /// Index of the waypoint being flown to.
@@ -231,6 +234,7 @@ pub fn spawn_drones(
                 avoid_pressed: false,
                 climb_held_until_ms: 0,
                 force: [0.0; 3],
+                layers: [0; 2],
                 path: Vec::new(),
                 next: 0,
                 order: None,

@@ -2,10 +2,16 @@
 //! foresee (a gust, a late closure, a re-plan, a flight that launched without a reservation).
 //!
 //! Every [`PERIOD_MS`] each drone looks [`LOOKAHEAD_S`] ahead along its own and every nearby
-//! drone's present velocity. Two drones are in conflict when both would be within the drone–drone
-//! separation minimum at once (horizontally within [`MARGIN`] times its horizontal minimum,
-//! vertically within its vertical one). Each conflict is resolved as the modified voltage
-//! potential does (the method BlueSky and the drone literature use): the velocity change that
+//! drone's intent: where its flight plan goes from where it is now, as U-space network
+//! identification shares it, with its present deviation from the plan and the manoeuvre it is
+//! flying. Two drones are in conflict when both would be within the drone–drone separation
+//! minimum at once (horizontally within [`MARGIN`] times its horizontal minimum, vertically
+//! within its vertical one), except while both rise from or set down on stands of one vertiport,
+//! which sequences them, as strategic deconfliction has it. Straight-line extrapolation, the
+//! other usual choice, sees a conflict in every pair of flights turning at nearby corners, and in
+//! a busy sky its resolutions push drones into others that their plans kept clear.
+//!
+//! Each conflict is resolved as the modified voltage potential does (the method BlueSky and the drone literature use): the velocity change that
 //! would move their closest approach out to the protected radius in the time left, split between
 //! the two when both can manoeuvre, given wholly to the one that can when the other cannot (it
 //! rises from or sets down on its stand or the garden, lowers a parcel, or is below the band).
@@ -29,9 +35,10 @@ use std::collections::BTreeMap;
 use bevy::prelude::*;
 use pilotzone_routing::Vec2;
 
-use super::{Drone, DronePhase, DroneState};
+use super::flight::{Cursor, rising_or_setting_down};
+use super::{Air, Drone, DronePhase, DroneState};
 use crate::clock::SimClock;
-use crate::geom::{distance_to_polygon, neighbour_pairs};
+use crate::geom::{distance_to_polygon, neighbour_pairs, norm3};
 use crate::roster::DroneRoster;
 use crate::rules::ActiveRules;
 use crate::town::TownMap;
@@ -40,6 +47,10 @@ use crate::town::TownMap;
 pub const PERIOD_MS: u64 = 1_000;
 /// How far ahead conflicts are looked for, s: at two drones' cruise speeds, some 300 m closing.
 pub const LOOKAHEAD_S: f64 = 10.0;
+/// Step at which intents are compared, s: at two drones' cruise speeds, 12 m closing.
+pub const STEP_S: f64 = 0.5;
+/// Intent samples in a look-ahead, now included.
+const SAMPLES: usize = (LOOKAHEAD_S / STEP_S) as usize + 1;
 /// Protected radius as a multiple of the horizontal minimum: a resolution aims a fifth beyond
 /// it, since it is worked out on straight-line motion.
 pub const MARGIN: f64 = 1.2;
@@ -73,10 +84,12 @@ struct Seen {
     roster: usize,
     id: u32,
     base: usize,
-    pos: [f64; 3],
     vel: [f64; 3],
-    /// Whether it rises from or sets down on its stand, within its vertiport's terminal area.
-    at_stand: bool,
+    /// Where it will be over the look-ahead, every [`STEP_S`] from now.
+    intent: [[f64; 3]; SAMPLES],
+    /// Whether it will be rising from or setting down on its stand, within its vertiport's
+    /// terminal area, at each of those steps.
+    at_stand: [bool; SAMPLES],
     /// Whether it may manoeuvre: flying a leg short of its descent, in the band, not at its
     /// stand.
     free: bool,
@@ -95,47 +108,75 @@ pub struct Conflict {
     pub window: (f64, f64),
 }
 
-/// Whether drones at `pa` and `pb` moving at `va` and `vb` come within `radius` horizontally and
-/// `height` vertically of each other at once in the next `lookahead` seconds.
+/// Whether drones that will be at `a` and `b` (positions every `step_s` from now, straight
+/// between) come within `radius` horizontally and `height` vertically of each other at once,
+/// but for the steps marked `theirs` (two flights of one vertiport on their stands, which it
+/// sequences); the closest such approach.
 pub fn conflict(
-    (pa, va): ([f64; 3], [f64; 3]),
-    (pb, vb): ([f64; 3], [f64; 3]),
+    a: &[[f64; 3]],
+    b: &[[f64; 3]],
+    theirs: &[bool],
+    step_s: f64,
     radius: f64,
     height: f64,
-    lookahead: f64,
 ) -> Option<Conflict> {
-    let d = [pb[0] - pa[0], pb[1] - pa[1]];
-    let v = [vb[0] - va[0], vb[1] - va[1]];
-    let vv = v[0] * v[0] + v[1] * v[1];
-    // Horizontal: when the distance is under the radius.
-    let (t_cpa, horizontal) = if vv < 1e-9 {
-        if d[0].hypot(d[1]) >= radius {
-            return None;
+    let rel: Vec<[f64; 3]> = a.iter().zip(b).map(|(pa, pb)| [0, 1, 2].map(|i| pb[i] - pa[i])).collect();
+    let mut found: Option<Conflict> = None;
+    let mut closest = f64::INFINITY;
+    let mut note = |t: f64, d: [f64; 3]| {
+        let h = d[0].hypot(d[1]);
+        if h >= radius || d[2].abs() >= height {
+            return;
         }
-        (0.0, (f64::NEG_INFINITY, f64::INFINITY))
-    } else {
-        let t = -(d[0] * v[0] + d[1] * v[1]) / vv;
-        let m = [d[0] + v[0] * t, d[1] + v[1] * t];
-        let left = radius * radius - (m[0] * m[0] + m[1] * m[1]);
-        if left <= 0.0 {
-            return None;
+        let c = found.get_or_insert(Conflict { t_cpa: t, miss: [d[0], d[1]], window: (t, t) });
+        c.window.1 = t;
+        if h < closest {
+            closest = h;
+            (c.t_cpa, c.miss) = (t, [d[0], d[1]]);
         }
-        let half = (left / vv).sqrt();
-        (t.max(0.0), (t - half, t + half))
     };
-    // Vertical: when the height difference is under the minimum.
-    let (dz, vz) = (pb[2] - pa[2], vb[2] - va[2]);
-    let vertical = if vz.abs() < 1e-9 {
-        if dz.abs() >= height {
-            return None;
+    for (k, d) in rel.iter().enumerate() {
+        let t = k as f64 * step_s;
+        if !theirs[k] {
+            note(t, *d);
         }
-        (f64::NEG_INFINITY, f64::INFINITY)
-    } else {
-        let (t1, t2) = ((-height - dz) / vz, (height - dz) / vz);
-        (t1.min(t2), t1.max(t2))
-    };
-    let window = (horizontal.0.max(vertical.0).max(0.0), horizontal.1.min(vertical.1).min(lookahead));
-    (window.0 < window.1).then_some(Conflict { t_cpa, miss: [d[0] + v[0] * t_cpa, d[1] + v[1] * t_cpa], window })
+        // The closest approach between two samples, where the two pass each other.
+        let Some(e) = rel.get(k + 1).filter(|_| !(theirs[k] && theirs[k + 1])) else { continue };
+        let u = [e[0] - d[0], e[1] - d[1]];
+        let uu = u[0] * u[0] + u[1] * u[1];
+        let f = if uu > 1e-12 { -(d[0] * u[0] + d[1] * u[1]) / uu } else { 0.0 };
+        if f > 0.0 && f < 1.0 {
+            note(t + f * step_s, [0, 1, 2].map(|i| d[i] + (e[i] - d[i]) * f));
+        }
+    }
+    found
+}
+
+/// A drone's intent: where it will be every [`STEP_S`] over the look-ahead, flying its plan's
+/// reference on in `wind`, off it by as much as now, plus the manoeuvre it flies until its
+/// conflicts are past; and whether it will be rising from or setting down on its stand then.
+fn intent(drone: &Drone, s: &DroneState, wind: [f64; 2], now: u64) -> ([[f64; 3]; SAMPLES], [bool; SAMPLES]) {
+    let mut cursor = Cursor { at: s.reference, speed: norm3(s.ref_vel), next: s.next };
+    // Off the plan by the tracking error and the offset; the offset grows with the manoeuvre
+    // up to its limit.
+    let error = [0, 1, 2].map(|i| s.pos[i] - s.reference[i] - if i < 2 { s.avoid[i] } else { 0.0 });
+    let dodge_s = s.avoid_until_ms.saturating_sub(now) as f64 / 1000.0;
+    let dodge = s.avoid_vel.unwrap_or([0.0; 2]);
+    let mut out = [[0.0; 3]; SAMPLES];
+    let mut stand = [false; SAMPLES];
+    for (k, p) in out.iter_mut().enumerate() {
+        let vertical = rising_or_setting_down(&s.path, cursor.next);
+        stand[k] = vertical && drone.in_terminal(cursor.at) && (k > 0 || !held_for_offset(s));
+        let t = (k as f64 * STEP_S).min(dodge_s);
+        let mut off = [s.avoid[0] + dodge[0] * t, s.avoid[1] + dodge[1] * t];
+        let n = off[0].hypot(off[1]);
+        if n > MAX_OFFSET_M {
+            off = off.map(|c| c * MAX_OFFSET_M / n);
+        }
+        *p = [cursor.at[0] + error[0] + off[0], cursor.at[1] + error[1] + off[1], cursor.at[2] + error[2]];
+        cursor.advance(drone, &s.path, wind, STEP_S);
+    }
+    (out, stand)
 }
 
 /// The velocity change, shared between the two, that moves a conflict's closest approach out
@@ -173,6 +214,7 @@ pub fn separate_tactically(
     clock: Res<SimClock>,
     town: Res<TownMap>,
     rules: Res<ActiveRules>,
+    air: Res<Air>,
     roster: Res<DroneRoster>,
     mut tactical: ResMut<Tactical>,
     mut drones: Query<(&Drone, &mut DroneState)>,
@@ -185,22 +227,22 @@ pub fn separate_tactically(
     let radius = min_h * MARGIN;
     let band_floor = rules.band_m.0;
     let mut seen = Vec::new();
+    let (wind, mut fastest) = (air.velocity[0].hypot(air.velocity[1]), 0.0f64);
     for (k, &e) in roster.0.iter().enumerate() {
         let (drone, s) = drones.get(e).expect("roster entities are drones");
         if !s.airborne() || s.crashed || s.stranded {
             continue;
         }
-        let in_terminal = drone.in_terminal(s.pos);
         // Rising from or setting down on its stand, it is the vertiport's to sequence; level,
         // even over the vertiport, it is detect-and-avoid's.
-        let level = cruising(s) && s.next >= 2;
-        let at_stand = in_terminal && !level && !held_for_offset(s);
-        let free = cruising(s) && !at_stand && s.pos[2] >= band_floor - 0.5;
+        let (intent, at_stand) = intent(drone, s, air.velocity, now);
+        let free = cruising(s) && !at_stand[0] && s.pos[2] >= band_floor - 0.5;
         let climbing = cruising(s) && s.next == 1;
-        seen.push(Seen { roster: k, id: drone.id, base: drone.base, pos: s.pos, vel: s.vel, at_stand, free, climbing });
+        // Its intent moves no faster than it cruises in this wind, or than it moves now.
+        fastest = fastest.max(s.vel[0].hypot(s.vel[1])).max(drone.cruise_mps + wind);
+        seen.push(Seen { roster: k, id: drone.id, base: drone.base, vel: s.vel, intent, at_stand, free, climbing });
     }
-    let fastest = seen.iter().map(|d| d.vel[0].hypot(d.vel[1])).fold(0.0, f64::max);
-    let points: Vec<(f64, f64)> = seen.iter().map(|d| (d.pos[0], d.pos[1])).collect();
+    let points: Vec<(f64, f64)> = seen.iter().map(|d| (d.intent[0][0], d.intent[0][1])).collect();
     let mut pairs = Vec::new();
     neighbour_pairs(&points, radius + 2.0 * fastest * LOOKAHEAD_S, &mut pairs);
     let mut change = vec![[0.0f64; 2]; seen.len()];
@@ -210,20 +252,23 @@ pub fn separate_tactically(
     tactical.active.retain(|_, &mut past| past > now);
     for (i, j) in pairs {
         let (a, b) = (&seen[i], &seen[j]);
-        // Rising from or setting down on stands of one vertiport, the vertiport sequences them.
-        if (a.at_stand && b.at_stand && a.base == b.base) || !(a.free || b.free || a.climbing || b.climbing) {
+        if !(a.free || b.free || a.climbing || b.climbing) {
             continue;
         }
-        let Some(c) = conflict((a.pos, a.vel), (b.pos, b.vel), radius, min_v, LOOKAHEAD_S) else { continue };
+        // Rising from or setting down on stands of one vertiport, the vertiport sequences them.
+        let theirs: [bool; SAMPLES] = std::array::from_fn(|k| a.base == b.base && a.at_stand[k] && b.at_stand[k]);
+        let Some(c) = conflict(&a.intent, &b.intent, &theirs, STEP_S, radius, min_v) else { continue };
         let past = now + ((c.t_cpa.max(c.window.1) + 1.0) * 1000.0) as u64;
         let pair = (a.id.min(b.id), a.id.max(b.id));
         if tactical.active.insert(pair, past).is_none() {
             tactical.resolutions += 1;
         }
-        // A drone rising through a conflict stops rising until it clears.
-        hold[i] |= a.climbing;
-        hold[j] |= b.climbing;
-        let push = resolution(&c, (a.pos, a.vel), (b.pos, b.vel), radius);
+        // A drone rising through a conflict stops rising until it clears; of two rising into
+        // each other, the lower, so that the higher rises clear and neither waits for the other.
+        let a_higher = (a.intent[0][2], b.id) > (b.intent[0][2], a.id);
+        hold[i] |= a.climbing && (!b.climbing || !a_higher);
+        hold[j] |= b.climbing && (!a.climbing || a_higher);
+        let push = resolution(&c, (a.intent[0], a.vel), (b.intent[0], b.vel), radius);
         let (share_a, share_b) = match (a.free, b.free) {
             (true, true) => (0.5, 0.5),
             (true, false) => (1.0, 0.0),
@@ -369,15 +414,29 @@ mod tests {
 
     const R: f64 = 36.0;
 
+    /// The intent of a drone flying straight on from `p` at `v`.
+    fn straight((p, v): ([f64; 3], [f64; 3])) -> [[f64; 3]; SAMPLES] {
+        std::array::from_fn(|k| {
+            let t = k as f64 * STEP_S;
+            [p[0] + v[0] * t, p[1] + v[1] * t, p[2] + v[2] * t]
+        })
+    }
+
+    fn check(a: ([f64; 3], [f64; 3]), b: ([f64; 3], [f64; 3])) -> Option<Conflict> {
+        conflict(&straight(a), &straight(b), &[false; SAMPLES], STEP_S, R, 10.0)
+    }
+
     #[test]
     fn head_on_at_one_height_is_a_conflict_and_both_turn_right() {
         // A flies east at 12 m/s, B west, 200 m apart on the same line: they meet in 8.3 s.
         let a = ([0.0, 0.0, 60.0], [12.0, 0.0, 0.0]);
         let b = ([200.0, 0.0, 60.0], [-12.0, 0.0, 0.0]);
-        let c = conflict(a, b, R, 10.0, LOOKAHEAD_S).expect("head on");
-        assert!((c.t_cpa - 200.0 / 24.0).abs() < 1e-9);
-        assert!((c.window.0 - (200.0 - R) / 24.0).abs() < 1e-9, "{:?}", c.window);
-        let push = resolution(&c, a, b, R);
+        let c = check(a, b).expect("head on");
+        assert!((c.t_cpa - 200.0 / 24.0).abs() < 1e-9, "{c:?}");
+        assert!(c.miss[0].hypot(c.miss[1]) < 1e-9, "they would meet: {c:?}");
+        // Within the radius from 6.8 s: first seen at the next step.
+        assert_eq!(c.window.0, 7.0, "{:?}", c.window);
+        let push = resolution(&c, (a.0, a.1), (b.0, b.1), R);
         // A, flying east, turns right (south); B takes the opposite, north, right for it too.
         assert!(push[1] < 0.0 && push[0].abs() < 1e-9, "{push:?}");
         // Each taking half, together they open the closest approach to the radius in the time
@@ -388,25 +447,40 @@ mod tests {
     #[test]
     fn no_conflict_apart_in_height_diverging_or_beyond_the_lookahead() {
         let a = ([0.0, 0.0, 60.0], [12.0, 0.0, 0.0]);
-        assert_eq!(conflict(a, ([200.0, 0.0, 75.0], [-12.0, 0.0, 0.0]), R, 10.0, LOOKAHEAD_S), None, "15 m above");
-        assert_eq!(conflict(a, ([-100.0, 0.0, 60.0], [-12.0, 0.0, 0.0]), R, 10.0, LOOKAHEAD_S), None, "apart");
-        assert_eq!(conflict(a, ([400.0, 0.0, 60.0], [-12.0, 0.0, 0.0]), R, 10.0, LOOKAHEAD_S), None, "in 15 s");
-        assert_eq!(conflict(a, ([200.0, 50.0, 60.0], [-12.0, 0.0, 0.0]), R, 10.0, LOOKAHEAD_S), None, "abreast");
+        assert_eq!(check(a, ([200.0, 0.0, 75.0], [-12.0, 0.0, 0.0])), None, "15 m above");
+        assert_eq!(check(a, ([-100.0, 0.0, 60.0], [-12.0, 0.0, 0.0])), None, "apart");
+        assert_eq!(check(a, ([400.0, 0.0, 60.0], [-12.0, 0.0, 0.0])), None, "in 17 s");
+        assert_eq!(check(a, ([200.0, 50.0, 60.0], [-12.0, 0.0, 0.0])), None, "abreast");
         // One climbing through the other's height: a conflict only while their heights overlap.
         // Closing at 24 m/s, within the radius from 2.7 s to 5.7 s; climbing at 3 m/s from 40 m,
-        // within 10 m of the other's height from 3.3 s.
+        // within 10 m of the other's height from 3.3 s. Closest as they pass, 4.2 s.
         let climbing = ([100.0, 0.0, 40.0], [-12.0, 0.0, 3.0]);
-        let c = conflict(a, climbing, R, 10.0, LOOKAHEAD_S).expect("climbs through at the crossing");
-        assert!((c.window.0 - 10.0 / 3.0).abs() < 1e-9 && (c.window.1 - 136.0 / 24.0).abs() < 1e-9, "{:?}", c.window);
+        let c = check(a, climbing).expect("climbs through at the crossing");
+        assert_eq!(c.window, (3.5, 5.5), "the steps within (3.3 s, 5.7 s)");
+        assert!((c.t_cpa - 100.0 / 24.0).abs() < 1e-9, "{c:?}");
         let late = ([100.0, 0.0, 30.0], [-12.0, 0.0, 3.0]);
-        assert_eq!(conflict(a, late, R, 10.0, LOOKAHEAD_S), None, "reaches 50 m after they have passed");
+        assert_eq!(check(a, late), None, "reaches 50 m after they have passed");
+    }
+
+    #[test]
+    fn a_turn_ahead_is_seen_where_a_straight_line_would_not_be() {
+        // A flies east towards (100, 0) and turns north there; B waits at (95, 40), 40 m off
+        // the line A flies now.
+        let a: [[f64; 3]; SAMPLES] = std::array::from_fn(|k| {
+            let d = k as f64 * STEP_S * 12.0;
+            if d <= 100.0 { [d, 0.0, 60.0] } else { [100.0, d - 100.0, 60.0] }
+        });
+        let b = straight(([95.0, 40.0, 60.0], [0.0; 3]));
+        let c = conflict(&a, &b, &[false; SAMPLES], STEP_S, R, 10.0).expect("the turn brings A to B");
+        assert!(c.miss[0].hypot(c.miss[1]) < 21.0, "{c:?}");
+        assert_eq!(check(([0.0, 0.0, 60.0], [12.0, 0.0, 0.0]), ([95.0, 40.0, 60.0], [0.0; 3])), None, "straight on");
     }
 
     #[test]
     fn already_too_close_and_level_pushes_apart() {
         let a = ([0.0, 0.0, 60.0], [0.0; 3]);
         let b = ([20.0, 0.0, 62.0], [0.0; 3]);
-        let c = conflict(a, b, R, 10.0, LOOKAHEAD_S).expect("within the radius now");
+        let c = check(a, b).expect("within the radius now");
         assert_eq!(c.t_cpa, 0.0);
         let push = resolution(&c, a, b, R);
         assert!((push[0] + (R - 20.0)).abs() < 1e-9 && push[1] == 0.0, "{push:?}");
