@@ -90,6 +90,8 @@ struct Seen {
     /// Whether it will be rising from or setting down on its stand, within its vertiport's
     /// terminal area, at each of those steps.
     at_stand: [bool; SAMPLES],
+    /// The box its intent lies in: corners low and high.
+    reach: ([f64; 3], [f64; 3]),
     /// Whether it may manoeuvre: flying a leg short of its descent, in the band, not at its
     /// stand.
     free: bool,
@@ -240,7 +242,20 @@ pub fn separate_tactically(
         let climbing = cruising(s) && s.next == 1;
         // Its intent moves no faster than it cruises in this wind, or than it moves now.
         fastest = fastest.max(s.vel[0].hypot(s.vel[1])).max(drone.cruise_mps + wind);
-        seen.push(Seen { roster: k, id: drone.id, base: drone.base, vel: s.vel, intent, at_stand, free, climbing });
+        let reach = intent.iter().fold((intent[0], intent[0]), |(lo, hi), p| {
+            ([0, 1, 2].map(|i| lo[i].min(p[i])), [0, 1, 2].map(|i| hi[i].max(p[i])))
+        });
+        seen.push(Seen {
+            roster: k,
+            id: drone.id,
+            base: drone.base,
+            vel: s.vel,
+            intent,
+            at_stand,
+            reach,
+            free,
+            climbing,
+        });
     }
     let points: Vec<(f64, f64)> = seen.iter().map(|d| (d.intent[0][0], d.intent[0][1])).collect();
     let mut pairs = Vec::new();
@@ -252,7 +267,9 @@ pub fn separate_tactically(
     tactical.active.retain(|_, &mut past| past > now);
     for (i, j) in pairs {
         let (a, b) = (&seen[i], &seen[j]);
-        if !(a.free || b.free || a.climbing || b.climbing) {
+        // Most pairs a look finds never come near: their intents' boxes lie apart.
+        let apart = |k: usize, by: f64| a.reach.0[k] - b.reach.1[k] >= by || b.reach.0[k] - a.reach.1[k] >= by;
+        if !(a.free || b.free || a.climbing || b.climbing) || apart(0, radius) || apart(1, radius) || apart(2, min_v) {
             continue;
         }
         // Rising from or setting down on stands of one vertiport, the vertiport sequences them.
