@@ -119,7 +119,7 @@ pub struct Flown {
 
 impl Flown {
     /// Nothing flown yet; the first leg starts at `start_ms`.
-    pub fn from(start_ms: u64) -> Flown {
+    pub fn starting(start_ms: u64) -> Flown {
         Flown { samples: Vec::new(), t_s: start_ms as f64 / 1000.0 }
     }
 
@@ -150,7 +150,7 @@ impl Flown {
 
 /// A trajectory of several legs, each with its hover at the end, from `start_ms`.
 pub fn trajectory(drone: &Drone, legs: &[(&[Waypoint], u64)], start_ms: u64, wind: [f64; 2]) -> Vec<Sample> {
-    let mut flown = Flown::from(start_ms);
+    let mut flown = Flown::starting(start_ms);
     for &(path, hold_ms) in legs {
         flown.leg(drone, path, hold_ms, wind);
     }

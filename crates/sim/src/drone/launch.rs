@@ -201,7 +201,7 @@ fn plan_flight(
     let clear = |samples: &[Sample]| reservations.conflict(drone.id, samples, terminal, buffer).is_none();
     for (i, &out_h) in outs.iter().enumerate().take(LAYER_CHOICES) {
         let Some(out) = (if i == 0 { Some(own.0.clone()) } else { plan_out(out_h) }) else { continue };
-        let mut flown = Flown::from(now);
+        let mut flown = Flown::starting(now);
         flown.leg(drone, &out, DROP_MS, wind);
         if !clear(&flown.samples) {
             continue;
