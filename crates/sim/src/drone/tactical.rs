@@ -122,7 +122,8 @@ pub fn conflict(
     radius: f64,
     height: f64,
 ) -> Option<Conflict> {
-    let rel: Vec<[f64; 3]> = a.iter().zip(b).map(|(pa, pb)| [0, 1, 2].map(|i| pb[i] - pa[i])).collect();
+    let n = a.len().min(b.len());
+    let rel = |k: usize| [0, 1, 2].map(|i| b[k][i] - a[k][i]);
     let mut found: Option<Conflict> = None;
     let mut closest = f64::INFINITY;
     let mut note = |t: f64, d: [f64; 3]| {
@@ -137,13 +138,16 @@ pub fn conflict(
             (c.t_cpa, c.miss) = (t, [d[0], d[1]]);
         }
     };
-    for (k, d) in rel.iter().enumerate() {
-        let t = k as f64 * step_s;
+    for k in 0..n {
+        let (t, d) = (k as f64 * step_s, rel(k));
         if !theirs[k] {
-            note(t, *d);
+            note(t, d);
         }
         // The closest approach between two samples, where the two pass each other.
-        let Some(e) = rel.get(k + 1).filter(|_| !(theirs[k] && theirs[k + 1])) else { continue };
+        if k + 1 >= n || (theirs[k] && theirs[k + 1]) {
+            continue;
+        }
+        let e = rel(k + 1);
         let u = [e[0] - d[0], e[1] - d[1]];
         let uu = u[0] * u[0] + u[1] * u[1];
         let f = if uu > 1e-12 { -(d[0] * u[0] + d[1] * u[1]) / uu } else { 0.0 };
