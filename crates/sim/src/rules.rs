@@ -41,6 +41,10 @@ impl SeparationMinimum {
 /// longer than any flight in a town.
 pub const FLIGHT_LOOKAHEAD_S: u32 = 900;
 
+/// Separation drones keep where the scenario sets no drone–drone minimum: horizontal and
+/// vertical, m.
+pub const DEFAULT_DRONE_MINIMUM_M: (f64, f64) = (30.0, 10.0);
+
 /// The rules in force and their effect on roads and airspace.
 #[derive(Resource, Debug)]
 pub struct ActiveRules {
@@ -100,6 +104,12 @@ impl ActiveRules {
     /// The drone–drone separation minimum in force (horizontal, vertical metres).
     pub fn drone_separation(&self) -> Option<&SeparationMinimum> {
         self.separations.iter().find(|s| s.is_between(Class::Drone, Class::Drone))
+    }
+
+    /// The distances drones keep from each other in plans and manoeuvres, horizontal and
+    /// vertical, m: the minimum in force, or [`DEFAULT_DRONE_MINIMUM_M`] where no rule sets one.
+    pub fn drone_minimum_m(&self) -> (f64, f64) {
+        self.drone_separation().map_or(DEFAULT_DRONE_MINIMUM_M, |m| (m.horizontal_m, m.vertical_m))
     }
 
     /// Whether the fleet named `name` may take new work now.

@@ -111,7 +111,7 @@ impl Drone {
             return vec![if outbound { out } else { back }];
         }
         let (floor, ceiling) = rules.band_m;
-        let spacing = 2.0 * rules.drone_separation().map_or(10.0, |m| m.vertical_m).max(1.0);
+        let spacing = 2.0 * rules.drone_minimum_m().1.max(1.0);
         let layers = ((ceiling - floor) / spacing).floor() as usize + 1;
         let d = to - from;
         let course = d.y.atan2(d.x).rem_euclid(std::f64::consts::TAU);

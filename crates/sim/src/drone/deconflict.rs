@@ -29,7 +29,6 @@ use pilotzone_routing::airspace::Waypoint;
 
 use super::airframe::Drone;
 use super::flight::{Cursor, rising_or_setting_down};
-use super::tactical::DEFAULT_MINIMUM_M;
 use crate::rules::ActiveRules;
 
 /// Edge of the square columns approved samples are filed in, m: as wide as the buffer at the
@@ -80,7 +79,7 @@ pub struct Buffer {
 impl Buffer {
     /// The buffer for the drone–drone minimum in force (30 m and 10 m when no rule sets one).
     pub fn of(rules: &ActiveRules) -> Buffer {
-        let (h, v) = rules.drone_separation().map_or(DEFAULT_MINIMUM_M, |m| (m.horizontal_m, m.vertical_m));
+        let (h, v) = rules.drone_minimum_m();
         Buffer { horizontal_m: h * HORIZONTAL_MARGIN, vertical_m: v * VERTICAL_MARGIN }
     }
 }

@@ -60,8 +60,6 @@ pub const MAX_DODGE_MPS: f64 = 6.0;
 pub const MAX_OFFSET_M: f64 = 60.0;
 /// Speed at which a drone goes back to its plan once its conflicts are past, m/s.
 pub const RETURN_MPS: f64 = 2.0;
-/// Separation kept where the scenario sets no drone–drone minimum: horizontal and vertical, m.
-pub const DEFAULT_MINIMUM_M: (f64, f64) = (30.0, 10.0);
 /// Distance before the top of its descent within which a drone flies its offset back at
 /// [`MAX_DODGE_MPS`] once its conflicts are past: back from the furthest offset in 10 s, m.
 pub const APPROACH_M: f64 = 150.0;
@@ -229,7 +227,7 @@ pub fn separate_tactically(
         return;
     }
     let now = clock.now_ms;
-    let (min_h, min_v) = rules.drone_separation().map_or(DEFAULT_MINIMUM_M, |m| (m.horizontal_m, m.vertical_m));
+    let (min_h, min_v) = rules.drone_minimum_m();
     let radius = min_h * MARGIN;
     let band_floor = rules.band_m.0;
     let mut seen = Vec::new();
