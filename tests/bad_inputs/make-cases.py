@@ -104,12 +104,13 @@ scenario("huge-duration", "Integer is out of bounds", "duration_s: 600,", "durat
 scenario("huge-demand", "an hour is beyond the 1000000 this engine takes", "per_hour: 24.0", "per_hour: 1e12")
 scenario("negative-wait", "Integer is out of bounds", "max_wait_s: 900),\n    ],\n    parcels", "max_wait_s: -900),\n    ],\n    parcels")
 scenario("bad-clock", "time of day \"25:61\" is out of range", 'start: "07:00",', 'start: "25:61",')
-# Empty fleets, unreachable places, overlapping vertiports.
+# Empty fleets, unreachable places, overlapping vertiports, stands in the street.
 scenario("zero-taxis", "fleets.taxis[0].count: must be above zero, found 0", 'name: "taxi-0", count: 1,', 'name: "taxi-0", count: 0,')
 scenario("rides-without-taxis", "ride demand needs at least one taxi fleet", TOWN[TOWN.index("    taxis: [\n"):TOWN.index("    drones: [\n")], "    taxis: [],\n")
 island = edit(TOWN, "    nodes: [\n", "    nodes: [\n      Node(id: 16, x: 900.0, y: 900.0),\n")
 case("scenario-unreachable-place.ron", "check", "reach", edit(island, "Place(name: \"home-6\", kind: Home, node: 15, at: Some((625.0, 635.0)))", "Place(name: \"home-6\", kind: Home, node: 16, at: None)"))
 scenario("overlapping-vertiports", "vertiport \"vertiport-1\" is 2.2 m from vertiport \"vertiport-0\"", 'Place(name: "vertiport-1", kind: Vertiport, node: 10, at: Some((430.0, 430.0)))', 'Place(name: "vertiport-1", kind: Vertiport, node: 5, at: Some((232.0, 231.0)))')
+scenario("stand-on-street", "stand 1 at (196.8, 260.0) is 3.2 m from the centre of the road from node 5 to node 9", 'Place(name: "vertiport-0", kind: Vertiport, node: 5, at: Some((230.0, 230.0)))', 'Place(name: "vertiport-0", kind: Vertiport, node: 5, at: Some((190.0, 260.0)))')
 scenario("no-pads", "fleets.drones[0].pads: take-off pads are 1 to 1 (the fleet's drones), found 0", 'base: "vertiport-0", cruise_speed_mps: 12.0,', 'base: "vertiport-0", pads: 0, cruise_speed_mps: 12.0,')
 scenario("nan-launch-interval", "launch_interval_s is 1 to 3,600 s between departures from one pad, found NaN", 'base: "vertiport-0", cruise_speed_mps: 12.0,', 'base: "vertiport-0", launch_interval_s: NaN, cruise_speed_mps: 12.0,')
 # Files named by a scenario: outside its folder, absolute, missing, itself.

@@ -19,8 +19,11 @@ pub use airspace::{Airspace, NoFlyVolume};
 pub use demand::{Demand, ParcelDemand, PlaceSet, RateStep, RideDemand};
 pub use fleets::{
     DEFAULT_LAUNCH_INTERVAL_S, Dispatch, DispatchPolicy, DroneFleet, Fleets, TaxiFleet, pad_ring_radius_m,
+    stand_position_m,
 };
-pub use map::{Building, Crossing, Edge, Node, Place, PlaceKind, RoadRef, TrafficSide, Zone, ZoneKind, ZoneMap};
+pub use map::{
+    Building, Crossing, Edge, LANE_WIDTH_M, Node, Place, PlaceKind, RoadRef, TrafficSide, Zone, ZoneKind, ZoneMap,
+};
 pub use residents::{CarFlow, PedestrianFlow, Residents};
 pub use rules::{Class, Rule, RuleKind, RuleName};
 pub use run::{RunSettings, Weather, WindStep};

@@ -29,6 +29,7 @@ pub fn validate(s: &Scenario) -> Vec<Diagnostic> {
     map::check_airspace(&mut c);
     let fleets = fleets::check_fleets(&mut c);
     fleets::check_pads(&mut c);
+    fleets::check_stands_off_roads(&mut c);
     let road_places = demand::check_demand(&mut c, &fleets);
     rules::check_rules(&mut c, &fleets);
     map::check_crossings(&mut c);

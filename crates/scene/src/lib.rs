@@ -26,7 +26,9 @@ use serde::{Deserialize, Serialize};
 pub use agents::{Agent, AgentView};
 pub use incidents::{IncidentMarker, MarkerEntity, RuleRef};
 pub use labels::Text;
-pub use map::{Building, Crossing, LANE_WIDTH_M, Place, Road, Zone};
+pub use map::{Building, Crossing, Place, Road, Zone};
+/// Width of one lane, m (the scenario's).
+pub use pilotzone_scenario::LANE_WIDTH_M;
 pub use rules::{NoFly, RuleView, Window};
 pub use style::{Body, Legend, Rgb, Shape};
 

@@ -10,10 +10,6 @@ use crate::labels::{Text, place_kind, place_kind_names, zone_kind};
 use crate::rules::Window;
 use crate::{Point, dm, point};
 
-/// Width of one lane, m. The simulation drives vehicles half a lane (1.75 m, `LANE_OFFSET_M` in
-/// the sim's town) from the centre line, so a lane is 3.5 m there as on Japanese roads.
-pub const LANE_WIDTH_M: f64 = 3.5;
-
 /// A road between two nodes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Road {
@@ -127,17 +123,14 @@ pub(crate) fn roads(map: &ZoneMap, nodes: &BTreeMap<u32, (f64, f64)>) -> Vec<Roa
     let at = |id: u32| nodes.get(&id).copied().unwrap_or_default();
     map.edges
         .iter()
-        .map(|e| {
-            let directions = if e.one_way { 1.0 } else { 2.0 };
-            Road {
-                nodes: [e.from, e.to],
-                points: vec![point(at(e.from)), point(at(e.to))],
-                width_dm: dm(f64::from(e.lanes) * directions * LANE_WIDTH_M),
-                lanes: e.lanes,
-                one_way: e.one_way,
-                speed_kmh: e.speed_kmh,
-                name: e.name.clone(),
-            }
+        .map(|e| Road {
+            nodes: [e.from, e.to],
+            points: vec![point(at(e.from)), point(at(e.to))],
+            width_dm: dm(e.carriageway_m()),
+            lanes: e.lanes,
+            one_way: e.one_way,
+            speed_kmh: e.speed_kmh,
+            name: e.name.clone(),
         })
         .collect()
 }

@@ -105,6 +105,11 @@ pub struct DroneKpis {
     pub deconfliction_wait_s: f64,
     /// Orders whose flight waited for free airspace at least once.
     pub deconflicted: u32,
+    /// Time drones hovered over gardens, their parcel down, until their way home was clear, s
+    /// (the hover a resident hears).
+    pub home_wait_s: f64,
+    /// Longest one drone hovered over a garden for its way home, s.
+    pub longest_home_wait_s: f64,
     /// Conflicts between drones in the air that tactical separation turned them aside for.
     pub tactical_resolutions: u32,
     /// Lowest state of charge any drone reached, as a share of its battery.
@@ -331,6 +336,8 @@ pub fn compute_kpis(
         wind_hold_s: departures.wind_hold_ms as f64 / 1000.0,
         deconfliction_wait_s: reservations.delay_ms as f64 / 1000.0,
         deconflicted: reservations.delayed.len() as u32,
+        home_wait_s: reservations.home_wait_ms as f64 / 1000.0,
+        longest_home_wait_s: reservations.longest_home_wait_ms as f64 / 1000.0,
         tactical_resolutions: tactical.resolutions,
         lowest_charge: round3(extremes.drone),
         peak_airborne: extremes.peak_airborne,

@@ -41,7 +41,7 @@ pub const DRONES_PER_PAD: u32 = 16;
 /// A regular grid town for studies and benchmarks: every third junction has a home (and, when
 /// drones outnumber homes, every junction gardens and the airspace course layers), four depots
 /// near the corners, vertiports along the diagonal or, when many, over the whole town
-/// (each on a spot of its own), 40 km/h streets.
+/// (each in a block of its own, its drones' stands off the streets), 40 km/h streets.
 pub fn grid_town(p: &GridTown) -> Scenario {
     let id = |c: u32, r: u32| r * p.cols + c;
     let mut nodes = Vec::new();
@@ -80,7 +80,9 @@ pub fn grid_town(p: &GridTown) -> Scenario {
             name: format!("vertiport-{k}"),
             kind: PlaceKind::Vertiport,
             node: id(c, r),
-            at: spot(c, r, 30.0, 30.0),
+            // In the middle of the block north-east of its junction, its ring of stands clear
+            // of the streets round it while the block has room for them.
+            at: spot(c, r, p.block_m / 2.0, p.block_m / 2.0),
         });
     }
     places.push(Place { name: "station".into(), kind: PlaceKind::Station, node: id(p.cols / 2, p.rows / 2), at: None });

@@ -206,3 +206,11 @@ impl std::str::FromStr for DispatchPolicy {
 pub fn pad_ring_radius_m(drones: u32) -> f64 {
     6.0 + f64::from(drones) * 0.8
 }
+
+/// Where the stand of drone `k` of a fleet of `drones` is, m: evenly round the ring about its
+/// vertiport at `base`, the first due east.
+pub fn stand_position_m(base: (f64, f64), k: u32, drones: u32) -> (f64, f64) {
+    let angle = std::f64::consts::TAU * f64::from(k) / f64::from(drones);
+    let radius = pad_ring_radius_m(drones);
+    (base.0 + angle.cos() * radius, base.1 + angle.sin() * radius)
+}

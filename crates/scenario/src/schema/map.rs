@@ -106,6 +106,18 @@ fn one() -> u8 {
     1
 }
 
+/// Width of one lane, m, as on Japanese roads: the simulation drives vehicles half a lane from
+/// the centre line.
+pub const LANE_WIDTH_M: f64 = 3.5;
+
+impl Edge {
+    /// Width of the carriageway, m: its lanes in both directions (one for a one-way road).
+    pub fn carriageway_m(&self) -> f64 {
+        let directions = if self.one_way { 1.0 } else { 2.0 };
+        f64::from(self.lanes) * directions * LANE_WIDTH_M
+    }
+}
+
 /// What a named place is; decides which fleets and demand may use it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum PlaceKind {

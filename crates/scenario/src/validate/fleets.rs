@@ -4,11 +4,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use pilotzone_routing::geom::{Vec2, point_in_polygon};
+use pilotzone_routing::geom::{Vec2, distance_to_segment, point_in_polygon};
 
 use super::Check;
 use crate::map::MapIndex;
-use crate::schema::{PlaceKind, pad_ring_radius_m};
+use crate::schema::{PlaceKind, pad_ring_radius_m, stand_position_m};
 
 /// What the fleet checks found that later checks refer to.
 pub(super) struct FleetRefs<'a> {
@@ -187,6 +187,68 @@ pub(super) fn check_pads(c: &mut Check<'_>) {
     }
 }
 
+/// Drone stands off the carriageways: a drone rising from or setting down on a stand in the
+/// street would be struck by the traffic (a taxi pulled in to the kerb reaches about 5 m from a
+/// two-lane road's centre line). Each fleet's first stand too close is reported, with the road.
+pub(super) fn check_stands_off_roads(c: &mut Check<'_>) {
+    let s = c.s;
+    let roads: Vec<(usize, Vec2, Vec2, f64)> = s
+        .map
+        .edges
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| {
+            let end = |id: u32| c.nodes.get(&id).map(|&n| Vec2::new(s.map.nodes[n].x, s.map.nodes[n].y));
+            Some((i, end(e.from)?, end(e.to)?, e.carriageway_m() / 2.0 + STAND_CLEARANCE_M))
+        })
+        .collect();
+    for fleet in &s.fleets.drones {
+        let Some(&base) = c.places.get(fleet.base.as_str()) else { continue };
+        let at = place_position(c, base);
+        let reach = pad_ring_radius_m(fleet.count);
+        // Only roads that pass within the ring's reach can come near a stand.
+        let near: Vec<_> = roads.iter().filter(|r| distance_to_segment(at, r.1, r.2) < reach + r.3).collect();
+        let found = (0..fleet.count).find_map(|k| {
+            let (x, y) = stand_position_m((at.x, at.y), k, fleet.count);
+            let stand = Vec2::new(x, y);
+            near.iter().find_map(|&&(e, a, b, need)| {
+                let gap = distance_to_segment(stand, a, b);
+                (gap < need).then_some((k, stand, e, gap, need))
+            })
+        });
+        let Some((k, stand, e, gap, need)) = found else { continue };
+        let place = &s.map.places[base];
+        let edge = &s.map.edges[e];
+        let road = match &edge.name {
+            Some(name) => format!("\"{name}\" (map.edges[{e}])"),
+            None => format!("the road from node {} to node {} (map.edges[{e}])", edge.from, edge.to),
+        };
+        let field = if place.at.is_some() { "at" } else { "node" };
+        c.err(
+            format!("map.places[{base}].{field}"),
+            format!(
+                "drone fleet \"{}\" stands {} round vertiport \"{}\"; stand {} at ({:.1}, {:.1}) is \
+                 {gap:.1} m from the centre of {road}, and a stand needs {need:.1} m, clear of its {:.1} m \
+                 carriageway, or traffic strikes the drones rising and setting down there",
+                fleet.name,
+                if fleet.count == 1 { "its drone".to_string() } else { format!("its {} drones", fleet.count) },
+                place.name,
+                k + 1,
+                stand.x,
+                stand.y,
+                edge.carriageway_m(),
+            ),
+            Some(format!(
+                "move the vertiport's `at` off the street: its stands ring it at {reach:.1} m (6 m and 0.8 m a drone), \
+                 so it needs {:.1} m to every road's centre line; or base fewer drones there",
+                reach + need
+            )),
+        );
+    }
+}
+
+/// Clear ground between a carriageway's edge and a drone stand, m: a kerbside bay and a margin.
+const STAND_CLEARANCE_M: f64 = 3.0;
 /// Room a depot's bays take round its position, m.
 const DEPOT_CLEARANCE_M: f64 = 10.0;
 /// Clear ground between two hubs' fields, m.

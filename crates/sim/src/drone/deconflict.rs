@@ -122,6 +122,11 @@ impl Flown {
         Flown { samples: Vec::new(), t_s: start_ms as f64 / 1000.0 }
     }
 
+    /// When the next leg starts, ms: the end of what is flown so far.
+    pub fn end_ms(&self) -> u64 {
+        (self.t_s * 1000.0) as u64
+    }
+
     /// Flies `path` in `wind`, then hovers `hold_ms` at its end (the drop).
     pub fn leg(&mut self, drone: &Drone, path: &[Waypoint], hold_ms: u64, wind: [f64; 2]) {
         let Some(first) = path.first() else { return };
@@ -185,6 +190,10 @@ pub struct Reservations {
     pub delay_ms: u64,
     /// Orders whose flight had to wait at least once.
     pub delayed: std::collections::BTreeSet<u32>,
+    /// Time drones hovered over gardens for a clear way home, ms.
+    pub home_wait_ms: u64,
+    /// Longest one drone hovered over a garden for its way home, ms.
+    pub longest_home_wait_ms: u64,
 }
 
 impl Reservations {

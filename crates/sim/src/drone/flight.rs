@@ -7,7 +7,7 @@ use pilotzone_routing::Vec2;
 use pilotzone_routing::airspace::{NoPath, Waypoint};
 
 use super::airframe::{CONTROL_RAD_S, DRAG_PER_S, DRONE_MASS_KG, GRAVITY, MAX_THRUST_G};
-use super::deconflict::{Buffer, Reservations, trajectory};
+use super::deconflict::{Buffer, Flown, Reservations, Sample, TOLERANCE_MS, trajectory};
 use super::launch::LAYER_CHOICES;
 use super::tactical::{back_on_plan, held_for_offset, steer_offset};
 use super::{Air, CHARGE_W, DROP_MS, Drone, DronePhase, DroneState};
@@ -55,13 +55,13 @@ pub fn blow_wind(clock: Res<SimClock>, town: Res<TownMap>, mut air: ResMut<Air>)
 /// the flight takes in the mean wind: it hovers for the way home to be clear while it has more.
 pub const HOME_RESERVE: f64 = 0.1;
 
-/// The way home from the garden, once the parcel is down at `lowered_ms`, and which of its
-/// heights it takes; none while the drone hovers on. The way home is held again from now, as it
-/// will be flown (the plan made at take-off has drifted by the time the parcel is down), on the
-/// layer granted at take-off or the first other the airspace can take; while none is clear the
-/// drone hovers and asks again every second, as long as its battery keeps [`HOME_RESERVE`].
-/// Without strategic deconfliction it leaves at once; if the way home is shut for now, it hovers
-/// and tries again next tick.
+/// The way home from the garden, once the parcel is down at `lowered_ms`, for a flight that no
+/// longer holds one it is on time for (see [`DroneState::home`]), and which of its heights it
+/// takes; none while the drone hovers on. The way home is asked for from now, as it will be
+/// flown, on the layer granted at take-off or the first other the airspace can take; while none
+/// is clear the drone hovers and asks again every second, as long as its battery keeps
+/// [`HOME_RESERVE`]. Without strategic deconfliction it leaves at once; if the way home is shut
+/// for now, it hovers and tries again next tick.
 fn way_home(
     drone: &Drone,
     state: &DroneState,
@@ -99,6 +99,59 @@ fn way_home(
     // now on; detect-and-avoid keeps it from those approved before.
     reservations.reserve(drone.id, &trajectory(drone, &[(&path, 0)], now, wind), drone.terminal());
     Some((path, granted))
+}
+
+/// Asks again for the airspace of a flight held back from its plan for longer than its
+/// reservation allows (its climb stopped by detect-and-avoid, or its descent waiting while it
+/// flies back from a manoeuvre): the rest of it, flown from where its reference stands now,
+/// with the way home it holds. Flown late on its old reservation, it would cross flights
+/// approved around it where they were told it would not be. Still rising from its pad or the
+/// garden, it leaves once the way is clear, its way home dropped (to be asked for at the drop)
+/// if only that is taken; while the way is taken it waits, its climb stopped, and asks every
+/// second while its battery can (keeping [`HOME_RESERVE`] beyond the flight, and the way back
+/// for one outbound). Past its climb it holds what it will fly, as a re-planned flight does.
+fn hold_again(
+    drone: &Drone,
+    state: &mut DroneState,
+    buffer: Buffer,
+    reservations: &mut Reservations,
+    wind: [f64; 2],
+    now: u64,
+) {
+    let rising = state.next == 1;
+    if rising && !now.is_multiple_of(1000) {
+        return;
+    }
+    let r = state.reference;
+    let mut rest = vec![Waypoint { at: Vec2::new(r[0], r[1]), z_m: r[2] }];
+    rest.extend_from_slice(state.path.get(state.next..).unwrap_or_default());
+    let outbound = state.phase == DronePhase::Outbound;
+    let mut flown = Flown::starting(now);
+    flown.leg(drone, &rest, if outbound { DROP_MS } else { 0 }, wind);
+    let (there, leave_ms) = (flown.samples.len(), flown.end_ms());
+    if let Some((home, _)) = state.home.as_ref().filter(|_| outbound) {
+        flown.leg(drone, home, 0, wind);
+    }
+    let mut planned = flown.samples;
+    let clear = |samples: &[Sample]| reservations.conflict(drone.id, samples, drone.terminal(), buffer).is_none();
+    if rising && !clear(&planned) {
+        if planned.len() > there && clear(&planned[..there]) {
+            planned.truncate(there);
+            state.home = None;
+        } else {
+            let legs = if outbound { 2.0 } else { 1.0 };
+            let needed_wh = legs * drone.flight_time_s(&rest, wind) * drone.power_wh_per_s();
+            if state.energy_wh - needed_wh >= HOME_RESERVE * drone.battery_wh {
+                state.climb_held_until_ms = state.climb_held_until_ms.max(now + 1000);
+                return;
+            }
+        }
+    }
+    reservations.reserve(drone.id, &planned, drone.terminal());
+    if let Some(home) = state.home.as_mut() {
+        home.1 = leave_ms;
+    }
+    state.late_ms = 0;
 }
 
 /// Moves every airborne drone one tick along its path through the wind, charges grounded ones,
@@ -148,11 +201,22 @@ pub fn fly_drones(
                         format!("order {} in {:.0} s", order.id, (now - order.t_ms) as f64 / 1000.0),
                     );
                 }
-                let Some((back, layer)) = way_home(drone, state, &rules, &mut reservations, air.mean, now, until_ms)
-                else {
+                // The way home held since take-off, if the flight is on time for it; else asked for.
+                let kept = match state.home.take() {
+                    Some((path, leave_ms)) if now + TOLERANCE_MS < leave_ms => {
+                        state.home = Some((path, leave_ms));
+                        None
+                    }
+                    Some((path, leave_ms)) if now <= leave_ms + TOLERANCE_MS => Some((path, state.layers[1])),
+                    _ => way_home(drone, state, &rules, &mut reservations, air.mean, now, until_ms),
+                };
+                let Some((back, layer)) = kept else {
+                    reservations.home_wait_ms += u64::from(clock.tick_ms);
                     continue;
                 };
+                reservations.longest_home_wait_ms = reservations.longest_home_wait_ms.max(now - until_ms);
                 state.layers[1] = layer;
+                state.late_ms = 0;
                 state.phase = DronePhase::Returning;
                 state.path = back;
                 state.next = 1;
@@ -170,13 +234,21 @@ pub fn fly_drones(
                 let rest = [state.path[state.next.saturating_sub(1)..].to_vec()];
                 let planned = trajectory(drone, &[(&rest[0], hold)], now, air.mean);
                 reservations.reserve(drone.id, &planned, drone.terminal());
+                state.late_ms = 0;
+                // The way home is asked for again when the parcel is down.
+                state.home = None;
             }
         }
         // The reference moves along the path at the speed the wind allows; the drone follows it.
         let before = state.reference;
         let climb_held = state.next == 1 && now < state.climb_held_until_ms;
-        if !held_for_offset(state) && !climb_held {
+        if held_for_offset(state) || climb_held {
+            state.late_ms += u64::from(clock.tick_ms);
+        } else {
             advance_reference(drone, state, air.velocity, dt);
+        }
+        if state.late_ms > TOLERANCE_MS && !reservations.is_empty() {
+            hold_again(drone, state, Buffer::of(&rules), &mut reservations, air.mean, now);
         }
         state.ref_vel = [0, 1, 2].map(|i| (state.reference[i] - before[i]) / dt);
         let aside = steer_offset(state, now, dt);
@@ -191,6 +263,7 @@ pub fn fly_drones(
                     // Set down on the pad.
                     state.phase = DronePhase::Ready;
                     state.order = None;
+                    state.late_ms = 0;
                     state.pos = [drone.pad.x, drone.pad.y, 0.0];
                     state.reference = state.pos;
                     state.vel = [0.0; 3];
@@ -342,5 +415,110 @@ fn replan(state: &mut DroneState, drone: &Drone, rules: &ActiveRules) {
         // Caught inside a volume that just closed, or walled in: finish the old path and let
         // the monitor record what happens.
         Err(NoPath::EndpointInside { .. } | NoPath::Blocked { .. }) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The planning buffer at the usual 30 m and 10 m minimum.
+    const BUFFER: Buffer = Buffer { horizontal_m: 45.0, vertical_m: 12.5 };
+    const CALM: [f64; 2] = [0.0; 2];
+
+    fn wp(x: f64, z: f64) -> Waypoint {
+        Waypoint { at: Vec2::new(x, 0.0), z_m: z }
+    }
+
+    /// A drone on its way east from the stand at the origin, its climb stopped 10 m up for 3 s.
+    fn held_in_climb(drone: &Drone) -> DroneState {
+        let mut s = DroneState::on_stand(drone.pad, drone.battery_wh);
+        s.phase = DronePhase::Outbound;
+        s.path = vec![wp(0.0, 0.0), wp(0.0, 60.0), wp(1200.0, 60.0), wp(1200.0, 3.0)];
+        s.next = 1;
+        s.reference = [0.0, 0.0, 10.0];
+        s.late_ms = 3_000;
+        s
+    }
+
+    /// Airspace held by a flight of another vertiport along `path` from `now`.
+    fn taken(path: &[Waypoint], now: u64) -> Reservations {
+        let other = Drone { base: 1, ..Drone::sample(2) };
+        let mut r = Reservations::default();
+        r.reserve(2, &trajectory(&other, &[(path, 0)], now, CALM), other.terminal());
+        r
+    }
+
+    #[test]
+    fn a_flight_held_in_its_climb_waits_for_a_clear_way_while_its_battery_can() {
+        let drone = Drone::sample(1);
+        let mut s = held_in_climb(&drone);
+        let mut r = taken(&s.path, 60_000);
+        hold_again(&drone, &mut s, BUFFER, &mut r, CALM, 60_000);
+        assert_eq!(s.climb_held_until_ms, 61_000, "its climb stays stopped for another second");
+        assert_eq!((s.late_ms, r.len()), (3_000, 1), "nothing is held for it while the way is taken");
+        // Between whole seconds it does not ask.
+        let mut clear = Reservations::default();
+        hold_again(&drone, &mut s, BUFFER, &mut clear, CALM, 60_100);
+        assert!(clear.is_empty());
+        // Once the way is clear, the rest of its flight is held from where it stands.
+        hold_again(&drone, &mut s, BUFFER, &mut clear, CALM, 61_000);
+        assert_eq!((s.late_ms, clear.len()), (0, 1));
+        let other = Drone { base: 1, ..Drone::sample(2) };
+        let behind = trajectory(&other, &[(&s.path, 0)], 61_000, CALM);
+        assert_eq!(clear.conflict(2, &behind, other.terminal(), BUFFER), Some(1), "held from 61 s, as it will fly");
+        let on_time = trajectory(&other, &[(&s.path, 0)], 40_000, CALM);
+        assert_eq!(clear.conflict(2, &on_time, other.terminal(), BUFFER), None, "not 21 s before it will be there");
+    }
+
+    #[test]
+    fn a_flight_held_in_its_climb_keeps_its_way_home_unless_only_that_is_taken() {
+        let drone = Drone::sample(1);
+        let home = vec![wp(1200.0, 3.0), wp(1200.0, 75.0), wp(0.0, 75.0), wp(0.0, 0.0)];
+        let mut s = held_in_climb(&drone);
+        s.home = Some((home.clone(), 200_000));
+        // Clear all the way: the rest, the drop and the way home are held, the way home from
+        // the garden when the flight will now be there.
+        let mut clear = Reservations::default();
+        hold_again(&drone, &mut s, BUFFER, &mut clear, CALM, 60_000);
+        let mut flown = Flown::starting(60_000);
+        let rest = [wp(0.0, 10.0), wp(0.0, 60.0), wp(1200.0, 60.0), wp(1200.0, 3.0)];
+        flown.leg(&drone, &rest, DROP_MS, CALM);
+        assert_eq!(s.home.as_ref().map(|h| h.1), Some(flown.end_ms()), "it leaves the garden when it will be there");
+        let other = Drone { base: 1, ..Drone::sample(2) };
+        let theirs = trajectory(&other, &[(&home, 0)], flown.end_ms(), CALM);
+        assert_eq!(clear.conflict(2, &theirs, other.terminal(), BUFFER), Some(1), "the way home is held");
+        // Only the way home taken (by a flight rising from the garden 3 s after it would):
+        // it leaves, and asks for the way home at the drop.
+        let mut s = held_in_climb(&drone);
+        s.home = Some((home.clone(), 200_000));
+        let mut r = taken(&home, flown.end_ms() + 3_000);
+        hold_again(&drone, &mut s, BUFFER, &mut r, CALM, 60_000);
+        assert_eq!((s.home.is_none(), s.late_ms, r.len()), (true, 0, 2));
+    }
+
+    #[test]
+    fn a_flight_that_cannot_wait_or_is_past_its_climb_holds_what_it_will_fly() {
+        let drone = Drone::sample(1);
+        // Its battery keeps less than a tenth spare beyond the flight there and back
+        // (2 × 136 s at 0.3 Wh/s is 82 Wh): it goes.
+        let mut s = held_in_climb(&drone);
+        s.energy_wh = 120.0;
+        let mut r = taken(&s.path, 60_000);
+        hold_again(&drone, &mut s, BUFFER, &mut r, CALM, 60_000);
+        assert_eq!((s.late_ms, r.len(), s.climb_held_until_ms), (0, 2, 0));
+        // Held at the top of its descent while it flies back from a manoeuvre: it is in the
+        // air, and holds the descent without waiting.
+        let mut s = held_in_climb(&drone);
+        (s.next, s.reference) = (3, [1200.0, 0.0, 60.0]);
+        let descent = [wp(1200.0, 60.0), wp(1200.0, 3.0)];
+        let mut r = taken(&descent, 60_300);
+        let other = Drone { base: 1, ..Drone::sample(2) };
+        let mine = trajectory(&drone, &[(&descent, DROP_MS)], 60_300, CALM);
+        assert!(r.conflict(1, &mine, drone.terminal(), BUFFER).is_some(), "the descent is taken");
+        hold_again(&drone, &mut s, BUFFER, &mut r, CALM, 60_300);
+        assert_eq!((s.late_ms, r.len()), (0, 2));
+        let theirs = trajectory(&other, &[(&descent, 0)], 60_300, CALM);
+        assert_eq!(r.conflict(2, &theirs, other.terminal(), BUFFER), Some(1), "its descent is held from now");
     }
 }

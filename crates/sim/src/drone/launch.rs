@@ -127,7 +127,7 @@ pub fn assign_orders(
             let Some(granted) = plan_flight(drone, &rules, &reservations, deconflict, dest, now, air.mean) else {
                 break;
             };
-            let Granted { out, back, layers, samples } = granted;
+            let Granted { out, back, layers, samples, home_ms } = granted;
             // The round trip in the mean wind, with the drop, must leave the reserve.
             let aloft_s =
                 drone.flight_time_s(&out, air.mean) + DROP_MS as f64 / 1000.0 + drone.flight_time_s(&back, air.mean);
@@ -144,6 +144,8 @@ pub fn assign_orders(
                 reservations.reserve(drone.id, &samples, drone.terminal());
             }
             state.layers = layers;
+            state.late_ms = 0;
+            state.home = home_ms.map(|leave_ms| (back, leave_ms));
             state.phase = DronePhase::Outbound;
             state.path = out;
             state.next = 1;
@@ -169,17 +171,19 @@ pub fn assign_orders(
 
 /// A round trip as planned: its legs, the layers they were granted and, with strategic
 /// deconfliction on, the trajectory to reserve (none if the airspace is taken on every layer
-/// tried).
+/// tried) and, when the way home is in it, when that leaves the garden.
 struct Granted {
     out: Vec<Waypoint>,
     back: Vec<Waypoint>,
     layers: [usize; 2],
     samples: Option<Vec<Sample>>,
+    home_ms: Option<u64>,
 }
 
 /// Plans a drone's round trip to `dest` on its legs' own layers or, with strategic
 /// deconfliction on and those taken, the first others ([`LAYER_CHOICES`]) the airspace can take
-/// leg by leg. None if the planner finds no way there or back.
+/// leg by leg, the way home with the way there: a flight that left without it would hover over
+/// the garden until the sky let it home. None if the planner finds no way there or back.
 fn plan_flight(
     drone: &Drone,
     rules: &ActiveRules,
@@ -195,7 +199,7 @@ fn plan_flight(
     let plan_back = |h: f64| rules.flight_planner.plan(dest, DROP_HEIGHT_M, drone.pad, h, 0.0).ok();
     let own = (plan_out(outs[0])?, plan_back(backs[0])?);
     if !deconflict {
-        return Some(Granted { out: own.0, back: own.1, layers: [0; 2], samples: None });
+        return Some(Granted { out: own.0, back: own.1, layers: [0; 2], samples: None, home_ms: None });
     }
     let (buffer, terminal) = (Buffer::of(rules), drone.terminal());
     let clear = |samples: &[Sample]| reservations.conflict(drone.id, samples, terminal, buffer).is_none();
@@ -206,16 +210,17 @@ fn plan_flight(
         if !clear(&flown.samples) {
             continue;
         }
-        let home_from = flown.samples.len();
+        let (home_from, home_ms) = (flown.samples.len(), flown.end_ms());
         for (j, &back_h) in backs.iter().enumerate().take(LAYER_CHOICES) {
             let Some(back) = (if j == 0 { Some(own.1.clone()) } else { plan_back(back_h) }) else { continue };
             let mut whole = flown.clone();
             whole.leg(drone, &back, 0, wind);
             if clear(&whole.samples[home_from..]) {
-                return Some(Granted { out, back, layers: [i, j], samples: Some(whole.samples) });
+                let samples = Some(whole.samples);
+                return Some(Granted { out, back, layers: [i, j], samples, home_ms: Some(home_ms) });
             }
         }
     }
     // Taken on every layer tried: the legs' own, which wait.
-    Some(Granted { out: own.0, back: own.1, layers: [0; 2], samples: None })
+    Some(Granted { out: own.0, back: own.1, layers: [0; 2], samples: None, home_ms: None })
 }

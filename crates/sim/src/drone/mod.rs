@@ -84,6 +84,9 @@ pub struct DroneState {
     pub avoid_pressed: bool,
     /// Until when detect-and-avoid stops the drone rising (it would climb into a conflict), ms.
     pub climb_held_until_ms: u64,
+    /// How far the flight has fallen behind the trajectory its airspace is held for, ms: the
+    /// time its reference stood still since it was last held.
+    pub late_ms: u64,
     /// Force the drone puts on its body for the next physics step (thrust and drag, not
     /// gravity), N.
     pub force: [f64; 3],
@@ -92,6 +95,9 @@ pub struct DroneState {
     pub layers: [usize; 2],
     /// Waypoints of the current leg.
     pub path: Vec<Waypoint>,
+    /// The way home whose airspace the flight holds, and when it is to leave the garden, ms;
+    /// none while the way home is to be asked for when the parcel is down.
+    pub home: Option<(Vec<Waypoint>, u64)>,
     /// Index of the waypoint being flown to.
     pub next: usize,
     /// Order carried or just delivered.
@@ -109,6 +115,35 @@ pub struct DroneState {
 }
 
 impl DroneState {
+    /// A drone at rest on its stand at `stand`, its battery of `battery_wh` full.
+    pub fn on_stand(stand: Vec2, battery_wh: f64) -> DroneState {
+        DroneState {
+            phase: DronePhase::Ready,
+            pos: [stand.x, stand.y, 0.0],
+            vel: [0.0; 3],
+            reference: [stand.x, stand.y, 0.0],
+            ref_vel: [0.0; 3],
+            prev_ref_vel: [0.0; 3],
+            avoid: [0.0; 2],
+            avoid_vel: None,
+            avoid_until_ms: 0,
+            avoid_pressed: false,
+            climb_held_until_ms: 0,
+            late_ms: 0,
+            force: [0.0; 3],
+            layers: [0; 2],
+            path: Vec::new(),
+            home: None,
+            next: 0,
+            order: None,
+            energy_wh: battery_wh,
+            km: 0.0,
+            path_version: 0,
+            stranded: false,
+            crashed: false,
+        }
+    }
+
     /// Whether the drone is off its pad.
     pub fn airborne(&self) -> bool {
         self.phase != DronePhase::Ready
@@ -204,9 +239,9 @@ pub fn spawn_drones(
         let base = town.place(&f.base).expect("validated: drone bases are known places");
         departures.pads.insert(base, Pads::new(f.pads, (f.launch_interval_s * 1000.0).round() as u64));
         for k in 0..f.count {
-            let angle = std::f64::consts::TAU * f64::from(k) / f64::from(f.count);
-            let radius = pilotzone_scenario::pad_ring_radius_m(f.count);
-            let pad = town.place_pos[base] + Vec2::new(angle.cos() * radius, angle.sin() * radius);
+            let at = town.place_pos[base];
+            let (x, y) = pilotzone_scenario::stand_position_m((at.x, at.y), k, f.count);
+            let pad = Vec2::new(x, y);
             let drone = Drone {
                 id,
                 fleet,
@@ -221,29 +256,7 @@ pub fn spawn_drones(
                 battery_wh: f.battery_wh,
                 wh_per_km: f.wh_per_km,
             };
-            let state = DroneState {
-                phase: DronePhase::Ready,
-                pos: [pad.x, pad.y, 0.0],
-                vel: [0.0; 3],
-                reference: [pad.x, pad.y, 0.0],
-                ref_vel: [0.0; 3],
-                prev_ref_vel: [0.0; 3],
-                avoid: [0.0; 2],
-                avoid_vel: None,
-                avoid_until_ms: 0,
-                avoid_pressed: false,
-                climb_held_until_ms: 0,
-                force: [0.0; 3],
-                layers: [0; 2],
-                path: Vec::new(),
-                next: 0,
-                order: None,
-                energy_wh: f.battery_wh,
-                km: 0.0,
-                path_version: 0,
-                stranded: false,
-                crashed: false,
-            };
+            let state = DroneState::on_stand(drone.pad, drone.battery_wh);
             roster.0.push(commands.spawn((drone, state)).id());
             id += 1;
         }
