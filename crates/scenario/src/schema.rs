@@ -22,7 +22,8 @@ pub use fleets::{
     stand_position_m,
 };
 pub use map::{
-    Building, Crossing, Edge, LANE_WIDTH_M, Node, Place, PlaceKind, RoadRef, TrafficSide, Zone, ZoneKind, ZoneMap,
+    Building, Crossing, Edge, KERB_OFFSET_M, LANE_WIDTH_M, Node, Place, PlaceKind, RoadRef, TrafficSide, Zone,
+    ZoneKind, ZoneMap,
 };
 pub use residents::{CarFlow, PedestrianFlow, Residents};
 pub use rules::{Class, Rule, RuleKind, RuleName};

@@ -11,9 +11,9 @@ use pilotzone_scenario::{MapIndex, PlaceKind, RuleKind, Scenario, TrafficSide, Z
 use crate::SimConfig;
 
 /// Half a lane: where a vehicle's centre runs, measured from the road's centre line.
-pub const LANE_OFFSET_M: f64 = 1.75;
+pub const LANE_OFFSET_M: f64 = pilotzone_scenario::LANE_WIDTH_M / 2.0;
 /// Where a stopped vehicle stands, measured from the road's centre line (pulled in to the kerb).
-pub const KERB_OFFSET_M: f64 = 4.25;
+pub const KERB_OFFSET_M: f64 = pilotzone_scenario::KERB_OFFSET_M;
 
 /// Static map data, prepared once and shared: runs of one scenario (a batch) can share one
 /// preparation instead of repeating it.

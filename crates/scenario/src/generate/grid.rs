@@ -279,6 +279,39 @@ mod tests {
     }
 
     #[test]
+    fn a_stand_keeps_clear_of_the_carriageway_and_of_vehicles_stopped_at_its_kerb() {
+        let p = GridTown {
+            cols: 6,
+            rows: 6,
+            block_m: 200.0,
+            taxis: 4,
+            drones: 1,
+            vertiports: 1,
+            rides_per_hour: 10.0,
+            parcels_per_hour: 10.0,
+            duration_s: 600,
+            demand_s: None,
+            max_wait_s: 900,
+            seed: 1,
+        };
+        // The fleet's one stand is 6.8 m due east of its vertiport; put it `gap` m west of the
+        // road north from node 8 (400, 200), 60 m up it.
+        let with_stand = |gap: f64, one_way: bool| {
+            let mut town = grid_town(&p);
+            let v = town.map.places.iter_mut().find(|q| q.kind == crate::PlaceKind::Vertiport).expect("a vertiport");
+            v.at = Some((400.0 - gap - crate::pad_ring_radius_m(1), 260.0));
+            let road = town.map.edges.iter_mut().find(|e| (e.from, e.to) == (8, 14)).expect("the road");
+            road.one_way = one_way;
+            let problems = crate::validate::validate(&town);
+            problems.iter().any(|d| d.message.contains("stands its drone round vertiport"))
+        };
+        // Two-way, one lane each way: the carriageway's edge is 3.5 m out, and 3 m more.
+        assert!(with_stand(6.4, false) && !with_stand(6.6, false));
+        // One-way: its edge is 1.75 m out, but a taxi stopped at the kerb stands 4.25 m out.
+        assert!(with_stand(6.0, true) && !with_stand(6.3, true));
+    }
+
+    #[test]
     fn many_vertiports_each_get_a_spot_of_their_own() {
         // The city-scale drone town of the issue: 40 vertiports on a 20 × 20 grid.
         let p = GridTown {

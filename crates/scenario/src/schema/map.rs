@@ -109,6 +109,9 @@ fn one() -> u8 {
 /// Width of one lane, m, as on Japanese roads: the simulation drives vehicles half a lane from
 /// the centre line.
 pub const LANE_WIDTH_M: f64 = 3.5;
+/// Where a vehicle stopped at the kerb stands, its centre measured from the road's centre line,
+/// m, whatever the road's width.
+pub const KERB_OFFSET_M: f64 = 4.25;
 
 impl Edge {
     /// Width of the carriageway, m: its lanes in both directions (one for a one-way road).

@@ -8,7 +8,7 @@ use pilotzone_routing::geom::{Vec2, distance_to_segment, point_in_polygon};
 
 use super::Check;
 use crate::map::MapIndex;
-use crate::schema::{PlaceKind, pad_ring_radius_m, stand_position_m};
+use crate::schema::{KERB_OFFSET_M, PlaceKind, pad_ring_radius_m, stand_position_m};
 
 /// What the fleet checks found that later checks refer to.
 pub(super) struct FleetRefs<'a> {
@@ -188,8 +188,9 @@ pub(super) fn check_pads(c: &mut Check<'_>) {
 }
 
 /// Drone stands off the carriageways: a drone rising from or setting down on a stand in the
-/// street would be struck by the traffic (a taxi pulled in to the kerb reaches about 5 m from a
-/// two-lane road's centre line). Each fleet's first stand too close is reported, with the road.
+/// street would be struck by the traffic, or by a vehicle pulled in to the kerb (its far side
+/// about 5 m from the centre line, even beside a narrow one-way road). Each fleet's first stand
+/// too close is reported, with the road.
 pub(super) fn check_stands_off_roads(c: &mut Check<'_>) {
     let s = c.s;
     let roads: Vec<(usize, Vec2, Vec2, f64)> = s
@@ -199,7 +200,8 @@ pub(super) fn check_stands_off_roads(c: &mut Check<'_>) {
         .enumerate()
         .filter_map(|(i, e)| {
             let end = |id: u32| c.nodes.get(&id).map(|&n| Vec2::new(s.map.nodes[n].x, s.map.nodes[n].y));
-            Some((i, end(e.from)?, end(e.to)?, e.carriageway_m() / 2.0 + STAND_CLEARANCE_M))
+            let need = (e.carriageway_m() / 2.0 + STAND_CLEARANCE_M).max(KERB_OFFSET_M + KERBSIDE_CLEARANCE_M);
+            Some((i, end(e.from)?, end(e.to)?, need))
         })
         .collect();
     for fleet in &s.fleets.drones {
@@ -229,7 +231,8 @@ pub(super) fn check_stands_off_roads(c: &mut Check<'_>) {
             format!(
                 "drone fleet \"{}\" stands {} round vertiport \"{}\"; stand {} at ({:.1}, {:.1}) is \
                  {gap:.1} m from the centre of {road}, and a stand needs {need:.1} m, clear of its {:.1} m \
-                 carriageway, or traffic strikes the drones rising and setting down there",
+                 carriageway and of vehicles stopped at its kerb, or they strike the drones rising and setting \
+                 down there",
                 fleet.name,
                 if fleet.count == 1 { "its drone".to_string() } else { format!("its {} drones", fleet.count) },
                 place.name,
@@ -239,8 +242,8 @@ pub(super) fn check_stands_off_roads(c: &mut Check<'_>) {
                 edge.carriageway_m(),
             ),
             Some(format!(
-                "move the vertiport's `at` off the street: its stands ring it at {reach:.1} m (6 m and 0.8 m a drone), \
-                 so it needs {:.1} m to every road's centre line; or base fewer drones there",
+                "move the vertiport's `at` off the street: its stands ring it at {reach:.1} m, so it needs \
+                 {:.1} m to every road's centre line; or base fewer drones there (the ring grows with them)",
                 reach + need
             )),
         );
@@ -249,6 +252,9 @@ pub(super) fn check_stands_off_roads(c: &mut Check<'_>) {
 
 /// Clear ground between a carriageway's edge and a drone stand, m: a kerbside bay and a margin.
 const STAND_CLEARANCE_M: f64 = 3.0;
+/// Clear ground between a drone stand and the centre of a vehicle stopped at the kerb, m: half
+/// the vehicle's width, the drone's body and a margin.
+const KERBSIDE_CLEARANCE_M: f64 = 2.0;
 /// Room a depot's bays take round its position, m.
 const DEPOT_CLEARANCE_M: f64 = 10.0;
 /// Clear ground between two hubs' fields, m.
