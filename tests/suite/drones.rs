@@ -476,6 +476,9 @@ fn a_city_scale_drone_town_cruises_on_course_layers_and_no_drone_touches_another
     // so what it approves stays apart.
     assert_eq!(out.kpis.safety.separation_losses, 0, "{:?}", out.kpis.safety);
     assert!(out.kpis.drone.delivered > 100, "{:?}", out.kpis.drone);
+    // Each flight keeps to its plan to the tick, so it leaves the garden on the way home it held
+    // from take-off: no drone hovers there waiting for another.
+    assert_eq!(out.kpis.drone.home_wait_s, 0.0, "{:?}", out.kpis.drone);
     // 50 drones a vertiport, a take-off pad per 16; the KPI's peak counts every tick, so it is at
     // least the most seen at whole seconds.
     assert!(scenario.fleets.drones.iter().all(|f| f.pads == 4), "pads per vertiport");

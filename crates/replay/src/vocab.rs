@@ -167,6 +167,8 @@ vocabulary! {
         Repositioning = 16, "repositioning", "需要地へ回送中", "moving toward riders";
         /// A drone that crashed or ran out of energy in the air: fallen, out of service.
         Down = 17, "down", "墜落・停止", "down: crashed or out of energy";
+        /// A drone over the garden, its parcel down, hovering until its way home is clear.
+        HoldingForHome = 18, "holding_for_home", "帰路の空き待ちでホバリング中", "hovering: waiting for a clear way home";
     }
 }
 
@@ -285,7 +287,12 @@ impl Status {
             | Status::Charging
             | Status::ToCharger
             | Status::Repositioning => &[Taxi],
-            Status::Ready | Status::Outbound | Status::Dropping | Status::Returning | Status::Down => &[Drone],
+            Status::Ready
+            | Status::Outbound
+            | Status::Dropping
+            | Status::HoldingForHome
+            | Status::Returning
+            | Status::Down => &[Drone],
             Status::PullingOut => &[Taxi, Car],
             Status::OffStreet => &[Car, Person],
             Status::Waiting | Status::Walking => &[Person],

@@ -80,13 +80,13 @@ pub mod okabe_ito {
 use okabe_ito as oi;
 
 /// The colour of a status. Colours carry one meaning across kinds: grey free, orange on the way
-/// to work, blue carrying someone or something, sky blue handing over at the kerb or garden,
+/// to work or waiting for it, blue carrying someone or something, sky blue handing over at the kerb or garden,
 /// vermillion stopped by a problem or a person in the road, green and yellow energy, purple
 /// rebalancing, black pulling out. Statuses of one kind never share a colour (tested).
 pub fn status_colour(status: Status) -> Rgb {
     match status {
         Status::Idle | Status::Ready | Status::OffStreet => oi::GREY,
-        Status::ToPickup | Status::Waiting => oi::ORANGE,
+        Status::ToPickup | Status::Waiting | Status::HoldingForHome => oi::ORANGE,
         Status::Occupied | Status::Outbound | Status::Driving => oi::BLUE,
         Status::Dwelling | Status::Dropping => oi::SKY_BLUE,
         Status::Blocked | Status::Walking | Status::Down => oi::VERMILLION,

@@ -93,14 +93,16 @@ fn car_status(s: &TaxiState) -> Status {
     }
 }
 
-/// What a drone is doing.
-fn drone_status(s: &DroneState) -> Status {
+/// What a drone is doing at `now_ms`.
+fn drone_status(s: &DroneState, now_ms: u64) -> Status {
     if s.crashed || s.stranded {
         return Status::Down;
     }
     match s.phase {
         DronePhase::Ready => Status::Ready,
         DronePhase::Outbound => Status::Outbound,
+        // The parcel is down once the drop's time is past: it hovers on for its way home.
+        DronePhase::Dropping { until_ms } if now_ms > until_ms => Status::HoldingForHome,
         DronePhase::Dropping { .. } => Status::Dropping,
         DronePhase::Returning => Status::Returning,
     }
@@ -153,7 +155,7 @@ pub fn capture_frame(
             z_cm: centimetres(z),
             heading: heading_code(s.heading()),
             speed_cms: speed_code(s.vel[0].hypot(s.vel[1]).hypot(s.vel[2])),
-            status: drone_status(s).code(),
+            status: drone_status(s, clock.now_ms).code(),
         });
     }
     for &e in &roster.cars.0 {

@@ -32,6 +32,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("kpi.taxis_busy", "稼働中のタクシー", "Taxis on a job"),
     ("kpi.taxis_charging", "充電中のタクシー", "Taxis charging"),
     ("kpi.drones_flying", "飛行中のドローン", "Drones in the air"),
+    ("kpi.drones_holding", "うち帰路待ちでホバリング", "of them hovering to fly home"),
     ("kpi.delivered", "配達完了", "Parcels delivered"),
     ("kpi.people_on_street", "横断中・横断待ちの人", "People crossing or waiting"),
     ("kpi.incidents", "インシデント（種類別）", "Incidents by kind"),

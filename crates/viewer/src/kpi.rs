@@ -81,6 +81,8 @@ pub struct Now {
     pub drones: usize,
     /// Of them, in the air.
     pub drones_flying: usize,
+    /// Of those, hovering over a garden until their way home is clear.
+    pub drones_holding: usize,
     /// People waiting at a kerb or crossing the road.
     pub people_on_street: usize,
 }
@@ -101,8 +103,11 @@ impl Now {
                 }
                 (EntityKind::Drone, s) => {
                     now.drones += 1;
-                    now.drones_flying +=
-                        usize::from(matches!(s, Some(Status::Outbound | Status::Dropping | Status::Returning)));
+                    now.drones_flying += usize::from(matches!(
+                        s,
+                        Some(Status::Outbound | Status::Dropping | Status::HoldingForHome | Status::Returning)
+                    ));
+                    now.drones_holding += usize::from(s == Some(Status::HoldingForHome));
                 }
                 (EntityKind::Person, s) => {
                     now.people_on_street += usize::from(matches!(s, Some(Status::Waiting | Status::Walking)))
@@ -140,5 +145,30 @@ mod tests {
         assert_eq!(c.series(EventKind::Pickup, 1_200_000), vec![1, 1]);
         assert_eq!(c.incidents_until(699_999), vec![]);
         assert_eq!(c.incidents_until(700_000), vec![(EventKind::NearMiss, 1)]);
+    }
+
+    #[test]
+    fn drones_hovering_for_their_way_home_are_in_the_air_and_counted_apart() {
+        let agent = |kind, status| Agent {
+            id: 0,
+            kind,
+            status: Some(status),
+            position_m: [0.0; 3],
+            heading_rad: 0.0,
+            speed_mps: 0.0,
+            height_m: None,
+            colour: pilotzone_scene::style::status_colour(status),
+            body: pilotzone_scene::style::body(kind),
+        };
+        let now = Now::of(&[
+            agent(EntityKind::Drone, Status::Ready),
+            agent(EntityKind::Drone, Status::Outbound),
+            agent(EntityKind::Drone, Status::Dropping),
+            agent(EntityKind::Drone, Status::HoldingForHome),
+            agent(EntityKind::Drone, Status::HoldingForHome),
+            agent(EntityKind::Drone, Status::Down),
+            agent(EntityKind::Taxi, Status::Idle),
+        ]);
+        assert_eq!((now.drones, now.drones_flying, now.drones_holding, now.taxis), (6, 4, 2, 1));
     }
 }

@@ -202,6 +202,8 @@ pub const KPI_ROWS: &[KpiRow] = &[
     row("drone.delivered", "配達完了", "Parcels delivered", Some(EventKind::Deliver)),
     measure("drone.delivery_s.mean", "平均配達時間（秒）", "Mean delivery time (s)", 1.0, 0),
     measure("drone.km", "ドローン飛行距離（km）", "Drone distance (km)", 1.0, 1),
+    measure("drone.home_wait_s", "庭の上空での帰路待ち（秒）", "Hover over gardens waiting to fly home (s)", 1.0, 0),
+    measure("drone.longest_home_wait_s", "うち最長の1機（秒）", "of it, the longest by one drone (s)", 1.0, 0),
     row("safety.collisions", "衝突", "Collisions", Some(EventKind::Collision)),
     row("safety.near_misses", "ヒヤリハット", "Near misses", Some(EventKind::NearMiss)),
     row("safety.separation_losses", "間隔の不足", "Losses of separation", Some(EventKind::SeparationLoss)),

@@ -12,7 +12,7 @@
 //! Approved trajectories are kept sample by sample in columns [`CELL_M`] square and [`SLOT_MS`]
 //! long, so a request reads only the columns next to its own: the work grows with the flights
 //! near it, not with all flights. The trajectory is the flight plan flown ahead as the flight
-//! will fly it ([`Flown`]). Every sample of a flight is held, its climb and descent included;
+//! will fly it ([`Flown`]), tick by tick, so that a flight keeps to its plan to the tick. Every sample of a flight is held, its climb and descent included;
 //! but rising from or setting down on its stand, within [`TERMINAL_RADIUS_M`] of its vertiport,
 //! it is not held apart from that vertiport's other flights doing the same, which the vertiport
 //! sequences itself (its take-off pads and their interval). Everything else is kept apart there
@@ -87,9 +87,6 @@ impl Buffer {
 /// Step at which a planned trajectory is sampled, s: a quarter of a column's crossing time at
 /// cruise.
 const SAMPLE_S: f64 = 1.0;
-/// Step at which a planned flight is flown ahead, s: five of the usual ticks, fine enough for
-/// its corners and level-offs, and a fifth of the cost of flying it tick by tick.
-const PREDICT_STEP_S: f64 = 0.5;
 /// Longest a predicted leg is flown ahead, s: far beyond any battery.
 const PREDICT_LIMIT_S: f64 = 4.0 * 3600.0;
 
@@ -114,12 +111,17 @@ pub struct Flown {
     pub samples: Vec<Sample>,
     /// When the next leg starts, s.
     t_s: f64,
+    /// The step at which legs are flown ahead, s: the simulation's tick, so that a flight is
+    /// where its reservation says to the tick (a coarser step put every flight seconds behind
+    /// its plan after its first corners and level-offs).
+    tick_s: f64,
 }
 
 impl Flown {
-    /// Nothing flown yet; the first leg starts at `start_ms`.
-    pub fn starting(start_ms: u64) -> Flown {
-        Flown { samples: Vec::new(), t_s: start_ms as f64 / 1000.0 }
+    /// Nothing flown yet; the first leg starts at `start_ms`, and legs are flown ahead at the
+    /// simulation's tick `tick_s`.
+    pub fn starting(start_ms: u64, tick_s: f64) -> Flown {
+        Flown { samples: Vec::new(), t_s: start_ms as f64 / 1000.0, tick_s }
     }
 
     /// When the next leg starts, ms: the end of what is flown so far.
@@ -130,18 +132,27 @@ impl Flown {
     /// Flies `path` in `wind`, then hovers `hold_ms` at its end (the drop).
     pub fn leg(&mut self, drone: &Drone, path: &[Waypoint], hold_ms: u64, wind: [f64; 2]) {
         let Some(first) = path.first() else { return };
-        let per_sample = (SAMPLE_S / PREDICT_STEP_S).round() as u32;
-        let mut cursor = Cursor { at: [first.at.x, first.at.y, first.z_m], speed: 0.0, next: 1 };
-        let mut steps = 0u32;
-        while cursor.next < path.len() && f64::from(steps) * PREDICT_STEP_S < PREDICT_LIMIT_S {
+        let per_sample = ((SAMPLE_S / self.tick_s).round() as u32).max(1);
+        let mut cursor = Cursor::new([first.at.x, first.at.y, first.z_m], 0.0, 1);
+        let (start_s, mut steps) = (self.t_s, 0u32);
+        while cursor.next < path.len() && f64::from(steps) * self.tick_s < PREDICT_LIMIT_S {
             if steps.is_multiple_of(per_sample) {
                 let vertical = rising_or_setting_down(path, cursor.next);
-                self.samples.push(Sample { t_ms: (self.t_s * 1000.0) as u64, at: cursor.at, vertical });
+                let t_ms = ((start_s + f64::from(steps) * self.tick_s) * 1000.0) as u64;
+                self.samples.push(Sample { t_ms, at: cursor.at, vertical });
             }
-            cursor.advance(drone, path, wind, PREDICT_STEP_S);
-            self.t_s += PREDICT_STEP_S;
-            steps += 1;
+            // Tick by tick where it speeds up, slows or turns; up to the next sample at once where
+            // it cruises.
+            let to_sample = per_sample - steps % per_sample;
+            steps += match cursor.cruise(drone, path, wind, self.tick_s, to_sample) {
+                0 => {
+                    cursor.advance(drone, path, wind, self.tick_s);
+                    1
+                }
+                n => n,
+            };
         }
+        self.t_s = start_s + f64::from(steps) * self.tick_s;
         let end = cursor.at;
         let mut h = 0.0;
         while h <= hold_ms as f64 / 1000.0 {
@@ -152,9 +163,16 @@ impl Flown {
     }
 }
 
-/// A trajectory of several legs, each with its hover at the end, from `start_ms`.
-pub fn trajectory(drone: &Drone, legs: &[(&[Waypoint], u64)], start_ms: u64, wind: [f64; 2]) -> Vec<Sample> {
-    let mut flown = Flown::starting(start_ms);
+/// A trajectory of several legs, each with its hover at the end, from `start_ms`, flown ahead
+/// at the simulation's tick `tick_s`.
+pub fn trajectory(
+    drone: &Drone,
+    legs: &[(&[Waypoint], u64)],
+    start_ms: u64,
+    wind: [f64; 2],
+    tick_s: f64,
+) -> Vec<Sample> {
+    let mut flown = Flown::starting(start_ms, tick_s);
     for &(path, hold_ms) in legs {
         flown.leg(drone, path, hold_ms, wind);
     }
@@ -284,6 +302,11 @@ impl Reservations {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::drone::DROP_MS;
+    use crate::geom::norm3;
+
+    /// The usual tick, s.
+    const TICK_S: f64 = 0.1;
 
     /// The buffer at the usual 30 m and 10 m minimum.
     const BUFFER: Buffer = Buffer { horizontal_m: 45.0, vertical_m: 12.5 };
@@ -302,6 +325,56 @@ mod tests {
         vec![wp(from), wp(to)]
     }
 
+    /// A delivery's way there: up from the pad, along, round a corner while climbing to another
+    /// layer, along, and down to the drop height.
+    fn delivery() -> Vec<Waypoint> {
+        let wp = |x: f64, y: f64, z_m: f64| Waypoint { at: Vec2::new(x, y), z_m };
+        vec![
+            wp(0.0, 0.0, 0.0),
+            wp(0.0, 0.0, 60.0),
+            wp(400.0, 0.0, 60.0),
+            wp(400.0, 300.0, 80.0),
+            wp(900.0, 300.0, 80.0),
+            wp(900.0, 300.0, 10.0),
+        ]
+    }
+
+    /// The flight moves its reference tick by tick; the prediction that reserves its airspace
+    /// flies the same ticks (at once where it cruises), so it is where the flight will be, every
+    /// second to the micrometre, and ends on the same tick. Flown ahead at half-second steps, the
+    /// same flight arrived seconds before the drone did, which then missed the way home reserved
+    /// for it and hovered over the garden for another.
+    #[test]
+    fn a_predicted_flight_is_where_the_flight_is_to_the_tick() {
+        let d = drone(1);
+        let path = delivery();
+        let wind = [3.0, -2.0];
+        let mut cursor = Cursor::new([0.0; 3], 0.0, 1);
+        let (mut flown, mut ticks) = (Vec::new(), 0u64);
+        while cursor.next < path.len() {
+            if ticks.is_multiple_of(10) {
+                flown.push(cursor.at);
+            }
+            cursor.advance(&d, &path, wind, TICK_S);
+            ticks += 1;
+        }
+        let predicted = trajectory(&d, &[(&path, 0)], 5_000, wind, TICK_S);
+        // One sample a second on the way, and one at the end.
+        assert_eq!(predicted.len(), flown.len() + 1);
+        for (k, (p, at)) in predicted.iter().zip(&flown).enumerate() {
+            assert_eq!(p.t_ms, 5_000 + 1_000 * k as u64);
+            let off = norm3([0, 1, 2].map(|i| p.at[i] - at[i]));
+            assert!(off < 1e-6, "{off} m off the flight at {k} s");
+        }
+        let mut planned = Flown::starting(5_000, TICK_S);
+        planned.leg(&d, &path, DROP_MS, wind);
+        assert_eq!(planned.end_ms(), 5_000 + ticks * 100 + DROP_MS, "the drop ends on the flight's tick");
+        let mut coarse = Flown::starting(5_000, 0.5);
+        coarse.leg(&d, &path, DROP_MS, wind);
+        let early_ms = planned.end_ms() - coarse.end_ms();
+        assert!(early_ms > 1_000, "half-second steps arrive {early_ms} ms early");
+    }
+
     #[test]
     fn crossing_flights_at_the_same_time_conflict_and_later_they_do_not() {
         let mut r = Reservations::default();
@@ -311,11 +384,11 @@ mod tests {
         let path_b = line((600.0, -600.0), (600.0, 600.0));
         let base_a = at(0, 0.0, 0.0);
         let base_b = at(1, 600.0, -600.0);
-        let ta = trajectory(&a, &[(&path_a, 0)], 0, [0.0, 0.0]);
+        let ta = trajectory(&a, &[(&path_a, 0)], 0, [0.0, 0.0], TICK_S);
         r.reserve(1, &ta, base_a);
-        let now = trajectory(&b, &[(&path_b, 0)], 0, [0.0, 0.0]);
+        let now = trajectory(&b, &[(&path_b, 0)], 0, [0.0, 0.0], TICK_S);
         assert_eq!(r.conflict(2, &now, base_b, BUFFER), Some(1), "both at the crossing 50 s after take-off");
-        let later = trajectory(&b, &[(&path_b, 0)], 20_000, [0.0, 0.0]);
+        let later = trajectory(&b, &[(&path_b, 0)], 20_000, [0.0, 0.0], TICK_S);
         assert_eq!(r.conflict(2, &later, base_b, BUFFER), None, "20 s later A is 240 m past the crossing");
         // A flight never conflicts with itself, and releasing frees the cells.
         assert_eq!(r.conflict(1, &ta, base_a, BUFFER), None);
@@ -331,8 +404,8 @@ mod tests {
         let out = line((0.0, 0.0), (1200.0, 0.0));
         let mut back = line((1200.0, 0.0), (0.0, 0.0));
         back.iter_mut().for_each(|w| w.z_m = 75.0);
-        r.reserve(1, &trajectory(&drone(1), &[(&out, 0)], 0, [0.0; 2]), at(0, -500.0, 0.0));
-        let b = trajectory(&drone(2), &[(&back, 0)], 0, [0.0; 2]);
+        r.reserve(1, &trajectory(&drone(1), &[(&out, 0)], 0, [0.0; 2], TICK_S), at(0, -500.0, 0.0));
+        let b = trajectory(&drone(2), &[(&back, 0)], 0, [0.0; 2], TICK_S);
         assert_eq!(r.conflict(2, &b, at(1, 1700.0, 0.0), BUFFER), None, "the return layer is 15 m above");
     }
 
@@ -341,27 +414,27 @@ mod tests {
         let wp = |x: f64, y: f64, z_m: f64| Waypoint { at: Vec2::new(x, y), z_m };
         // C, from vertiport 1, crosses over vertiport 0 at 40 m.
         let across = [wp(-600.0, 0.0, 40.0), wp(600.0, 0.0, 40.0)];
-        let c = trajectory(&drone(3), &[(&across, 0)], 0, [0.0; 2]);
+        let c = trajectory(&drone(3), &[(&across, 0)], 0, [0.0; 2], TICK_S);
         let over = c.iter().find(|s| s.at[0] >= 0.0).map(|s| s.t_ms).expect("passes over");
         // A climbs from its pad at vertiport 0 (3 m/s, through 40 m about 13 s after take-off)
         // and heads north, taking off so as to climb through 40 m as C passes.
         let start = over - 13_000;
         let climb_north = [wp(0.0, 0.0, 0.0), wp(0.0, 0.0, 60.0), wp(0.0, 1200.0, 60.0)];
         let mut r = Reservations::default();
-        r.reserve(1, &trajectory(&drone(1), &[(&climb_north, 0)], start, [0.0; 2]), at(0, 0.0, 0.0));
+        r.reserve(1, &trajectory(&drone(1), &[(&climb_north, 0)], start, [0.0; 2], TICK_S), at(0, 0.0, 0.0));
         assert_eq!(r.conflict(3, &c, at(1, -600.0, 0.0), BUFFER), Some(1), "A's climb is held against other flights");
         // B, of the same vertiport, sets down on a pad 6 m away as A rises, passing A's height
         // there: the two are the vertiport's to sequence.
         let home = [wp(6.0, -120.0, 75.0), wp(6.0, 0.0, 75.0), wp(6.0, 0.0, 0.0)];
-        let flown = trajectory(&drone(2), &[(&home, 0)], 0, [0.0; 2]);
+        let flown = trajectory(&drone(2), &[(&home, 0)], 0, [0.0; 2], TICK_S);
         let over_pad = flown.iter().find(|s| s.vertical).map(|s| s.t_ms).expect("sets down");
-        let b = trajectory(&drone(2), &[(&home, 0)], start + 5_000 - over_pad, [0.0; 2]);
+        let b = trajectory(&drone(2), &[(&home, 0)], start + 5_000 - over_pad, [0.0; 2], TICK_S);
         assert_eq!(r.conflict(2, &b, at(0, 0.0, 0.0), BUFFER), None);
         // As one of another vertiport's, B would be held apart from A.
         assert_eq!(r.conflict(2, &b, at(2, 6.0, 0.0), BUFFER), Some(1));
         // D, of the same vertiport, passes over it level at 40 m as C would: kept from A's climb
         // as any flight is.
-        let d = trajectory(&drone(4), &[(&across, 0)], 0, [0.0; 2]);
+        let d = trajectory(&drone(4), &[(&across, 0)], 0, [0.0; 2], TICK_S);
         assert_eq!(r.conflict(4, &d, at(0, 0.0, 0.0), BUFFER), Some(1));
     }
 
@@ -369,18 +442,18 @@ mod tests {
     fn flights_are_held_apart_by_the_buffer_not_by_their_cells() {
         let mut r = Reservations::default();
         let east = line((0.0, 0.0), (1200.0, 0.0));
-        r.reserve(1, &trajectory(&drone(1), &[(&east, 0)], 0, [0.0; 2]), at(0, -500.0, 0.0));
+        r.reserve(1, &trajectory(&drone(1), &[(&east, 0)], 0, [0.0; 2], TICK_S), at(0, -500.0, 0.0));
         // Abreast on the same layer, side by side all the way.
-        let abreast = |y: f64| trajectory(&drone(2), &[(&line((0.0, y), (1200.0, y)), 0)], 0, [0.0; 2]);
+        let abreast = |y: f64| trajectory(&drone(2), &[(&line((0.0, y), (1200.0, y)), 0)], 0, [0.0; 2], TICK_S);
         assert_eq!(r.conflict(2, &abreast(40.0), at(1, -500.0, 900.0), BUFFER), Some(1), "40 m is inside 45 m");
         assert_eq!(r.conflict(2, &abreast(50.0), at(1, -500.0, 900.0), BUFFER), None, "50 m is outside 45 m");
         // Right above, but a whole layer up.
         let mut above = line((0.0, 0.0), (1200.0, 0.0));
         above.iter_mut().for_each(|w| w.z_m = 72.0);
-        let over = trajectory(&drone(2), &[(&above, 0)], 0, [0.0; 2]);
+        let over = trajectory(&drone(2), &[(&above, 0)], 0, [0.0; 2], TICK_S);
         assert_eq!(r.conflict(2, &over, at(1, -500.0, 900.0), BUFFER), Some(1), "12 m is inside 12.5 m");
         above.iter_mut().for_each(|w| w.z_m = 73.0);
-        let over = trajectory(&drone(2), &[(&above, 0)], 0, [0.0; 2]);
+        let over = trajectory(&drone(2), &[(&above, 0)], 0, [0.0; 2], TICK_S);
         assert_eq!(r.conflict(2, &over, at(1, -500.0, 900.0), BUFFER), None, "13 m is outside 12.5 m");
     }
 
@@ -388,10 +461,11 @@ mod tests {
     fn a_flight_a_little_late_or_early_is_still_held_apart() {
         let mut r = Reservations::default();
         // A flies east, B north; both at 12 m/s, B through the crossing some seconds after A.
-        let a = trajectory(&drone(1), &[(&line((0.0, 0.0), (1200.0, 0.0)), 0)], 0, [0.0; 2]);
+        let a = trajectory(&drone(1), &[(&line((0.0, 0.0), (1200.0, 0.0)), 0)], 0, [0.0; 2], TICK_S);
         r.reserve(1, &a, at(0, -500.0, 0.0));
-        let b =
-            |after_ms: u64| trajectory(&drone(2), &[(&line((600.0, -600.0), (600.0, 600.0)), 0)], after_ms, [0.0; 2]);
+        let b = |after_ms: u64| {
+            trajectory(&drone(2), &[(&line((600.0, -600.0), (600.0, 600.0)), 0)], after_ms, [0.0; 2], TICK_S)
+        };
         // Closest as planned: 12 m/s × 6 s / √2 = 51 m, outside the buffer, but 2 s closer in
         // time, as either may fly, 34 m: held apart.
         assert_eq!(r.conflict(2, &b(6_000), at(1, 600.0, -900.0), BUFFER), Some(1));

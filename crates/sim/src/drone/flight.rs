@@ -68,7 +68,7 @@ fn way_home(
     rules: &ActiveRules,
     reservations: &mut Reservations,
     wind: [f64; 2],
-    now: u64,
+    (now, tick_s): (u64, f64),
     lowered_ms: u64,
 ) -> Option<(Vec<Waypoint>, usize)> {
     let here = Vec2::new(state.reference[0], state.reference[1]);
@@ -84,7 +84,7 @@ fn way_home(
     let others = (0..LAYER_CHOICES.min(heights.len())).filter(|&i| i != granted);
     for i in std::iter::once(granted).chain(others) {
         let Some(path) = plan(i) else { continue };
-        let planned = trajectory(drone, &[(&path, 0)], now, wind);
+        let planned = trajectory(drone, &[(&path, 0)], now, wind, tick_s);
         if reservations.conflict(drone.id, &planned, drone.terminal(), Buffer::of(rules)).is_none() {
             reservations.reserve(drone.id, &planned, drone.terminal());
             return Some((path, i));
@@ -97,7 +97,7 @@ fn way_home(
     }
     // Its battery waits no longer: it goes, holding its way home against flights approved from
     // now on; detect-and-avoid keeps it from those approved before.
-    reservations.reserve(drone.id, &trajectory(drone, &[(&path, 0)], now, wind), drone.terminal());
+    reservations.reserve(drone.id, &trajectory(drone, &[(&path, 0)], now, wind, tick_s), drone.terminal());
     Some((path, granted))
 }
 
@@ -116,7 +116,7 @@ fn hold_again(
     buffer: Buffer,
     reservations: &mut Reservations,
     wind: [f64; 2],
-    now: u64,
+    (now, tick_s): (u64, f64),
 ) {
     let rising = state.next == 1;
     if rising && !now.is_multiple_of(1000) {
@@ -126,7 +126,7 @@ fn hold_again(
     let mut rest = vec![Waypoint { at: Vec2::new(r[0], r[1]), z_m: r[2] }];
     rest.extend_from_slice(state.path.get(state.next..).unwrap_or_default());
     let outbound = state.phase == DronePhase::Outbound;
-    let mut flown = Flown::starting(now);
+    let mut flown = Flown::starting(now, tick_s);
     flown.leg(drone, &rest, if outbound { DROP_MS } else { 0 }, wind);
     let (there, leave_ms) = (flown.samples.len(), flown.end_ms());
     if let Some((home, _)) = state.home.as_ref().filter(|_| outbound) {
@@ -208,7 +208,7 @@ pub fn fly_drones(
                         None
                     }
                     Some((path, leave_ms)) if now <= leave_ms + TOLERANCE_MS => Some((path, state.layers[1])),
-                    _ => way_home(drone, state, &rules, &mut reservations, air.mean, now, until_ms),
+                    _ => way_home(drone, state, &rules, &mut reservations, air.mean, (now, dt), until_ms),
                 };
                 let Some((back, layer)) = kept else {
                     reservations.home_wait_ms += u64::from(clock.tick_ms);
@@ -232,7 +232,7 @@ pub fn fly_drones(
             if !reservations.is_empty() {
                 let hold = if state.phase == DronePhase::Outbound { DROP_MS } else { 0 };
                 let rest = [state.path[state.next.saturating_sub(1)..].to_vec()];
-                let planned = trajectory(drone, &[(&rest[0], hold)], now, air.mean);
+                let planned = trajectory(drone, &[(&rest[0], hold)], now, air.mean, dt);
                 reservations.reserve(drone.id, &planned, drone.terminal());
                 state.late_ms = 0;
                 // The way home is asked for again when the parcel is down.
@@ -248,7 +248,7 @@ pub fn fly_drones(
             advance_reference(drone, state, air.velocity, dt);
         }
         if state.late_ms > TOLERANCE_MS && !reservations.is_empty() {
-            hold_again(drone, state, Buffer::of(&rules), &mut reservations, air.mean, now);
+            hold_again(drone, state, Buffer::of(&rules), &mut reservations, air.mean, (now, dt));
         }
         state.ref_vel = [0, 1, 2].map(|i| (state.reference[i] - before[i]) / dt);
         let aside = steer_offset(state, now, dt);
@@ -282,7 +282,7 @@ pub fn fly_drones(
 /// Moves a drone's reference one tick along its path, easing into each waypoint at the speed
 /// its turn allows and speeding up no faster than the airframe comfortably can.
 fn advance_reference(drone: &Drone, state: &mut DroneState, wind: [f64; 2], dt: f64) {
-    let mut cursor = Cursor { at: state.reference, speed: norm3(state.ref_vel), next: state.next };
+    let mut cursor = Cursor::new(state.reference, norm3(state.ref_vel), state.next);
     cursor.advance(drone, &state.path, wind, dt);
     state.reference = cursor.at;
     state.next = cursor.next;
@@ -298,16 +298,83 @@ pub(super) fn rising_or_setting_down(path: &[Waypoint], next: usize) -> bool {
 }
 
 /// Where a flight plan's reference is: the point, its speed a step before, and the waypoint it
-/// flies to. The flight moves it tick by tick; strategic deconfliction moves a copy ahead to
-/// predict the flight, corners and level-offs included.
+/// flies to. The flight moves it tick by tick; strategic deconfliction moves a copy ahead, tick by
+/// tick as the flight will, to predict the flight, corners and level-offs included.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Cursor {
     pub(super) at: [f64; 3],
     pub(super) speed: f64,
     pub(super) next: usize,
+    /// The speeds of the stretch to waypoint `.0`: along it, and into the turn at its end.
+    stretch: Option<(usize, f64, f64)>,
 }
 
 impl Cursor {
+    /// The reference at `at`, moving at `speed`, flying to waypoint `next`.
+    pub(super) fn new(at: [f64; 3], speed: f64, next: usize) -> Cursor {
+        Cursor { at, speed, next, stretch: None }
+    }
+
+    /// The speed along the stretch to waypoint `next` in `wind`, and the speed the turn at its end
+    /// allows: straight on at full speed, a right angle (a level-off, a corner round a volume) or
+    /// the end of the leg from rest, so the drone turns there instead of overshooting. Both hang
+    /// on the stretch alone (the reference moves along it), so they are worked out once a stretch.
+    fn stretch_speeds(&mut self, drone: &Drone, path: &[Waypoint], wind: [f64; 2]) -> (f64, f64) {
+        if let Some((next, along, turn)) = self.stretch
+            && next == self.next
+        {
+            return (along, turn);
+        }
+        let point = |w: &Waypoint| [w.at.x, w.at.y, w.z_m];
+        let to = point(&path[self.next]);
+        let from = self.next.checked_sub(1).map_or(self.at, |k| point(&path[k]));
+        let d = [0, 1, 2].map(|i| to[i] - from[i]);
+        let turn = match path.get(self.next + 1).map(point) {
+            Some(after) => {
+                let on = [0, 1, 2].map(|i| after[i] - to[i]);
+                let (len, on_len) = (norm3(d), norm3(on));
+                let cos = if len > 1e-9 && on_len > 1e-9 {
+                    (0..3).map(|i| d[i] * on[i]).sum::<f64>() / (len * on_len)
+                } else {
+                    0.0
+                };
+                drone.leg_speed(to, after, wind) * cos.max(0.0)
+            }
+            None => 0.0,
+        };
+        let along = drone.leg_speed(from, to, wind);
+        self.stretch = Some((self.next, along, turn));
+        (along, turn)
+    }
+
+    /// Moves the reference up to `most` steps of `dt` along `path` at once where it cruises (at
+    /// full speed, short of the waypoint and of where it slows into it), as that many calls of
+    /// [`Cursor::advance`] would; returns the steps taken, none where it does not cruise.
+    pub(super) fn cruise(&mut self, drone: &Drone, path: &[Waypoint], wind: [f64; 2], dt: f64, most: u32) -> u32 {
+        if self.next >= path.len() {
+            return 0;
+        }
+        let (along, turn) = self.stretch_speeds(drone, path, wind);
+        if along <= EASE_MIN_MPS || self.speed + EASE_MPS2 * 2.0 * dt < along {
+            return 0;
+        }
+        let target = path[self.next];
+        let d = [target.at.x - self.at[0], target.at.y - self.at[1], target.z_m - self.at[2]];
+        let dist = norm3(d);
+        let step = along * dt;
+        // A step cruises when it starts where slowing into the waypoint does not yet bind and
+        // ends short of the waypoint (the margin keeps rounding on the side of stepping).
+        let from = ((along * along - turn * turn) / (2.0 * EASE_MPS2)).max(step) * (1.0 + 1e-9) + 1e-9;
+        if dist < from {
+            return 0;
+        }
+        let n = (((dist - from) / step).floor() as u32).saturating_add(1).min(most);
+        let k = f64::from(n) * step / dist;
+        self.at = [0, 1, 2].map(|i| self.at[i] + d[i] * k);
+        self.speed = along;
+        n
+    }
+
     /// Moves the reference `dt` along `path`.
     pub(super) fn advance(&mut self, drone: &Drone, path: &[Waypoint], wind: [f64; 2], dt: f64) {
         let before = self.at;
@@ -319,24 +386,9 @@ impl Cursor {
             let to = [target.at.x, target.at.y, target.z_m];
             let d = [0, 1, 2].map(|i| to[i] - self.at[i]);
             let dist = norm3(d);
-            // Ease into each waypoint at the speed its turn allows: straight on at full speed, a
-            // right angle (a level-off, a corner round a volume) or the end of the leg from rest,
-            // so the drone turns there instead of overshooting.
-            let turn_mps = match path.get(self.next + 1) {
-                Some(after) if dist > 1e-9 => {
-                    let on = [after.at.x - to[0], after.at.y - to[1], after.z_m - to[2]];
-                    let on_len = norm3(on);
-                    let cos =
-                        if on_len > 1e-9 { (0..3).map(|i| d[i] * on[i]).sum::<f64>() / (dist * on_len) } else { 0.0 };
-                    drone.leg_speed(to, [after.at.x, after.at.y, after.z_m], wind) * cos.max(0.0)
-                }
-                _ => 0.0,
-            };
-            let speed = drone
-                .leg_speed(self.at, to, wind)
-                .min((turn_mps * turn_mps + 2.0 * EASE_MPS2 * dist).sqrt())
-                .min(top)
-                .max(EASE_MIN_MPS);
+            let (along, turn_mps) = self.stretch_speeds(drone, path, wind);
+            // Slowing into the waypoint no harder than it speeds up.
+            let speed = along.min((turn_mps * turn_mps + 2.0 * EASE_MPS2 * dist).sqrt()).min(top).max(EASE_MIN_MPS);
             let step = speed * time_left;
             if step >= dist {
                 self.at = to;
@@ -420,6 +472,9 @@ fn replan(state: &mut DroneState, drone: &Drone, rules: &ActiveRules) {
 
 #[cfg(test)]
 mod tests {
+    /// The usual tick, s.
+    const TICK_S: f64 = 0.1;
+
     use super::*;
 
     /// The planning buffer at the usual 30 m and 10 m minimum.
@@ -445,7 +500,7 @@ mod tests {
     fn taken(path: &[Waypoint], now: u64) -> Reservations {
         let other = Drone { base: 1, ..Drone::sample(2) };
         let mut r = Reservations::default();
-        r.reserve(2, &trajectory(&other, &[(path, 0)], now, CALM), other.terminal());
+        r.reserve(2, &trajectory(&other, &[(path, 0)], now, CALM, TICK_S), other.terminal());
         r
     }
 
@@ -454,20 +509,20 @@ mod tests {
         let drone = Drone::sample(1);
         let mut s = held_in_climb(&drone);
         let mut r = taken(&s.path, 60_000);
-        hold_again(&drone, &mut s, BUFFER, &mut r, CALM, 60_000);
+        hold_again(&drone, &mut s, BUFFER, &mut r, CALM, (60_000, TICK_S));
         assert_eq!(s.climb_held_until_ms, 61_000, "its climb stays stopped for another second");
         assert_eq!((s.late_ms, r.len()), (3_000, 1), "nothing is held for it while the way is taken");
         // Between whole seconds it does not ask.
         let mut clear = Reservations::default();
-        hold_again(&drone, &mut s, BUFFER, &mut clear, CALM, 60_100);
+        hold_again(&drone, &mut s, BUFFER, &mut clear, CALM, (60_100, TICK_S));
         assert!(clear.is_empty());
         // Once the way is clear, the rest of its flight is held from where it stands.
-        hold_again(&drone, &mut s, BUFFER, &mut clear, CALM, 61_000);
+        hold_again(&drone, &mut s, BUFFER, &mut clear, CALM, (61_000, TICK_S));
         assert_eq!((s.late_ms, clear.len()), (0, 1));
         let other = Drone { base: 1, ..Drone::sample(2) };
-        let behind = trajectory(&other, &[(&s.path, 0)], 61_000, CALM);
+        let behind = trajectory(&other, &[(&s.path, 0)], 61_000, CALM, TICK_S);
         assert_eq!(clear.conflict(2, &behind, other.terminal(), BUFFER), Some(1), "held from 61 s, as it will fly");
-        let on_time = trajectory(&other, &[(&s.path, 0)], 40_000, CALM);
+        let on_time = trajectory(&other, &[(&s.path, 0)], 40_000, CALM, TICK_S);
         assert_eq!(clear.conflict(2, &on_time, other.terminal(), BUFFER), None, "not 21 s before it will be there");
     }
 
@@ -480,20 +535,20 @@ mod tests {
         // Clear all the way: the rest, the drop and the way home are held, the way home from
         // the garden when the flight will now be there.
         let mut clear = Reservations::default();
-        hold_again(&drone, &mut s, BUFFER, &mut clear, CALM, 60_000);
-        let mut flown = Flown::starting(60_000);
+        hold_again(&drone, &mut s, BUFFER, &mut clear, CALM, (60_000, TICK_S));
+        let mut flown = Flown::starting(60_000, TICK_S);
         let rest = [wp(0.0, 10.0), wp(0.0, 60.0), wp(1200.0, 60.0), wp(1200.0, 3.0)];
         flown.leg(&drone, &rest, DROP_MS, CALM);
         assert_eq!(s.home.as_ref().map(|h| h.1), Some(flown.end_ms()), "it leaves the garden when it will be there");
         let other = Drone { base: 1, ..Drone::sample(2) };
-        let theirs = trajectory(&other, &[(&home, 0)], flown.end_ms(), CALM);
+        let theirs = trajectory(&other, &[(&home, 0)], flown.end_ms(), CALM, TICK_S);
         assert_eq!(clear.conflict(2, &theirs, other.terminal(), BUFFER), Some(1), "the way home is held");
         // Only the way home taken (by a flight rising from the garden 3 s after it would):
         // it leaves, and asks for the way home at the drop.
         let mut s = held_in_climb(&drone);
         s.home = Some((home.clone(), 200_000));
         let mut r = taken(&home, flown.end_ms() + 3_000);
-        hold_again(&drone, &mut s, BUFFER, &mut r, CALM, 60_000);
+        hold_again(&drone, &mut s, BUFFER, &mut r, CALM, (60_000, TICK_S));
         assert_eq!((s.home.is_none(), s.late_ms, r.len()), (true, 0, 2));
     }
 
@@ -505,7 +560,7 @@ mod tests {
         let mut s = held_in_climb(&drone);
         s.energy_wh = 120.0;
         let mut r = taken(&s.path, 60_000);
-        hold_again(&drone, &mut s, BUFFER, &mut r, CALM, 60_000);
+        hold_again(&drone, &mut s, BUFFER, &mut r, CALM, (60_000, TICK_S));
         assert_eq!((s.late_ms, r.len(), s.climb_held_until_ms), (0, 2, 0));
         // Held at the top of its descent while it flies back from a manoeuvre: it is in the
         // air, and holds the descent without waiting.
@@ -514,11 +569,11 @@ mod tests {
         let descent = [wp(1200.0, 60.0), wp(1200.0, 3.0)];
         let mut r = taken(&descent, 60_300);
         let other = Drone { base: 1, ..Drone::sample(2) };
-        let mine = trajectory(&drone, &[(&descent, DROP_MS)], 60_300, CALM);
+        let mine = trajectory(&drone, &[(&descent, DROP_MS)], 60_300, CALM, TICK_S);
         assert!(r.conflict(1, &mine, drone.terminal(), BUFFER).is_some(), "the descent is taken");
-        hold_again(&drone, &mut s, BUFFER, &mut r, CALM, 60_300);
+        hold_again(&drone, &mut s, BUFFER, &mut r, CALM, (60_300, TICK_S));
         assert_eq!((s.late_ms, r.len()), (0, 2));
-        let theirs = trajectory(&other, &[(&descent, 0)], 60_300, CALM);
+        let theirs = trajectory(&other, &[(&descent, 0)], 60_300, CALM, TICK_S);
         assert_eq!(r.conflict(2, &theirs, other.terminal(), BUFFER), Some(1), "its descent is held from now");
     }
 }

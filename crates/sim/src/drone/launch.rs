@@ -124,7 +124,9 @@ pub fn assign_orders(
         ready.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         for (_, _, e) in ready {
             let (drone, mut state) = drones.get_mut(e).expect("roster entities are drones");
-            let Some(granted) = plan_flight(drone, &rules, &reservations, deconflict, dest, now, air.mean) else {
+            let Some(granted) =
+                plan_flight(drone, &rules, &reservations, deconflict, dest, (now, clock.dt_s()), air.mean)
+            else {
                 break;
             };
             let Granted { out, back, layers, samples, home_ms } = granted;
@@ -190,7 +192,7 @@ fn plan_flight(
     reservations: &Reservations,
     deconflict: bool,
     dest: Vec2,
-    now: u64,
+    (now, tick_s): (u64, f64),
     wind: [f64; 2],
 ) -> Option<Granted> {
     let outs = drone.leg_heights(rules, drone.pad, dest, true);
@@ -205,7 +207,7 @@ fn plan_flight(
     let clear = |samples: &[Sample]| reservations.conflict(drone.id, samples, terminal, buffer).is_none();
     for (i, &out_h) in outs.iter().enumerate().take(LAYER_CHOICES) {
         let Some(out) = (if i == 0 { Some(own.0.clone()) } else { plan_out(out_h) }) else { continue };
-        let mut flown = Flown::starting(now);
+        let mut flown = Flown::starting(now, tick_s);
         flown.leg(drone, &out, DROP_MS, wind);
         if !clear(&flown.samples) {
             continue;

@@ -160,7 +160,7 @@ pub fn conflict(
 /// reference on in `wind`, off it by as much as now, plus the manoeuvre it flies until its
 /// conflicts are past; and whether it will be rising from or setting down on its stand then.
 fn intent(drone: &Drone, s: &DroneState, wind: [f64; 2], now: u64) -> ([[f64; 3]; SAMPLES], [bool; SAMPLES]) {
-    let mut cursor = Cursor { at: s.reference, speed: norm3(s.ref_vel), next: s.next };
+    let mut cursor = Cursor::new(s.reference, norm3(s.ref_vel), s.next);
     // Off the plan by the tracking error and the offset; the offset grows with the manoeuvre
     // up to its limit.
     let error = [0, 1, 2].map(|i| s.pos[i] - s.reference[i] - if i < 2 { s.avoid[i] } else { 0.0 });

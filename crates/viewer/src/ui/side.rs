@@ -77,6 +77,7 @@ pub fn kpi_rows(run: &Run, lang: Lang, t_ms: u64) -> Vec<KpiRow> {
     if now.drones > 0 {
         push("kpi.delivered", count(c.until(EventKind::Deliver, t_ms)), Unit::Count);
         push("kpi.drones_flying", count(now.drones_flying), Unit::Count);
+        push("kpi.drones_holding", count(now.drones_holding), Unit::Count);
     }
     push("kpi.people_on_street", count(now.people_on_street), Unit::Count);
     for kind in EventKind::incidents() {
