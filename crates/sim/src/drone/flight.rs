@@ -305,7 +305,8 @@ pub(super) struct Cursor {
     pub(super) at: [f64; 3],
     pub(super) speed: f64,
     pub(super) next: usize,
-    /// The speeds of the stretch to waypoint `.0`: along it, and into the turn at its end.
+    /// The speeds of the stretch to waypoint `.0`: along it, and into the turn at its end. A
+    /// cursor flies one path in one wind, so they hold for as long as it flies that stretch.
     stretch: Option<(usize, f64, f64)>,
 }
 
