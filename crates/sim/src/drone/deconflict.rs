@@ -12,14 +12,15 @@
 //! Approved trajectories are kept sample by sample in columns [`CELL_M`] square and [`SLOT_MS`]
 //! long, so a request reads only the columns next to its own: the work grows with the flights
 //! near it, not with all flights. The trajectory is the flight plan flown ahead as the flight
-//! will fly it ([`Flown`]), tick by tick, so that a flight keeps to its plan to the tick. Every sample of a flight is held, its climb and descent included;
-//! but rising from or setting down on its stand, within [`TERMINAL_RADIUS_M`] of its vertiport,
-//! it is not held apart from that vertiport's other flights doing the same, which the vertiport
-//! sequences itself (its take-off pads and their interval). Everything else is kept apart there
-//! as anywhere: a flight from elsewhere crossing the vertiport, or one of its own passing over
-//! at its cruise height, from the drones rising and setting down, as tactical separation would
-//! keep them. What a plan could not foresee, tactical separation
-//! ([`super::tactical`]) turns drones aside for, and the safety monitor counts.
+//! will fly it ([`Flown`]), tick by tick, so that a flight keeps to its plan to the tick. Every
+//! sample of a flight is held, its climb and descent included; but rising from or setting down
+//! on its stand, within [`TERMINAL_RADIUS_M`] of its vertiport, it is not held apart from that
+//! vertiport's other flights doing the same, which the vertiport sequences itself (its take-off
+//! pads and their interval). Everything else is kept apart there as anywhere: a flight from
+//! elsewhere crossing the vertiport, or one of its own passing over at its cruise height, from
+//! the drones rising and setting down, as tactical separation would keep them. What a plan could
+//! not foresee, tactical separation ([`super::tactical`]) turns drones aside for, and the safety
+//! monitor counts.
 
 use std::collections::BTreeMap;
 
