@@ -80,9 +80,10 @@ pub mod okabe_ito {
 use okabe_ito as oi;
 
 /// The colour of a status. Colours carry one meaning across kinds: grey free, orange on the way
-/// to work or waiting for it, blue carrying someone or something, sky blue handing over at the kerb or garden,
-/// vermillion stopped by a problem or a person in the road, green and yellow energy, purple
-/// rebalancing, black pulling out. Statuses of one kind never share a colour (tested).
+/// to work or waiting for a way, blue carrying someone or something, sky blue handing over at
+/// the kerb or garden, vermillion stopped by a problem or a person in the road, green and yellow
+/// energy, purple rebalancing, black pulling out. Statuses of one kind never share a colour
+/// (tested).
 pub fn status_colour(status: Status) -> Rgb {
     match status {
         Status::Idle | Status::Ready | Status::OffStreet => oi::GREY,

@@ -174,3 +174,23 @@ pub fn capture_frame(
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pilotzone_routing::Vec2;
+
+    /// Over the garden a drone lowers its parcel until the drop's end; after it, still there, it
+    /// hovers for its way home, which residents see as a status of its own.
+    #[test]
+    fn a_drone_past_its_drop_hovers_for_its_way_home() {
+        let mut s = DroneState::on_stand(Vec2::new(0.0, 0.0), 500.0);
+        assert_eq!(drone_status(&s, 0), Status::Ready);
+        s.phase = DronePhase::Dropping { until_ms: 60_000 };
+        assert_eq!(drone_status(&s, 40_000), Status::Dropping);
+        assert_eq!(drone_status(&s, 60_000), Status::Dropping, "the drop ends on this tick");
+        assert_eq!(drone_status(&s, 60_100), Status::HoldingForHome);
+        s.stranded = true;
+        assert_eq!(drone_status(&s, 60_100), Status::Down, "an empty battery is down, wherever it is");
+    }
+}

@@ -372,7 +372,7 @@ mod tests {
         assert_eq!(planned.end_ms(), 5_000 + ticks * 100 + DROP_MS, "the drop ends on the flight's tick");
         let mut coarse = Flown::starting(5_000, 0.5);
         coarse.leg(&d, &path, DROP_MS, wind);
-        let early_ms = planned.end_ms() - coarse.end_ms();
+        let early_ms = planned.end_ms() as i64 - coarse.end_ms() as i64;
         assert!(early_ms > 1_000, "half-second steps arrive {early_ms} ms early");
     }
 

@@ -473,10 +473,10 @@ fn replan(state: &mut DroneState, drone: &Drone, rules: &ActiveRules) {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     /// The usual tick, s.
     const TICK_S: f64 = 0.1;
-
-    use super::*;
 
     /// The planning buffer at the usual 30 m and 10 m minimum.
     const BUFFER: Buffer = Buffer { horizontal_m: 45.0, vertical_m: 12.5 };
