@@ -3,7 +3,8 @@
 //!
 //! `cargo bench --bench city` prints, for each simulated hour, the wall time it took, the
 //! drones in the air and the resident memory, then the whole day's wall time, peak memory and
-//! KPIs. `-- --hours N` stops after N simulated hours (the table says so). `cargo test --benches`
+//! KPIs. `-- --hours N` stops after N simulated hours, `-- --minutes N` after N minutes, to
+//! profile or compare builds (the report says so). `cargo test --benches`
 //! runs a small city for a few minutes and checks it did work.
 //!
 //! The town: a 40 × 40 grid of 200 m blocks (8 km across, 1,250 lane-km of street), riders
@@ -24,22 +25,33 @@ struct City {
     taxis: u32,
     drones: u32,
     vertiports: u32,
-    hours: u32,
+    minutes: u32,
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let full = args.iter().any(|a| a == "--bench");
-    let hours = args.iter().position(|a| a == "--hours").and_then(|i| args.get(i + 1)).map(|h| {
-        h.parse::<u32>().ok().filter(|h| (1..=24).contains(h)).unwrap_or_else(|| {
-            let _ = writeln!(std::io::stderr(), "--hours takes 1 to 24, found {h}");
-            std::process::exit(2)
+    let flag = |name: &str, most: u32| {
+        args.iter().position(|a| a == name).map(|i| {
+            let value = args.get(i + 1).map_or("nothing", String::as_str);
+            value.parse::<u32>().ok().filter(|v| (1..=most).contains(v)).unwrap_or_else(|| {
+                let _ = writeln!(std::io::stderr(), "{name} takes 1 to {most}, found {value}");
+                std::process::exit(2)
+            })
         })
-    });
+    };
+    let hours = flag("--hours", 24);
+    let minutes = flag("--minutes", 24 * 60);
     let city = if full {
-        City { size: 40, taxis: 10_000, drones: 2_000, vertiports: 40, hours: hours.unwrap_or(24) }
+        City {
+            size: 40,
+            taxis: 10_000,
+            drones: 2_000,
+            vertiports: 40,
+            minutes: minutes.or(hours.map(|h| h * 60)).unwrap_or(24 * 60),
+        }
     } else {
-        City { size: 12, taxis: 60, drones: 40, vertiports: 4, hours: 1 }
+        City { size: 12, taxis: 60, drones: 40, vertiports: 4, minutes: 5 }
     };
     let day_s = 86_400;
     let town = GridTown {
@@ -60,7 +72,7 @@ fn main() {
     scenario.dispatch.period_s = 30;
     let text = to_ron(&scenario, "a city day");
     let mut loaded = pilotzone_scenario::parse(&text, "city-day").expect("the generated city is valid");
-    loaded.scenario.run.duration_s = if full { city.hours * 3600 } else { 300 };
+    loaded.scenario.run.duration_s = city.minutes * 60;
     let started = Instant::now();
     let mut sim = Simulation::new(loaded, 42).expect("the city builds");
     let built = started.elapsed().as_secs_f64();
@@ -93,12 +105,13 @@ fn main() {
     let wall = started.elapsed().as_secs_f64();
     let k = &out.kpis;
     println!(
-        "\n{:.1} simulated hours in {wall:.1} s wall ({:.0}× real time); peak memory {:.0} MB; replay {:.1} MB, {} events",
+        "\n{:.1} simulated hours in {wall:.1} s wall ({:.0}× real time); peak memory {:.0} MB; replay {:.1} MB, {} events, hash {:016x}",
         k.sim_seconds / 3600.0,
         k.sim_seconds / wall,
         memory_mb("VmHWM:"),
         out.replay.len() as f64 / 1e6,
-        out.events.len()
+        out.events.len(),
+        out.replay_hash
     );
     println!(
         "riders {} of {} served (mean wait {:.0} s), {} gave up; parcels {} of {} delivered, most drones aloft {} \
@@ -115,8 +128,8 @@ fn main() {
         k.safety.gridlocks,
         k.drone.crashed
     );
-    if full && city.hours < 24 {
-        println!("stopped after {} simulated hours (--hours): this is not the whole day", city.hours);
+    if full && city.minutes < 24 * 60 {
+        println!("stopped after {} simulated minutes (--hours, --minutes): this is not the whole day", city.minutes);
     }
     assert!(k.taxi.served > 0 && k.drone.delivered > 0, "the city did work: {:?} {:?}", k.taxi, k.drone);
     assert!(k.drone.peak_airborne >= peak_airborne, "the KPI's peak, counted every tick, is at least the sampled one");

@@ -255,6 +255,11 @@ pub fn create_bodies(
 }
 
 fn place(world: &mut PhysicsWorld, handle: RigidBodyHandle, active: bool, pose: Pose) {
+    // Borrowing a body mutably files it as changed, and rapier then revisits it in the next
+    // step: a body that rests and stays at rest is only looked at.
+    if !active && !world.bodies[handle].is_enabled() {
+        return;
+    }
     let body = &mut world.bodies[handle];
     if active && !body.is_enabled() {
         // Waking up: appear in place rather than sweep from where it was parked.
@@ -336,13 +341,14 @@ pub fn sync_bodies(
     // Drones are pushed, not placed: rapier integrates their flight.
     for (k, &e) in drones.0.iter().enumerate() {
         let state = drone_states.get(e).expect("roster entities are drones");
-        let body = &mut physics.world.bodies[physics.bodies[taxis.0.len() + k]];
+        let handle = physics.bodies[taxis.0.len() + k];
         if !state.airborne() {
-            if body.is_enabled() {
-                body.set_enabled(false);
+            if physics.world.bodies[handle].is_enabled() {
+                physics.world.bodies[handle].set_enabled(false);
             }
             continue;
         }
+        let body = &mut physics.world.bodies[handle];
         if !body.is_enabled() {
             // Taking off: from the pad, at rest, its body resting on the ground.
             let [x, y, z] = state.pos;
@@ -369,8 +375,13 @@ pub fn read_drones(
     let physics = &mut *physics;
     for (k, &e) in drones.0.iter().enumerate() {
         let id = (taxis.0.len() + k) as u32;
-        let body = &mut physics.world.bodies[physics.bodies[id as usize]];
+        let handle = physics.bodies[id as usize];
         let quarantined = contacts.unsound.binary_search(&id).is_ok();
+        let body = &physics.world.bodies[handle];
+        if !quarantined && !body.is_enabled() {
+            continue;
+        }
+        let body = &mut physics.world.bodies[handle];
         let (p, v) = (body.translation(), body.linvel());
         if quarantined || (body.is_enabled() && !(p.is_finite() && v.is_finite())) {
             // Put down where it last was sound, at rest; its flight ends as a crash.
@@ -384,9 +395,6 @@ pub fn read_drones(
             if !quarantined {
                 contacts.unsound.push(id);
             }
-            continue;
-        }
-        if !body.is_enabled() {
             continue;
         }
         if body.translation().z < 0.0 {

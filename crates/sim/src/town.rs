@@ -46,6 +46,9 @@ pub struct TownData {
     pub arc_posted_kmh: Vec<f64>,
     /// Unit direction of each arc.
     pub arc_dir: Vec<Vec2>,
+    /// Heading of each arc, radians counter-clockwise from east (every vehicle's pose needs it,
+    /// every tick).
+    pub arc_heading: Vec<f64>,
     /// Position of each place (door, garden or pad).
     pub place_pos: Vec<Vec2>,
     /// Dense road node of each place.
@@ -105,9 +108,10 @@ impl TownData {
         let g = &index.graph;
         let arc_posted_kmh =
             (0..g.arc_count()).map(|a| scenario.map.edges[index.arc_edge[a as usize] as usize].speed_kmh).collect();
-        let arc_dir = (0..g.arc_count())
+        let arc_dir: Vec<Vec2> = (0..g.arc_count())
             .map(|a| (index.positions[g.head(a) as usize] - index.positions[g.tail(a) as usize]).normalized())
             .collect();
+        let arc_heading = arc_dir.iter().map(|d| d.y.atan2(d.x)).collect();
         let place_node: Vec<u32> = scenario
             .map
             .places
@@ -188,6 +192,7 @@ impl TownData {
             index,
             arc_posted_kmh,
             arc_dir,
+            arc_heading,
             place_pos,
             place_node,
             zone_polygons,
@@ -307,7 +312,7 @@ impl TownData {
         let dir = self.arc_dir[arc as usize];
         let left = Vec2::new(-dir.y, dir.x);
         let at = a + (b - a).scale(frac) + left.scale(lateral_m * self.side_sign);
-        (at, dir.y.atan2(dir.x))
+        (at, self.arc_heading[arc as usize])
     }
 
     /// Position and heading of a vehicle `offset_m` along `route[i]`, `lateral_m` from the

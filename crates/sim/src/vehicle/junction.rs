@@ -11,7 +11,7 @@ use pilotzone_routing::{RoadGraph, Vec2};
 
 use super::occupancy::Occupancy;
 use super::{BRAKE_MPS2, CLEAR_M, STANDSTILL_M, STOP_LINE_M, TaxiState};
-use crate::town::{JUNCTION_REACH_MAX_M, LANE_OFFSET_M, TownMap};
+use crate::town::{JUNCTION_REACH_MAX_M, LANE_OFFSET_M, TURN_M, TownMap};
 
 /// A road shorter than this between two intersections is crossed in one go: a vehicle claims
 /// the intersection beyond it together with the one before, so it never waits inside one
@@ -64,12 +64,16 @@ pub struct Junctions {
     /// Asks of the last tick, by node: everyone sees the same queue whatever their turn.
     asked: Vec<Ask>,
     asking: Vec<Ask>,
+    /// Ways through junctions already worked out, by the arc coming in: (arc going out, path).
+    /// Only ways that the route's other arcs cannot bend are kept ([`Junctions::way_through`]).
+    ways: Vec<Vec<(u32, Path)>>,
 }
 
 impl FromWorld for Junctions {
     fn from_world(world: &mut World) -> Self {
-        let nodes = world.resource::<TownMap>().graph().node_count() as usize;
-        Junctions { held: vec![Vec::new(); nodes], asked: Vec::new(), asking: Vec::new() }
+        let g = world.resource::<TownMap>().graph();
+        let (nodes, arcs) = (g.node_count() as usize, g.arc_count() as usize);
+        Junctions { held: vec![Vec::new(); nodes], asked: Vec::new(), asking: Vec::new(), ways: vec![Vec::new(); arcs] }
     }
 }
 
@@ -86,6 +90,27 @@ impl Junctions {
     pub fn grant(&mut self, node: u32, id: u32, from: u32, to: u32, town: &TownMap, state: &mut TaxiState) {
         let path = path_through(&[from, to], 0, town.junction_reach_m[node as usize], town);
         self.take(node, Movement { id, from: Some(from), to, path }, state);
+    }
+
+    /// [`path_through`] the junction at the head of `route[k]`. Vehicles ask for their way every
+    /// tick while they approach, so a way is worked out once when both its arcs run straight
+    /// beyond the stretch it covers (then it depends on those two arcs alone), and each time
+    /// otherwise (an imported junction of short arcs).
+    fn way_through(&mut self, route: &[u32], k: usize, reach: f64, town: &TownMap) -> Path {
+        let g = town.graph();
+        let (from, to) = (route[k], route[k + 1]);
+        // Where an arc stops bending into its neighbours ([`TownMap::pose_along`]), with a metre
+        // to spare against rounding.
+        let straight = |a: u32| g.length_m(a) - TURN_M.min(g.length_m(a) * 0.5) - 1.0;
+        if straight(from) < reach + STOP_LINE_M || straight(to) < reach + CLEAR_M {
+            return path_through(route, k, reach, town);
+        }
+        if let Some(&(_, path)) = self.ways[from as usize].iter().find(|(t, _)| *t == to) {
+            return path;
+        }
+        let path = path_through(route, k, reach, town);
+        self.ways[from as usize].push((to, path));
+        path
     }
 
     /// Whether `id` holds `node`.
@@ -277,7 +302,7 @@ pub(super) fn claim_ahead(
     let movements: Vec<(u32, Movement)> = std::iter::once((node, i))
         .chain(beyond)
         .map(|(n, k)| {
-            let path = path_through(&state.route, k, town.junction_reach_m[n as usize], town);
+            let path = junctions.way_through(&state.route, k, town.junction_reach_m[n as usize], town);
             (n, Movement { id, from: Some(state.route[k]), to: state.route[k + 1], path })
         })
         .collect();
@@ -392,5 +417,92 @@ pub(super) fn release_passed(state: &mut TaxiState, id: u32, town: &TownMap, jun
 pub(super) fn release(state: &mut TaxiState, id: u32, junctions: &mut Junctions) {
     for node in state.held.drain(..) {
         junctions.free(node, id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use pilotzone_scenario::generate::{GridTown, grid_town};
+
+    use super::*;
+
+    fn grid(block_m: f64) -> TownMap {
+        TownMap::new(Arc::new(grid_town(&GridTown {
+            cols: 3,
+            rows: 3,
+            block_m,
+            taxis: 1,
+            drones: 0,
+            vertiports: 0,
+            rides_per_hour: 0.0,
+            parcels_per_hour: 0.0,
+            duration_s: 60,
+            demand_s: None,
+            max_wait_s: 600,
+            seed: 1,
+        })))
+    }
+
+    /// Every route through a junction as (route, index of the arc coming in): each pair of an arc
+    /// in and an arc out, alone and between every arc before and after it.
+    fn routes_through(town: &TownMap) -> Vec<(Vec<u32>, usize)> {
+        let g = town.graph();
+        let arcs = 0..g.arc_count();
+        let mut routes = Vec::new();
+        for from in arcs.clone() {
+            for to in arcs.clone().filter(|&t| g.tail(t) == g.head(from) && g.head(t) != g.tail(from)) {
+                routes.push((vec![from, to], 0));
+                for before in arcs.clone().filter(|&b| g.head(b) == g.tail(from) && g.tail(b) != g.head(from)) {
+                    for after in arcs.clone().filter(|&a| g.tail(a) == g.head(to) && g.head(a) != g.tail(to)) {
+                        routes.push((vec![before, from, to, after], 1));
+                    }
+                }
+            }
+        }
+        routes
+    }
+
+    #[test]
+    fn a_way_through_kept_from_one_route_is_the_way_every_route_takes() {
+        let town = grid(200.0);
+        let mut junctions = Junctions::from_world(&mut {
+            let mut world = World::new();
+            world.insert_resource(town.clone());
+            world
+        });
+        let routes = routes_through(&town);
+        assert!(routes.len() > 100, "a 3 × 3 grid has many ways through: {}", routes.len());
+        for (route, k) in &routes {
+            let reach = town.junction_reach_m[town.graph().head(route[*k]) as usize];
+            let fresh = path_through(route, *k, reach, &town);
+            assert_eq!(junctions.way_through(route, *k, reach, &town), fresh, "route {route:?}");
+        }
+        // Long blocks: every way was worked out once and then read back.
+        let kept: usize = junctions.ways.iter().map(Vec::len).sum();
+        let pairs = routes.iter().filter(|(r, _)| r.len() == 2).count();
+        assert_eq!(kept, pairs);
+    }
+
+    #[test]
+    fn a_way_the_arcs_around_it_bend_is_worked_out_every_time() {
+        // 10 m blocks: a way through reaches past the bends at the far ends of both arcs.
+        let town = grid(10.0);
+        let mut junctions = Junctions::from_world(&mut {
+            let mut world = World::new();
+            world.insert_resource(town.clone());
+            world
+        });
+        let routes = routes_through(&town);
+        let mut differ = 0;
+        for (route, k) in &routes {
+            let reach = town.junction_reach_m[town.graph().head(route[*k]) as usize];
+            let fresh = path_through(route, *k, reach, &town);
+            assert_eq!(junctions.way_through(route, *k, reach, &town), fresh, "route {route:?}");
+            differ += usize::from(fresh != path_through(&route[*k..*k + 2], 0, reach, &town));
+        }
+        assert!(differ > 0, "on short blocks the arcs before and after bend the way");
+        assert!(junctions.ways.iter().all(Vec::is_empty), "so none is kept");
     }
 }

@@ -1,6 +1,8 @@
 //! Where every driving vehicle is this tick, by arc: who leads whom, and whether an arc's
 //! start has room to pull out into.
 
+use super::STANDSTILL_M;
+
 /// A driving vehicle as another sees it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Seen {
@@ -13,19 +15,25 @@ pub struct Seen {
 }
 
 /// Every driving vehicle as (arc, what others see of it); sorted by arc, offset and id before
-/// the leaders are looked up.
+/// the leaders are looked up. Apart, the few within [`STANDSTILL_M`] of their arc's start, as
+/// (arc, offset): every vehicle pulling out asks about those, before the sort.
 #[derive(Debug, Default)]
-pub struct Occupancy(Vec<(u32, Seen)>);
+pub struct Occupancy(Vec<(u32, Seen)>, Vec<(u32, f64)>);
 
 impl Occupancy {
     /// Notes a vehicle at `offset_m` on `arc`.
     pub fn push(&mut self, arc: u32, offset_m: f64, id: u32, speed_mps: f64) {
         self.0.push((arc, Seen { offset_m, id, speed_mps }));
+        if offset_m < STANDSTILL_M {
+            self.1.push((arc, offset_m));
+        }
     }
 
-    /// Whether a vehicle stands on `arc` closer to its start than `within_m`.
+    /// Whether a vehicle stands on `arc` closer to its start than `within_m` (at most
+    /// [`STANDSTILL_M`]).
     pub fn crowded_start(&self, arc: u32, within_m: f64) -> bool {
-        self.0.iter().any(|o| o.0 == arc && o.1.offset_m < within_m)
+        debug_assert!(within_m <= STANDSTILL_M, "only the starts of arcs are kept apart");
+        self.1.iter().any(|&(a, offset_m)| a == arc && offset_m < within_m)
     }
 
     /// Sorts by arc, offset and id, for [`Occupancy::leader`].
@@ -47,5 +55,26 @@ impl Occupancy {
     /// The last vehicle on `arc` (the one nearest its start) other than `me`.
     pub fn last_on(&self, arc: u32, me: u32) -> Option<Seen> {
         self.leader(arc, f64::NEG_INFINITY, me)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_arc_start_is_crowded_by_a_vehicle_within_a_standstill_gap_of_it() {
+        let mut occupancy = Occupancy::default();
+        occupancy.push(4, 30.0, 1, 10.0);
+        occupancy.push(5, 6.9, 2, 0.0);
+        assert!(!occupancy.crowded_start(4, STANDSTILL_M), "30 m along leaves room");
+        assert!(occupancy.crowded_start(5, STANDSTILL_M), "6.9 m along does not");
+        assert!(!occupancy.crowded_start(5, 5.0), "within a shorter gap it does");
+        assert!(!occupancy.crowded_start(6, STANDSTILL_M));
+        // A vehicle that pulled out this tick crowds the next one.
+        occupancy.push(6, 0.0, 3, 0.0);
+        assert!(occupancy.crowded_start(6, STANDSTILL_M));
+        occupancy.sort();
+        assert_eq!(occupancy.leader(5, 0.0, 9).map(|s| s.id), Some(2));
     }
 }
