@@ -11,7 +11,7 @@ use crate::residents::ResidentStats;
 use crate::roster::{CarRoster, TaxiRoster};
 use crate::safety::SafetyMonitor;
 use crate::schedule::{SimStep, SimSystems};
-use crate::vehicle::{Gridlocks, Phase, RemoteDesk, Taxi, TaxiState};
+use crate::vehicle::{CarTrip, Gridlocks, Phase, RemoteDesk, Taxi, TaxiState};
 
 /// Mean and percentiles of a sample, in seconds; `None` when the sample is empty.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -227,16 +227,15 @@ impl Default for FleetExtremes {
 /// and the most drones aloft.
 pub fn track_fleet_use(
     clock: Res<SimClock>,
-    roster: Res<TaxiRoster>,
-    mut taxis: Query<(&Taxi, &mut TaxiState)>,
+    mut taxis: Query<(&Taxi, &mut TaxiState), Without<CarTrip>>,
     drones: Query<(&Drone, &DroneState)>,
     config: Res<SimConfig>,
     mut extremes: ResMut<FleetExtremes>,
 ) {
-    // Each vehicle adds to its own counter, so the visiting order cannot matter.
+    // Each vehicle adds to its own counter, so the visiting order cannot matter: the taxis
+    // (residents' cars have trips) are visited as they are stored, not looked up one by one.
     let fleets = &config.loaded.scenario.fleets.taxis;
-    for &e in &roster.0 {
-        let (taxi, mut state) = taxis.get_mut(e).expect("roster entities are taxis");
+    for (taxi, mut state) in &mut taxis {
         if state.phase != Phase::Idle {
             state.busy_ms += u64::from(clock.tick_ms);
             state.idle_since_ms = clock.now_ms;

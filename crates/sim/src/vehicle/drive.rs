@@ -104,22 +104,28 @@ pub fn advance_vehicles(
     mut vehicles: Query<(&Taxi, &mut TaxiState, Option<&mut CarTrip>)>,
     mut log: ResMut<EventLog>,
 ) {
-    let mut blocked = vec![0u32; town.scenario.fleets.taxis.len()];
-    for &e in &roster.0 {
-        let (taxi, state, _) = vehicles.get(e).expect("roster entities are taxis");
-        blocked[taxi.fleet] += u32::from(state.phase == Phase::Blocked);
-    }
-    let everyone: Vec<Entity> = roster.0.iter().chain(&cars.0).copied().collect();
     junctions.next_tick();
-    // Where every driving vehicle is, sorted by arc, offset and id, to find leaders.
+    // Where every driving vehicle is, sorted by arc, offset and id, to find leaders; how many
+    // of each fleet's taxis are blocked; and which vehicles are on the road or pulling out onto
+    // it, in roster order: the rest (parked, at the kerb, charging) stand as they are this tick.
     let mut occupancy = Occupancy::default();
-    for &e in &everyone {
+    let mut blocked = vec![0u32; town.scenario.fleets.taxis.len()];
+    let mut on_road = Vec::new();
+    for (k, &e) in roster.0.iter().chain(&cars.0).enumerate() {
         let (taxi, state, _) = vehicles.get(e).expect("roster entities are vehicles");
         if let (Phase::Driving, Some(arc)) = (state.phase, state.arc) {
             occupancy.push(arc, state.offset_m, taxi.id, state.speed_mps);
         }
+        if k < roster.0.len() {
+            blocked[taxi.fleet] += u32::from(state.phase == Phase::Blocked);
+        }
+        if matches!(state.phase, Phase::PullingOut | Phase::Driving) {
+            on_road.push(e);
+        } else {
+            debug_assert_eq!((state.at, state.heading), state.pose(&town), "a standing vehicle is where it was posed");
+        }
     }
-    for &e in &everyone {
+    for &e in &on_road {
         let (taxi, mut state, trip) = vehicles.get_mut(e).expect("roster entities are vehicles");
         let state = &mut *state;
         if state.phase == Phase::PullingOut {
@@ -129,9 +135,6 @@ pub fn advance_vehicles(
                     state.departure_check_ms = None;
                 }
             }
-            continue;
-        }
-        if state.phase != Phase::Driving {
             continue;
         }
         if state.route.is_empty() {
@@ -150,7 +153,7 @@ pub fn advance_vehicles(
 
     let road = Road { town: &town, rules: &rules, crossings: &crossings, dt: clock.dt_s(), now_ms: clock.now_ms };
     let mut moves = Vec::new();
-    for &e in &everyone {
+    for &e in &on_road {
         let (taxi, mut state, _) = vehicles.get_mut(e).expect("roster entities are vehicles");
         if let Some(m) = decide(&road, e, taxi, &mut state, &mut junctions, &occupancy) {
             moves.push(m);
@@ -171,7 +174,9 @@ pub fn advance_vehicles(
         }
         release_passed(state, taxi.id, &town, &mut junctions);
     }
-    for &e in &everyone {
+    // Only a vehicle that was on the road or pulling out can have moved, parked or stopped at
+    // the kerb this tick (the others are checked to stand where they were posed, above).
+    for &e in &on_road {
         let (_, mut state, _) = vehicles.get_mut(e).expect("roster entities are vehicles");
         (state.at, state.heading) = state.pose(&town);
     }
