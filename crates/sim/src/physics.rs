@@ -29,7 +29,7 @@ use crate::residents::PedestrianState;
 use crate::roster::{CarRoster, DroneRoster, PedestrianRoster, TaxiRoster};
 use crate::schedule::{SetupSystems, SimSetup, SimStep, SimSystems};
 use crate::town::TownMap;
-use crate::vehicle::{Phase, TaxiState};
+use crate::vehicle::{OnRoad, Taxi, TaxiState};
 use pilotzone_routing::Vec2;
 use pilotzone_routing::geom::triangulate;
 
@@ -96,6 +96,11 @@ pub struct Physics {
     points: Vec<(f64, f64)>,
     pairs: Vec<(usize, usize)>,
     near: Vec<bool>,
+    /// Bodies of vehicles and people that are enabled, by body index, ascending: the only ones
+    /// that may need to rest. Parked vehicles are not visited at all.
+    awake: Vec<usize>,
+    /// Whether each body is in `moving` this tick, by body index (scratch, cleared after use).
+    in_moving: Vec<bool>,
     /// Whether anything is enabled this tick: otherwise the step is skipped.
     any_enabled: bool,
     /// Whether far bodies rest (default); off, every moving body is stepped, which tests use to
@@ -115,6 +120,8 @@ impl FromWorld for Physics {
             points: Vec::new(),
             pairs: Vec::new(),
             near: Vec::new(),
+            awake: Vec::new(),
+            in_moving: Vec::new(),
             any_enabled: false,
             contact_culling: true,
         }
@@ -279,37 +286,44 @@ pub fn sync_bodies(
     drones: Res<DroneRoster>,
     cars: Res<CarRoster>,
     people: Res<PedestrianRoster>,
-    taxi_states: Query<&TaxiState>,
+    on_road: Res<OnRoad>,
+    taxi_states: Query<(&Taxi, &TaxiState)>,
     drone_states: Query<&DroneState>,
     walkers: Query<&PedestrianState>,
     mut physics: ResMut<Physics>,
 ) {
     let physics = &mut *physics;
-    let first_car = taxis.0.len() + drones.0.len();
-    let first_person = first_car + cars.0.len();
-    // Every moving thing: (body index, pose); the ground ones first.
+    let first_person = taxis.0.len() + drones.0.len() + cars.0.len();
+    // Every moving thing: (body index, pose); the ground ones first, in body order.
     physics.moving.clear();
-    let vehicles = taxis.0.iter().enumerate().chain(cars.0.iter().enumerate().map(|(k, e)| (first_car + k, e)));
-    for (i, &e) in vehicles {
-        let state = taxi_states.get(e).expect("roster entities are vehicles");
-        if state.phase == Phase::Driving {
-            let pose = Pose::from_parts(
-                Vector::new(state.at.x as f32, state.at.y as f32, CAR_HALF_EXTENTS[2]),
-                Rotation::from_rotation_z(state.heading as f32),
-            );
-            physics.moving.push((i, pose));
-        } else {
-            place(&mut physics.world, physics.bodies[i], false, Pose::IDENTITY);
-        }
+    for &e in &on_road.0 {
+        let (taxi, state) = taxi_states.get(e).expect("vehicles on the road are vehicles");
+        let pose = Pose::from_parts(
+            Vector::new(state.at.x as f32, state.at.y as f32, CAR_HALF_EXTENTS[2]),
+            Rotation::from_rotation_z(state.heading as f32),
+        );
+        physics.moving.push((taxi.id as usize, pose));
     }
     for (k, &e) in people.0.iter().enumerate() {
         let s = walkers.get(e).expect("roster entities are pedestrians");
-        let i = first_person + k;
         if s.on_road() {
-            physics.moving.push((i, Pose::from_translation(Vector::new(s.at.x as f32, s.at.y as f32, 0.9))));
-        } else {
+            physics
+                .moving
+                .push((first_person + k, Pose::from_translation(Vector::new(s.at.x as f32, s.at.y as f32, 0.9))));
+        }
+    }
+    // Bodies of what no longer moves on the ground rest, in body order.
+    physics.in_moving.resize(physics.bodies.len(), false);
+    for &(i, _) in &physics.moving {
+        physics.in_moving[i] = true;
+    }
+    for &i in &physics.awake {
+        if !physics.in_moving[i] {
             place(&mut physics.world, physics.bodies[i], false, Pose::IDENTITY);
         }
+    }
+    for &(i, _) in &physics.moving {
+        physics.in_moving[i] = false;
     }
     let ground = physics.moving.len();
     let mut airborne = 0;
@@ -333,10 +347,14 @@ pub fn sync_bodies(
         physics.near[b] = true;
     }
     physics.any_enabled = airborne > 0;
+    physics.awake.clear();
     for (k, &(i, pose)) in physics.moving[..ground].iter().enumerate() {
         let near = physics.near[k] || !physics.contact_culling;
         physics.any_enabled |= near;
         place(&mut physics.world, physics.bodies[i], near, pose);
+        if near {
+            physics.awake.push(i);
+        }
     }
     // Drones are pushed, not placed: rapier integrates their flight.
     for (k, &e) in drones.0.iter().enumerate() {

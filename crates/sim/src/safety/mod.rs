@@ -21,7 +21,7 @@ use crate::roster::Rosters;
 use crate::rules::ActiveRules;
 use crate::schedule::{SimStep, SimSystems};
 use crate::town::TownMap;
-use crate::vehicle::{Taxi, TaxiState};
+use crate::vehicle::{OnRoad, Taxi, TaxiState};
 
 pub use crate::geom::{close_pairs, distance_to_edge, distance_to_polygon, time_to_contact};
 pub use air::{NOISE_REFERENCE_M, OVERFLIGHT_BELOW_M, TERMINAL_RADIUS_M};
@@ -106,6 +106,7 @@ pub fn monitor_safety(
     contacts: Res<Contacts>,
     requests: Res<Requests>,
     roster: Rosters,
+    on_road: Res<OnRoad>,
     taxis: Query<(&Taxi, &TaxiState)>,
     drones: Query<(&Drone, &DroneState)>,
     walkers: Query<(&Pedestrian, &PedestrianState)>,
@@ -115,7 +116,7 @@ pub fn monitor_safety(
     let monitor = &mut *monitor;
     let mut cx = Check { now: clock.now_ms, town: &town, rules: &rules, log: &mut log };
     log_collisions(&mut cx, monitor, &contacts, &roster, &taxis, &drones, &walkers);
-    road::check(&mut cx, monitor, &roster, &taxis, &walkers, clock.time_of_day_s());
+    road::check(&mut cx, monitor, &roster, &on_road.0, &taxis, &walkers, clock.time_of_day_s());
     air::check(&mut cx, monitor, &roster, &drones, &walkers, &requests, clock.dt_s());
 }
 

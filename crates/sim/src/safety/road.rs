@@ -54,11 +54,12 @@ pub(super) fn check(
     cx: &mut Check,
     monitor: &mut SafetyMonitor,
     roster: &Rosters,
+    on_road: &[Entity],
     taxis: &Query<(&Taxi, &TaxiState)>,
     walkers: &Query<(&Pedestrian, &PedestrianState)>,
     tod_s: u32,
 ) {
-    let moving = check_speeds(cx, monitor, roster, taxis, tod_s);
+    let moving = check_speeds(cx, monitor, roster, on_road, taxis, tod_s);
     check_vehicle_pairs(cx, monitor, taxis, &moving);
     check_people(cx, monitor, roster, walkers, &moving);
     monitor.near.close();
@@ -66,18 +67,29 @@ pub(super) fn check(
 }
 
 /// Speed against the limit in force, and school passes, of every driving vehicle (taxis, then
-/// residents' cars); returns them.
+/// residents' cars, as [`crate::vehicle::OnRoad`] lists them); returns them.
 fn check_speeds(
     cx: &mut Check,
     monitor: &mut SafetyMonitor,
     roster: &Rosters,
+    on_road: &[Entity],
     taxis: &Query<(&Taxi, &TaxiState)>,
     tod_s: u32,
 ) -> Vec<Moving> {
     let (town, rules) = (cx.town, cx.rules);
     monitor.last_arc.resize(roster.taxis.0.len(), None);
     let mut moving = Vec::new();
-    for &e in roster.taxis.0.iter().chain(&roster.cars.0) {
+    debug_assert!(
+        roster
+            .taxis
+            .0
+            .iter()
+            .chain(&roster.cars.0)
+            .filter(|&&e| taxis.get(e).is_ok_and(|(_, s)| s.phase == Phase::Driving && s.arc.is_some()))
+            .eq(on_road.iter()),
+        "the vehicles on the road are every driving vehicle, in roster order"
+    );
+    for &e in on_road {
         let (taxi, state) = taxis.get(e).expect("roster entities are vehicles");
         let (Phase::Driving, Some(arc)) = (state.phase, state.arc) else { continue };
         let class = if taxi.driver == Driver::Level4 { Class::Taxi } else { Class::Car };

@@ -14,8 +14,8 @@ use super::kerb::{RemoteDesk, departure_cleared, park, pull_out, reach_stop, sto
 use super::occupancy::Occupancy;
 use super::route::{RouterScratch, reroute};
 use super::{
-    BRAKE_MPS2, CROSSING_STOP_M, CarTrip, CrossingState, Driver, EMERGENCY_BRAKE_MPS2, LIMIT_CREDIBILITY_GAP, Phase,
-    STANDSTILL_M, STOP_LINE_M, Taxi, TaxiState,
+    BRAKE_MPS2, CROSSING_STOP_M, CarTrip, CrossingState, Driver, EMERGENCY_BRAKE_MPS2, LIMIT_CREDIBILITY_GAP, OnRoad,
+    Phase, STANDSTILL_M, STOP_LINE_M, Taxi, TaxiState,
 };
 use crate::clock::SimClock;
 use crate::demand::Requests;
@@ -103,6 +103,7 @@ pub fn advance_vehicles(
     mut requests: ResMut<Requests>,
     mut vehicles: Query<(&Taxi, &mut TaxiState, Option<&mut CarTrip>)>,
     mut log: ResMut<EventLog>,
+    mut driving: ResMut<OnRoad>,
 ) {
     junctions.next_tick();
     // Where every driving vehicle is, sorted by arc, offset and id, to find leaders; how many
@@ -176,9 +177,13 @@ pub fn advance_vehicles(
     }
     // Only a vehicle that was on the road or pulling out can have moved, parked or stopped at
     // the kerb this tick (the others are checked to stand where they were posed, above).
+    driving.0.clear();
     for &e in &on_road {
         let (_, mut state, _) = vehicles.get_mut(e).expect("roster entities are vehicles");
         (state.at, state.heading) = state.pose(&town);
+        if let (Phase::Driving, Some(_)) = (state.phase, state.arc) {
+            driving.0.push(e);
+        }
     }
 }
 

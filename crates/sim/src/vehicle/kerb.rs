@@ -74,18 +74,18 @@ pub fn finish_dwells(
 ) {
     for &e in &roster.0 {
         let (_, mut state) = taxis.get_mut(e).expect("roster entities are taxis");
-        let state = &mut *state;
+        // Read before borrowed for writing: only a vehicle that acts is marked changed.
         match state.phase {
             Phase::Dwelling { until_ms } if clock.now_ms >= until_ms => {
                 state.stops.pop_front();
-                start_next_leg(state, &town, &rules, &mut scratch);
+                start_next_leg(&mut state, &town, &rules, &mut scratch);
             }
             Phase::Blocked if state.route_version != rules.version => {
-                start_next_leg(state, &town, &rules, &mut scratch)
+                start_next_leg(&mut state, &town, &rules, &mut scratch)
             }
             // A route planned under rules that changed before pulling out is planned again.
             Phase::PullingOut if state.route_version != rules.version => {
-                start_next_leg(state, &town, &rules, &mut scratch)
+                start_next_leg(&mut state, &town, &rules, &mut scratch)
             }
             _ => {}
         }

@@ -269,6 +269,12 @@ pub struct CarTrip {
     pub driving: bool,
 }
 
+/// The vehicles driving on the road after this tick's moves, taxis then residents' cars in
+/// roster order: the systems after control (physics, the monitor) look at these rather than
+/// at every parked vehicle.
+#[derive(Resource, Debug, Default)]
+pub struct OnRoad(pub Vec<Entity>);
+
 /// Which crossings vehicles must give way at: someone is on them or waiting at their kerb
 /// ([`crate::residents`] marks them).
 #[derive(Resource, Debug)]
@@ -294,6 +300,7 @@ impl Plugin for VehiclePlugin {
             .init_resource::<RouterScratch>()
             .init_resource::<CrossingState>()
             .init_resource::<Gridlocks>()
+            .init_resource::<OnRoad>()
             .add_systems(
                 SimStep,
                 (finish_dwells, advance_vehicles, detect_gridlock).chain().in_set(ControlSystems::Vehicles),
