@@ -20,7 +20,6 @@ use super::{
 use crate::clock::SimClock;
 use crate::demand::Requests;
 use crate::events::{EventKind, EventLog, Incident};
-use crate::roster::{CarRoster, TaxiRoster};
 use crate::rules::ActiveRules;
 use crate::town::TownMap;
 
@@ -94,14 +93,12 @@ pub fn advance_vehicles(
     clock: Res<SimClock>,
     town: Res<TownMap>,
     rules: Res<ActiveRules>,
-    roster: Res<TaxiRoster>,
-    cars: Res<CarRoster>,
     crossings: Res<CrossingState>,
     mut scratch: ResMut<RouterScratch>,
     mut junctions: ResMut<Junctions>,
     mut desk: ResMut<RemoteDesk>,
     mut requests: ResMut<Requests>,
-    mut vehicles: Query<(&Taxi, &mut TaxiState, Option<&mut CarTrip>)>,
+    mut vehicles: Query<(Entity, &Taxi, &mut TaxiState, Option<&mut CarTrip>)>,
     mut log: ResMut<EventLog>,
     mut driving: ResMut<OnRoad>,
 ) {
@@ -112,22 +109,26 @@ pub fn advance_vehicles(
     let mut occupancy = Occupancy::default();
     let mut blocked = vec![0u32; town.scenario.fleets.taxis.len()];
     let mut on_road = Vec::new();
-    for (k, &e) in roster.0.iter().chain(&cars.0).enumerate() {
-        let (taxi, state, _) = vehicles.get(e).expect("roster entities are vehicles");
+    // Visited as stored, which reads memory in order where looking each vehicle up does not;
+    // nothing here depends on the order but `on_road`, which is put in roster order (ids
+    // ascending: taxis, then residents' cars).
+    for (e, taxi, state, trip) in vehicles.iter() {
         if let (Phase::Driving, Some(arc)) = (state.phase, state.arc) {
             occupancy.push(arc, state.offset_m, taxi.id, state.speed_mps);
         }
-        if k < roster.0.len() {
+        if trip.is_none() {
             blocked[taxi.fleet] += u32::from(state.phase == Phase::Blocked);
         }
         if matches!(state.phase, Phase::PullingOut | Phase::Driving) {
-            on_road.push(e);
+            on_road.push((taxi.id, e));
         } else {
             debug_assert_eq!((state.at, state.heading), state.pose(&town), "a standing vehicle is where it was posed");
         }
     }
+    on_road.sort_unstable_by_key(|&(id, _)| id);
+    let on_road: Vec<Entity> = on_road.into_iter().map(|(_, e)| e).collect();
     for &e in &on_road {
-        let (taxi, mut state, trip) = vehicles.get_mut(e).expect("roster entities are vehicles");
+        let (_, taxi, mut state, trip) = vehicles.get_mut(e).expect("roster entities are vehicles");
         let state = &mut *state;
         if state.phase == Phase::PullingOut {
             if departure_cleared(taxi, state, &rules, &town, &mut desk, blocked[taxi.fleet], &clock) {
@@ -155,14 +156,14 @@ pub fn advance_vehicles(
     let road = Road { town: &town, rules: &rules, crossings: &crossings, dt: clock.dt_s(), now_ms: clock.now_ms };
     let mut moves = Vec::new();
     for &e in &on_road {
-        let (taxi, mut state, _) = vehicles.get_mut(e).expect("roster entities are vehicles");
+        let (_, taxi, mut state, _) = vehicles.get_mut(e).expect("roster entities are vehicles");
         if let Some(m) = decide(&road, e, taxi, &mut state, &mut junctions, &occupancy) {
             moves.push(m);
         }
     }
 
     for m in moves {
-        let (taxi, mut state, trip) = vehicles.get_mut(m.entity).expect("roster entities are vehicles");
+        let (_, taxi, mut state, trip) = vehicles.get_mut(m.entity).expect("roster entities are vehicles");
         let state = &mut *state;
         let arrived = drive_on(state, taxi, &m, &town, clock.now_ms, &mut log);
         if arrived {
@@ -179,7 +180,7 @@ pub fn advance_vehicles(
     // the kerb this tick (the others are checked to stand where they were posed, above).
     driving.0.clear();
     for &e in &on_road {
-        let (_, mut state, _) = vehicles.get_mut(e).expect("roster entities are vehicles");
+        let (_, _, mut state, _) = vehicles.get_mut(e).expect("roster entities are vehicles");
         (state.at, state.heading) = state.pose(&town);
         if let (Phase::Driving, Some(_)) = (state.phase, state.arc) {
             driving.0.push(e);
