@@ -445,6 +445,12 @@ mod tests {
         })))
     }
 
+    fn junctions_of(town: &TownMap) -> Junctions {
+        let mut world = World::new();
+        world.insert_resource(town.clone());
+        Junctions::from_world(&mut world)
+    }
+
     /// Every route through a junction as (route, index of the arc coming in): each pair of an arc
     /// in and an arc out, alone and between every arc before and after it.
     fn routes_through(town: &TownMap) -> Vec<(Vec<u32>, usize)> {
@@ -467,11 +473,7 @@ mod tests {
     #[test]
     fn a_way_through_kept_from_one_route_is_the_way_every_route_takes() {
         let town = grid(200.0);
-        let mut junctions = Junctions::from_world(&mut {
-            let mut world = World::new();
-            world.insert_resource(town.clone());
-            world
-        });
+        let mut junctions = junctions_of(&town);
         let routes = routes_through(&town);
         assert!(routes.len() > 100, "a 3 × 3 grid has many ways through: {}", routes.len());
         for (route, k) in &routes {
@@ -489,11 +491,7 @@ mod tests {
     fn a_way_the_arcs_around_it_bend_is_worked_out_every_time() {
         // 10 m blocks: a way through reaches past the bends at the far ends of both arcs.
         let town = grid(10.0);
-        let mut junctions = Junctions::from_world(&mut {
-            let mut world = World::new();
-            world.insert_resource(town.clone());
-            world
-        });
+        let mut junctions = junctions_of(&town);
         let routes = routes_through(&town);
         let mut differ = 0;
         for (route, k) in &routes {

@@ -15,7 +15,7 @@ pub struct Seen {
 }
 
 /// Every driving vehicle as (arc, what others see of it); sorted by arc, offset and id before
-/// the leaders are looked up. Apart, the few within [`STANDSTILL_M`] of their arc's start, as
+/// the leaders are looked up. Apart, the few within a standstill gap (7 m) of their arc's start, as
 /// (arc, offset): every vehicle pulling out asks about those, before the sort.
 #[derive(Debug, Default)]
 pub struct Occupancy(Vec<(u32, Seen)>, Vec<(u32, f64)>);
@@ -30,7 +30,7 @@ impl Occupancy {
     }
 
     /// Whether a vehicle stands on `arc` closer to its start than `within_m` (at most
-    /// [`STANDSTILL_M`]).
+    /// a standstill gap, 7 m).
     pub fn crowded_start(&self, arc: u32, within_m: f64) -> bool {
         debug_assert!(within_m <= STANDSTILL_M, "only the starts of arcs are kept apart");
         self.1.iter().any(|&(a, offset_m)| a == arc && offset_m < within_m)
