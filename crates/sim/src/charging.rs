@@ -5,28 +5,46 @@ use bevy::prelude::*;
 
 use crate::clock::SimClock;
 use crate::events::{EventKind, EventLog};
-use crate::roster::TaxiRoster;
 use crate::rules::ActiveRules;
 use crate::town::TownMap;
-use crate::vehicle::{NO_REQUEST, Phase, RouterScratch, Stop, StopKind, Taxi, TaxiState, start_next_leg};
+use crate::vehicle::watch::Watched;
+use crate::vehicle::{CarTrip, NO_REQUEST, Phase, RouterScratch, Stop, StopKind, Taxi, TaxiState, start_next_leg};
 
 /// Share of the battery a vehicle charges to before it takes work again.
 pub const CHARGE_TO: f64 = 0.9;
 
 /// Sends Level-4 vehicles low on charge to their depot once they are free, and charges those
 /// there until they reach [`CHARGE_TO`].
+///
+/// Only vehicles that charge or wait to be sent are visited (see [`Watched`]): a parked
+/// vehicle's charge does not change.
 pub fn charge_taxis(
     clock: Res<SimClock>,
     town: Res<TownMap>,
     rules: Res<ActiveRules>,
-    roster: Res<TaxiRoster>,
     mut scratch: ResMut<RouterScratch>,
-    mut taxis: Query<(&Taxi, &mut TaxiState)>,
+    mut taxis: Query<(Entity, &Taxi, &mut TaxiState), Without<CarTrip>>,
     mut log: ResMut<EventLog>,
+    mut watched: Local<Watched>,
 ) {
-    for &e in &roster.0 {
-        let (taxi, mut state) = taxis.get_mut(e).expect("roster entities are taxis");
-        let fleet = &town.scenario.fleets.taxis[taxi.fleet];
+    let fleets = &town.scenario.fleets.taxis;
+    let concerns = |taxi: &Taxi, state: &TaxiState| {
+        let fleet = &fleets[taxi.fleet];
+        match state.phase {
+            Phase::Idle => state.energy_kwh < fleet.recharge_below * fleet.battery_kwh,
+            Phase::Charging => true,
+            _ => false,
+        }
+    };
+    watched.learn(
+        taxis
+            .iter_mut()
+            .filter(|(_, taxi, state)| state.is_changed() && concerns(taxi, state))
+            .map(|(e, taxi, _)| (taxi.id, e)),
+    );
+    watched.visit(|e| {
+        let (_, taxi, mut state) = taxis.get_mut(e).expect("watched entities are taxis");
+        let fleet = &fleets[taxi.fleet];
         match state.phase {
             Phase::Idle if state.energy_kwh < fleet.recharge_below * fleet.battery_kwh => {
                 let depot = town.place_node[town.place(&fleet.depot).expect("validated: depots are known places")];
@@ -49,5 +67,11 @@ pub fn charge_taxis(
             }
             _ => {}
         }
-    }
+        concerns(taxi, &state)
+    });
+    debug_assert_eq!(
+        watched.len(),
+        taxis.iter().filter(|(_, taxi, state)| concerns(taxi, state)).count(),
+        "every vehicle charging or due to be sent is watched"
+    );
 }

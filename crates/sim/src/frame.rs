@@ -2,17 +2,19 @@
 //! its status from the shared vocabulary). The recorder writes it into the replay and a live
 //! viewer reads it, so nothing outside the engine touches its systems' internals.
 
+use bevy::ecs::change_detection::Tick;
+use bevy::ecs::system::SystemChangeTick;
 use bevy::prelude::*;
 use pilotzone_replay::{EntityInfo, EntityKind, EntityState, Frame, Status};
 
 use crate::SimConfig;
 use crate::clock::SimClock;
-use crate::drone::{DronePhase, DroneState};
+use crate::drone::{Drone, DronePhase, DroneState};
 use crate::events::centimetres;
 use crate::residents::{Pedestrian, PedestrianState, Walk};
-use crate::roster::{PedestrianRoster, Rosters};
+use crate::roster::PedestrianRoster;
 use crate::schedule::{SetupSystems, SimSetup, SimStep, SimSystems};
-use crate::vehicle::{Phase, StopKind, TaxiState};
+use crate::vehicle::{CarTrip, Phase, StopKind, Taxi, TaxiState};
 
 /// The entities of the run and their states at the last capture.
 #[derive(Resource, Debug, Default)]
@@ -117,62 +119,102 @@ fn person_status(s: &PedestrianState) -> Status {
     }
 }
 
-/// Takes every entity's state when the capture interval says so.
-pub fn capture_frame(
-    config: Res<SimConfig>,
-    clock: Res<SimClock>,
-    roster: Rosters,
-    taxi_states: Query<&TaxiState>,
-    drone_states: Query<&DroneState>,
-    walkers: Query<&PedestrianState>,
-    mut frame: ResMut<SimFrame>,
-) {
-    let every = frame.every_ms.unwrap_or(u64::from(config.loaded.scenario.run.record_ms));
-    if !clock.every(every) {
-        return;
-    }
-    let frame = &mut frame.frame;
-    frame.t_ms = clock.now_ms;
-    frame.states.clear();
-    let on_road = |s: &TaxiState, status: Status| EntityState {
+fn vehicle_state(s: &TaxiState, status: Status) -> EntityState {
+    EntityState {
         x_cm: centimetres(s.at.x),
         y_cm: centimetres(s.at.y),
         z_cm: 0,
         heading: heading_code(s.heading),
         speed_cms: speed_code(s.speed_mps),
         status: status.code(),
-    };
-    for &e in &roster.taxis.0 {
-        let s = taxi_states.get(e).expect("roster entities are taxis");
-        frame.states.push(on_road(s, taxi_status(s)));
     }
-    for &e in &roster.drones.0 {
-        let s = drone_states.get(e).expect("roster entities are drones");
-        let [x, y, z] = s.pos;
-        frame.states.push(EntityState {
-            x_cm: centimetres(x),
-            y_cm: centimetres(y),
-            z_cm: centimetres(z),
-            heading: heading_code(s.heading()),
-            speed_cms: speed_code(s.vel[0].hypot(s.vel[1]).hypot(s.vel[2])),
-            status: drone_status(s, clock.now_ms).code(),
-        });
+}
+
+fn drone_state(s: &DroneState, now_ms: u64) -> EntityState {
+    let [x, y, z] = s.pos;
+    EntityState {
+        x_cm: centimetres(x),
+        y_cm: centimetres(y),
+        z_cm: centimetres(z),
+        heading: heading_code(s.heading()),
+        speed_cms: speed_code(s.vel[0].hypot(s.vel[1]).hypot(s.vel[2])),
+        status: drone_status(s, now_ms).code(),
     }
-    for &e in &roster.cars.0 {
-        let s = taxi_states.get(e).expect("roster entities are cars");
-        frame.states.push(on_road(s, car_status(s)));
+}
+
+fn person_state(s: &PedestrianState) -> EntityState {
+    EntityState {
+        x_cm: centimetres(s.at.x),
+        y_cm: centimetres(s.at.y),
+        z_cm: 0,
+        heading: heading_code(s.heading),
+        speed_cms: (s.speed_mps * 100.0).round() as u16,
+        status: person_status(s).code(),
     }
-    for &e in &roster.people.0 {
-        let s = walkers.get(e).expect("roster entities are pedestrians");
-        frame.states.push(EntityState {
-            x_cm: centimetres(s.at.x),
-            y_cm: centimetres(s.at.y),
-            z_cm: 0,
-            heading: heading_code(s.heading),
-            speed_cms: (s.speed_mps * 100.0).round() as u16,
-            status: person_status(s).code(),
-        });
+}
+
+/// The entities a frame shows, each with its id (its place in the frame).
+#[derive(bevy::ecs::system::SystemParam)]
+pub struct Shown<'w, 's> {
+    /// Taxis and residents' cars (those with a trip).
+    vehicles: Query<'w, 's, (&'static Taxi, Ref<'static, TaxiState>, Has<CarTrip>)>,
+    /// Drones.
+    drones: Query<'w, 's, (&'static Drone, &'static DroneState)>,
+    /// People.
+    people: Query<'w, 's, (&'static Pedestrian, Ref<'static, PedestrianState>)>,
+    /// This run of the system, to tell what changed since the last capture.
+    tick: SystemChangeTick,
+}
+
+/// Takes every entity's state when the capture interval says so. Vehicles and people are taken
+/// again only if they changed since the last capture (most stand still for hours at city
+/// scale); drones, whose status turns with the clock, every time.
+pub fn capture_frame(
+    config: Res<SimConfig>,
+    clock: Res<SimClock>,
+    shown: Shown,
+    mut frame: ResMut<SimFrame>,
+    mut last: Local<Option<Tick>>,
+) {
+    let every = frame.every_ms.unwrap_or(u64::from(config.loaded.scenario.run.record_ms));
+    if !clock.every(every) {
+        return;
     }
+    let frame = &mut *frame;
+    let count = frame.entities.len();
+    let states = &mut frame.frame.states;
+    // The first capture, or one after the entities changed, takes everyone.
+    let since = last.filter(|_| states.len() == count);
+    states.resize(count, EntityState::default());
+    let this_run = shown.tick.this_run();
+    let changed = |t: Tick| since.is_none_or(|since| t.is_newer_than(since, this_run));
+    for (taxi, s, car) in &shown.vehicles {
+        if changed(s.last_changed()) {
+            states[taxi.id as usize] = vehicle_state(&s, if car { car_status(&s) } else { taxi_status(&s) });
+        }
+    }
+    for (drone, s) in &shown.drones {
+        states[drone.id as usize] = drone_state(s, clock.now_ms);
+    }
+    for (person, s) in &shown.people {
+        if changed(s.last_changed()) {
+            states[person.id as usize] = person_state(&s);
+        }
+    }
+    *last = Some(this_run);
+    frame.frame.t_ms = clock.now_ms;
+    debug_assert!(
+        {
+            let mut fresh = vec![EntityState::default(); count];
+            for (taxi, s, car) in &shown.vehicles {
+                fresh[taxi.id as usize] = vehicle_state(&s, if car { car_status(&s) } else { taxi_status(&s) });
+            }
+            shown.drones.iter().for_each(|(d, s)| fresh[d.id as usize] = drone_state(s, clock.now_ms));
+            shown.people.iter().for_each(|(p, s)| fresh[p.id as usize] = person_state(&s));
+            fresh == *states
+        },
+        "an entity's state changed where it was not marked changed"
+    );
 }
 
 #[cfg(test)]

@@ -32,12 +32,15 @@ pub fn close_pairs(points: &[(f64, f64)], range: f64, out: &mut Vec<(usize, usiz
 /// for callers whose result does not depend on the order: sorting many pairs costs more than
 /// finding them.
 pub fn neighbour_pairs(points: &[(f64, f64)], range: f64, out: &mut Vec<(usize, usize)>) {
-    let cell = |v: f64| (v / range).floor() as i64;
-    let mut keyed: Vec<((i64, i64), usize)> =
-        points.iter().enumerate().map(|(i, &(x, y))| ((cell(x), cell(y)), i)).collect();
+    // A cell (cx, cy) packed into one key that sorts as the pair does: each coordinate offset
+    // into u32, x in the high half. Sorting 16-byte (key, index) entries is the bulk of the work.
+    let cell = |v: f64| ((v / range).floor() as i64 as i32 as u32 ^ 0x8000_0000) as u64;
+    let key = |(cx, cy): (u64, u64)| cx << 32 | cy;
+    let mut keyed: Vec<(u64, usize)> =
+        points.iter().enumerate().map(|(i, &(x, y))| (key((cell(x), cell(y))), i)).collect();
     keyed.sort_unstable();
     // Runs of equal cells: (cell, start, end) into `keyed`.
-    let mut cells: Vec<((i64, i64), usize, usize)> = Vec::new();
+    let mut cells: Vec<(u64, usize, usize)> = Vec::new();
     for (k, &(c, _)) in keyed.iter().enumerate() {
         match cells.last_mut() {
             Some(last) if last.0 == c => last.2 = k + 1,
@@ -52,7 +55,8 @@ pub fn neighbour_pairs(points: &[(f64, f64)], range: f64, out: &mut Vec<(usize, 
     // forward with the cell: one pointer walks them, where a search per neighbour was the hot
     // spot of the monitor on large towns.
     let mut next_column = 0;
-    for (k, &((cx, cy), start, end)) in cells.iter().enumerate() {
+    const NEXT_X: u64 = 1 << 32;
+    for (k, &(c, start, end)) in cells.iter().enumerate() {
         let here = &keyed[start..end];
         for (i, &(_, a)) in here.iter().enumerate() {
             for &(_, b) in &here[i + 1..] {
@@ -61,7 +65,7 @@ pub fn neighbour_pairs(points: &[(f64, f64)], range: f64, out: &mut Vec<(usize, 
                 }
             }
         }
-        let mut visit = |(_, os, oe): ((i64, i64), usize, usize)| {
+        let mut visit = |(_, os, oe): (u64, usize, usize)| {
             for &(_, a) in here {
                 for &(_, b) in &keyed[os..oe] {
                     if near(a, b) {
@@ -72,14 +76,14 @@ pub fn neighbour_pairs(points: &[(f64, f64)], range: f64, out: &mut Vec<(usize, 
         };
         // Each pair of neighbouring cells is visited once: from the cell that sorts first.
         if let Some(&above) = cells.get(k + 1)
-            && above.0 == (cx, cy + 1)
+            && above.0 == c + 1
         {
             visit(above);
         }
-        while next_column < cells.len() && cells[next_column].0 < (cx + 1, cy - 1) {
+        while next_column < cells.len() && cells[next_column].0 < c + NEXT_X - 1 {
             next_column += 1;
         }
-        for &other in cells[next_column..].iter().take_while(|c| c.0 <= (cx + 1, cy + 1)) {
+        for &other in cells[next_column..].iter().take_while(|o| o.0 <= c + NEXT_X + 1) {
             visit(other);
         }
     }

@@ -11,6 +11,7 @@ use crate::residents::ResidentStats;
 use crate::roster::{CarRoster, TaxiRoster};
 use crate::safety::SafetyMonitor;
 use crate::schedule::{SimStep, SimSystems};
+use crate::vehicle::watch::Watched;
 use crate::vehicle::{CarTrip, Gridlocks, Phase, RemoteDesk, Taxi, TaxiState};
 
 /// Mean and percentiles of a sample, in seconds; `None` when the sample is empty.
@@ -225,23 +226,47 @@ impl Default for FleetExtremes {
 
 /// Adds the tick to every vehicle's busy time unless it stood idle, and keeps the lowest charge
 /// and the most drones aloft.
+///
+/// Only busy vehicles are visited, and for the lowest charge those changed since the last tick
+/// (see [`Watched`]): an idle vehicle's charge does not change.
 pub fn track_fleet_use(
     clock: Res<SimClock>,
-    mut taxis: Query<(&Taxi, &mut TaxiState), Without<CarTrip>>,
+    mut taxis: Query<(Entity, &Taxi, &mut TaxiState), Without<CarTrip>>,
     drones: Query<(&Drone, &DroneState)>,
     config: Res<SimConfig>,
     mut extremes: ResMut<FleetExtremes>,
+    mut busy: Local<Watched>,
 ) {
-    // Each vehicle adds to its own counter, so the visiting order cannot matter: the taxis
-    // (residents' cars have trips) are visited as they are stored, not looked up one by one.
+    // Each vehicle adds to its own counter, so the visiting order cannot matter.
     let fleets = &config.loaded.scenario.fleets.taxis;
-    for (taxi, mut state) in &mut taxis {
-        if state.phase != Phase::Idle {
+    let mut lowest = extremes.taxi;
+    busy.learn(taxis.iter_mut().filter(|(_, _, state)| state.is_changed()).filter_map(|(e, taxi, state)| {
+        lowest = lowest.min(state.energy_kwh / fleets[taxi.fleet].battery_kwh);
+        (state.phase != Phase::Idle).then_some((taxi.id, e))
+    }));
+    debug_assert_eq!(
+        lowest,
+        taxis
+            .iter()
+            .map(|(_, taxi, state)| state.energy_kwh / fleets[taxi.fleet].battery_kwh)
+            .fold(extremes.taxi, f64::min),
+        "a vehicle's charge changes only where it is marked changed"
+    );
+    extremes.taxi = lowest;
+    busy.visit(|e| {
+        let (_, _, mut state) = taxis.get_mut(e).expect("watched entities are taxis");
+        let busy = state.phase != Phase::Idle;
+        if busy {
             state.busy_ms += u64::from(clock.tick_ms);
             state.idle_since_ms = clock.now_ms;
         }
-        extremes.taxi = extremes.taxi.min(state.energy_kwh / fleets[taxi.fleet].battery_kwh);
-    }
+        busy
+    });
+    debug_assert_eq!(
+        busy.len(),
+        taxis.iter().filter(|(_, _, state)| state.phase != Phase::Idle).count(),
+        "every busy vehicle is watched"
+    );
     let mut airborne = 0;
     for (drone, state) in &drones {
         extremes.drone = extremes.drone.min(state.energy_wh / drone.battery_wh);

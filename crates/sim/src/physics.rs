@@ -24,7 +24,7 @@ use rapier3d::prelude::{
 
 use crate::clock::SimClock;
 use crate::drone::{DRONE_MASS_KG, DroneState};
-use crate::geom::close_pairs;
+use crate::geom::neighbour_pairs;
 use crate::residents::PedestrianState;
 use crate::roster::{CarRoster, DroneRoster, PedestrianRoster, TaxiRoster};
 use crate::schedule::{SetupSystems, SimSetup, SimStep, SimSystems};
@@ -339,7 +339,8 @@ pub fn sync_bodies(
     physics.points.clear();
     physics.points.extend(physics.moving.iter().map(|(_, p)| (f64::from(p.translation.x), f64::from(p.translation.y))));
     physics.pairs.clear();
-    close_pairs(&physics.points, CONTACT_RANGE_M, &mut physics.pairs);
+    // Only which bodies have a neighbour counts, not in which order they are found.
+    neighbour_pairs(&physics.points, CONTACT_RANGE_M, &mut physics.pairs);
     physics.near.clear();
     physics.near.resize(physics.moving.len(), false);
     for &(a, b) in &physics.pairs {

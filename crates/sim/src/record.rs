@@ -27,7 +27,7 @@ pub struct Recorder {
     writer: Option<Writer>,
     events_written: usize,
     record_ms: u64,
-    hash_buf: Vec<u8>,
+    hash_input: HashInput,
     /// State hash of the last tick recorded.
     pub last_hash: u32,
 }
@@ -75,61 +75,146 @@ pub fn start_recording(config: Res<SimConfig>, frame: Res<SimFrame>, mut recorde
     recorder.writer = Some(Writer::new(&header));
 }
 
-/// Hash of the simulation state after a tick: every vehicle's and drone's exact state and the
-/// demand drawn so far, laid out in `buf` and hashed in one pass. `pilotzone verify` compares
-/// these tick by tick.
-fn state_hash(
-    buf: &mut Vec<u8>,
-    roster: &Rosters,
-    taxi_states: &Query<&TaxiState>,
-    drone_states: &Query<&DroneState>,
-    walkers: &Query<&PedestrianState>,
-    requests: &Requests,
-) -> u32 {
-    buf.clear();
-    let mut put = |v: u64| buf.extend_from_slice(&v.to_le_bytes());
-    for &e in roster.taxis.0.iter().chain(&roster.cars.0) {
-        let s = taxi_states.get(e).expect("roster entities are taxis");
-        let phase = match s.phase {
-            Phase::Idle => 0u64,
-            Phase::PullingOut => 1,
-            Phase::Driving => 2,
-            Phase::Dwelling { until_ms } => 3 ^ (until_ms << 4),
-            Phase::Blocked => 4,
-            Phase::Charging => 5,
-        };
-        put(phase);
-        put(u64::from(s.arc.unwrap_or(u32::MAX)));
-        put(s.offset_m.to_bits());
-        put(s.speed_mps.to_bits());
-        put(s.energy_kwh.to_bits());
-        put(s.stops.len() as u64 | (s.onboard.len() as u64) << 32);
+/// The state hash's input: every vehicle's and drone's exact state and the demand drawn so
+/// far, laid out in roster order (taxis, residents' cars, drones, people) at fixed sizes. It
+/// is kept between ticks and only the parts of entities changed since the last tick are
+/// written again: at city scale most vehicles stand parked for hours.
+#[derive(Debug, Default)]
+struct HashInput {
+    buf: Vec<u8>,
+    /// Byte offset of each entity's part, by entity index; `u32::MAX` for none.
+    at: Vec<u32>,
+}
+
+const VEHICLE_BYTES: usize = 48;
+const DRONE_BYTES: usize = 40;
+const PERSON_BYTES: usize = 24;
+const DEMAND_BYTES: usize = 16;
+
+fn put(out: &mut [u8], values: impl IntoIterator<Item = u64>) {
+    for (chunk, v) in out.chunks_exact_mut(8).zip(values) {
+        chunk.copy_from_slice(&v.to_le_bytes());
     }
-    for &e in &roster.drones.0 {
-        let s = drone_states.get(e).expect("roster entities are drones");
-        s.pos.iter().chain(&[s.energy_wh]).for_each(|v| put(v.to_bits()));
-        put(s.next as u64 | u64::from(s.order.is_some()) << 32);
+}
+
+fn put_vehicle(out: &mut [u8], s: &TaxiState) {
+    let phase = match s.phase {
+        Phase::Idle => 0u64,
+        Phase::PullingOut => 1,
+        Phase::Driving => 2,
+        Phase::Dwelling { until_ms } => 3 ^ (until_ms << 4),
+        Phase::Blocked => 4,
+        Phase::Charging => 5,
+    };
+    let arc = u64::from(s.arc.unwrap_or(u32::MAX));
+    let queued = s.stops.len() as u64 | (s.onboard.len() as u64) << 32;
+    put(out, [phase, arc, s.offset_m.to_bits(), s.speed_mps.to_bits(), s.energy_kwh.to_bits(), queued]);
+}
+
+fn put_drone(out: &mut [u8], s: &DroneState) {
+    let [x, y, z] = s.pos.map(f64::to_bits);
+    put(out, [x, y, z, s.energy_wh.to_bits(), s.next as u64 | u64::from(s.order.is_some()) << 32]);
+}
+
+fn put_person(out: &mut [u8], s: &PedestrianState) {
+    put(out, [s.at.x.to_bits(), s.at.y.to_bits(), u64::from(s.in_street()) | u64::from(s.on_road()) << 1]);
+}
+
+/// An entity's part of the hash input, if it has one: entities outside the rosters have none.
+fn part<'b>(at: &[u32], buf: &'b mut [u8], e: Entity, bytes: usize) -> Option<&'b mut [u8]> {
+    let i = *at.get(e.index_u32() as usize)?;
+    (i != u32::MAX).then(|| &mut buf[i as usize..i as usize + bytes])
+}
+
+/// What the state hash covers.
+#[derive(bevy::ecs::system::SystemParam)]
+pub struct Hashed<'w, 's> {
+    /// Every roster, in the hash's order.
+    roster: Rosters<'w>,
+    /// Taxis and residents' cars.
+    vehicles: Query<'w, 's, (Entity, Ref<'static, TaxiState>)>,
+    /// Drones.
+    drones: Query<'w, 's, (Entity, Ref<'static, DroneState>)>,
+    /// People.
+    people: Query<'w, 's, (Entity, Ref<'static, PedestrianState>)>,
+    /// The demand drawn so far.
+    requests: Res<'w, Requests>,
+}
+
+impl HashInput {
+    /// Lays every entity's part out afresh.
+    fn lay_out(&mut self, h: &Hashed) {
+        let r = &h.roster;
+        let parts = r.taxis.0.iter().chain(&r.cars.0).map(|&e| (e, VEHICLE_BYTES));
+        let parts = parts.chain(r.drones.0.iter().map(|&e| (e, DRONE_BYTES)));
+        let parts = parts.chain(r.people.0.iter().map(|&e| (e, PERSON_BYTES)));
+        self.at.clear();
+        let mut len = 0;
+        for (e, bytes) in parts {
+            let i = e.index_u32() as usize;
+            if self.at.len() <= i {
+                self.at.resize(i + 1, u32::MAX);
+            }
+            self.at[i] = u32::try_from(len).expect("the state hash's input stays under 4 GB");
+            len += bytes;
+        }
+        self.buf.clear();
+        self.buf.resize(len + DEMAND_BYTES, 0);
+        self.rewrite(h, true);
     }
-    for &e in &roster.people.0 {
-        let s = walkers.get(e).expect("roster entities are pedestrians");
-        put(s.at.x.to_bits());
-        put(s.at.y.to_bits());
-        put(u64::from(s.in_street()) | u64::from(s.on_road()) << 1);
+
+    /// Writes the parts of the entities changed since the system last ran (of all if `every`),
+    /// and the demand drawn so far.
+    fn rewrite(&mut self, h: &Hashed, every: bool) {
+        let (at, buf) = (&self.at, &mut self.buf);
+        for (e, s) in h.vehicles.iter().filter(|(_, s)| every || s.is_changed()) {
+            if let Some(out) = part(at, buf, e, VEHICLE_BYTES) {
+                put_vehicle(out, &s);
+            }
+        }
+        for (e, s) in h.drones.iter().filter(|(_, s)| every || s.is_changed()) {
+            if let Some(out) = part(at, buf, e, DRONE_BYTES) {
+                put_drone(out, &s);
+            }
+        }
+        for (e, s) in h.people.iter().filter(|(_, s)| every || s.is_changed()) {
+            if let Some(out) = part(at, buf, e, PERSON_BYTES) {
+                put_person(out, &s);
+            }
+        }
+        let tail = buf.len() - DEMAND_BYTES;
+        put(&mut buf[tail..], [h.requests.rides.len() as u64, h.requests.parcels.len() as u64]);
     }
-    put(requests.rides.len() as u64);
-    put(requests.parcels.len() as u64);
-    xxh3_64(buf) as u32
+
+    /// Hash of the simulation state after a tick. `pilotzone verify` compares these tick by
+    /// tick.
+    fn hash(&mut self, h: &Hashed) -> u32 {
+        let r = &h.roster;
+        if self.buf.is_empty()
+            || r.taxis.is_changed()
+            || r.cars.is_changed()
+            || r.drones.is_changed()
+            || r.people.is_changed()
+        {
+            self.lay_out(h);
+        } else {
+            self.rewrite(h, false);
+        }
+        #[cfg(debug_assertions)]
+        {
+            let mut fresh = Self::default();
+            fresh.lay_out(h);
+            debug_assert!(fresh.buf == self.buf, "an entity's state changed where it was not marked changed");
+        }
+        xxh3_64(&self.buf) as u32
+    }
 }
 
 /// Records events as they come, every tick's state hash, and the frame at the recording rate.
 pub fn record_sample(
     clock: Res<SimClock>,
     town: Res<TownMap>,
-    roster: Rosters,
-    taxi_states: Query<&TaxiState>,
-    drone_states: Query<&DroneState>,
-    walkers: Query<&PedestrianState>,
-    requests: Res<Requests>,
+    hashed: Hashed,
     log: Res<EventLog>,
     frame: Res<SimFrame>,
     mut recorder: ResMut<Recorder>,
@@ -140,7 +225,7 @@ pub fn record_sample(
         writer.event(e.to_replay(&town.scenario.rules));
     }
     recorder.events_written = log.events.len();
-    recorder.last_hash = state_hash(&mut recorder.hash_buf, &roster, &taxi_states, &drone_states, &walkers, &requests);
+    recorder.last_hash = recorder.hash_input.hash(&hashed);
     writer.tick(clock.now_ms, recorder.last_hash);
     if clock.every(recorder.record_ms) {
         // The frame is captured on the same clock, at least as often as samples are recorded.

@@ -18,7 +18,7 @@ use crate::roster::{DroneRoster, TaxiRoster};
 use crate::rules::ActiveRules;
 use crate::schedule::{ControlSystems, DispatchSystems, SetupSystems, SimSetup, SimStep};
 use crate::town::TownMap;
-use crate::vehicle::{Driver, Phase, Taxi, TaxiState};
+use crate::vehicle::{Driver, OnRoad, Phase, Taxi, TaxiState};
 use crate::{SimConfig, rng};
 
 pub use crate::roster::{CarRoster, PedestrianRoster};
@@ -295,8 +295,7 @@ struct Approach {
 pub fn walk(
     clock: Res<SimClock>,
     town: Res<TownMap>,
-    taxis: Res<TaxiRoster>,
-    car_roster: Res<CarRoster>,
+    on_road: Res<OnRoad>,
     people: Res<PedestrianRoster>,
     vehicles: Query<&TaxiState>,
     mut model: ResMut<ResidentModel>,
@@ -335,10 +334,10 @@ pub fn walk(
         }
     }
 
-    // Vehicles on each crossing's arcs.
+    // Vehicles on each crossing's arcs: those driving, as control listed them after its moves.
     let mut approaching: Vec<Vec<Approach>> = (0..town.crossings.len()).map(|_| Vec::new()).collect();
-    for &e in taxis.0.iter().chain(&car_roster.0) {
-        let v = vehicles.get(e).expect("roster entities are vehicles");
+    for &e in &on_road.0 {
+        let v = vehicles.get(e).expect("vehicles on the road are vehicles");
         let (Phase::Driving, Some(arc)) = (v.phase, v.arc) else { continue };
         for &(c, _) in &town.arc_crossings[arc as usize] {
             approaching[c].push(Approach { arc, offset_m: v.offset_m, speed_mps: v.speed_mps });

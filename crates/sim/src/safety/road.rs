@@ -8,7 +8,7 @@ use pilotzone_scenario::Class;
 
 use super::{Check, SafetyMonitor, severity};
 use crate::events::{EventKind, Incident};
-use crate::geom::{close_pairs, time_to_contact};
+use crate::geom::{neighbour_pairs, time_to_contact};
 use crate::residents::{Pedestrian, PedestrianState};
 use crate::roster::Rosters;
 use crate::vehicle::{Driver, Phase, Taxi, TaxiState};
@@ -141,10 +141,12 @@ fn check_vehicle_pairs(
 ) {
     let points: Vec<(f64, f64)> = moving.iter().map(|m| (m.at.x, m.at.y)).collect();
     let mut pairs = Vec::new();
-    close_pairs(&points, NEAR_MISS_RANGE_M, &mut pairs);
+    // Found in the grid's order; only the few near misses are put in pair order, to log.
+    neighbour_pairs(&points, NEAR_MISS_RANGE_M, &mut pairs);
+    let mut hits: Vec<((usize, usize), f64, f64)> = Vec::new();
     for &(i, j) in &pairs {
         let (ma, mb) = (moving[i], moving[j]);
-        let ((a, pa, va), (b, pb, vb)) = ((ma.id, ma.at, ma.vel), (mb.id, mb.at, mb.vel));
+        let ((pa, va), (pb, vb)) = ((ma.at, ma.vel), (mb.at, mb.vel));
         let (dx, dy) = (pb.x - pa.x, pb.y - pa.y);
         let (rvx, rvy) = (vb[0] - va[0], vb[1] - va[1]);
         let closing = -(dx * rvx + dy * rvy) / dx.hypot(dy).max(1e-6);
@@ -168,9 +170,14 @@ fn check_vehicle_pairs(
                     .any(|db| (qb.x + db.0 - qa.x - da.0).hypot(qb.y + db.1 - qa.y - da.1) < 2.0 * CAR_DISC_RADIUS_M)
             })
         });
-        if let Some(ttc) = ttc
-            && monitor.near.begins((a, b))
-        {
+        if let Some(ttc) = ttc {
+            hits.push(((i, j), ttc, closing));
+        }
+    }
+    hits.sort_unstable_by_key(|&(pair, ..)| pair);
+    for ((i, j), ttc, closing) in hits {
+        let (a, b, pa) = (moving[i].id, moving[j].id, moving[i].at);
+        if monitor.near.begins((a, b)) {
             monitor.near_misses += 1;
             let severity = if ttc < SEVERE_TTC_S { 3 } else { 2 };
             let incident = Incident { rule: None, other: Some(b), value: ttc, limit: NEAR_MISS_TTC_S, severity };

@@ -13,6 +13,7 @@ use super::junction::{Junctions, claim_ahead, release, release_passed};
 use super::kerb::{RemoteDesk, departure_cleared, park, pull_out, reach_stop, stop_offset};
 use super::occupancy::Occupancy;
 use super::route::{RouterScratch, reroute};
+use super::watch::Watched;
 use super::{
     BRAKE_MPS2, CROSSING_STOP_M, CarTrip, CrossingState, Driver, EMERGENCY_BRAKE_MPS2, LIMIT_CREDIBILITY_GAP, OnRoad,
     Phase, STANDSTILL_M, STOP_LINE_M, Taxi, TaxiState,
@@ -101,18 +102,27 @@ pub fn advance_vehicles(
     mut vehicles: Query<(Entity, &Taxi, &mut TaxiState, Option<&mut CarTrip>)>,
     mut log: ResMut<EventLog>,
     mut driving: ResMut<OnRoad>,
+    mut watched: Local<Watched>,
 ) {
     junctions.next_tick();
     // Where every driving vehicle is, sorted by arc, offset and id, to find leaders; how many
     // of each fleet's taxis are blocked; and which vehicles are on the road or pulling out onto
-    // it, in roster order: the rest (parked, at the kerb, charging) stand as they are this tick.
+    // it, in roster order (ids ascending: taxis, then residents' cars). The rest (parked, at the
+    // kerb, charging) stand as they are this tick and are not visited (see `Watched`): a vehicle
+    // another system sends on its way is marked changed, and this one changes only those it
+    // visits.
     let mut occupancy = Occupancy::default();
     let mut blocked = vec![0u32; town.scenario.fleets.taxis.len()];
     let mut on_road = Vec::new();
-    // Visited as stored, which reads memory in order where looking each vehicle up does not;
-    // nothing here depends on the order but `on_road`, which is put in roster order (ids
-    // ascending: taxis, then residents' cars).
-    for (e, taxi, state, trip) in vehicles.iter() {
+    let concerns = |state: &TaxiState| matches!(state.phase, Phase::PullingOut | Phase::Driving | Phase::Blocked);
+    watched.learn(
+        vehicles
+            .iter_mut()
+            .filter(|(_, _, state, _)| state.is_changed() && concerns(state))
+            .map(|(e, taxi, ..)| (taxi.id, e)),
+    );
+    watched.visit(|e| {
+        let (_, taxi, state, trip) = vehicles.get(e).expect("watched entities are vehicles");
         if let (Phase::Driving, Some(arc)) = (state.phase, state.arc) {
             occupancy.push(arc, state.offset_m, taxi.id, state.speed_mps);
         }
@@ -120,13 +130,35 @@ pub fn advance_vehicles(
             blocked[taxi.fleet] += u32::from(state.phase == Phase::Blocked);
         }
         if matches!(state.phase, Phase::PullingOut | Phase::Driving) {
-            on_road.push((taxi.id, e));
-        } else {
-            debug_assert_eq!((state.at, state.heading), state.pose(&town), "a standing vehicle is where it was posed");
+            on_road.push(e);
         }
+        concerns(state)
+    });
+    #[cfg(debug_assertions)]
+    {
+        let mut every: Vec<(u32, Entity)> = Vec::new();
+        let mut every_blocked = vec![0u32; blocked.len()];
+        for (e, taxi, state, trip) in vehicles.iter() {
+            if matches!(state.phase, Phase::PullingOut | Phase::Driving) {
+                every.push((taxi.id, e));
+            } else {
+                debug_assert_eq!(
+                    (state.at, state.heading),
+                    state.pose(&town),
+                    "a standing vehicle is where it was posed"
+                );
+            }
+            if trip.is_none() {
+                every_blocked[taxi.fleet] += u32::from(state.phase == Phase::Blocked);
+            }
+        }
+        every.sort_unstable_by_key(|&(id, _)| id);
+        debug_assert!(
+            every.iter().map(|&(_, e)| e).eq(on_road.iter().copied()),
+            "every vehicle on the road is watched"
+        );
+        debug_assert_eq!(every_blocked, blocked, "every blocked taxi is watched");
     }
-    on_road.sort_unstable_by_key(|&(id, _)| id);
-    let on_road: Vec<Entity> = on_road.into_iter().map(|(_, e)| e).collect();
     for &e in &on_road {
         let (_, taxi, mut state, trip) = vehicles.get_mut(e).expect("roster entities are vehicles");
         let state = &mut *state;

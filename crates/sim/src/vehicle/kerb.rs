@@ -7,11 +7,11 @@ use bevy::prelude::*;
 use super::junction::{Junctions, claim_pull_out, release};
 use super::occupancy::Occupancy;
 use super::route::{RouterScratch, start_next_leg};
+use super::watch::Watched;
 use super::{CarTrip, Driver, Phase, STANDSTILL_M, StopKind, Taxi, TaxiState};
 use crate::clock::SimClock;
 use crate::demand::{RequestStatus, Requests};
 use crate::events::{EventKind, EventLog};
-use crate::roster::TaxiRoster;
 use crate::rules::ActiveRules;
 use crate::town::TownMap;
 
@@ -64,16 +64,24 @@ fn arrive(state: &mut TaxiState, now_ms: u64) {
 }
 
 /// Ends dwells that are over: riders are aboard or gone, and the vehicle sets off or parks.
+/// Vehicles blocked or pulling out plan again when the rules changed.
+///
+/// Only vehicles dwelling, blocked or pulling out are visited (see [`Watched`]).
 pub fn finish_dwells(
     clock: Res<SimClock>,
     town: Res<TownMap>,
     rules: Res<ActiveRules>,
-    roster: Res<TaxiRoster>,
     mut scratch: ResMut<RouterScratch>,
-    mut taxis: Query<(&Taxi, &mut TaxiState)>,
+    mut taxis: Query<(Entity, &Taxi, &mut TaxiState), Without<CarTrip>>,
+    mut watched: Local<Watched>,
 ) {
-    for &e in &roster.0 {
-        let (_, mut state) = taxis.get_mut(e).expect("roster entities are taxis");
+    let concerns =
+        |state: &TaxiState| matches!(state.phase, Phase::Dwelling { .. } | Phase::Blocked | Phase::PullingOut);
+    watched.learn(
+        taxis.iter_mut().filter(|(_, _, state)| state.is_changed() && concerns(state)).map(|(e, taxi, _)| (taxi.id, e)),
+    );
+    watched.visit(|e| {
+        let (_, _, mut state) = taxis.get_mut(e).expect("watched entities are taxis");
         // Read before borrowed for writing: only a vehicle that acts is marked changed.
         match state.phase {
             Phase::Dwelling { until_ms } if clock.now_ms >= until_ms => {
@@ -89,7 +97,13 @@ pub fn finish_dwells(
             }
             _ => {}
         }
-    }
+        concerns(&state)
+    });
+    debug_assert_eq!(
+        watched.len(),
+        taxis.iter().filter(|(_, _, state)| concerns(state)).count(),
+        "every vehicle dwelling, blocked or pulling out is watched"
+    );
 }
 
 /// Whether a Level-4 vehicle pulling out may go: under remote monitoring an operator confirms

@@ -14,6 +14,7 @@ pub mod junction;
 pub mod kerb;
 pub mod occupancy;
 pub mod route;
+pub mod watch;
 
 use std::collections::VecDeque;
 

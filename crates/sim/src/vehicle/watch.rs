@@ -1,0 +1,71 @@
+//! Vehicles a system must look at every tick, kept without visiting the whole roster.
+//!
+//! At city scale most of the 10,000 vehicles stand parked for hours, yet charging, dwells and
+//! the fleet's tallies each looked every vehicle up ten times a simulated second. A vehicle's
+//! state only changes through a mutable borrow, which bevy stamps; so a system keeps the
+//! vehicles for which its condition held when it last looked, and learns of every other one
+//! that may now meet it from the stamps of those changed since it last ran. It visits them in
+//! id order, the order of the roster, so what they log and plan comes out as before.
+
+use bevy::prelude::*;
+
+/// Vehicles (id, entity) in id order for which a system's condition held when it last looked.
+#[derive(Debug, Default)]
+pub struct Watched(Vec<(u32, Entity)>);
+
+impl Watched {
+    /// Adds vehicles that changed since the system last ran and now meet its condition; those
+    /// already kept are kept once.
+    pub fn learn(&mut self, changed: impl IntoIterator<Item = (u32, Entity)>) {
+        let kept = self.0.len();
+        self.0.extend(changed);
+        if self.0.len() > kept {
+            // Stable sort: two sorted runs are merged in one pass.
+            self.0.sort_by_key(|&(id, _)| id);
+            self.0.dedup_by_key(|&mut (id, _)| id);
+        }
+    }
+
+    /// Visits the kept vehicles in id order; `still` acts on one and says whether the
+    /// condition still holds for it afterwards, or it is dropped.
+    pub fn visit(&mut self, mut still: impl FnMut(Entity) -> bool) {
+        self.0.retain(|&(_, e)| still(e));
+    }
+
+    /// How many are kept.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether none is kept.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vehicles_are_visited_once_each_in_id_order_until_their_condition_ends() {
+        let e = |i: u32| Entity::from_raw_u32(i).expect("a valid index");
+        let mut w = Watched::default();
+        w.learn([(5, e(50)), (2, e(20))]);
+        w.learn([(9, e(90)), (2, e(20)), (4, e(40))]);
+        let mut seen = Vec::new();
+        w.visit(|x| {
+            seen.push(x);
+            x != e(40)
+        });
+        assert_eq!(seen, [e(20), e(40), e(50), e(90)]);
+        seen.clear();
+        w.learn([(1, e(10))]);
+        w.visit(|x| {
+            seen.push(x);
+            true
+        });
+        assert_eq!(seen, [e(10), e(20), e(50), e(90)], "the one whose condition ended is gone");
+        assert_eq!(w.len(), 4);
+    }
+}
