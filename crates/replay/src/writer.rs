@@ -23,6 +23,24 @@ pub struct Writer {
     /// (segment start, segment chunk offset, events chunk offset or `u64::MAX`).
     index: Vec<(u64, u64, u64)>,
     last_t_ms: u64,
+    /// The last closed segment, until its samples are encoded.
+    pending: Option<Pending>,
+}
+
+/// A closed segment not yet written: its start, where its events went, the hashes' part and
+/// the samples' part.
+#[derive(Debug)]
+struct Pending {
+    t0: u64,
+    events_at: u64,
+    head: Vec<u8>,
+    body: Body,
+}
+
+#[derive(Debug)]
+enum Body {
+    Encoding(std::thread::JoinHandle<Vec<u8>>),
+    Encoded(Vec<u8>),
 }
 
 impl Writer {
@@ -43,6 +61,7 @@ impl Writer {
             hashes: Vec::new(),
             index: Vec::new(),
             last_t_ms: 0,
+            pending: None,
         }
     }
 
@@ -76,6 +95,8 @@ impl Writer {
     }
 
     fn flush(&mut self) {
+        // The segment before is written first: chunks keep their order.
+        self.complete();
         let events_at = if self.events.is_empty() {
             u64::MAX
         } else {
@@ -87,19 +108,39 @@ impl Writer {
         if self.samples.is_empty() && self.hashes.is_empty() && events_at == u64::MAX {
             return;
         }
-        let mut e = Enc::default();
-        e.u64(self.segment_t0);
-        e.u64(self.first_tick_ms.take().unwrap_or(self.segment_t0));
-        e.u32(self.hashes.len() as u32);
-        self.hashes.drain(..).for_each(|h| e.u32(h));
-        e.buf.extend_from_slice(&segment::encode(&self.samples, LEVEL));
-        self.samples.clear();
-        self.index.push((self.segment_t0, self.out.len() as u64, events_at));
-        push_chunk(&mut self.out, CHUNK_SEGMENT, &e.buf);
+        let mut head = Enc::default();
+        head.u64(self.segment_t0);
+        head.u64(self.first_tick_ms.take().unwrap_or(self.segment_t0));
+        head.u32(self.hashes.len() as u32);
+        self.hashes.drain(..).for_each(|h| head.u32(h));
+        let samples = std::sync::Arc::new(std::mem::take(&mut self.samples));
+        let theirs = std::sync::Arc::clone(&samples);
+        // Encoded on a thread of its own while the run goes on (the bytes are the same); on
+        // this one if no thread can be had.
+        let body = match std::thread::Builder::new()
+            .name("replay segment".into())
+            .spawn(move || segment::encode(&theirs, LEVEL))
+        {
+            Ok(job) => Body::Encoding(job),
+            Err(_) => Body::Encoded(segment::encode(&samples, LEVEL)),
+        };
+        self.pending = Some(Pending { t0: self.segment_t0, events_at, head: head.buf, body });
     }
 
-    /// The replay so far: header and every closed segment, which a reader opens as a replay cut
-    /// short (a live viewer plays it while the run goes on).
+    /// Writes the segment being encoded, once it is.
+    fn complete(&mut self) {
+        let Some(Pending { t0, events_at, mut head, body }) = self.pending.take() else { return };
+        let body = match body {
+            Body::Encoded(bytes) => bytes,
+            Body::Encoding(job) => job.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        };
+        head.extend_from_slice(&body);
+        self.index.push((t0, self.out.len() as u64, events_at));
+        push_chunk(&mut self.out, CHUNK_SEGMENT, &head);
+    }
+
+    /// The replay so far: header and every closed segment but the last, whose samples may still
+    /// be being encoded; a reader opens it as a replay cut short.
     pub fn written(&self) -> &[u8] {
         &self.out
     }
@@ -107,6 +148,7 @@ impl Writer {
     /// Closes the replay at `end_t_ms` and returns its bytes.
     pub fn finish(mut self, end_t_ms: u64) -> Vec<u8> {
         self.flush();
+        self.complete();
         let mut e = Enc::default();
         e.u64(end_t_ms.max(self.last_t_ms));
         push_chunk(&mut self.out, CHUNK_END, &e.buf);

@@ -38,7 +38,10 @@ impl Occupancy {
 
     /// Sorts by arc, offset and id, for [`Occupancy::leader`].
     pub fn sort(&mut self) {
-        self.0.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.offset_m.total_cmp(&b.1.offset_m)).then(a.1.id.cmp(&b.1.id)));
+        // Ids are unique, so no two keys are equal and an unstable sort gives the one order.
+        self.0.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0).then(a.1.offset_m.total_cmp(&b.1.offset_m)).then(a.1.id.cmp(&b.1.id))
+        });
     }
 
     /// The vehicle ahead of `me` (at `after` on `arc`): the next in (offset, id) order on the
