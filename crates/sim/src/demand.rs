@@ -16,7 +16,8 @@ use crate::{SimConfig, rng};
 /// Where a request stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RequestStatus {
-    /// Waiting for a vehicle to be assigned.
+    /// Waiting for a vehicle to be assigned. A request is made open and, once it leaves this,
+    /// never returns to it ([`Requests::open_rides`] relies on it).
     Open,
     /// A vehicle is on its way.
     Assigned {
@@ -86,7 +87,8 @@ pub struct ParcelOrder {
 /// Where an order stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OrderStatus {
-    /// Waiting for a drone.
+    /// Waiting for a drone. An order is made open and, once it leaves this, never returns to it
+    /// ([`Requests::open_parcels`] relies on it).
     Open,
     /// In the air.
     InFlight {
@@ -109,6 +111,28 @@ pub struct Requests {
     pub rides: Vec<RideRequest>,
     /// Parcel orders by id.
     pub parcels: Vec<ParcelOrder>,
+    /// No ride before this index is open.
+    rides_closed_before: usize,
+    /// No parcel before this index is open.
+    parcels_closed_before: usize,
+}
+
+impl Requests {
+    /// The rides from the oldest that may still be open on: none before is. A day's requests
+    /// pile up by the hundred thousand, and those looking for open ones, every tick, read only
+    /// the last half hour's or so.
+    pub fn open_rides(&mut self) -> std::ops::Range<usize> {
+        let skip = self.rides[self.rides_closed_before..].iter().position(|r| r.status == RequestStatus::Open);
+        self.rides_closed_before = skip.map_or(self.rides.len(), |k| self.rides_closed_before + k);
+        self.rides_closed_before..self.rides.len()
+    }
+
+    /// The parcels from the oldest that may still be open on: none before is.
+    pub fn open_parcels(&mut self) -> std::ops::Range<usize> {
+        let skip = self.parcels[self.parcels_closed_before..].iter().position(|o| o.status == OrderStatus::Open);
+        self.parcels_closed_before = skip.map_or(self.parcels.len(), |k| self.parcels_closed_before + k);
+        self.parcels_closed_before..self.parcels.len()
+    }
 }
 
 /// One flow's arrival process (rides, parcels, and the residents' trips and crossings).

@@ -72,7 +72,9 @@ pub fn expire_requests(
     mut requests: ResMut<Requests>,
     mut log: ResMut<EventLog>,
 ) {
-    for r in requests.rides.iter_mut().filter(|r| r.status == RequestStatus::Open && clock.now_ms > r.latest_pickup_ms)
+    let open = requests.open_rides();
+    for r in
+        requests.rides[open].iter_mut().filter(|r| r.status == RequestStatus::Open && clock.now_ms > r.latest_pickup_ms)
     {
         r.status = RequestStatus::Rejected;
         let at = town.place_pos[r.from];
@@ -120,8 +122,7 @@ fn match_idle(
             idle.push((taxi.id, e, node));
         }
     }
-    let open: Vec<usize> =
-        (0..requests.rides.len()).filter(|&i| requests.rides[i].status == RequestStatus::Open).collect();
+    let open: Vec<usize> = requests.open_rides().filter(|&i| requests.rides[i].status == RequestStatus::Open).collect();
     if idle.is_empty() || open.is_empty() {
         return;
     }

@@ -272,8 +272,7 @@ pub(super) fn pool(
             plans.push(plan);
         }
     }
-    let open: Vec<usize> =
-        (0..requests.rides.len()).filter(|&i| requests.rides[i].status == RequestStatus::Open).collect();
+    let open: Vec<usize> = requests.open_rides().filter(|&i| requests.rides[i].status == RequestStatus::Open).collect();
     for j in open {
         if plans.is_empty() {
             break;

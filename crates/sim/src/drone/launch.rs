@@ -47,7 +47,8 @@ pub fn assign_orders(
         return;
     }
     let now = clock.now_ms;
-    let waiting = requests.parcels.iter().any(|o| o.status == OrderStatus::Open);
+    let open = requests.open_parcels();
+    let waiting = requests.parcels[open.clone()].iter().any(|o| o.status == OrderStatus::Open);
     let wind = town.scenario.weather.wind_at(clock.time_of_day_s());
     let held = rules.wind_limit.filter(|&(max, _)| wind > max);
     if held.is_some() != departures.wind_held {
@@ -76,7 +77,7 @@ pub fn assign_orders(
     }
     let deconflict = town.scenario.map.airspace.strategic_deconfliction;
     let mut requests_made: std::collections::BTreeMap<usize, u32> = std::collections::BTreeMap::new();
-    for order in requests.parcels.iter_mut().filter(|o| o.status == OrderStatus::Open) {
+    for order in requests.parcels[open].iter_mut().filter(|o| o.status == OrderStatus::Open) {
         let dest = town.place_pos[order.to];
         let at = [dest.x, dest.y, 0.0];
         if now > order.latest_launch_ms {
