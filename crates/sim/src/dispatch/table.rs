@@ -40,8 +40,9 @@ pub fn table(
     if chunks <= 1 {
         work.for_each(fill);
     } else {
-        // Chunks go to at most MAX_TASKS tasks, a run of chunks each: a scope of the
-        // single-threaded pool holds no more than 64 tasks, and results are the chunks' anyway.
+        // Chunks go to at most MAX_TASKS tasks, a run of chunks each, on the pool's threads: a
+        // scope of a single-threaded pool would hold no more than 64 tasks, and results are the
+        // chunks' anyway.
         let mut jobs: Vec<_> = work.collect();
         let per_task = jobs.len().div_ceil(MAX_TASKS);
         ComputeTaskPool::get_or_init(bevy::tasks::TaskPool::default).scope(|scope| {
@@ -82,8 +83,8 @@ mod tests {
     use super::*;
     use pilotzone_routing::{ArcSpec, Query, RoadGraph, Vec2};
 
-    /// A table of more chunks than a scope of the single-threaded pool holds (64) gives the
-    /// times of one query per pair.
+    /// A table of more chunks than a scope of a single-threaded pool holds (64) gives the times
+    /// of one query per pair.
     #[test]
     fn a_table_of_many_chunks_matches_single_queries() {
         let n = 200u32;
