@@ -4,6 +4,8 @@
 use bevy::prelude::*;
 use pilotzone_scenario::time::DAY_S;
 use pilotzone_scenario::{PlaceSet, RateStep};
+use std::ops::Range;
+
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
@@ -121,18 +123,21 @@ impl Requests {
     /// The rides from the oldest that may still be open on: none before is. A day's requests
     /// pile up by the hundred thousand, and those looking for open ones, every tick, read only
     /// the last half hour's or so.
-    pub fn open_rides(&mut self) -> std::ops::Range<usize> {
-        let skip = self.rides[self.rides_closed_before..].iter().position(|r| r.status == RequestStatus::Open);
-        self.rides_closed_before = skip.map_or(self.rides.len(), |k| self.rides_closed_before + k);
-        self.rides_closed_before..self.rides.len()
+    pub fn open_rides(&mut self) -> Range<usize> {
+        open_from(&self.rides, &mut self.rides_closed_before, |r| r.status == RequestStatus::Open)
     }
 
     /// The parcels from the oldest that may still be open on: none before is.
-    pub fn open_parcels(&mut self) -> std::ops::Range<usize> {
-        let skip = self.parcels[self.parcels_closed_before..].iter().position(|o| o.status == OrderStatus::Open);
-        self.parcels_closed_before = skip.map_or(self.parcels.len(), |k| self.parcels_closed_before + k);
-        self.parcels_closed_before..self.parcels.len()
+    pub fn open_parcels(&mut self) -> Range<usize> {
+        open_from(&self.parcels, &mut self.parcels_closed_before, |o| o.status == OrderStatus::Open)
     }
+}
+
+/// Moves `closed_before` up to the first item still open (items never open again once closed)
+/// and returns the range from it to the end.
+fn open_from<T>(items: &[T], closed_before: &mut usize, open: impl Fn(&T) -> bool) -> Range<usize> {
+    *closed_before += items[*closed_before..].iter().position(open).unwrap_or(items.len() - *closed_before);
+    *closed_before..items.len()
 }
 
 /// One flow's arrival process (rides, parcels, and the residents' trips and crossings).
@@ -395,6 +400,24 @@ mod tests {
     use pilotzone_scenario::ClockTime;
 
     use super::*;
+
+    #[test]
+    fn the_open_range_starts_at_the_oldest_still_open_and_never_skips_one() {
+        let open = |v: &bool| *v;
+        let mut items = vec![false, true, false, true, true];
+        let mut closed_before = 0;
+        assert_eq!(open_from(&items, &mut closed_before, open), 1..5, "the first open one is at 1");
+        items[3] = false;
+        assert_eq!(open_from(&items, &mut closed_before, open), 1..5, "one closed after an open one changes nothing");
+        items[1] = false;
+        assert_eq!(open_from(&items, &mut closed_before, open), 4..5, "closed ones in between are passed over");
+        items.push(true);
+        items[4] = false;
+        assert_eq!(open_from(&items, &mut closed_before, open), 5..6, "a new one is open");
+        items[5] = false;
+        assert_eq!(open_from(&items, &mut closed_before, open), 6..6, "none open: an empty range at the end");
+        assert_eq!(open_from(&items, &mut closed_before, open), 6..6);
+    }
 
     fn flow(profile: Vec<RateStep>, seed: u64) -> Flow {
         Flow { rng: rng::stream(seed, "test"), next_ms: 0, profile, from: vec![0], to: vec![1] }
