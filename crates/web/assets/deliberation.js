@@ -447,6 +447,12 @@
     renderSummary().catch(showError);
   }
 
+  /** The panel shows at once; it is busy (for screen readers and tests alike) until who is
+   * signed in, the comments and the moment the link names are all in place. */
+  function settled() {
+    $("talk").setAttribute("aria-busy", "false");
+  }
+
   async function start() {
     await hook.ready;
     $("talk").hidden = false;
@@ -473,7 +479,10 @@
     else if (params.has("t") && Number.isFinite(at[0])) await hook.seek(at[0]);
     if (followMode) follow();
     else if (me && (me.role === "official" || me.role === "researcher") && params.get("present") === "1") present();
+    settled();
   }
 
-  start().catch(showError);
+  start()
+    .catch(showError)
+    .finally(settled);
 })();

@@ -60,7 +60,8 @@ function clean(seen, provoked = []) {
 async function ready(page) {
   const first = await page.evaluate(() => window.pilotzone.ready);
   assert.ok(first != null, "the player plays");
-  await page.waitForSelector("#talk:not([hidden])");
+  // The panel is busy until the signed-in person, the comments and the linked moment are in place.
+  await page.waitForSelector('#talk:not([hidden])[aria-busy="false"]');
 }
 
 async function join(p, link, name) {
