@@ -159,6 +159,7 @@ pub fn advance_vehicles(
         );
         debug_assert_eq!(every_blocked, blocked, "every blocked taxi is watched");
     }
+    occupancy.order_starts();
     for &e in &on_road {
         let (_, taxi, mut state, trip) = vehicles.get_mut(e).expect("roster entities are vehicles");
         let state = &mut *state;

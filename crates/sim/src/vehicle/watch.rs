@@ -9,37 +9,58 @@
 
 use bevy::prelude::*;
 
-/// Vehicles (id, entity) in id order for which a system's condition held when it last looked.
+/// Vehicles (id, entity) in id order for which a system's condition held when it last looked,
+/// and which ids those are: a busy vehicle is changed every tick it drives, and is found kept
+/// at a glance rather than merged in again.
 #[derive(Debug, Default)]
-pub struct Watched(Vec<(u32, Entity)>);
+pub struct Watched {
+    list: Vec<(u32, Entity)>,
+    kept: Vec<bool>,
+}
 
 impl Watched {
     /// Adds vehicles that changed since the system last ran and now meet its condition; those
     /// already kept are kept once.
     pub fn learn(&mut self, changed: impl IntoIterator<Item = (u32, Entity)>) {
-        let kept = self.0.len();
-        self.0.extend(changed);
-        if self.0.len() > kept {
-            // Stable sort: two sorted runs are merged in one pass.
-            self.0.sort_by_key(|&(id, _)| id);
-            self.0.dedup_by_key(|&mut (id, _)| id);
+        let old = self.list.len();
+        for (id, e) in changed {
+            let i = id as usize;
+            if i >= self.kept.len() {
+                self.kept.resize(i + 1, false);
+            }
+            if !self.kept[i] {
+                self.kept[i] = true;
+                self.list.push((id, e));
+            }
+        }
+        if self.list.len() > old {
+            // The new ones sorted, then two sorted runs merged in one pass.
+            self.list[old..].sort_unstable_by_key(|&(id, _)| id);
+            if self.list[..old].last().map(|&(id, _)| id) > self.list.get(old).map(|&(id, _)| id) {
+                self.list.sort_by_key(|&(id, _)| id);
+            }
         }
     }
 
     /// Visits the kept vehicles in id order; `still` acts on one and says whether the
     /// condition still holds for it afterwards, or it is dropped.
     pub fn visit(&mut self, mut still: impl FnMut(Entity) -> bool) {
-        self.0.retain(|&(_, e)| still(e));
+        let kept = &mut self.kept;
+        self.list.retain(|&(id, e)| {
+            let stays = still(e);
+            kept[id as usize] = stays;
+            stays
+        });
     }
 
     /// How many are kept.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.list.len()
     }
 
     /// Whether none is kept.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.list.is_empty()
     }
 }
 
@@ -67,5 +88,14 @@ mod tests {
         });
         assert_eq!(seen, [e(10), e(20), e(50), e(90)], "the one whose condition ended is gone");
         assert_eq!(w.len(), 4);
+        // Changed again: the kept ones stay once, the dropped one comes back in its place.
+        seen.clear();
+        w.learn([(90, e(900)), (9, e(90)), (4, e(40)), (1, e(10))]);
+        w.visit(|x| {
+            seen.push(x);
+            true
+        });
+        assert_eq!(seen, [e(10), e(20), e(40), e(50), e(90), e(900)], "once each, in id order");
+        assert_eq!(w.len(), 6);
     }
 }
