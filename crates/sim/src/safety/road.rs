@@ -126,6 +126,9 @@ fn discs(heading: f64) -> [(f64, f64); 2] {
     [-1.0, 1.0].map(|k| (k * CAR_DISC_OFFSET_M * heading.cos(), k * CAR_DISC_OFFSET_M * heading.sin()))
 }
 
+/// Squared distance between two cars' disc centres at which the discs touch, m².
+const TOUCH_M2: f64 = 4.0 * CAR_DISC_RADIUS_M * CAR_DISC_RADIUS_M;
+
 /// Steps at which vehicles' paths are followed ahead for a near miss, s.
 const PATH_STEP_S: f64 = 0.05;
 
@@ -149,13 +152,14 @@ fn check_vehicle_pairs(
         let ((pa, va), (pb, vb)) = ((ma.at, ma.vel), (mb.at, mb.vel));
         let (dx, dy) = (pb.x - pa.x, pb.y - pa.y);
         let (rvx, rvy) = (vb[0] - va[0], vb[1] - va[1]);
-        let closing = -(dx * rvx + dy * rvy) / dx.hypot(dy).max(1e-6);
+        let apart = dx.hypot(dy);
+        let closing = -(dx * rvx + dy * rvy) / apart.max(1e-6);
         if closing < NEAR_MISS_MIN_CLOSING_MPS {
             continue;
         }
         // Too far apart to touch within the horizon whatever their paths.
         let reach = (va[0].hypot(va[1]) + vb[0].hypot(vb[1])) * NEAR_MISS_TTC_S;
-        if dx.hypot(dy) - reach > 2.0 * (CAR_DISC_RADIUS_M + CAR_DISC_OFFSET_M) {
+        if apart - reach > 2.0 * (CAR_DISC_RADIUS_M + CAR_DISC_OFFSET_M) {
             continue;
         }
         let (_, sa) = taxis.get(ma.entity).expect("moving entities are vehicles");
@@ -165,9 +169,10 @@ fn check_vehicle_pairs(
             let (qa, ha) = sa.pose_ahead(cx.town, sa.speed_mps * t);
             let (qb, hb) = sb.pose_ahead(cx.town, sb.speed_mps * t);
             discs(ha).iter().any(|da| {
-                discs(hb)
-                    .iter()
-                    .any(|db| (qb.x + db.0 - qa.x - da.0).hypot(qb.y + db.1 - qa.y - da.1) < 2.0 * CAR_DISC_RADIUS_M)
+                discs(hb).iter().any(|db| {
+                    let (ex, ey) = (qb.x + db.0 - qa.x - da.0, qb.y + db.1 - qa.y - da.1);
+                    ex * ex + ey * ey < TOUCH_M2
+                })
             })
         });
         if let Some(ttc) = ttc {

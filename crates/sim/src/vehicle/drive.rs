@@ -195,30 +195,33 @@ pub fn advance_vehicles(
         }
     }
 
-    for m in moves {
-        let (_, taxi, mut state, trip) = vehicles.get_mut(m.entity).expect("roster entities are vehicles");
-        let state = &mut *state;
-        let arrived = drive_on(state, taxi, &m, &town, clock.now_ms, &mut log);
-        if arrived {
-            release(state, taxi.id, &mut junctions);
-            state.asking = None;
-            match trip {
-                Some(mut trip) => park(state, &mut trip, &town),
-                None => reach_stop(state, taxi, &town, &mut requests, &mut log, clock.now_ms),
-            }
-        }
-        release_passed(state, taxi.id, &town, &mut junctions);
-    }
-    // Only a vehicle that was on the road or pulling out can have moved, parked or stopped at
-    // the kerb this tick (the others are checked to stand where they were posed, above).
+    // Moves are applied in roster order, and each vehicle is posed once its own move is done:
+    // a pose depends on the vehicle alone. Only a vehicle that was on the road or pulling out
+    // can have moved, parked or stopped at the kerb this tick (the others are checked to stand
+    // where they were posed, above).
     driving.0.clear();
+    let mut moves = moves.into_iter().peekable();
     for &e in &on_road {
-        let (_, _, mut state, _) = vehicles.get_mut(e).expect("roster entities are vehicles");
+        let (_, taxi, mut state, trip) = vehicles.get_mut(e).expect("roster entities are vehicles");
+        let state = &mut *state;
+        if let Some(m) = moves.next_if(|m| m.entity == e) {
+            let arrived = drive_on(state, taxi, &m, &town, clock.now_ms, &mut log);
+            if arrived {
+                release(state, taxi.id, &mut junctions);
+                state.asking = None;
+                match trip {
+                    Some(mut trip) => park(state, &mut trip, &town),
+                    None => reach_stop(state, taxi, &town, &mut requests, &mut log, clock.now_ms),
+                }
+            }
+            release_passed(state, taxi.id, &town, &mut junctions);
+        }
         (state.at, state.heading) = state.pose(&town);
         if let (Phase::Driving, Some(_)) = (state.phase, state.arc) {
             driving.0.push(e);
         }
     }
+    debug_assert!(moves.next().is_none(), "every move is of a vehicle on the road, in its order");
 }
 
 /// One driving vehicle's speed and advance this tick: the least of its cruise speed, what the
