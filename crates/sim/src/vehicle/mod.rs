@@ -133,14 +133,14 @@ pub enum Phase {
 }
 
 /// A vehicle's changing state.
+///
+/// Laid out as written: first what control reads and writes for every driving vehicle each
+/// tick (position, route, whom it waits for, what it holds), then what charging, dispatch and
+/// the tallies read now and then. Control visits thousands of vehicles a tick and waits on
+/// memory more than it computes, so the fields it reads lie together.
 #[derive(Component, Clone, Debug)]
+#[repr(C)]
 pub struct TaxiState {
-    /// What it is doing.
-    pub phase: Phase,
-    /// Node it stands at, or the head of the arc it drives on.
-    pub node: u32,
-    /// Arc it is on (or parked at the end of); none while still at the depot.
-    pub arc: Option<u32>,
     /// Metres along `arc`.
     pub offset_m: f64,
     /// Current speed, m/s.
@@ -149,51 +149,58 @@ pub struct TaxiState {
     pub route: Vec<u32>,
     /// Index of the current arc in `route`.
     pub route_i: usize,
-    /// Rules version the route was planned under.
-    pub route_version: u32,
-    /// Stops still to make, in order.
-    pub stops: VecDeque<Stop>,
-    /// Requests on board.
-    pub onboard: Vec<u32>,
-    /// Intersections it holds: the next one, the one beyond a short link after it, and the one
-    /// it is leaving until it has cleared it.
-    pub held: Vec<u32>,
-    /// Where it parks at the depot before its first trip.
-    pub depot_slot: Vec2,
-    /// Energy left, kWh.
-    pub energy_kwh: f64,
-    /// Distance driven, km.
-    pub km: f64,
-    /// Distance driven with nobody on board, km.
-    pub empty_km: f64,
-    /// Time not idle, ms.
-    pub busy_ms: u64,
     /// Where it stands after the last move ([`TaxiState::pose`], kept for the systems after
     /// control: physics, safety and the recorder).
     pub at: Vec2,
     /// Heading after the last move, radians counter-clockwise from east.
     pub heading: f64,
+    /// Arc it is on (or parked at the end of); none while still at the depot.
+    pub arc: Option<u32>,
+    /// The vehicle it waits for, when another vehicle is what keeps it standing.
+    pub waits_for: Option<u32>,
+    /// The junction it asks to cross and since when, ms: the longer wait goes first between
+    /// equal roads.
+    pub asking: Option<(u32, u64)>,
+    /// Since when it has stood still on the road, ms.
+    pub stopped_since_ms: Option<u64>,
+    /// What it is doing.
+    pub phase: Phase,
+    /// Intersections it holds: the next one, the one beyond a short link after it, and the one
+    /// it is leaving until it has cleared it.
+    pub held: Vec<u32>,
+    /// Requests on board.
+    pub onboard: Vec<u32>,
+    /// Distance driven, km.
+    pub km: f64,
+    /// Energy left, kWh.
+    pub energy_kwh: f64,
+    /// Distance driven with nobody on board, km.
+    pub empty_km: f64,
     /// When a remote operator's departure check ends, once one has started it.
     pub departure_check_ms: Option<u64>,
+    /// Rules version the route was planned under.
+    pub route_version: u32,
+    /// Node it stands at, or the head of the arc it drives on.
+    pub node: u32,
+    /// Out of energy on the road: it stands where it stopped (an incident).
+    pub stranded: bool,
+    /// Part of a gridlock already reported; cleared when it moves again.
+    pub in_gridlock: bool,
+    // Read seldom: charging, dispatch and the tallies.
+    /// Stops still to make, in order.
+    pub stops: VecDeque<Stop>,
+    /// Where it parks at the depot before its first trip.
+    pub depot_slot: Vec2,
+    /// Time not idle, ms.
+    pub busy_ms: u64,
     /// Energy taken in at chargers, kWh.
     pub charged_kwh: f64,
     /// Charging sessions started.
     pub charges: u32,
-    /// Out of energy on the road: it stands where it stopped (an incident).
-    pub stranded: bool,
     /// When it last became idle (the last tick it was busy), ms.
     pub idle_since_ms: u64,
     /// Empty moves toward expected riders.
     pub repositions: u32,
-    /// The junction it asks to cross and since when, ms: the longer wait goes first between
-    /// equal roads.
-    pub asking: Option<(u32, u64)>,
-    /// The vehicle it waits for, when another vehicle is what keeps it standing.
-    pub waits_for: Option<u32>,
-    /// Since when it has stood still on the road, ms.
-    pub stopped_since_ms: Option<u64>,
-    /// Part of a gridlock already reported; cleared when it moves again.
-    pub in_gridlock: bool,
 }
 
 impl TaxiState {
