@@ -1,11 +1,11 @@
 //! Ride requests and parcel orders, drawn from each flow's time-of-day profile as a Poisson
 //! process with its own random stream.
 
+use std::ops::Range;
+
 use bevy::prelude::*;
 use pilotzone_scenario::time::DAY_S;
 use pilotzone_scenario::{PlaceSet, RateStep};
-use std::ops::Range;
-
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 

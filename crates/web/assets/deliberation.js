@@ -448,7 +448,8 @@
   }
 
   /** The panel shows at once; it is busy (for screen readers and tests alike) until who is
-   * signed in, the comments and the moment the link names are all in place. */
+   * signed in, the comments and the moment the link names are all in place, or loading failed
+   * and says why. */
   function settled() {
     $("talk").setAttribute("aria-busy", "false");
   }
@@ -479,7 +480,6 @@
     else if (params.has("t") && Number.isFinite(at[0])) await hook.seek(at[0]);
     if (followMode) follow();
     else if (me && (me.role === "official" || me.role === "researcher") && params.get("present") === "1") present();
-    settled();
   }
 
   start()
