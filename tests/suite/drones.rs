@@ -436,14 +436,15 @@ fn city_drones(duration_s: u32) -> pilotzone_scenario::generate::GridTown {
 #[test]
 fn a_city_scale_drone_town_cruises_on_course_layers_and_no_drone_touches_another() {
     use pilotzone_scenario::generate::{grid_town, to_ron};
+    use pilotzone_sim::drone::launch::{HOME_WAIT_STEP_MS, HOME_WAITS};
     use pilotzone_sim::drone::{DroneRoster, DroneState};
     let town = city_drones(900);
     let scenario = grid_town(&town);
     assert!(scenario.map.airspace.course_layers, "more drones than homes: course layers");
     let loaded = pilotzone_scenario::parse(&to_ron(&scenario, "city drones"), "city drones").expect("valid");
     let mut sim = Simulation::new(loaded, 3).expect("builds");
-    // The band 30–120 m in layers 20 m apart (twice the 10 m vertical minimum).
-    let layers = [30.0, 50.0, 70.0, 90.0, 110.0];
+    // The band 30–120 m in layers 15 m apart (one and a half times the 10 m vertical minimum).
+    let layers = [30.0, 45.0, 60.0, 75.0, 90.0, 105.0, 120.0];
     let mut used = std::collections::BTreeSet::new();
     let mut level = 0;
     let mut aloft_max = 0;
@@ -477,8 +478,9 @@ fn a_city_scale_drone_town_cruises_on_course_layers_and_no_drone_touches_another
     assert_eq!(out.kpis.safety.separation_losses, 0, "{:?}", out.kpis.safety);
     assert!(out.kpis.drone.delivered > 100, "{:?}", out.kpis.drone);
     // Each flight keeps to its plan to the tick, so it leaves the garden on the way home it held
-    // from take-off: no drone hovers there waiting for another.
-    assert_eq!(out.kpis.drone.home_wait_s, 0.0, "{:?}", out.kpis.drone);
+    // from take-off: no drone hovers there longer than the wait planned before it took off.
+    let most_s = (u64::from(HOME_WAITS) * HOME_WAIT_STEP_MS) as f64 / 1000.0;
+    assert!(out.kpis.drone.longest_home_wait_s <= most_s + 0.1, "{:?}", out.kpis.drone);
     // 50 drones a vertiport, a take-off pad per 16; the KPI's peak counts every tick, so it is at
     // least the most seen at whole seconds.
     assert!(scenario.fleets.drones.iter().all(|f| f.pads == 4), "pads per vertiport");

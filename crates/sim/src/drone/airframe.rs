@@ -21,6 +21,11 @@ pub const GRAVITY: f64 = 9.81;
 /// Slowest ground speed a drone keeps along its track, m/s: into a wind it cannot beat, it
 /// still creeps on rather than stand in the air.
 pub const MIN_GROUND_MPS: f64 = 1.0;
+/// How many drone–drone vertical minima apart course layers are: more than strategic
+/// deconfliction's vertical buffer (a quarter over the minimum), so flights on neighbouring
+/// layers never hold each other's airspace, with half a minimum between for the controller's
+/// tracking.
+pub const LAYER_SPACING: f64 = 1.5;
 
 /// A drone's fixed properties.
 #[derive(Component, Clone, Debug)]
@@ -100,18 +105,17 @@ impl Drone {
 
     /// The heights a leg from `from` to `to` may cruise at, best first: the fleet's height out
     /// (`outbound`) or one layer higher home; or, with course layers, the layer of the leg's
-    /// course, then the other layers nearest it. The band in force is cut into layers two
-    /// drone–drone vertical minima apart (10 m when no rule sets one), and the compass into as
-    /// many sectors: a leg cruises on its sector's layer, so legs that cross are stacked apart,
-    /// with room between for one that climbs or descends. Strategic deconfliction offers the
-    /// others when the sector's layer is taken.
+    /// course, then the other layers nearest it. The band in force is cut into layers
+    /// [`LAYER_SPACING`] drone–drone vertical minima apart (10 m when no rule sets one), and the
+    /// compass into as many sectors: a leg cruises on its sector's layer, so legs that cross are
+    /// stacked apart. Strategic deconfliction offers the others when the sector's layer is taken.
     pub fn leg_heights(&self, rules: &ActiveRules, from: Vec2, to: Vec2, outbound: bool) -> Vec<f64> {
         let (out, back) = self.altitudes(rules);
         if !rules.course_layers {
             return vec![if outbound { out } else { back }];
         }
         let (floor, ceiling) = rules.band_m;
-        let spacing = 2.0 * rules.drone_minimum_m().1.max(1.0);
+        let spacing = LAYER_SPACING * rules.drone_minimum_m().1.max(1.0);
         let layers = ((ceiling - floor) / spacing).floor() as usize + 1;
         let d = to - from;
         let course = d.y.atan2(d.x).rem_euclid(std::f64::consts::TAU);

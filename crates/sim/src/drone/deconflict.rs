@@ -162,6 +162,17 @@ impl Flown {
         }
         self.t_s += hold_ms as f64 / 1000.0;
     }
+
+    /// Hovers `ms` longer where the last leg ended (a wait over the garden before the way home).
+    pub fn hover(&mut self, ms: u64) {
+        let Some(end) = self.samples.last().map(|s| s.at) else { return };
+        let mut h = SAMPLE_S;
+        while h <= ms as f64 / 1000.0 {
+            self.samples.push(Sample { t_ms: ((self.t_s + h) * 1000.0) as u64, at: end, vertical: true });
+            h += SAMPLE_S;
+        }
+        self.t_s += ms as f64 / 1000.0;
+    }
 }
 
 /// A trajectory of several legs, each with its hover at the end, from `start_ms`, flown ahead
@@ -397,6 +408,28 @@ mod tests {
         assert!(r.is_empty());
         assert_eq!(r.columns.len(), 0, "no sample is left behind");
         assert_eq!(r.conflict(2, &now, base_b, BUFFER), None);
+    }
+
+    /// Course layers are more than the vertical buffer apart: flights crossing at the same
+    /// moment on neighbouring layers do not hold each other's airspace, on one layer they do.
+    #[test]
+    fn flights_crossing_on_neighbouring_course_layers_are_clear_of_each_other() {
+        let spacing = crate::drone::airframe::LAYER_SPACING * 10.0;
+        assert_eq!(BUFFER, Buffer { horizontal_m: 30.0 * HORIZONTAL_MARGIN, vertical_m: 10.0 * VERTICAL_MARGIN });
+        let crossing = |z_m: f64| {
+            let mut north = line((600.0, -600.0), (600.0, 600.0));
+            north.iter_mut().for_each(|w| w.z_m = z_m);
+            trajectory(&drone(2), &[(&north, 0)], 0, [0.0; 2], TICK_S)
+        };
+        let mut r = Reservations::default();
+        r.reserve(
+            1,
+            &trajectory(&drone(1), &[(&line((0.0, 0.0), (1200.0, 0.0)), 0)], 0, [0.0; 2], TICK_S),
+            at(0, -500.0, 0.0),
+        );
+        assert_eq!(r.conflict(2, &crossing(60.0), at(1, 600.0, -900.0), BUFFER), Some(1), "one layer");
+        assert_eq!(r.conflict(2, &crossing(60.0 + spacing), at(1, 600.0, -900.0), BUFFER), None, "the layer above");
+        assert_eq!(r.conflict(2, &crossing(60.0 - spacing), at(1, 600.0, -900.0), BUFFER), None, "the layer below");
     }
 
     #[test]

@@ -203,7 +203,7 @@ pub fn fly_drones(
                 }
                 // The way home held since take-off, if the flight is on time for it; else asked for.
                 let kept = match state.home.take() {
-                    Some((path, leave_ms)) if now + TOLERANCE_MS < leave_ms => {
+                    Some((path, leave_ms)) if now < leave_ms => {
                         state.home = Some((path, leave_ms));
                         None
                     }

@@ -95,8 +95,9 @@ pub struct DroneState {
     pub layers: [usize; 2],
     /// Waypoints of the current leg.
     pub path: Vec<Waypoint>,
-    /// The way home whose airspace the flight holds, and when it is to leave the garden, ms;
-    /// none while the way home is to be asked for when the parcel is down.
+    /// The way home whose airspace the flight holds, and when it is to leave the garden, ms (the
+    /// drone hovers there until then); none while the way home is to be asked for when the
+    /// parcel is down.
     pub home: Option<(Vec<Waypoint>, u64)>,
     /// Index of the waypoint being flown to.
     pub next: usize,
