@@ -436,6 +436,7 @@ fn city_drones(duration_s: u32) -> pilotzone_scenario::generate::GridTown {
 #[test]
 fn a_city_scale_drone_town_cruises_on_course_layers_and_no_drone_touches_another() {
     use pilotzone_scenario::generate::{grid_town, to_ron};
+    use pilotzone_sim::drone::deconflict::Reservations;
     use pilotzone_sim::drone::launch::{HOME_WAIT_STEP_MS, HOME_WAITS};
     use pilotzone_sim::drone::{DroneRoster, DroneState};
     let town = city_drones(900);
@@ -468,6 +469,7 @@ fn a_city_scale_drone_town_cruises_on_course_layers_and_no_drone_touches_another
         }
         aloft_max = aloft_max.max(aloft);
     }
+    let asked_ms = sim.app().world().resource::<Reservations>().asked_home_wait_ms;
     let out = sim.finish();
     assert!(level > 1000, "drones cruised: {level} samples");
     assert_eq!(used.len(), layers.len(), "every layer carries traffic: {used:?}");
@@ -478,9 +480,12 @@ fn a_city_scale_drone_town_cruises_on_course_layers_and_no_drone_touches_another
     assert_eq!(out.kpis.safety.separation_losses, 0, "{:?}", out.kpis.safety);
     assert!(out.kpis.drone.delivered > 100, "{:?}", out.kpis.drone);
     // Each flight keeps to its plan to the tick, so it leaves the garden on the way home it held
-    // from take-off: no drone hovers there longer than the wait planned before it took off.
+    // from take-off: drones hover there only as planned before they took off, a minute at most,
+    // and never for a way home they have to ask for.
     let most_s = (u64::from(HOME_WAITS) * HOME_WAIT_STEP_MS) as f64 / 1000.0;
+    assert!(out.kpis.drone.home_wait_s > 0.0, "some ways home were waited for: {:?}", out.kpis.drone);
     assert!(out.kpis.drone.longest_home_wait_s <= most_s + 0.1, "{:?}", out.kpis.drone);
+    assert_eq!(asked_ms, 0, "no drone asked for its way home over a garden");
     // 50 drones a vertiport, a take-off pad per 16; the KPI's peak counts every tick, so it is at
     // least the most seen at whole seconds.
     assert!(scenario.fleets.drones.iter().all(|f| f.pads == 4), "pads per vertiport");

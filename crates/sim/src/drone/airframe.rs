@@ -23,8 +23,8 @@ pub const GRAVITY: f64 = 9.81;
 pub const MIN_GROUND_MPS: f64 = 1.0;
 /// How many drone–drone vertical minima apart course layers are: more than strategic
 /// deconfliction's vertical buffer (a quarter over the minimum), so flights on neighbouring
-/// layers never hold each other's airspace, with half a minimum between for the controller's
-/// tracking.
+/// layers never hold each other's airspace, and half a minimum over the minimum itself, room
+/// for the controller's tracking.
 pub const LAYER_SPACING: f64 = 1.5;
 
 /// A drone's fixed properties.

@@ -222,6 +222,8 @@ pub struct Reservations {
     pub delayed: std::collections::BTreeSet<u32>,
     /// Time drones hovered over gardens for a clear way home, ms.
     pub home_wait_ms: u64,
+    /// Of that, the time no plan foresaw: hovering without a way home held, asking for one, ms.
+    pub asked_home_wait_ms: u64,
     /// Longest one drone hovered over a garden for its way home, ms.
     pub longest_home_wait_ms: u64,
 }

@@ -109,7 +109,9 @@ fn way_home(
 /// garden, it leaves once the way is clear, its way home dropped (to be asked for at the drop)
 /// if only that is taken; while the way is taken it waits, its climb stopped, and asks every
 /// second while its battery can (keeping [`HOME_RESERVE`] beyond the flight, and the way back
-/// for one outbound). Past its climb it holds what it will fly, as a re-planned flight does.
+/// for one outbound). Past its climb it holds what it will fly, as a re-planned flight does,
+/// and its way home only if that is still clear. A wait over the garden planned before
+/// take-off is kept, shortened by the delay.
 fn hold_again(
     drone: &Drone,
     state: &mut DroneState,
@@ -128,13 +130,23 @@ fn hold_again(
     let outbound = state.phase == DronePhase::Outbound;
     let mut flown = Flown::starting(now, tick_s);
     flown.leg(drone, &rest, if outbound { DROP_MS } else { 0 }, wind);
-    let (there, leave_ms) = (flown.samples.len(), flown.end_ms());
-    if let Some((home, _)) = state.home.as_ref().filter(|_| outbound) {
+    let (there, down_ms) = (flown.samples.len(), flown.end_ms());
+    let mut leave_ms = down_ms;
+    if let Some((home, held_ms)) = state.home.as_ref().filter(|_| outbound) {
+        // A wait over the garden its plan held is kept as far as the delay leaves any: the way
+        // home is clear from then, and what it waits for still passes when it did.
+        leave_ms = down_ms.max(*held_ms);
+        flown.hover(leave_ms - down_ms);
         flown.leg(drone, home, 0, wind);
     }
     let mut planned = flown.samples;
     let clear = |samples: &[Sample]| reservations.conflict(drone.id, samples, drone.terminal(), buffer).is_none();
-    if rising && !clear(&planned) {
+    if !rising && planned.len() > there && !clear(&planned[there..]) {
+        // Past its climb, later than its way home was held for, and that is taken now: it is
+        // asked for at the drop.
+        planned.truncate(there);
+        state.home = None;
+    } else if rising && !clear(&planned) {
         if planned.len() > there && clear(&planned[..there]) {
             planned.truncate(there);
             state.home = None;
@@ -203,15 +215,18 @@ pub fn fly_drones(
                 }
                 // The way home held since take-off, if the flight is on time for it; else asked for.
                 let kept = match state.home.take() {
+                    // It hovers as planned before take-off.
                     Some((path, leave_ms)) if now < leave_ms => {
                         state.home = Some((path, leave_ms));
-                        None
+                        reservations.home_wait_ms += u64::from(clock.tick_ms);
+                        continue;
                     }
                     Some((path, leave_ms)) if now <= leave_ms + TOLERANCE_MS => Some((path, state.layers[1])),
                     _ => way_home(drone, state, &rules, &mut reservations, air.mean, (now, dt), until_ms),
                 };
                 let Some((back, layer)) = kept else {
                     reservations.home_wait_ms += u64::from(clock.tick_ms);
+                    reservations.asked_home_wait_ms += u64::from(clock.tick_ms);
                     continue;
                 };
                 reservations.longest_home_wait_ms = reservations.longest_home_wait_ms.max(now - until_ms);
@@ -474,6 +489,7 @@ fn replan(state: &mut DroneState, drone: &Drone, rules: &ActiveRules) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::drone::DROP_HEIGHT_M;
 
     /// The usual tick, s.
     const TICK_S: f64 = 0.1;
@@ -551,6 +567,67 @@ mod tests {
         let mut r = taken(&home, flown.end_ms() + 3_000);
         hold_again(&drone, &mut s, BUFFER, &mut r, CALM, (60_000, TICK_S));
         assert_eq!((s.home.is_none(), s.late_ms, r.len()), (true, 0, 2));
+    }
+
+    /// The way home held for a flight, its rest flown from 60 s where `held_in_climb` stands.
+    fn home_and_down_ms(drone: &Drone) -> (Vec<Waypoint>, u64) {
+        let mut flown = Flown::starting(60_000, TICK_S);
+        let rest = [wp(0.0, 10.0), wp(0.0, 60.0), wp(1200.0, 60.0), wp(1200.0, 3.0)];
+        flown.leg(drone, &rest, DROP_MS, CALM);
+        (vec![wp(1200.0, 3.0), wp(1200.0, 75.0), wp(0.0, 75.0), wp(0.0, 0.0)], flown.end_ms())
+    }
+
+    /// A flight planned to hover over the garden for its way home, held back for less than that
+    /// wait, leaves the garden when planned: it hovers that much less.
+    #[test]
+    fn a_flight_held_back_keeps_what_the_delay_leaves_of_its_planned_wait() {
+        let drone = Drone::sample(1);
+        let (home, down_ms) = home_and_down_ms(&drone);
+        let mut s = held_in_climb(&drone);
+        s.home = Some((home.clone(), down_ms + 30_000));
+        let mut clear = Reservations::default();
+        hold_again(&drone, &mut s, BUFFER, &mut clear, CALM, (60_000, TICK_S));
+        assert_eq!(s.home.as_ref().map(|h| h.1), Some(down_ms + 30_000));
+        // Held over the garden 20 s after its parcel is down, and on the way home from then.
+        let other = Drone { base: 1, ..Drone::sample(2) };
+        let hovering = [Sample { t_ms: down_ms + 20_000, at: [1200.0, 0.0, DROP_HEIGHT_M], vertical: true }];
+        assert_eq!(clear.conflict(2, &hovering, other.terminal(), BUFFER), Some(1), "it still hovers there");
+        let theirs = trajectory(&other, &[(&home, 0)], down_ms + 30_000, CALM, TICK_S);
+        assert_eq!(clear.conflict(2, &theirs, other.terminal(), BUFFER), Some(1));
+        // Held back longer than the wait, it leaves when the parcel is down.
+        let mut s = held_in_climb(&drone);
+        s.home = Some((home, down_ms - 10_000));
+        hold_again(&drone, &mut s, BUFFER, &mut Reservations::default(), CALM, (60_000, TICK_S));
+        assert_eq!(s.home.as_ref().map(|h| h.1), Some(down_ms));
+    }
+
+    /// Past its climb and later than its way home was held for, a flight keeps that way only if
+    /// it is still clear; else it holds the rest and asks for a way home at the drop.
+    #[test]
+    fn a_flight_past_its_climb_keeps_a_late_way_home_only_if_it_is_clear() {
+        let drone = Drone::sample(1);
+        let (home, _) = home_and_down_ms(&drone);
+        let past_climb = || {
+            let mut s = held_in_climb(&drone);
+            (s.next, s.reference) = (2, [0.0, 0.0, 60.0]);
+            s.home = Some((home.clone(), 100_000));
+            s
+        };
+        let mut flown = Flown::starting(60_000, TICK_S);
+        flown.leg(&drone, &[wp(0.0, 60.0), wp(1200.0, 60.0), wp(1200.0, 3.0)], DROP_MS, CALM);
+        let down_ms = flown.end_ms();
+        let mut s = past_climb();
+        let mut clear = Reservations::default();
+        hold_again(&drone, &mut s, BUFFER, &mut clear, CALM, (60_000, TICK_S));
+        assert_eq!((s.home.as_ref().map(|h| h.1), s.late_ms), (Some(down_ms), 0));
+        // A flight of vertiport 1 rising from the garden as this one would leave it.
+        let mut s = past_climb();
+        let mut r = taken(&home, down_ms);
+        hold_again(&drone, &mut s, BUFFER, &mut r, CALM, (60_000, TICK_S));
+        assert_eq!((s.home.is_none(), s.late_ms, r.len()), (true, 0, 2));
+        let other = Drone { base: 1, ..Drone::sample(2) };
+        let on_the_way = trajectory(&other, &[(&[wp(0.0, 60.0), wp(1200.0, 60.0)], 0)], 60_000, CALM, TICK_S);
+        assert!(r.conflict(2, &on_the_way, other.terminal(), BUFFER).is_some(), "the rest is held");
     }
 
     #[test]

@@ -367,10 +367,14 @@ mod tests {
         let ways = [(0, home_at(75.0)), (2, home_at(105.0))];
         let slot = home_slot(&drone, flown.clone(), &ways, CALM, |s| clear(&r, s)).expect("the upper layer");
         assert_eq!((slot.way, slot.wait_ms), (1, 0));
-        // A drone of vertiport 1 lowering a parcel 20 m away from a second after this one's.
+        // On its own layer it would wait past the first step.
+        let own = home_slot(&drone, flown.clone(), &ways[..1], CALM, |s| clear(&r, s)).expect("after a wait");
+        assert!(own.wait_ms > HOME_WAIT_STEP_MS, "{}", own.wait_ms);
+        // A drone of vertiport 1 lowering a parcel 20 m away during that first step only: the
+        // later waits are as clear as they were, but the drone could not hover there to reach them.
         let next_door = Drone { id: 3, base: 1, base_at: Vec2::new(-600.0, 0.0), ..Drone::sample(3) };
         let drop = [Waypoint { at: Vec2::new(600.0, 20.0), z_m: DROP_HEIGHT_M }];
-        r.reserve(3, &trajectory(&next_door, &[(&drop, 120_000)], down_ms + 1_000, CALM, TICK_S), next_door.terminal());
+        r.reserve(3, &trajectory(&next_door, &[(&drop, 3_000)], down_ms + 1_000, CALM, TICK_S), next_door.terminal());
         assert!(home_slot(&drone, flown, &ways[..1], CALM, |s| clear(&r, s)).is_none());
     }
 }
