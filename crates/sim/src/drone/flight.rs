@@ -142,8 +142,8 @@ fn hold_again(
     let mut planned = flown.samples;
     let clear = |samples: &[Sample]| reservations.conflict(drone.id, samples, drone.terminal(), buffer).is_none();
     if !rising && planned.len() > there && !clear(&planned[there..]) {
-        // Past its climb, later than its way home was held for, and that is taken now: it is
-        // asked for at the drop.
+        // Past its climb, its way home is kept only if still clear (flown later than it was
+        // held for, it may not be): else it is asked for at the drop.
         planned.truncate(there);
         state.home = None;
     } else if rising && !clear(&planned) {
