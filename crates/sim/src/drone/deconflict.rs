@@ -154,16 +154,12 @@ impl Flown {
             };
         }
         self.t_s = start_s + f64::from(steps) * self.tick_s;
-        let end = cursor.at;
-        let mut h = 0.0;
-        while h <= hold_ms as f64 / 1000.0 {
-            self.samples.push(Sample { t_ms: ((self.t_s + h) * 1000.0) as u64, at: end, vertical: true });
-            h += SAMPLE_S;
-        }
-        self.t_s += hold_ms as f64 / 1000.0;
+        self.samples.push(Sample { t_ms: self.end_ms(), at: cursor.at, vertical: true });
+        self.hover(hold_ms);
     }
 
-    /// Hovers `ms` longer where the last leg ended (a wait over the garden before the way home).
+    /// Hovers `ms` longer where the last leg ended: the drop, or a wait over the garden before
+    /// the way home.
     pub fn hover(&mut self, ms: u64) {
         let Some(end) = self.samples.last().map(|s| s.at) else { return };
         let mut h = SAMPLE_S;
