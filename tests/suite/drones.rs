@@ -435,10 +435,13 @@ fn city_drones(duration_s: u32) -> pilotzone_scenario::generate::GridTown {
 /// and none touches another or comes within the separation minimum.
 #[test]
 fn a_city_scale_drone_town_cruises_on_course_layers_and_no_drone_touches_another() {
+    use pilotzone_routing::Vec2;
+    use pilotzone_routing::geom::point_in_polygon;
     use pilotzone_scenario::generate::{grid_town, to_ron};
     use pilotzone_sim::drone::deconflict::Reservations;
     use pilotzone_sim::drone::launch::{HOME_WAIT_STEP_MS, HOME_WAITS};
-    use pilotzone_sim::drone::{DroneRoster, DroneState};
+    use pilotzone_sim::drone::{Drone, DroneRoster, DroneState};
+    use pilotzone_sim::rules::ActiveRules;
     let town = city_drones(900);
     let scenario = grid_town(&town);
     assert!(scenario.map.airspace.course_layers, "more drones than homes: course layers");
@@ -447,17 +450,20 @@ fn a_city_scale_drone_town_cruises_on_course_layers_and_no_drone_touches_another
     // The band 30–120 m in layers 15 m apart (one and a half times the 10 m vertical minimum).
     let layers = [30.0, 45.0, 60.0, 75.0, 90.0, 105.0, 120.0];
     let mut used = std::collections::BTreeSet::new();
-    let mut level = 0;
+    let (mut level, mut through_terminals) = (0, 0);
     let mut aloft_max = 0;
+    let areas = sim.app().world().resource::<ActiveRules>().terminal_areas().to_vec();
+    assert_eq!(areas.len(), town.vertiports as usize, "one terminal area a vertiport");
     while !sim.is_done() {
         sim.step();
         if !sim.now_ms().is_multiple_of(1000) {
             continue;
         }
         let world = sim.app().world();
+        let (town, requests) = (world.resource::<TownMap>(), world.resource::<Requests>());
         let mut aloft = 0;
         for &e in &world.resource::<DroneRoster>().0 {
-            let s = world.get::<DroneState>(e).expect("drone");
+            let (drone, s) = (world.get::<Drone>(e).expect("drone"), world.get::<DroneState>(e).expect("drone"));
             aloft += u32::from(s.airborne() && !s.crashed);
             let speed = s.vel[0].hypot(s.vel[1]);
             if s.airborne() && !s.crashed && s.vel[2].abs() < 0.05 && speed > 5.0 && s.pos[2] > 20.0 {
@@ -465,10 +471,22 @@ fn a_city_scale_drone_town_cruises_on_course_layers_and_no_drone_touches_another
                 let layer = layer.unwrap_or_else(|| panic!("cruising at {:.1} m, off every layer", s.pos[2]));
                 used.insert(layer);
                 level += 1;
+                // Cruising through another vertiport's terminal area, not to a garden in it.
+                let (at, own) = (Vec2::new(s.pos[0], s.pos[1]), Vec2::new(drone.base_at.x, drone.base_at.y));
+                let garden = s.order.map(|o| town.place_pos[requests.parcels[o as usize].to]);
+                through_terminals += usize::from(areas.iter().any(|a| {
+                    point_in_polygon(at, &a.polygon)
+                        && !point_in_polygon(own, &a.polygon)
+                        && garden.is_none_or(|g| !point_in_polygon(g, &a.polygon))
+                }));
             }
         }
         aloft_max = aloft_max.max(aloft);
     }
+    assert!(
+        through_terminals * 1000 < level,
+        "{through_terminals} of {level} cruising samples in another's terminal area"
+    );
     let asked_ms = sim.app().world().resource::<Reservations>().asked_home_wait_ms;
     let out = sim.finish();
     assert!(level > 1000, "drones cruised: {level} samples");
@@ -511,7 +529,7 @@ fn without_strategic_deconfliction_tactical_separation_keeps_most_drones_apart()
     };
     let (none, tactical) = (run(false), run(true));
     assert_eq!(none.drone.tactical_resolutions, 0);
-    assert!(none.safety.separation_losses > 200 && none.safety.collisions >= 5, "{:?}", none.safety);
+    assert!(none.safety.separation_losses > 150 && none.safety.collisions >= 5, "{:?}", none.safety);
     assert!(tactical.drone.tactical_resolutions > 200, "{:?}", tactical.drone);
     let (lost, kept) = (none.safety.separation_losses, tactical.safety.separation_losses);
     assert!(kept * 3 < lost, "tactical separation: {kept} losses of separation against {lost}");

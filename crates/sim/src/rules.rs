@@ -5,8 +5,10 @@
 //! metric and the airspace planner are rebuilt and `version` moves on, so vehicles and drones
 //! know to re-plan.
 
+use std::collections::BTreeMap;
+
 use bevy::prelude::*;
-use pilotzone_routing::{AirspacePlanner, CLOSED, CchMetric, Metric, Obstacle};
+use pilotzone_routing::{AirspacePlanner, CLOSED, CchMetric, Metric, Obstacle, Vec2};
 use pilotzone_scenario::{Class, Date, RuleKind, time::DAY_S};
 
 use crate::clock::SimClock;
@@ -44,6 +46,12 @@ pub const FLIGHT_LOOKAHEAD_S: u32 = 900;
 /// Separation drones keep where the scenario sets no drone–drone minimum: horizontal and
 /// vertical, m.
 pub const DEFAULT_DRONE_MINIMUM_M: (f64, f64) = (30.0, 10.0);
+
+/// Planning buffer over the horizontal separation minimum: room for detect-and-avoid to turn a
+/// drone aside for what a plan missed without bringing it near another's plan.
+pub const PLAN_HORIZONTAL_MARGIN: f64 = 1.5;
+/// Planning buffer over the vertical separation minimum.
+pub const PLAN_VERTICAL_MARGIN: f64 = 1.25;
 
 /// The rules in force and their effect on roads and airspace.
 #[derive(Resource, Debug)]
@@ -110,6 +118,25 @@ impl ActiveRules {
     /// vertical, m: the minimum in force, or [`DEFAULT_DRONE_MINIMUM_M`] where no rule sets one.
     pub fn drone_minimum_m(&self) -> (f64, f64) {
         self.drone_separation().map_or(DEFAULT_DRONE_MINIMUM_M, |m| (m.horizontal_m, m.vertical_m))
+    }
+
+    /// How far apart strategic deconfliction plans drones to stay, horizontal and vertical, m:
+    /// the drone minimum in force with its margins ([`PLAN_HORIZONTAL_MARGIN`],
+    /// [`PLAN_VERTICAL_MARGIN`]).
+    pub fn drone_planning_buffer_m(&self) -> (f64, f64) {
+        let (h, v) = self.drone_minimum_m();
+        (h * PLAN_HORIZONTAL_MARGIN, v * PLAN_VERTICAL_MARGIN)
+    }
+
+    /// Every vertiport's terminal area as the flight planner keeps out of it: the ring of stands
+    /// widened by the planning buffer, so that a flight going round it is clear of every drone
+    /// rising from or setting down on a stand there. Flights of other vertiports crossing it
+    /// held the drones of this one on their stands, waiting for a clear climb, where a short way
+    /// round costs them seconds. It is airspace a cruise keeps out of where it can, not a no-fly
+    /// volume: a flight to a garden next to a vertiport, or one with no other way, still crosses
+    /// it, held apart as anywhere.
+    pub fn terminal_areas(&self) -> &[Obstacle] {
+        self.flight_planner.keep_out()
     }
 
     /// Whether the fleet named `name` may take new work now.
@@ -247,7 +274,8 @@ impl ActiveRules {
                 flight_obstacles.push(obstacle(volume));
             }
         }
-        self.flight_planner = AirspacePlanner::new(flight_obstacles, NO_FLY_MARGIN_M);
+        self.flight_planner = AirspacePlanner::new(flight_obstacles, NO_FLY_MARGIN_M)
+            .with_keep_out(terminal_areas(town, self.drone_planning_buffer_m().0));
         self.planner = AirspacePlanner::new(obstacles, NO_FLY_MARGIN_M);
         self.no_fly_rule = no_fly_rule;
         self.band_m = (floor, ceiling.max(floor));
@@ -366,4 +394,37 @@ pub fn apply_rules(
     rules.upcoming = upcoming;
     rules.version += 1;
     rules.rebuild(&town);
+}
+
+/// The terminal areas of [`ActiveRules::terminal_areas`] for the planning buffer `buffer_m`.
+fn terminal_areas(town: &TownMap, buffer_m: f64) -> Vec<Obstacle> {
+    /// Sides of the polygon drawn round a terminal area's circle.
+    const SIDES: u32 = 12;
+    let mut rings: BTreeMap<usize, f64> = BTreeMap::new();
+    for f in &town.scenario.fleets.drones {
+        if let Some(base) = town.place(&f.base) {
+            let ring = rings.entry(base).or_default();
+            *ring = ring.max(pilotzone_scenario::schema::pad_ring_radius_m(f.count));
+        }
+    }
+    rings
+        .into_iter()
+        .map(|(base, ring)| {
+            let (at, step) = (town.place_pos[base], std::f64::consts::TAU / f64::from(SIDES));
+            // Corners outside the circle, so that the whole circle is inside the polygon.
+            let corner = (ring + buffer_m) / (step / 2.0).cos();
+            let polygon = (0..SIDES)
+                .map(|k| {
+                    let angle = step * f64::from(k);
+                    Vec2::new(at.x + corner * angle.cos(), at.y + corner * angle.sin())
+                })
+                .collect();
+            Obstacle {
+                name: format!("terminal area of {}", town.scenario.map.places[base].name),
+                polygon,
+                floor_m: 0.0,
+                ceiling_m: f64::MAX,
+            }
+        })
+        .collect()
 }

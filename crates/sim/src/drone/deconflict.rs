@@ -18,8 +18,11 @@
 //! vertiport's other flights doing the same, which the vertiport sequences itself (its take-off
 //! pads and their interval). Everything else is kept apart there as anywhere: a flight from
 //! elsewhere crossing the vertiport, or one of its own passing over at its cruise height, from
-//! the drones rising and setting down, as tactical separation would keep them. What a plan could
-//! not foresee, tactical separation ([`super::tactical`]) turns drones aside for, and the safety
+//! the drones rising and setting down, as tactical separation would keep them. Cruise routes go
+//! round other vertiports' terminal areas where a way round exists
+//! ([`ActiveRules::terminal_areas`]), so that
+//! flights passing by seldom hold a vertiport's drones on their stands. What a plan could not
+//! foresee, tactical separation ([`super::tactical`]) turns drones aside for, and the safety
 //! monitor counts.
 
 use std::collections::BTreeMap;
@@ -40,11 +43,6 @@ pub const SLOT_MS: u64 = 5_000;
 /// How far apart in time two samples may be and still be compared, ms: a flight may run that
 /// much early or late against its plan and stay clear.
 pub const TOLERANCE_MS: u64 = 2_000;
-/// Planning buffer over the horizontal separation minimum: room for detect-and-avoid to turn a
-/// drone aside for what a plan missed without bringing it near another's plan.
-const HORIZONTAL_MARGIN: f64 = 1.5;
-/// Planning buffer over the vertical separation minimum.
-const VERTICAL_MARGIN: f64 = 1.25;
 /// A vertiport's terminal area: within this radius of it, its own flights rise from and set
 /// down on their pads (a ring well inside it for fleets of up to 65 drones) and are sequenced by
 /// the vertiport, not held apart by reservations; the safety monitor does not count losses of
@@ -80,8 +78,8 @@ pub struct Buffer {
 impl Buffer {
     /// The buffer for the drone–drone minimum in force (30 m and 10 m when no rule sets one).
     pub fn of(rules: &ActiveRules) -> Buffer {
-        let (h, v) = rules.drone_minimum_m();
-        Buffer { horizontal_m: h * HORIZONTAL_MARGIN, vertical_m: v * VERTICAL_MARGIN }
+        let (horizontal_m, vertical_m) = rules.drone_planning_buffer_m();
+        Buffer { horizontal_m, vertical_m }
     }
 }
 
@@ -132,30 +130,38 @@ impl Flown {
 
     /// Flies `path` in `wind`, then hovers `hold_ms` at its end (the drop).
     pub fn leg(&mut self, drone: &Drone, path: &[Waypoint], hold_ms: u64, wind: [f64; 2]) {
-        let Some(first) = path.first() else { return };
-        let per_sample = ((SAMPLE_S / self.tick_s).round() as u32).max(1);
-        let mut cursor = Cursor::new([first.at.x, first.at.y, first.z_m], 0.0, 1);
-        let (start_s, mut steps) = (self.t_s, 0u32);
-        while cursor.next < path.len() && f64::from(steps) * self.tick_s < PREDICT_LIMIT_S {
-            if steps.is_multiple_of(per_sample) {
-                let vertical = rising_or_setting_down(path, cursor.next);
-                let t_ms = ((start_s + f64::from(steps) * self.tick_s) * 1000.0) as u64;
-                self.samples.push(Sample { t_ms, at: cursor.at, vertical });
-            }
-            // Tick by tick where it speeds up, slows or turns; up to the next sample at once where
-            // it cruises.
-            let to_sample = per_sample - steps % per_sample;
-            steps += match cursor.cruise(drone, path, wind, self.tick_s, to_sample) {
-                0 => {
-                    cursor.advance(drone, path, wind, self.tick_s);
-                    1
-                }
-                n => n,
-            };
+        if let Some(shape) = LegShape::of(drone, path, wind, self.tick_s) {
+            self.fly(&shape, hold_ms);
         }
-        self.t_s = start_s + f64::from(steps) * self.tick_s;
-        self.samples.push(Sample { t_ms: self.end_ms(), at: cursor.at, vertical: true });
+    }
+
+    /// Flies a leg worked out beforehand from the end of what is flown so far, then hovers
+    /// `hold_ms` at its end: the same samples as [`Self::leg`] with its path.
+    pub fn fly(&mut self, shape: &LegShape, hold_ms: u64) {
+        let start_s = self.t_s;
+        for &(steps, at, vertical) in &shape.samples {
+            let t_ms = ((start_s + f64::from(steps) * self.tick_s) * 1000.0) as u64;
+            self.samples.push(Sample { t_ms, at, vertical });
+        }
+        self.t_s = start_s + f64::from(shape.steps) * self.tick_s;
+        self.samples.push(Sample { t_ms: self.end_ms(), at: shape.end, vertical: true });
         self.hover(hold_ms);
+    }
+
+    /// The step at which legs are flown ahead, s.
+    pub fn tick_s(&self) -> f64 {
+        self.tick_s
+    }
+
+    /// Where the trajectory ends now, to [`Self::rewind`] to after trying a leg.
+    pub fn mark(&self) -> (usize, f64) {
+        (self.samples.len(), self.t_s)
+    }
+
+    /// Takes back what was flown since `mark`.
+    pub fn rewind(&mut self, (len, t_s): (usize, f64)) {
+        self.samples.truncate(len);
+        self.t_s = t_s;
     }
 
     /// Hovers `ms` longer where the last leg ended: the drop, or a wait over the garden before
@@ -168,6 +174,46 @@ impl Flown {
             h += SAMPLE_S;
         }
         self.t_s += ms as f64 / 1000.0;
+    }
+}
+
+/// A leg flown ahead from rest, whenever it starts: where the flight is at each sample, by ticks
+/// from the leg's start. A way home tried after each wait over the garden is the same leg later,
+/// worked out once.
+#[derive(Clone, Debug)]
+pub struct LegShape {
+    /// (ticks from the start, position, rising or setting down) at each sample.
+    samples: Vec<(u32, [f64; 3], bool)>,
+    /// Ticks to the end of the leg.
+    steps: u32,
+    /// Where the leg ends.
+    end: [f64; 3],
+}
+
+impl LegShape {
+    /// `path` flown ahead in `wind` at the simulation's tick `tick_s`; none for a path without
+    /// waypoints.
+    pub fn of(drone: &Drone, path: &[Waypoint], wind: [f64; 2], tick_s: f64) -> Option<LegShape> {
+        let first = path.first()?;
+        let per_sample = ((SAMPLE_S / tick_s).round() as u32).max(1);
+        let mut cursor = Cursor::new([first.at.x, first.at.y, first.z_m], 0.0, 1);
+        let (mut samples, mut steps) = (Vec::new(), 0u32);
+        while cursor.next < path.len() && f64::from(steps) * tick_s < PREDICT_LIMIT_S {
+            if steps.is_multiple_of(per_sample) {
+                samples.push((steps, cursor.at, rising_or_setting_down(path, cursor.next)));
+            }
+            // Tick by tick where it speeds up, slows or turns; up to the next sample at once where
+            // it cruises.
+            let to_sample = per_sample - steps % per_sample;
+            steps += match cursor.cruise(drone, path, wind, tick_s, to_sample) {
+                0 => {
+                    cursor.advance(drone, path, wind, tick_s);
+                    1
+                }
+                n => n,
+            };
+        }
+        Some(LegShape { samples, steps, end: cursor.at })
     }
 }
 
@@ -242,8 +288,9 @@ impl Reservations {
             let to = (run[n - 1].t_ms + TOLERANCE_MS) / SLOT_MS;
             for s in from..=to {
                 for dx in -reach..=reach {
-                    for dy in -reach..=reach {
-                        let Some(held) = self.columns.get(&(s, x + dx, y + dy)) else { continue };
+                    // The columns of one slot and one east step, north to south, are neighbours
+                    // in the map: one search finds them all.
+                    for held in self.columns.range((s, x + dx, y - reach)..=(s, x + dx, y + reach)).map(|(_, h)| h) {
                         for h in held.iter().filter(|h| h.drone != drone) {
                             for mine in run {
                                 let (p, q) = (mine.at, h.at);
@@ -413,7 +460,11 @@ mod tests {
     #[test]
     fn flights_crossing_on_neighbouring_course_layers_are_clear_of_each_other() {
         let spacing = crate::drone::airframe::LAYER_SPACING * 10.0;
-        assert_eq!(BUFFER, Buffer { horizontal_m: 30.0 * HORIZONTAL_MARGIN, vertical_m: 10.0 * VERTICAL_MARGIN });
+        use crate::rules::{PLAN_HORIZONTAL_MARGIN, PLAN_VERTICAL_MARGIN};
+        assert_eq!(
+            BUFFER,
+            Buffer { horizontal_m: 30.0 * PLAN_HORIZONTAL_MARGIN, vertical_m: 10.0 * PLAN_VERTICAL_MARGIN }
+        );
         let crossing = |z_m: f64| {
             let mut north = line((600.0, -600.0), (600.0, 600.0));
             north.iter_mut().for_each(|w| w.z_m = z_m);

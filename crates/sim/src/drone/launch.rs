@@ -7,7 +7,7 @@ use pilotzone_routing::geom::point_in_polygon;
 use pilotzone_routing::Vec2;
 use pilotzone_routing::airspace::Waypoint;
 
-use super::deconflict::{Buffer, Flown, Reservations, Sample};
+use super::deconflict::{Buffer, Flown, LegShape, Reservations, Sample};
 use super::{Air, DROP_HEIGHT_M, DROP_MS, Departures, Drone, DronePhase, DroneState};
 use crate::clock::SimClock;
 use crate::demand::{OrderStatus, Requests};
@@ -261,6 +261,9 @@ fn home_slot(
     wind: [f64; 2],
     clear: impl Fn(&[Sample]) -> bool,
 ) -> Option<HomeSlot> {
+    // Each way home is the same leg whenever it leaves: flown ahead once, when first tried, and
+    // tried again after each wait.
+    let (mut shapes, tick_s): (Vec<Option<Option<LegShape>>>, f64) = (vec![None; ways.len()], flown.tick_s());
     for wait in 0..=HOME_WAITS {
         if wait > 0 {
             let hover_from = flown.samples.len();
@@ -269,13 +272,15 @@ fn home_slot(
                 return None;
             }
         }
-        let (home_from, leave_ms) = (flown.samples.len(), flown.end_ms());
+        let (mark, leave_ms) = (flown.mark(), flown.end_ms());
         for (way, (_, path)) in ways.iter().enumerate() {
-            let mut whole = flown.clone();
-            whole.leg(drone, path, 0, wind);
-            if clear(&whole.samples[home_from..]) {
-                return Some(HomeSlot { way, flown: whole, leave_ms, wait_ms: u64::from(wait) * HOME_WAIT_STEP_MS });
+            if let Some(shape) = shapes[way].get_or_insert_with(|| LegShape::of(drone, path, wind, tick_s)) {
+                flown.fly(shape, 0);
             }
+            if clear(&flown.samples[mark.0..]) {
+                return Some(HomeSlot { way, flown, leave_ms, wait_ms: u64::from(wait) * HOME_WAIT_STEP_MS });
+            }
+            flown.rewind(mark);
         }
     }
     None

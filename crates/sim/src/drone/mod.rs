@@ -1,6 +1,7 @@
 //! Delivery drones: orders flown from the vertiport to a garden and back, along 3D paths from
-//! the airspace planner that keep out of the no-fly volumes in force, with departures spaced
-//! at the vertiport and outbound and return legs on different altitude layers.
+//! the airspace planner that keep out of the no-fly volumes in force and go round other
+//! vertiports' terminal areas, with departures spaced at the vertiport and outbound and return
+//! legs on different altitude layers.
 //!
 //! [`airframe`] is what a drone is, [`launch`] sends it off, [`flight`] flies it, and
 //! [`deconflict`] reserves the airspace a flight will use before it leaves, [`tactical`] keeps
