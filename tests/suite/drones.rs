@@ -472,7 +472,7 @@ fn a_city_scale_drone_town_cruises_on_course_layers_and_no_drone_touches_another
                 used.insert(layer);
                 level += 1;
                 // Cruising through another vertiport's terminal area, not to a garden in it.
-                let (at, own) = (Vec2::new(s.pos[0], s.pos[1]), Vec2::new(drone.base_at.x, drone.base_at.y));
+                let (at, own) = (Vec2::new(s.pos[0], s.pos[1]), drone.base_at);
                 let garden = s.order.map(|o| town.place_pos[requests.parcels[o as usize].to]);
                 through_terminals += usize::from(areas.iter().any(|a| {
                     point_in_polygon(at, &a.polygon)
