@@ -16,9 +16,10 @@
 //! sample of a flight is held, its climb and descent included; but rising from or setting down
 //! on its stand, within [`TERMINAL_RADIUS_M`] of its vertiport, it is not held apart from that
 //! vertiport's other flights doing the same, which the vertiport sequences itself (its take-off
-//! pads and their interval). Everything else is kept apart there as anywhere: a flight from
-//! elsewhere crossing the vertiport, or one of its own passing over at its cruise height, from
-//! the drones rising and setting down, as tactical separation would keep them. Cruise routes go
+//! pads and their interval). A flight from elsewhere crossing the vertiport is kept apart from
+//! the drones rising and setting down as anywhere; one of its own passing level, by the
+//! vertiport's terminal minimum ([`TERMINAL_MINIMUM_M`]) with the buffer's margin, as tactical
+//! separation keeps them. Cruise routes go
 //! round other vertiports' terminal areas where a way round exists
 //! ([`ActiveRules::terminal_areas`]), so that
 //! flights passing by seldom hold a vertiport's drones on their stands. What a plan could not
@@ -33,7 +34,7 @@ use pilotzone_routing::airspace::Waypoint;
 
 use super::airframe::Drone;
 use super::flight::{Cursor, rising_or_setting_down};
-use crate::rules::ActiveRules;
+use crate::rules::{ActiveRules, PLAN_HORIZONTAL_MARGIN};
 
 /// Edge of the square columns approved samples are filed in, m: as wide as the buffer at the
 /// usual 30 m minimum, so a request reads its own column and the eight around it.
@@ -48,6 +49,12 @@ pub const TOLERANCE_MS: u64 = 2_000;
 /// the vertiport, not held apart by reservations; the safety monitor does not count losses of
 /// separation there either, m.
 pub const TERMINAL_RADIUS_M: f64 = 60.0;
+/// Within its terminal area, the least horizontal distance a vertiport keeps between one of its
+/// flights rising from or setting down on a stand and another of its own passing level, m: its
+/// procedures' spacing, not the en-route minimum, which would hold every climb while a
+/// neighbour leaves over the stands next to it (a stand's neighbours are a few metres away).
+/// Many times a drone's size; the planning buffer and detect-and-avoid widen it by their margins.
+pub const TERMINAL_MINIMUM_M: f64 = 10.0;
 
 /// A flight's vertiport.
 #[derive(Clone, Copy, Debug)]
@@ -73,13 +80,17 @@ pub struct Buffer {
     /// Vertical distance, m: two samples closer than [`Self::horizontal_m`] conflict only if
     /// also closer than this.
     pub vertical_m: f64,
+    /// Horizontal distance between two flights of one vertiport where one of them rises from or
+    /// sets down on its stand, m ([`TERMINAL_MINIMUM_M`] with the margin).
+    pub terminal_m: f64,
 }
 
 impl Buffer {
     /// The buffer for the drone–drone minimum in force (30 m and 10 m when no rule sets one).
     pub fn of(rules: &ActiveRules) -> Buffer {
         let (horizontal_m, vertical_m) = rules.drone_planning_buffer_m();
-        Buffer { horizontal_m, vertical_m }
+        let terminal_m = (TERMINAL_MINIMUM_M * PLAN_HORIZONTAL_MARGIN).min(horizontal_m);
+        Buffer { horizontal_m, vertical_m, terminal_m }
     }
 }
 
@@ -271,11 +282,12 @@ pub struct Reservations {
 }
 
 impl Reservations {
-    /// The first other flight the trajectory would come within `buffer` of, if any; rising from
-    /// or setting down on its stand, flights of its vertiport doing the same do not count.
+    /// The first other flight the trajectory would come within `buffer` of, if any. Between two
+    /// flights of one vertiport, where one rises from or sets down on its stand, the buffer is
+    /// the terminal one ([`Buffer::terminal_m`]); where both do, the vertiport sequences them.
     pub fn conflict(&self, drone: u32, samples: &[Sample], terminal: Terminal, buffer: Buffer) -> Option<u32> {
         let reach = (buffer.horizontal_m / CELL_M).ceil() as i32;
-        let h2 = buffer.horizontal_m * buffer.horizontal_m;
+        let (h2, t2) = (buffer.horizontal_m * buffer.horizontal_m, buffer.terminal_m * buffer.terminal_m);
         let same_base = |h: u32| self.bases.get(&h) == Some(&terminal.base);
         // A run of samples in one column reads the columns around it once.
         let mut rest = samples;
@@ -295,10 +307,16 @@ impl Reservations {
                             for mine in run {
                                 let (p, q) = (mine.at, h.at);
                                 let (ex, ey) = (p[0] - q[0], p[1] - q[1]);
+                                let d2 = ex * ex + ey * ey;
                                 let close = mine.t_ms.abs_diff(h.t_ms) <= TOLERANCE_MS
-                                    && ex * ex + ey * ey < h2
+                                    && d2 < h2
                                     && (p[2] - q[2]).abs() < buffer.vertical_m;
-                                if close && !(h.at_stand && terminal.at_stand(mine) && same_base(h.drone)) {
+                                if !close {
+                                    continue;
+                                }
+                                let stands = (h.at_stand, terminal.at_stand(mine));
+                                let own = (stands.0 || stands.1) && same_base(h.drone);
+                                if !own || (d2 < t2 && !(stands.0 && stands.1)) {
                                     return Some(h.drone);
                                 }
                             }
@@ -366,7 +384,7 @@ mod tests {
     const TICK_S: f64 = 0.1;
 
     /// The buffer at the usual 30 m and 10 m minimum.
-    const BUFFER: Buffer = Buffer { horizontal_m: 45.0, vertical_m: 12.5 };
+    const BUFFER: Buffer = Buffer { horizontal_m: 45.0, vertical_m: 12.5, terminal_m: 15.0 };
 
     fn drone(id: u32) -> Drone {
         Drone::sample(id)
@@ -463,7 +481,11 @@ mod tests {
         use crate::rules::{PLAN_HORIZONTAL_MARGIN, PLAN_VERTICAL_MARGIN};
         assert_eq!(
             BUFFER,
-            Buffer { horizontal_m: 30.0 * PLAN_HORIZONTAL_MARGIN, vertical_m: 10.0 * PLAN_VERTICAL_MARGIN }
+            Buffer {
+                horizontal_m: 30.0 * PLAN_HORIZONTAL_MARGIN,
+                vertical_m: 10.0 * PLAN_VERTICAL_MARGIN,
+                terminal_m: TERMINAL_MINIMUM_M * PLAN_HORIZONTAL_MARGIN,
+            }
         );
         let crossing = |z_m: f64| {
             let mut north = line((600.0, -600.0), (600.0, 600.0));
@@ -518,6 +540,15 @@ mod tests {
         // D, of the same vertiport, passes over it level at 40 m as C would: kept from A's climb
         // as any flight is.
         let d = trajectory(&drone(4), &[(&across, 0)], 0, [0.0; 2], TICK_S);
+        assert_eq!(r.conflict(4, &d, at(0, 0.0, 0.0), BUFFER), Some(1));
+        // Level 20 m to the side of A's climb, D is outside the terminal buffer (15 m) and clear,
+        // as a flight leaving over the stands next to A's is; C, of another vertiport, is
+        // still inside the en-route buffer (45 m) there and held. At 12 m D is held again.
+        let beside = |y: f64| [wp(-600.0, y, 40.0), wp(600.0, y, 40.0)];
+        let d = trajectory(&drone(4), &[(&beside(20.0), 0)], 0, [0.0; 2], TICK_S);
+        assert_eq!(r.conflict(4, &d, at(0, 0.0, 0.0), BUFFER), None);
+        assert_eq!(r.conflict(3, &d, at(1, -600.0, 0.0), BUFFER), Some(1));
+        let d = trajectory(&drone(4), &[(&beside(12.0), 0)], 0, [0.0; 2], TICK_S);
         assert_eq!(r.conflict(4, &d, at(0, 0.0, 0.0), BUFFER), Some(1));
     }
 

@@ -495,7 +495,7 @@ mod tests {
     const TICK_S: f64 = 0.1;
 
     /// The planning buffer at the usual 30 m and 10 m minimum.
-    const BUFFER: Buffer = Buffer { horizontal_m: 45.0, vertical_m: 12.5 };
+    const BUFFER: Buffer = Buffer { horizontal_m: 45.0, vertical_m: 12.5, terminal_m: 15.0 };
     const CALM: [f64; 2] = [0.0; 2];
 
     fn wp(x: f64, z: f64) -> Waypoint {

@@ -7,7 +7,9 @@
 //! flying. Two drones are in conflict when both would be within the drone–drone separation
 //! minimum at once (horizontally within [`MARGIN`] times its horizontal minimum, vertically
 //! within its vertical one), except while both rise from or set down on stands of one vertiport,
-//! which sequences them, as strategic deconfliction has it. Straight-line extrapolation, the
+//! which sequences them; while only one of two flights of one vertiport does, the vertiport's
+//! terminal minimum ([`TERMINAL_MINIMUM_M`]) takes the horizontal minimum's place. Strategic
+//! deconfliction has it so too. Straight-line extrapolation, the
 //! other usual choice, sees a conflict in every pair of flights turning at nearby corners, and in
 //! a busy sky its resolutions push drones into others that their plans kept clear.
 //!
@@ -35,6 +37,7 @@ use std::collections::BTreeMap;
 use bevy::prelude::*;
 use pilotzone_routing::Vec2;
 
+use super::deconflict::TERMINAL_MINIMUM_M;
 use super::flight::{Cursor, rising_or_setting_down};
 use super::{Air, Drone, DronePhase, DroneState};
 use crate::clock::SimClock;
@@ -109,22 +112,15 @@ pub struct Conflict {
 }
 
 /// Whether drones that will be at `a` and `b` (positions every `step_s` from now, straight
-/// between) come within `radius` horizontally and `height` vertically of each other at once,
-/// but for the steps marked `theirs` (two flights of one vertiport on their stands, which it
-/// sequences); the closest such approach.
-pub fn conflict(
-    a: &[[f64; 3]],
-    b: &[[f64; 3]],
-    theirs: &[bool],
-    step_s: f64,
-    radius: f64,
-    height: f64,
-) -> Option<Conflict> {
+/// between) come within `radius` horizontally and `height` vertically of each other at once;
+/// the closest such approach. The radius is the step's own (a terminal area's is smaller, and
+/// none where the vertiport sequences the two); between two steps, the larger of theirs.
+pub fn conflict(a: &[[f64; 3]], b: &[[f64; 3]], radius: &[f64], step_s: f64, height: f64) -> Option<Conflict> {
     let n = a.len().min(b.len());
     let rel = |k: usize| [0, 1, 2].map(|i| b[k][i] - a[k][i]);
     let mut found: Option<Conflict> = None;
     let mut closest = f64::INFINITY;
-    let mut note = |t: f64, d: [f64; 3]| {
+    let mut note = |t: f64, d: [f64; 3], radius: f64| {
         let h = d[0].hypot(d[1]);
         if h >= radius || d[2].abs() >= height {
             return;
@@ -138,19 +134,18 @@ pub fn conflict(
     };
     for k in 0..n {
         let (t, d) = (k as f64 * step_s, rel(k));
-        if !theirs[k] {
-            note(t, d);
-        }
+        note(t, d, radius[k]);
         // The closest approach between two samples, where the two pass each other.
-        if k + 1 >= n || (theirs[k] && theirs[k + 1]) {
+        if k + 1 >= n {
             continue;
         }
+        let r = radius[k].max(radius[k + 1]);
         let e = rel(k + 1);
         let u = [e[0] - d[0], e[1] - d[1]];
         let uu = u[0] * u[0] + u[1] * u[1];
         let f = if uu > 1e-12 { -(d[0] * u[0] + d[1] * u[1]) / uu } else { 0.0 };
         if f > 0.0 && f < 1.0 {
-            note(t + f * step_s, [0, 1, 2].map(|i| d[i] + (e[i] - d[i]) * f));
+            note(t + f * step_s, [0, 1, 2].map(|i| d[i] + (e[i] - d[i]) * f), r);
         }
     }
     found
@@ -229,6 +224,7 @@ pub fn separate_tactically(
     let now = clock.now_ms;
     let (min_h, min_v) = rules.drone_minimum_m();
     let radius = min_h * MARGIN;
+    let terminal_radius = TERMINAL_MINIMUM_M.min(min_h) * MARGIN;
     let band_floor = rules.band_m.0;
     let mut seen = Vec::new();
     let (wind, mut fastest) = (air.velocity[0].hypot(air.velocity[1]), 0.0f64);
@@ -274,9 +270,15 @@ pub fn separate_tactically(
         if !(a.free || b.free || a.climbing || b.climbing) || apart(0, radius) || apart(1, radius) || apart(2, min_v) {
             continue;
         }
-        // Rising from or setting down on stands of one vertiport, the vertiport sequences them.
-        let theirs: [bool; SAMPLES] = std::array::from_fn(|k| a.base == b.base && a.at_stand[k] && b.at_stand[k]);
-        let Some(c) = conflict(&a.intent, &b.intent, &theirs, STEP_S, radius, min_v) else { continue };
+        // Two flights of one vertiport: rising from or setting down on stands, the vertiport
+        // sequences them; one of them doing so, its procedures keep them apart by the terminal
+        // minimum.
+        let radii: [f64; SAMPLES] = std::array::from_fn(|k| match (a.base == b.base, a.at_stand[k], b.at_stand[k]) {
+            (true, true, true) => 0.0,
+            (true, true, false) | (true, false, true) => terminal_radius,
+            _ => radius,
+        });
+        let Some(c) = conflict(&a.intent, &b.intent, &radii, STEP_S, min_v) else { continue };
         let past = now + ((c.t_cpa.max(c.window.1) + 1.0) * 1000.0) as u64;
         let pair = (a.id.min(b.id), a.id.max(b.id));
         if tactical.active.insert(pair, past).is_none() {
@@ -442,7 +444,7 @@ mod tests {
     }
 
     fn check(a: ([f64; 3], [f64; 3]), b: ([f64; 3], [f64; 3])) -> Option<Conflict> {
-        conflict(&straight(a), &straight(b), &[false; SAMPLES], STEP_S, R, 10.0)
+        conflict(&straight(a), &straight(b), &[R; SAMPLES], STEP_S, 10.0)
     }
 
     #[test]
@@ -490,9 +492,31 @@ mod tests {
             if d <= 100.0 { [d, 0.0, 60.0] } else { [100.0, d - 100.0, 60.0] }
         });
         let b = straight(([95.0, 40.0, 60.0], [0.0; 3]));
-        let c = conflict(&a, &b, &[false; SAMPLES], STEP_S, R, 10.0).expect("the turn brings A to B");
+        let c = conflict(&a, &b, &[R; SAMPLES], STEP_S, 10.0).expect("the turn brings A to B");
         assert!(c.miss[0].hypot(c.miss[1]) < 21.0, "{c:?}");
         assert_eq!(check(([0.0, 0.0, 60.0], [12.0, 0.0, 0.0]), ([95.0, 40.0, 60.0], [0.0; 3])), None, "straight on");
+    }
+
+    /// A vertiport's own flight passing level 20 m from one rising at its stand is no conflict
+    /// at the terminal radius, one passing over the stand is; steps where both are on their
+    /// stands count for nothing.
+    #[test]
+    fn the_radius_is_each_steps_own() {
+        let terminal = TERMINAL_MINIMUM_M * MARGIN;
+        let rising = ([0.0, 0.0, 40.0], [0.0, 0.0, 3.0]);
+        // Level at 50 m, over the stand 5 s from now, as the other rises through 55 m.
+        let passing = |y: f64| ([-60.0, y, 50.0], [12.0, 0.0, 0.0]);
+        let (a, b) = (straight(rising), straight(passing(20.0)));
+        assert!(conflict(&a, &b, &[R; SAMPLES], STEP_S, 10.0).is_some(), "20 m is inside the en-route radius");
+        assert_eq!(conflict(&a, &b, &[terminal; SAMPLES], STEP_S, 10.0), None, "and outside the terminal one");
+        let over = straight(passing(0.0));
+        let c = conflict(&a, &over, &[terminal; SAMPLES], STEP_S, 10.0).expect("over the stand");
+        assert_eq!((c.t_cpa, c.window), (5.0, (4.5, 5.5)), "within 12 m from 4 s to 6 s: {c:?}");
+        // Sequenced by the vertiport for the first 5 s, it is seen from then on.
+        let radii: [f64; SAMPLES] = std::array::from_fn(|k| if k < 10 { 0.0 } else { terminal });
+        let c = conflict(&a, &over, &radii, STEP_S, 10.0).expect("still over the stand at 5 s");
+        assert_eq!((c.t_cpa, c.window), (5.0, (5.0, 5.5)), "{c:?}");
+        assert_eq!(conflict(&a, &over, &[0.0; SAMPLES], STEP_S, 10.0), None);
     }
 
     #[test]
