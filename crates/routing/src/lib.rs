@@ -16,4 +16,4 @@ pub use customize::CchMetric;
 pub use dijkstra::{UNREACHED, Workspace};
 pub use geom::Vec2;
 pub use graph::{ArcSpec, CLOSED, Metric, RoadGraph};
-pub use query::{Query, Table, UNREACHABLE};
+pub use query::{Query, Table, Targets, UNREACHABLE};

@@ -216,8 +216,38 @@ impl Rows {
 #[derive(Debug, Default)]
 pub struct Table {
     sources: Rows,
-    targets: Rows,
+    targets: Targets,
     scratch: Vec<u32>,
+}
+
+/// The targets of a table, searched once: a large table splits its sources into chunks that
+/// each read the same targets ([`Table::run_to`]), so their searches are not repeated per chunk.
+#[derive(Debug, Default)]
+pub struct Targets {
+    rows: Rows,
+    scratch: Vec<u32>,
+}
+
+impl Targets {
+    /// Empty; it grows on first use.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Searches from each of `targets` (downward, toward them).
+    pub fn fill(&mut self, cch: &Cch, metric: &CchMetric, targets: &[u32]) {
+        self.rows.fill(cch, metric, targets, false, &mut self.scratch);
+    }
+
+    /// How many targets there are.
+    pub fn len(&self) -> usize {
+        self.rows.first.len().saturating_sub(1)
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 impl Table {
@@ -229,13 +259,20 @@ impl Table {
     /// Fills `out` (row-major, `sources.len() × targets.len()`) with travel times from each
     /// source to each target; [`UNREACHABLE`] where there is no way.
     pub fn run(&mut self, cch: &Cch, metric: &CchMetric, sources: &[u32], targets: &[u32], out: &mut [u32]) {
+        self.targets.fill(cch, metric, targets);
+        let targets = std::mem::take(&mut self.targets);
+        self.run_to(cch, metric, sources, &targets, out);
+        self.targets = targets;
+    }
+
+    /// [`run`](Self::run) to targets searched beforehand, with the same `cch` and `metric`.
+    pub fn run_to(&mut self, cch: &Cch, metric: &CchMetric, sources: &[u32], targets: &Targets, out: &mut [u32]) {
         assert_eq!(out.len(), sources.len() * targets.len(), "one cell per source and target");
         self.sources.fill(cch, metric, sources, true, &mut self.scratch);
-        self.targets.fill(cch, metric, targets, false, &mut self.scratch);
         for (i, cells) in out.chunks_exact_mut(targets.len().max(1)).enumerate().take(sources.len()) {
             let (s_time, s_rank) = self.sources.row(i);
             for (j, cell) in cells.iter_mut().enumerate() {
-                let (t_time, t_rank) = self.targets.row(j);
+                let (t_time, t_rank) = targets.rows.row(j);
                 *cell = meet(s_time, s_rank, t_time, t_rank);
             }
         }

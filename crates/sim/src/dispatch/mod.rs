@@ -131,7 +131,7 @@ fn match_idle(
     let limit = open.iter().map(|&j| left_ms(j)).max().unwrap_or(0);
     let sources: Vec<u32> = idle.iter().map(|&(_, _, node)| node).collect();
     let targets: Vec<u32> = open.iter().map(|&j| town.place_node[requests.rides[j].from]).collect();
-    let eta = table(&town.cch, &cx.rules.routes, &mut scratch.pool, &sources, &targets, limit);
+    let eta = table(&town.cch, &cx.rules.routes, (&mut scratch.pool, &mut scratch.targets), &sources, &targets, limit);
     let feasible =
         |i: usize, k: usize| Some(eta[i * open.len() + k]).filter(|&d| d != UNREACHED && d <= left_ms(open[k]));
 

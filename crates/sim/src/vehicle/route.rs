@@ -2,7 +2,7 @@
 //! re-planning after the rules change.
 
 use bevy::prelude::*;
-use pilotzone_routing::{CchMetric, Query as RouteQuery, Table};
+use pilotzone_routing::{CchMetric, Query as RouteQuery, Table, Targets};
 
 use super::{Phase, TaxiState};
 use crate::rules::ActiveRules;
@@ -15,8 +15,10 @@ pub struct RouterScratch {
     pub(crate) path: Vec<u32>,
     /// Table workspace for single-threaded tables.
     pub(crate) table: Table,
-    /// One workspace per chunk of a parallel travel-time table.
+    /// One workspace per chunk of sources of a parallel travel-time table.
     pub(crate) pool: Vec<Table>,
+    /// The targets of a parallel table, searched once for all its chunks.
+    pub(crate) targets: Targets,
 }
 
 impl FromWorld for RouterScratch {
@@ -26,6 +28,7 @@ impl FromWorld for RouterScratch {
             path: Vec::new(),
             table: Table::new(),
             pool: Vec::new(),
+            targets: Targets::new(),
         }
     }
 }
