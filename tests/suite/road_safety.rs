@@ -264,3 +264,21 @@ fn resting_far_bodies_changes_no_contact_and_no_replay_byte() {
     assert_eq!(rested.replay_hash, stepped.replay_hash);
     assert_eq!(rested.replay, stepped.replay);
 }
+
+/// Where rapier steps changes nothing: the demo's half hour gives the same replay, byte for
+/// byte, with every step handed to a worker thread as with every step done on the simulation's
+/// own (the demo's steps are small enough to stay there by default).
+#[test]
+fn a_step_handed_to_a_worker_changes_no_replay_byte() {
+    let run = |hand_over_from: usize| {
+        let mut sim = Simulation::new(demo_for(1800), 5).expect("builds");
+        sim.app_mut().world_mut().resource_mut::<pilotzone_sim::physics::Physics>().hand_over_from = hand_over_from;
+        sim.run_to_end();
+        sim.finish()
+    };
+    let (away, here) = (run(1), run(usize::MAX));
+    assert_eq!(away.replay_hash, here.replay_hash);
+    assert_eq!(away.replay, here.replay);
+    assert_eq!(away.events, here.events);
+    assert!(away.events.iter().any(|e| e.incident.is_some()), "the demo has incidents to compare");
+}

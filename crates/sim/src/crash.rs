@@ -14,14 +14,14 @@ use crate::events::{EventKind, EventLog, Incident};
 use crate::physics::{Contacts, read_drones};
 use crate::roster::Rosters;
 use crate::rules::ActiveRules;
-use crate::schedule::{SimStep, SimSystems};
+use crate::schedule::{PhysicsSystems, SimStep};
 
 /// Ends the flights of drones that struck something, right after physics moved them.
 pub struct CrashPlugin;
 
 impl Plugin for CrashPlugin {
     fn build(&self, app: &mut App) {
-        app.add_systems(SimStep, crash_drones.after(read_drones).in_set(SimSystems::Physics));
+        app.add_systems(SimStep, crash_drones.after(read_drones).in_set(PhysicsSystems::Results));
     }
 }
 

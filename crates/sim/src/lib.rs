@@ -36,7 +36,7 @@ use pilotzone_scenario::LoadedScenario;
 pub use bevy::app::{PluginGroup, PluginGroupBuilder};
 pub use metrics::Kpis;
 pub use roster::Rosters;
-pub use schedule::{ControlSystems, DispatchSystems, SetupSystems, SimSetup, SimStep, SimSystems};
+pub use schedule::{ControlSystems, DispatchSystems, PhysicsSystems, SetupSystems, SimSetup, SimStep, SimSystems};
 
 /// Version of the engine, written into replays.
 pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -10,7 +10,7 @@ use crate::drone::{Departures, Drone, DroneState, Reservations, Tactical};
 use crate::residents::ResidentStats;
 use crate::roster::{CarRoster, TaxiRoster};
 use crate::safety::SafetyMonitor;
-use crate::schedule::{SimStep, SimSystems};
+use crate::schedule::{PhysicsSystems, SimStep, SimSystems};
 use crate::vehicle::watch::Watched;
 use crate::vehicle::{CarTrip, Gridlocks, Phase, RemoteDesk, Taxi, TaxiState};
 
@@ -202,7 +202,9 @@ pub struct MetricsPlugin;
 
 impl Plugin for MetricsPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<FleetExtremes>().add_systems(SimStep, track_fleet_use.in_set(SimSystems::Metrics));
+        app.init_resource::<FleetExtremes>()
+            .add_systems(SimStep, track_taxi_use.in_set(PhysicsSystems::Tallies))
+            .add_systems(SimStep, track_drone_use.in_set(SimSystems::Metrics));
     }
 }
 
@@ -224,15 +226,14 @@ impl Default for FleetExtremes {
     }
 }
 
-/// Adds the tick to every vehicle's busy time unless it stood idle, and keeps the lowest charge
-/// and the most drones aloft.
+/// Adds the tick to every vehicle's busy time unless it stood idle, and keeps the lowest
+/// charge. Physics moves no vehicle, so this runs while it steps.
 ///
 /// Only busy vehicles are visited, and for the lowest charge those changed since the last tick
 /// (see [`Watched`]): an idle vehicle's charge does not change.
-pub fn track_fleet_use(
+pub fn track_taxi_use(
     clock: Res<SimClock>,
     mut taxis: Query<(Entity, &Taxi, &mut TaxiState), Without<CarTrip>>,
-    drones: Query<(&Drone, &DroneState)>,
     config: Res<SimConfig>,
     mut extremes: ResMut<FleetExtremes>,
     mut busy: Local<Watched>,
@@ -267,6 +268,10 @@ pub fn track_fleet_use(
         taxis.iter().filter(|(_, _, state)| state.phase != Phase::Idle).count(),
         "every busy vehicle is watched"
     );
+}
+
+/// Keeps the lowest drone charge and the most drones aloft, once physics has moved them.
+pub fn track_drone_use(drones: Query<(&Drone, &DroneState)>, mut extremes: ResMut<FleetExtremes>) {
     let mut airborne = 0;
     for (drone, state) in &drones {
         extremes.drone = extremes.drone.min(state.energy_wh / drone.battery_wh);

@@ -4,18 +4,26 @@
 //! whether they touched. Drones are dynamic: their flight controller sets a force, and rapier
 //! integrates it with gravity into where they are. The ground and every building are fixed
 //! bodies that only drones meet: a drone that falls lands on them, one that flies into a
-//! building has struck it ([`Contacts::struck`]). rapier tests contacts at the start of a step, so a contact is reported
-//! one tick after the bodies came together; no state goes untested. Parked vehicles and grounded drones are disabled, so depot
-//! bays and landing pads are not contacts; only moving things interact.
+//! building has struck it ([`Contacts::struck`]). rapier tests contacts at the start of a
+//! step, so a contact is reported one tick after the bodies came together; no state goes
+//! untested. Parked vehicles and grounded drones are disabled, so depot bays and landing pads
+//! are not contacts; only moving things interact.
 //!
 //! A vehicle or person farther than [`CONTACT_RANGE_M`] from every other moving body cannot
 //! touch one within the next two ticks, so its body rests disabled until something comes near;
 //! with no drone in the air and nothing near anything, the step is skipped. Contacts are the
 //! same as with every body stepped, at the cost of the bodies that can actually meet.
+//!
+//! The step runs on a worker of the compute task pool while this thread does what reads
+//! vehicles and people alone ([`PhysicsSystems::Roads`], [`PhysicsSystems::Tallies`]); its
+//! results are taken back in [`PhysicsSystems::Results`]. Which thread steps changes nothing in
+//! what it computes.
 
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Mutex;
 
 use bevy::prelude::*;
+use bevy::tasks::{ComputeTaskPool, Task, TaskPool, block_on};
 use rapier3d::prelude::{
     ActiveCollisionTypes, ActiveEvents, ColliderBuilder, ColliderSet, CollisionEvent, ContactPair, EventHandler, Group,
     InteractionGroups, InteractionTestMode, PhysicsWorld, Pose, Real, RigidBodyBuilder, RigidBodyHandle, RigidBodySet,
@@ -27,7 +35,7 @@ use crate::drone::{DRONE_MASS_KG, DroneState};
 use crate::geom::neighbour_pairs;
 use crate::residents::PedestrianState;
 use crate::roster::{CarRoster, DroneRoster, PedestrianRoster, TaxiRoster};
-use crate::schedule::{SetupSystems, SimSetup, SimStep, SimSystems};
+use crate::schedule::{PhysicsSystems, SetupSystems, SimSetup, SimStep};
 use crate::town::TownMap;
 use crate::vehicle::{OnRoad, Taxi, TaxiState};
 use pilotzone_routing::Vec2;
@@ -85,12 +93,31 @@ impl EventHandler for Collector {
     fn handle_soft_body_tear_event(&self, _: &SoftBodySet, _: &SoftBodyTearEvent) {}
 }
 
+/// rapier's world and the contacts its step reports, boxed so that a step can take them to a
+/// worker thread and back.
+#[derive(Default)]
+struct Rapier {
+    world: PhysicsWorld,
+    collector: Collector,
+}
+
+/// Where this tick's step is.
+enum Step {
+    /// Nothing was enabled: no step.
+    Skipped,
+    /// Done on this thread.
+    Done,
+    /// Under way on a worker, which gives back the world or the panic it met.
+    Away(Task<std::thread::Result<Box<Rapier>>>),
+}
+
 /// The rapier world and the body of each entity, by replay id.
 #[derive(Resource)]
 pub struct Physics {
-    world: PhysicsWorld,
+    /// The world between steps; a step under way holds it ([`Physics::step`]).
+    rapier: Option<Box<Rapier>>,
+    step: Step,
     bodies: Vec<RigidBodyHandle>,
-    collector: Collector,
     /// Scratch for the moving bodies' positions and which are near another, reused each tick.
     moving: Vec<(usize, Pose)>,
     points: Vec<(f64, f64)>,
@@ -101,30 +128,52 @@ pub struct Physics {
     awake: Vec<usize>,
     /// Whether each body is in `moving` this tick, by body index (scratch, cleared after use).
     in_moving: Vec<bool>,
-    /// Whether anything is enabled this tick: otherwise the step is skipped.
-    any_enabled: bool,
+    /// Bodies enabled this tick: none, and the step is skipped; few, and it is quicker done on
+    /// this thread than handed to another ([`HAND_OVER_FROM`]).
+    enabled: usize,
     /// Whether far bodies rest (default); off, every moving body is stepped, which tests use to
     /// show that resting changes nothing.
     pub contact_culling: bool,
+    /// Enabled bodies from which the step is handed to a worker ([`HAND_OVER_FROM`] unless a
+    /// test, showing that where it steps changes nothing, sets another).
+    pub hand_over_from: usize,
 }
+
+/// Enabled bodies from which a step is handed to a worker thread. Handing over and back costs
+/// tens of microseconds, about what rapier takes for a hundred moving bodies; the step must also
+/// outlast what this thread does meanwhile to gain from it.
+pub const HAND_OVER_FROM: usize = 400;
+
+/// Says what went wrong if the world is asked for while a step holds it, which the schedule
+/// rules out.
+const HOME: &str = "the physics world is only away during a step, and the schedule waits for it";
 
 impl FromWorld for Physics {
     fn from_world(world: &mut World) -> Self {
-        let mut pw = PhysicsWorld { gravity: Vector::new(0.0, 0.0, -9.81), ..Default::default() };
-        pw.integration_parameters.dt = world.resource::<SimClock>().dt_s() as Real;
+        let mut rapier = Box::<Rapier>::default();
+        rapier.world.gravity = Vector::new(0.0, 0.0, -9.81);
+        rapier.world.integration_parameters.dt = world.resource::<SimClock>().dt_s() as Real;
         Physics {
-            world: pw,
+            rapier: Some(rapier),
+            step: Step::Skipped,
             bodies: Vec::new(),
-            collector: Collector::default(),
             moving: Vec::new(),
             points: Vec::new(),
             pairs: Vec::new(),
             near: Vec::new(),
             awake: Vec::new(),
             in_moving: Vec::new(),
-            any_enabled: false,
+            enabled: 0,
             contact_culling: true,
+            hand_over_from: HAND_OVER_FROM,
         }
+    }
+}
+
+impl Physics {
+    /// The world, between steps.
+    fn world(&mut self) -> &mut PhysicsWorld {
+        &mut self.rapier.as_mut().expect(HOME).world
     }
 }
 
@@ -151,7 +200,8 @@ impl Plugin for PhysicsPlugin {
         app.init_resource::<Physics>()
             .init_resource::<Contacts>()
             .add_systems(SimSetup, create_bodies.in_set(SetupSystems::Bodies))
-            .add_systems(SimStep, (sync_bodies, step_physics, read_drones).chain().in_set(SimSystems::Physics));
+            .add_systems(SimStep, (sync_bodies, step_physics).chain().in_set(PhysicsSystems::Step))
+            .add_systems(SimStep, (take_step, read_drones).chain().in_set(PhysicsSystems::Results));
     }
 }
 
@@ -235,17 +285,18 @@ pub fn create_bodies(
     people: Res<PedestrianRoster>,
 ) {
     let physics = &mut *physics;
-    fixed_world(&mut physics.world, &town);
+    let world = &mut physics.rapier.as_mut().expect(HOME).world;
+    fixed_world(world, &town);
     let [hx, hy, hz] = CAR_HALF_EXTENTS;
     let car = || ColliderBuilder::cuboid(hx, hy, hz).collision_groups(groups(ROAD, ROAD | PEOPLE));
     let mut id = 0u32;
     for _ in 0..taxis.0.len() {
-        let handle = body(&mut physics.world, id, car());
+        let handle = body(world, id, car());
         physics.bodies.push(handle);
         id += 1;
     }
     for _ in 0..drones.0.len() {
-        let handle = drone_body(&mut physics.world, id);
+        let handle = drone_body(world, id);
         physics.bodies.push(handle);
         id += 1;
     }
@@ -255,7 +306,7 @@ pub fn create_bodies(
         people.0.len(),
     ));
     for shape in shapes {
-        let handle = body(&mut physics.world, id, shape);
+        let handle = body(world, id, shape);
         physics.bodies.push(handle);
         id += 1;
     }
@@ -263,8 +314,12 @@ pub fn create_bodies(
 
 fn place(world: &mut PhysicsWorld, handle: RigidBodyHandle, active: bool, pose: Pose) {
     // Borrowing a body mutably files it as changed, and rapier then revisits it in the next
-    // step: a body that rests and stays at rest is only looked at.
-    if !active && !world.bodies[handle].is_enabled() {
+    // step: a body that rests and stays at rest is only looked at, and so is one standing
+    // where it stood (a vehicle queueing), whose next pose is already the one it holds.
+    let seen = &world.bodies[handle];
+    if (!active && !seen.is_enabled())
+        || (active && seen.is_enabled() && *seen.position() == pose && *seen.next_position() == pose)
+    {
         return;
     }
     let body = &mut world.bodies[handle];
@@ -293,6 +348,7 @@ pub fn sync_bodies(
     mut physics: ResMut<Physics>,
 ) {
     let physics = &mut *physics;
+    let world = &mut physics.rapier.as_mut().expect(HOME).world;
     let first_person = taxis.0.len() + drones.0.len() + cars.0.len();
     // Every moving thing: (body index, pose); the ground ones first, in body order.
     physics.moving.clear();
@@ -319,7 +375,7 @@ pub fn sync_bodies(
     }
     for &i in &physics.awake {
         if !physics.in_moving[i] {
-            place(&mut physics.world, physics.bodies[i], false, Pose::IDENTITY);
+            place(world, physics.bodies[i], false, Pose::IDENTITY);
         }
     }
     for &(i, _) in &physics.moving {
@@ -347,12 +403,12 @@ pub fn sync_bodies(
         physics.near[a] = true;
         physics.near[b] = true;
     }
-    physics.any_enabled = airborne > 0;
+    physics.enabled = airborne;
     physics.awake.clear();
     for (k, &(i, pose)) in physics.moving[..ground].iter().enumerate() {
         let near = physics.near[k] || !physics.contact_culling;
-        physics.any_enabled |= near;
-        place(&mut physics.world, physics.bodies[i], near, pose);
+        physics.enabled += usize::from(near);
+        place(world, physics.bodies[i], near, pose);
         if near {
             physics.awake.push(i);
         }
@@ -362,12 +418,12 @@ pub fn sync_bodies(
         let state = drone_states.get(e).expect("roster entities are drones");
         let handle = physics.bodies[taxis.0.len() + k];
         if !state.airborne() {
-            if physics.world.bodies[handle].is_enabled() {
-                physics.world.bodies[handle].set_enabled(false);
+            if world.bodies[handle].is_enabled() {
+                world.bodies[handle].set_enabled(false);
             }
             continue;
         }
-        let body = &mut physics.world.bodies[handle];
+        let body = &mut world.bodies[handle];
         if !body.is_enabled() {
             // Taking off: from the pad, at rest, its body resting on the ground.
             let [x, y, z] = state.pos;
@@ -392,15 +448,16 @@ pub fn read_drones(
     mut drone_states: Query<&mut DroneState>,
 ) {
     let physics = &mut *physics;
+    let world = &mut physics.rapier.as_mut().expect(HOME).world;
     for (k, &e) in drones.0.iter().enumerate() {
         let id = (taxis.0.len() + k) as u32;
         let handle = physics.bodies[id as usize];
         let quarantined = contacts.unsound.binary_search(&id).is_ok();
-        let body = &physics.world.bodies[handle];
+        let body = &world.bodies[handle];
         if !quarantined && !body.is_enabled() {
             continue;
         }
-        let body = &mut physics.world.bodies[handle];
+        let body = &mut world.bodies[handle];
         let (p, v) = (body.translation(), body.linvel());
         if quarantined || (body.is_enabled() && !(p.is_finite() && v.is_finite())) {
             // Put down where it last was sound, at rest; its flight ends as a crash.
@@ -436,7 +493,7 @@ impl Physics {
     /// gust, a bird) would. Tests also push with values that are not numbers, to see them caught.
     pub fn push_drone(&mut self, id: u32, dv: [f64; 3]) {
         let Some(&handle) = self.bodies.get(id as usize) else { return };
-        if let Some(body) = self.world.bodies.get_mut(handle)
+        if let Some(body) = self.world().bodies.get_mut(handle)
             && body.is_dynamic()
         {
             let v = body.linvel() + Vector::new(dv[0] as Real, dv[1] as Real, dv[2] as Real);
@@ -445,25 +502,54 @@ impl Physics {
     }
 }
 
-/// Steps rapier and lists the contacts that began.
-pub fn step_physics(mut physics: ResMut<Physics>, mut contacts: ResMut<Contacts>) {
+/// Hands the step to a worker of the compute task pool, unless nothing is enabled. A step of
+/// few bodies (a town's, not a city's) is done here: handing it over and back costs more than
+/// it takes.
+pub fn step_physics(mut physics: ResMut<Physics>) {
+    let physics = &mut *physics;
+    if physics.enabled == 0 {
+        physics.step = Step::Skipped;
+        return;
+    }
+    if physics.enabled < physics.hand_over_from {
+        let rapier = physics.rapier.as_mut().expect(HOME);
+        rapier.world.step_with_events(&(), &rapier.collector);
+        physics.step = Step::Done;
+        return;
+    }
+    let mut rapier = physics.rapier.take().expect(HOME);
+    // A panic in the step is carried back and raised on the simulation's thread: a task that
+    // panicked would otherwise never finish, and the tick would wait for it forever.
+    let task = async move {
+        catch_unwind(AssertUnwindSafe(move || {
+            rapier.world.step_with_events(&(), &rapier.collector);
+            rapier
+        }))
+    };
+    physics.step = Step::Away(ComputeTaskPool::get_or_init(TaskPool::default).spawn(task));
+}
+
+/// Waits for the step and lists the contacts that began.
+pub fn take_step(mut physics: ResMut<Physics>, mut contacts: ResMut<Contacts>) {
     let physics = &mut *physics;
     contacts.started.clear();
     contacts.struck.clear();
     contacts.unsound.clear();
-    if !physics.any_enabled {
-        return;
+    match std::mem::replace(&mut physics.step, Step::Skipped) {
+        Step::Skipped => return,
+        Step::Done => {}
+        Step::Away(task) => physics.rapier = Some(block_on(task).unwrap_or_else(|panic| resume_unwind(panic))),
     }
-    physics.world.step_with_events(&(), &physics.collector);
+    let rapier = physics.rapier.as_mut().expect(HOME);
     // rapier disables a body whose pose or velocity went non-finite and rolls it back; which
     // ones is the simulation's to know, and to report.
-    for &handle in physics.world.quarantine().bodies() {
-        let owner = physics
+    for &handle in rapier.world.quarantine().bodies() {
+        let owner = rapier
             .world
             .bodies
             .get(handle)
             .and_then(|b| b.colliders().first())
-            .and_then(|&c| physics.world.colliders.get(c));
+            .and_then(|&c| rapier.world.colliders.get(c));
         if let Some(owner) = owner.map(|c| c.user_data).filter(|&o| o & FIXED == 0) {
             contacts.unsound.push(owner as u32);
         }
@@ -471,7 +557,7 @@ pub fn step_physics(mut physics: ResMut<Physics>, mut contacts: ResMut<Contacts>
     contacts.unsound.sort_unstable();
     contacts.unsound.dedup();
     let mut started = std::mem::take(
-        &mut *physics.collector.0.lock().expect("collector lock is never poisoned: handlers do not panic"),
+        &mut *rapier.collector.0.lock().expect("collector lock is never poisoned: handlers do not panic"),
     );
     for (a, b) in started.drain(..) {
         let (a, b) = (a.min(b), a.max(b));
@@ -510,5 +596,37 @@ mod tests {
         assert!(collector.0.lock().expect("unpoisoned").is_empty(), "moving in: reported next step");
         world.step_with_events(&(), &collector);
         assert_eq!(collector.0.lock().expect("unpoisoned").as_slice(), &[(0, 1)], "3 m apart: overlapping boxes touch");
+    }
+
+    /// A vehicle standing where it stood is left alone (it queues), yet one driven into it is
+    /// seen touching it, and it moves again when it is placed elsewhere, however long it stood.
+    #[test]
+    fn a_standing_body_is_left_alone_and_still_met_and_moved() {
+        let mut world = PhysicsWorld::default();
+        let collector = Collector::default();
+        let a = body(&mut world, 0, ColliderBuilder::cuboid(2.2, 0.9, 0.75));
+        let b = body(&mut world, 1, ColliderBuilder::cuboid(2.2, 0.9, 0.75));
+        let at = |x: f32| Pose::from_translation(Vector::new(x, 0.0, 0.75));
+        let started = |c: &Collector| std::mem::take(&mut *c.0.lock().expect("unpoisoned"));
+        // Long enough for rapier to put a body that does not move to sleep.
+        for _ in 0..300 {
+            place(&mut world, a, true, at(0.0));
+            place(&mut world, b, true, at(20.0));
+            world.step_with_events(&(), &collector);
+        }
+        assert!(started(&collector).is_empty(), "20 m apart: no contact");
+        assert!(world.bodies[a].is_sleeping(), "left alone, it fell asleep");
+        for (step, x) in [15.0, 10.0, 5.0, 3.0, 3.0].into_iter().enumerate() {
+            place(&mut world, a, true, at(0.0));
+            place(&mut world, b, true, at(x));
+            world.step_with_events(&(), &collector);
+            let touched = started(&collector);
+            // Moved in at the fourth step, seen one step later.
+            assert_eq!(touched.as_slice(), if step == 4 { &[(0, 1)][..] } else { &[] }, "step {step}, at {x} m");
+        }
+        place(&mut world, a, true, at(-30.0));
+        world.step_with_events(&(), &collector);
+        assert!(!world.bodies[a].is_sleeping());
+        assert_eq!(world.bodies[a].translation().x, -30.0, "the standing body moves when placed elsewhere");
     }
 }

@@ -72,6 +72,21 @@ pub enum DispatchSystems {
     Residents,
 }
 
+/// Parts of [`SimSystems::Physics`], run in this order. Physics moves drones only, so what
+/// reads vehicles and people alone runs on this thread while a worker steps (`Roads`,
+/// `Tallies`); which thread does what changes nothing in what either computes.
+#[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PhysicsSystems {
+    /// Bodies to where their controllers put them; the step handed to a worker thread.
+    Step,
+    /// The safety checks of the road.
+    Roads,
+    /// Running totals of the vehicles.
+    Tallies,
+    /// The step's results taken back: where drones are, the contacts, crashes.
+    Results,
+}
+
 /// Parts of [`SimSystems::Control`], run in this order.
 #[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ControlSystems {
@@ -128,6 +143,12 @@ impl bevy::app::Plugin for SchedulePlugin {
             (DispatchSystems::Taxis, DispatchSystems::Drones, DispatchSystems::Residents)
                 .chain()
                 .in_set(SimSystems::Dispatch),
+        );
+        app.configure_sets(
+            SimStep,
+            (PhysicsSystems::Step, PhysicsSystems::Roads, PhysicsSystems::Tallies, PhysicsSystems::Results)
+                .chain()
+                .in_set(SimSystems::Physics),
         );
         app.configure_sets(
             SimStep,

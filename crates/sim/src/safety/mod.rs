@@ -19,7 +19,7 @@ use crate::physics::Contacts;
 use crate::residents::{Pedestrian, PedestrianState};
 use crate::roster::Rosters;
 use crate::rules::ActiveRules;
-use crate::schedule::{SimStep, SimSystems};
+use crate::schedule::{PhysicsSystems, SimStep, SimSystems};
 use crate::town::TownMap;
 use crate::vehicle::{OnRoad, Taxi, TaxiState};
 
@@ -60,6 +60,9 @@ pub struct SafetyMonitor {
     above: Episodes<u32>,
     speeding: Episodes<u32>,
     last_arc: Vec<Option<u32>>,
+    /// Incidents the road check found while physics stepped, logged after this tick's
+    /// collisions, in the order the monitor has always logged them.
+    road_found: EventLog,
 }
 
 /// Adds the monitor.
@@ -67,7 +70,9 @@ pub struct SafetyPlugin;
 
 impl Plugin for SafetyPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<SafetyMonitor>().add_systems(SimStep, monitor_safety.in_set(SimSystems::Safety));
+        app.init_resource::<SafetyMonitor>()
+            .add_systems(SimStep, check_roads.in_set(PhysicsSystems::Roads))
+            .add_systems(SimStep, monitor_safety.in_set(SimSystems::Safety));
     }
 }
 
@@ -98,7 +103,26 @@ impl<'a> Check<'a> {
     }
 }
 
-/// Checks this tick's state against the rules and logs new incidents.
+/// Checks vehicles and people on the road, which physics does not move, while it steps; what
+/// it finds waits in the monitor for [`monitor_safety`].
+pub fn check_roads(
+    clock: Res<SimClock>,
+    town: Res<TownMap>,
+    rules: Res<ActiveRules>,
+    roster: Rosters,
+    on_road: Res<OnRoad>,
+    taxis: Query<(&Taxi, &TaxiState)>,
+    walkers: Query<(&Pedestrian, &PedestrianState)>,
+    mut monitor: ResMut<SafetyMonitor>,
+) {
+    let monitor = &mut *monitor;
+    let mut found = std::mem::take(&mut monitor.road_found);
+    let mut cx = Check { now: clock.now_ms, town: &town, rules: &rules, log: &mut found };
+    road::check(&mut cx, monitor, &roster, &on_road.0, &taxis, &walkers, clock.time_of_day_s());
+    monitor.road_found = found;
+}
+
+/// Logs this tick's collisions, then what the road check found, then checks the drones.
 pub fn monitor_safety(
     clock: Res<SimClock>,
     town: Res<TownMap>,
@@ -106,7 +130,6 @@ pub fn monitor_safety(
     contacts: Res<Contacts>,
     requests: Res<Requests>,
     roster: Rosters,
-    on_road: Res<OnRoad>,
     taxis: Query<(&Taxi, &TaxiState)>,
     drones: Query<(&Drone, &DroneState)>,
     walkers: Query<(&Pedestrian, &PedestrianState)>,
@@ -116,7 +139,7 @@ pub fn monitor_safety(
     let monitor = &mut *monitor;
     let mut cx = Check { now: clock.now_ms, town: &town, rules: &rules, log: &mut log };
     log_collisions(&mut cx, monitor, &contacts, &roster, &taxis, &drones, &walkers);
-    road::check(&mut cx, monitor, &roster, &on_road.0, &taxis, &walkers, clock.time_of_day_s());
+    cx.log.events.append(&mut monitor.road_found.events);
     air::check(&mut cx, monitor, &roster, &drones, &walkers, &requests, clock.dt_s());
 }
 
