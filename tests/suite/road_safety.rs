@@ -240,17 +240,22 @@ fn residents_drive_and_cross_in_the_demo() {
     assert!(kinds(pilotzone_replay::EntityKind::Person) > 0);
 }
 
+/// The demo's first half hour, seed 5, with physics set as `set` says; and how many of its
+/// steps went to a worker thread.
+fn demo_half_hour_with(set: impl FnOnce(&mut pilotzone_sim::physics::Physics)) -> (RunOutput, u64) {
+    let mut sim = Simulation::new(demo_for(1800), 5).expect("builds");
+    set(&mut sim.app_mut().world_mut().resource_mut::<pilotzone_sim::physics::Physics>());
+    sim.run_to_end();
+    let handed = sim.app().world().resource::<pilotzone_sim::physics::Physics>().steps_handed_over();
+    (sim.finish(), handed)
+}
+
 /// Resting the bodies far from every other changes nothing: the same contacts, near misses
 /// and replay, byte for byte, as stepping every moving body; and the forced collision above is
 /// found with resting on (the default).
 #[test]
 fn resting_far_bodies_changes_no_contact_and_no_replay_byte() {
-    let run = |culling: bool| {
-        let mut sim = Simulation::new(demo_for(1800), 5).expect("builds");
-        sim.app_mut().world_mut().resource_mut::<pilotzone_sim::physics::Physics>().contact_culling = culling;
-        sim.run_to_end();
-        sim.finish()
-    };
+    let run = |culling: bool| demo_half_hour_with(|physics| physics.contact_culling = culling).0;
     let (rested, stepped) = (run(true), run(false));
     let incidents = |o: &RunOutput| {
         o.events
@@ -270,13 +275,12 @@ fn resting_far_bodies_changes_no_contact_and_no_replay_byte() {
 /// own (the demo's steps are small enough to stay there by default).
 #[test]
 fn a_step_handed_to_a_worker_changes_no_replay_byte() {
-    let run = |hand_over_from: usize| {
-        let mut sim = Simulation::new(demo_for(1800), 5).expect("builds");
-        sim.app_mut().world_mut().resource_mut::<pilotzone_sim::physics::Physics>().hand_over_from = hand_over_from;
-        sim.run_to_end();
-        sim.finish()
-    };
-    let (away, here) = (run(1), run(usize::MAX));
+    let run = |from: usize| demo_half_hour_with(|physics| physics.hand_over_from = from);
+    let ((away, handed), (here, kept)) = (run(1), run(usize::MAX));
+    // The demo's steps are small enough to stay on the simulation's thread by default.
+    assert_eq!(demo_half_hour_with(|_| {}).1, 0);
+    assert!(handed > 1_000, "the half hour's steps (when anything moved) went to a worker: {handed}");
+    assert_eq!(kept, 0);
     assert_eq!(away.replay_hash, here.replay_hash);
     assert_eq!(away.replay, here.replay);
     assert_eq!(away.events, here.events);

@@ -14,10 +14,11 @@
 //! with no drone in the air and nothing near anything, the step is skipped. Contacts are the
 //! same as with every body stepped, at the cost of the bodies that can actually meet.
 //!
-//! The step runs on a worker of the compute task pool while this thread does what reads
-//! vehicles and people alone ([`PhysicsSystems::Roads`], [`PhysicsSystems::Tallies`]); its
-//! results are taken back in [`PhysicsSystems::Results`]. Which thread steps changes nothing in
-//! what it computes.
+//! A city's step (from [`HAND_OVER_FROM`] enabled bodies) runs on a worker of the compute task
+//! pool while the simulation's thread does what reads vehicles and people alone
+//! ([`PhysicsSystems::Roads`], [`PhysicsSystems::Tallies`]); its results are taken back in
+//! [`PhysicsSystems::Results`]. A town's smaller step is done in place. Which thread steps
+//! changes nothing in what it computes.
 
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Mutex;
@@ -114,7 +115,7 @@ enum Step {
 /// The rapier world and the body of each entity, by replay id.
 #[derive(Resource)]
 pub struct Physics {
-    /// The world between steps; a step under way holds it ([`Physics::step`]).
+    /// The world between steps; a step under way on a worker holds it.
     rapier: Option<Box<Rapier>>,
     step: Step,
     bodies: Vec<RigidBodyHandle>,
@@ -137,6 +138,8 @@ pub struct Physics {
     /// Enabled bodies from which the step is handed to a worker ([`HAND_OVER_FROM`] unless a
     /// test, showing that where it steps changes nothing, sets another).
     pub hand_over_from: usize,
+    /// Steps handed to a worker so far.
+    handed_over: u64,
 }
 
 /// Enabled bodies from which a step is handed to a worker thread. Handing over and back costs
@@ -166,11 +169,17 @@ impl FromWorld for Physics {
             enabled: 0,
             contact_culling: true,
             hand_over_from: HAND_OVER_FROM,
+            handed_over: 0,
         }
     }
 }
 
 impl Physics {
+    /// How many steps went to a worker thread so far.
+    pub fn steps_handed_over(&self) -> u64 {
+        self.handed_over
+    }
+
     /// The world, between steps.
     fn world(&mut self) -> &mut PhysicsWorld {
         &mut self.rapier.as_mut().expect(HOME).world
@@ -527,6 +536,7 @@ pub fn step_physics(mut physics: ResMut<Physics>) {
         }))
     };
     physics.step = Step::Away(ComputeTaskPool::get_or_init(TaskPool::default).spawn(task));
+    physics.handed_over += 1;
 }
 
 /// Waits for the step and lists the contacts that began.
