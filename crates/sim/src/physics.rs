@@ -179,11 +179,12 @@ impl Physics {
     pub fn steps_handed_over(&self) -> u64 {
         self.handed_over
     }
+}
 
-    /// The world, between steps.
-    fn world(&mut self) -> &mut PhysicsWorld {
-        &mut self.rapier.as_mut().expect(HOME).world
-    }
+/// The world between steps, from [`Physics`]'s `rapier` alone, so that the other fields stay
+/// free to borrow beside it.
+fn home(rapier: &mut Option<Box<Rapier>>) -> &mut PhysicsWorld {
+    &mut rapier.as_mut().expect(HOME).world
 }
 
 /// Pairs of entity ids (smaller first) whose bodies started touching this tick, sorted; and
@@ -294,7 +295,7 @@ pub fn create_bodies(
     people: Res<PedestrianRoster>,
 ) {
     let physics = &mut *physics;
-    let world = &mut physics.rapier.as_mut().expect(HOME).world;
+    let world = home(&mut physics.rapier);
     fixed_world(world, &town);
     let [hx, hy, hz] = CAR_HALF_EXTENTS;
     let car = || ColliderBuilder::cuboid(hx, hy, hz).collision_groups(groups(ROAD, ROAD | PEOPLE));
@@ -357,7 +358,7 @@ pub fn sync_bodies(
     mut physics: ResMut<Physics>,
 ) {
     let physics = &mut *physics;
-    let world = &mut physics.rapier.as_mut().expect(HOME).world;
+    let world = home(&mut physics.rapier);
     let first_person = taxis.0.len() + drones.0.len() + cars.0.len();
     // Every moving thing: (body index, pose); the ground ones first, in body order.
     physics.moving.clear();
@@ -457,7 +458,7 @@ pub fn read_drones(
     mut drone_states: Query<&mut DroneState>,
 ) {
     let physics = &mut *physics;
-    let world = &mut physics.rapier.as_mut().expect(HOME).world;
+    let world = home(&mut physics.rapier);
     for (k, &e) in drones.0.iter().enumerate() {
         let id = (taxis.0.len() + k) as u32;
         let handle = physics.bodies[id as usize];
@@ -502,7 +503,7 @@ impl Physics {
     /// gust, a bird) would. Tests also push with values that are not numbers, to see them caught.
     pub fn push_drone(&mut self, id: u32, dv: [f64; 3]) {
         let Some(&handle) = self.bodies.get(id as usize) else { return };
-        if let Some(body) = self.world().bodies.get_mut(handle)
+        if let Some(body) = home(&mut self.rapier).bodies.get_mut(handle)
             && body.is_dynamic()
         {
             let v = body.linvel() + Vector::new(dv[0] as Real, dv[1] as Real, dv[2] as Real);
@@ -588,13 +589,19 @@ pub fn take_step(mut physics: ResMut<Physics>, mut contacts: ResMut<Contacts>) {
 mod tests {
     use super::*;
 
+    /// A world of two car bodies, ids 0 and 1, and where a car stands `x` m along the road.
+    fn two_cars() -> (PhysicsWorld, RigidBodyHandle, RigidBodyHandle, impl Fn(f32) -> Pose) {
+        let mut world = PhysicsWorld::default();
+        let [hx, hy, hz] = CAR_HALF_EXTENTS;
+        let a = body(&mut world, 0, ColliderBuilder::cuboid(hx, hy, hz));
+        let b = body(&mut world, 1, ColliderBuilder::cuboid(hx, hy, hz));
+        (world, a, b, move |x| Pose::from_translation(Vector::new(x, 0.0, hz)))
+    }
+
     #[test]
     fn kinematic_bodies_report_contact_when_driven_into_each_other() {
-        let mut world = PhysicsWorld::default();
+        let (mut world, a, b, at) = two_cars();
         let collector = Collector::default();
-        let a = body(&mut world, 0, ColliderBuilder::cuboid(2.2, 0.9, 0.75));
-        let b = body(&mut world, 1, ColliderBuilder::cuboid(2.2, 0.9, 0.75));
-        let at = |x: f32| Pose::from_translation(Vector::new(x, 0.0, 0.75));
         place(&mut world, a, true, at(0.0));
         place(&mut world, b, true, at(10.0));
         world.step_with_events(&(), &collector);
@@ -612,11 +619,8 @@ mod tests {
     /// seen touching it, and it moves again when it is placed elsewhere, however long it stood.
     #[test]
     fn a_standing_body_is_left_alone_and_still_met_and_moved() {
-        let mut world = PhysicsWorld::default();
+        let (mut world, a, b, at) = two_cars();
         let collector = Collector::default();
-        let a = body(&mut world, 0, ColliderBuilder::cuboid(2.2, 0.9, 0.75));
-        let b = body(&mut world, 1, ColliderBuilder::cuboid(2.2, 0.9, 0.75));
-        let at = |x: f32| Pose::from_translation(Vector::new(x, 0.0, 0.75));
         let started = |c: &Collector| std::mem::take(&mut *c.0.lock().expect("unpoisoned"));
         // Long enough for rapier to put a body that does not move to sleep.
         for _ in 0..300 {
