@@ -221,7 +221,7 @@ fn a_drone_without_thrust_falls_under_gravity() {
     let cut = move |mut q: Query<&mut DroneState>| q.get_mut(drone).expect("drone").force = [0.0; 3];
     sim.app_mut().add_systems(
         pilotzone_sim::SimStep,
-        cut.in_set(pilotzone_sim::SimSystems::Physics).before(pilotzone_sim::physics::sync_bodies),
+        cut.after(pilotzone_sim::ControlSystems::Drones).before(pilotzone_sim::physics::sync_bodies),
     );
     for _ in 0..20 {
         sim.step();

@@ -11,7 +11,7 @@ use crate::clock::SimClock;
 use crate::demand::{OrderStatus, Requests};
 use crate::drone::{Drone, DronePhase, DroneState, Reservations};
 use crate::events::{EventKind, EventLog, Incident};
-use crate::physics::{Contacts, read_drones};
+use crate::physics::{Contacts, touch_low_drones};
 use crate::roster::Rosters;
 use crate::rules::ActiveRules;
 use crate::schedule::{PhysicsSystems, SimStep};
@@ -21,7 +21,7 @@ pub struct CrashPlugin;
 
 impl Plugin for CrashPlugin {
     fn build(&self, app: &mut App) {
-        app.add_systems(SimStep, crash_drones.after(read_drones).in_set(PhysicsSystems::Results));
+        app.add_systems(SimStep, crash_drones.after(touch_low_drones).in_set(PhysicsSystems::Results));
     }
 }
 

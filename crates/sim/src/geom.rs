@@ -32,59 +32,111 @@ pub fn close_pairs(points: &[(f64, f64)], range: f64, out: &mut Vec<(usize, usiz
 /// for callers whose result does not depend on the order: sorting many pairs costs more than
 /// finding them.
 pub fn neighbour_pairs(points: &[(f64, f64)], range: f64, out: &mut Vec<(usize, usize)>) {
-    // A cell (cx, cy) packed into one key that sorts as the pair does: each coordinate offset
-    // into u32, x in the high half. Sorting 16-byte (key, index) entries is the bulk of the work.
-    let cell = |v: f64| ((v / range).floor() as i64 as i32 as u32 ^ 0x8000_0000) as u64;
-    let key = |(cx, cy): (u64, u64)| cx << 32 | cy;
-    let mut keyed: Vec<(u64, usize)> =
-        points.iter().enumerate().map(|(i, &(x, y))| (key((cell(x), cell(y))), i)).collect();
-    keyed.sort_unstable();
-    // Runs of equal cells: (cell, start, end) into `keyed`.
-    let mut cells: Vec<(u64, usize, usize)> = Vec::new();
-    for (k, &(c, _)) in keyed.iter().enumerate() {
-        match cells.last_mut() {
-            Some(last) if last.0 == c => last.2 = k + 1,
-            _ => cells.push((c, k, k + 1)),
-        }
+    let mut grid = Grid::default();
+    grid.fill(points, range);
+    grid.pairs(points, out);
+}
+
+/// Points filed in square cells of one range, kept to find the pairs of points closer than
+/// that along both axes, and the points close to any other point.
+#[derive(Debug, Default)]
+pub struct Grid {
+    range: f64,
+    /// (cell key, point index), sorted: sorting 16-byte entries is the bulk of the work.
+    keyed: Vec<(u64, usize)>,
+    /// Runs of equal cells: (cell key, start, end) into `keyed`.
+    cells: Vec<(u64, usize, usize)>,
+}
+
+/// One step to the next column of cells in a key.
+const NEXT_X: u64 = 1 << 32;
+
+impl Grid {
+    /// A cell (cx, cy) packed into one key that sorts as the pair does: each coordinate offset
+    /// into u32, x in the high half.
+    fn key(range: f64, (x, y): (f64, f64)) -> u64 {
+        let cell = |v: f64| ((v / range).floor() as i64 as i32 as u32 ^ 0x8000_0000) as u64;
+        cell(x) << 32 | cell(y)
     }
-    let near = |a: usize, b: usize| {
-        let (p, q) = (points[a], points[b]);
-        (p.0 - q.0).abs() < range && (p.1 - q.1).abs() < range
-    };
-    // Cells are sorted, so the neighbours in the next column, (cx + 1, cy - 1 ..= cy + 1), move
-    // forward with the cell: one pointer walks them, where a search per neighbour was the hot
-    // spot of the monitor on large towns.
-    let mut next_column = 0;
-    const NEXT_X: u64 = 1 << 32;
-    for (k, &(c, start, end)) in cells.iter().enumerate() {
-        let here = &keyed[start..end];
-        for (i, &(_, a)) in here.iter().enumerate() {
-            for &(_, b) in &here[i + 1..] {
-                if near(a, b) {
-                    out.push((a.min(b), a.max(b)));
-                }
+
+    /// Files `points` in cells of `range`, forgetting what was filed before.
+    pub fn fill(&mut self, points: &[(f64, f64)], range: f64) {
+        self.range = range;
+        self.keyed.clear();
+        self.keyed.extend(points.iter().enumerate().map(|(i, &p)| (Self::key(range, p), i)));
+        self.keyed.sort_unstable();
+        self.cells.clear();
+        for (k, &(c, _)) in self.keyed.iter().enumerate() {
+            match self.cells.last_mut() {
+                Some(last) if last.0 == c => last.2 = k + 1,
+                _ => self.cells.push((c, k, k + 1)),
             }
         }
-        let mut visit = |(_, os, oe): (u64, usize, usize)| {
-            for &(_, a) in here {
-                for &(_, b) in &keyed[os..oe] {
+    }
+
+    /// Every pair of filed points (`points` as filed) less than the range apart along both
+    /// axes, smaller index first, in the order the cells give them.
+    pub fn pairs(&self, points: &[(f64, f64)], out: &mut Vec<(usize, usize)>) {
+        let (keyed, range) = (&self.keyed, self.range);
+        let near = |a: usize, b: usize| {
+            let (p, q) = (points[a], points[b]);
+            (p.0 - q.0).abs() < range && (p.1 - q.1).abs() < range
+        };
+        // Cells are sorted, so the neighbours in the next column, (cx + 1, cy - 1 ..= cy + 1),
+        // move forward with the cell: one pointer walks them, where a search per neighbour was
+        // the hot spot of the monitor on large towns.
+        let mut next_column = 0;
+        for (k, &(c, start, end)) in self.cells.iter().enumerate() {
+            let here = &keyed[start..end];
+            for (i, &(_, a)) in here.iter().enumerate() {
+                for &(_, b) in &here[i + 1..] {
                     if near(a, b) {
                         out.push((a.min(b), a.max(b)));
                     }
                 }
             }
-        };
-        // Each pair of neighbouring cells is visited once: from the cell that sorts first.
-        if let Some(&above) = cells.get(k + 1)
-            && above.0 == c + 1
-        {
-            visit(above);
+            let mut visit = |(_, os, oe): (u64, usize, usize)| {
+                for &(_, a) in here {
+                    for &(_, b) in &keyed[os..oe] {
+                        if near(a, b) {
+                            out.push((a.min(b), a.max(b)));
+                        }
+                    }
+                }
+            };
+            // Each pair of neighbouring cells is visited once: from the cell that sorts first.
+            if let Some(&above) = self.cells.get(k + 1)
+                && above.0 == c + 1
+            {
+                visit(above);
+            }
+            while next_column < self.cells.len() && self.cells[next_column].0 < c + NEXT_X - 1 {
+                next_column += 1;
+            }
+            for &other in self.cells[next_column..].iter().take_while(|o| o.0 <= c + NEXT_X + 1) {
+                visit(other);
+            }
         }
-        while next_column < cells.len() && cells[next_column].0 < c + NEXT_X - 1 {
-            next_column += 1;
+    }
+
+    /// Calls `visit` with each filed point (`points` as filed) less than the range from `p`
+    /// along both axes, a cell column at a time.
+    pub fn near(&self, points: &[(f64, f64)], p: (f64, f64), mut visit: impl FnMut(usize)) {
+        if self.cells.is_empty() {
+            return;
         }
-        for &other in cells[next_column..].iter().take_while(|o| o.0 <= c + NEXT_X + 1) {
-            visit(other);
+        let centre = Self::key(self.range, p);
+        for column in [centre.wrapping_sub(NEXT_X), centre, centre.wrapping_add(NEXT_X)] {
+            // The three cells of a column are consecutive keys, so one search finds them.
+            let from = self.cells.partition_point(|c| c.0 < column.wrapping_sub(1));
+            for &(_, start, end) in self.cells[from..].iter().take_while(|c| c.0 <= column.wrapping_add(1)) {
+                for &(_, i) in &self.keyed[start..end] {
+                    let q = points[i];
+                    if (p.0 - q.0).abs() < self.range && (p.1 - q.1).abs() < self.range {
+                        visit(i);
+                    }
+                }
+            }
         }
     }
 }
@@ -135,6 +187,19 @@ mod tests {
         }
         assert!(!slow.is_empty());
         assert_eq!(fast, slow);
+        // The grid kept, asked for the points near each point, finds its pairs too.
+        let mut grid = Grid::default();
+        grid.fill(&points, 30.0);
+        let mut near = Vec::new();
+        for (i, &p) in points.iter().enumerate() {
+            grid.near(&points, p, |j| {
+                if j > i {
+                    near.push((i, j));
+                }
+            });
+        }
+        near.sort_unstable();
+        assert_eq!(near, slow);
     }
 
     #[test]

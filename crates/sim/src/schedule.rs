@@ -26,9 +26,9 @@ pub enum SimSystems {
     Demand,
     /// Assigning requests to taxis and orders to drones.
     Dispatch,
-    /// Moving vehicles and drones.
+    /// Moving drones, then vehicles and people while the drones' physics step runs.
     Control,
-    /// Rigid bodies and contacts.
+    /// Contacts on the road and the road's checks while the step runs, then its results.
     Physics,
     /// Incidents: collisions, near misses, separation, no-fly, speed.
     Safety,
@@ -53,7 +53,7 @@ pub enum SetupSystems {
     Residents,
     /// The rules holding at the start, into the event log.
     Rules,
-    /// One rapier body per entity, in id order.
+    /// The fixed world and one rapier body per drone, in id order.
     Bodies,
     /// The entity list and the first frame.
     Frame,
@@ -72,14 +72,16 @@ pub enum DispatchSystems {
     Residents,
 }
 
-/// Parts of [`SimSystems::Physics`], run in this order. Physics moves drones only, so what
-/// reads vehicles and people alone runs on this thread while a worker steps (`Roads`,
-/// `Tallies`); which thread does what changes nothing in what either computes.
+/// Parts of the physics, run in this order. Physics moves drones only: their step starts as soon
+/// as drones' control has set their forces (`Step`, in [`SimSystems::Control`]) and runs on a
+/// worker while this thread moves vehicles and people, finds who touched whom on the road and
+/// checks it (`Roads`, `Tallies`, in [`SimSystems::Physics`]); which thread does what changes
+/// nothing in what either computes.
 #[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PhysicsSystems {
-    /// Bodies to where their controllers put them; the step handed to a worker thread.
+    /// Drones' bodies pushed by their controllers' forces; the step handed to a worker thread.
     Step,
-    /// The safety checks of the road.
+    /// Contacts on the road, and the safety checks of the road.
     Roads,
     /// Running totals of the vehicles.
     Tallies,
@@ -87,13 +89,17 @@ pub enum PhysicsSystems {
     Results,
 }
 
-/// Parts of [`SimSystems::Control`], run in this order.
+/// Parts of [`SimSystems::Control`], run in this order, with [`PhysicsSystems::Step`] after
+/// `Drones`: the air moves first so that its step runs beside the road's control.
 #[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ControlSystems {
-    /// Dwells ending, then every vehicle on the road, taxis and residents' cars alike.
-    Vehicles,
     /// The wind, then every drone.
     Drones,
+    /// Dwells ending, then every vehicle on the road, taxis and residents' cars alike.
+    Vehicles,
+    /// The drones' events of the tick, held while vehicles moved, logged after the vehicles':
+    /// the log reads as it did when drones moved second.
+    DroneEvents,
     /// People at crossings, seeing where vehicles have moved to.
     Residents,
 }
@@ -146,15 +152,21 @@ impl bevy::app::Plugin for SchedulePlugin {
         );
         app.configure_sets(
             SimStep,
-            (PhysicsSystems::Step, PhysicsSystems::Roads, PhysicsSystems::Tallies, PhysicsSystems::Results)
+            (
+                ControlSystems::Drones,
+                PhysicsSystems::Step,
+                ControlSystems::Vehicles,
+                ControlSystems::DroneEvents,
+                ControlSystems::Residents,
+            )
                 .chain()
-                .in_set(SimSystems::Physics),
+                .in_set(SimSystems::Control),
         );
         app.configure_sets(
             SimStep,
-            (ControlSystems::Vehicles, ControlSystems::Drones, ControlSystems::Residents)
+            (PhysicsSystems::Roads, PhysicsSystems::Tallies, PhysicsSystems::Results)
                 .chain()
-                .in_set(SimSystems::Control),
+                .in_set(SimSystems::Physics),
         );
     }
 }

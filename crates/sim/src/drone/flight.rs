@@ -10,7 +10,7 @@ use super::airframe::{CONTROL_RAD_S, DRAG_PER_S, DRONE_MASS_KG, GRAVITY, MAX_THR
 use super::deconflict::{Buffer, Flown, Reservations, Sample, TOLERANCE_MS, trajectory};
 use super::launch::LAYER_CHOICES;
 use super::tactical::{back_on_plan, held_for_offset, steer_offset};
-use super::{Air, CHARGE_W, DROP_MS, Drone, DronePhase, DroneState};
+use super::{Air, CHARGE_W, DROP_MS, Drone, DronePhase, DroneState, FlightLog};
 use crate::clock::SimClock;
 use crate::demand::{OrderStatus, Requests};
 use crate::events::{EventKind, EventLog, Incident};
@@ -176,16 +176,17 @@ pub fn fly_drones(
     roster: Res<DroneRoster>,
     mut requests: ResMut<Requests>,
     mut drones: Query<(&Drone, &mut DroneState)>,
-    mut log: ResMut<EventLog>,
+    mut held: ResMut<FlightLog>,
 ) {
     let dt = clock.dt_s();
     let now = clock.now_ms;
+    let log = &mut held.0;
     for &e in &roster.0 {
         let (drone, mut state) = drones.get_mut(e).expect("roster entities are drones");
         let state = &mut *state;
         if state.crashed {
             // Rotors stopped: it falls, or lies where it fell.
-            fly(drone, state, [0.0; 2], air.velocity, dt, now, &mut log);
+            fly(drone, state, [0.0; 2], air.velocity, dt, now, log);
             continue;
         }
         match state.phase {
@@ -196,7 +197,7 @@ pub fn fly_drones(
             DronePhase::Dropping { until_ms } => {
                 state.ref_vel = [0.0; 3];
                 let aside = steer_offset(state, now, dt);
-                fly(drone, state, aside, air.velocity, dt, now, &mut log);
+                fly(drone, state, aside, air.velocity, dt, now, log);
                 if now < until_ms {
                     continue;
                 }
@@ -267,7 +268,7 @@ pub fn fly_drones(
         }
         state.ref_vel = [0, 1, 2].map(|i| (state.reference[i] - before[i]) / dt);
         let aside = steer_offset(state, now, dt);
-        fly(drone, state, aside, air.velocity, dt, now, &mut log);
+        fly(drone, state, aside, air.velocity, dt, now, log);
         let end = state.path.last().map(|w| [w.at.x, w.at.y, w.z_m]).unwrap_or(state.reference);
         let off = [0, 1, 2].map(|i| state.pos[i] - end[i]);
         let arrived = state.next >= state.path.len() && norm3(off) < ARRIVE_M;

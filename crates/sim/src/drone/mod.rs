@@ -19,6 +19,7 @@ use pilotzone_routing::Vec2;
 use pilotzone_routing::airspace::Waypoint;
 use rand_chacha::ChaCha8Rng;
 
+use crate::events::EventLog;
 use crate::roster::TaxiRoster;
 use crate::schedule::{ControlSystems, DispatchSystems, SetupSystems, SimSetup, SimStep};
 use crate::town::TownMap;
@@ -211,6 +212,16 @@ impl FromWorld for Air {
     }
 }
 
+/// Events of drones' flights this tick, held until the vehicles' are logged: drones move first,
+/// so that their physics step runs beside the road's control, and the log keeps its order.
+#[derive(Resource, Debug, Default)]
+pub struct FlightLog(pub EventLog);
+
+/// Logs the drones' events of this tick after the vehicles'.
+pub fn log_flights(mut held: ResMut<FlightLog>, mut log: ResMut<EventLog>) {
+    log.events.append(&mut held.0.events);
+}
+
 /// Adds drones.
 pub struct DronePlugin;
 
@@ -221,9 +232,11 @@ impl Plugin for DronePlugin {
             .init_resource::<Air>()
             .init_resource::<Reservations>()
             .init_resource::<Tactical>()
+            .init_resource::<FlightLog>()
             .add_systems(SimSetup, spawn_drones.in_set(SetupSystems::Drones))
             .add_systems(SimStep, assign_orders.in_set(DispatchSystems::Drones))
-            .add_systems(SimStep, (blow_wind, separate_tactically, fly_drones).chain().in_set(ControlSystems::Drones));
+            .add_systems(SimStep, (blow_wind, separate_tactically, fly_drones).chain().in_set(ControlSystems::Drones))
+            .add_systems(SimStep, log_flights.in_set(ControlSystems::DroneEvents));
     }
 }
 

@@ -1,24 +1,26 @@
-//! rapier3d holds a body for every vehicle, drone and person and reports when two touch.
+//! rapier3d steps the drones, and what each moving thing touched is found.
 //!
-//! Vehicles and people are kinematic: their controllers decide where they go, rapier decides
-//! whether they touched. Drones are dynamic: their flight controller sets a force, and rapier
-//! integrates it with gravity into where they are. The ground and every building are fixed
-//! bodies that only drones meet: a drone that falls lands on them, one that flies into a
-//! building has struck it ([`Contacts::struck`]). rapier tests contacts at the start of a
-//! step, so a contact is reported one tick after the bodies came together; no state goes
-//! untested. Parked vehicles and grounded drones are disabled, so depot bays and landing pads
-//! are not contacts; only moving things interact.
+//! Drones are dynamic bodies: their flight controller sets a force, and rapier integrates it
+//! with gravity into where they are. The ground and every building are fixed bodies: a drone
+//! that falls lands on them, one that flies into a building has struck it
+//! ([`Contacts::struck`]). rapier tests contacts at the start of a step, so a contact between
+//! drones is reported one tick after they came together; no state goes untested. Drones on
+//! their pads are disabled, so landing pads are not contacts.
 //!
-//! A vehicle or person farther than [`CONTACT_RANGE_M`] from every other moving body cannot
-//! touch one within the next two ticks, so its body rests disabled until something comes near;
-//! with no drone in the air and nothing near anything, the step is skipped. Contacts are the
-//! same as with every body stepped, at the cost of the bodies that can actually meet.
+//! Vehicles and people are not rapier bodies. Their controllers place them and nothing ever
+//! pushes them, so all physics has to say of them is who touched whom, and [`road`] finds that
+//! from their shapes: the same boxes and balls rapier would hold, tested exactly for the pairs
+//! a grid finds close, on the tick they touch. In rapier, a city's thousands of queueing cars
+//! were placed in its world every tick, and the step had to wait for the road's control.
 //!
-//! A city's step (from [`HAND_OVER_FROM`] enabled bodies) runs on a worker of the compute task
-//! pool while the simulation's thread does what reads vehicles and people alone
-//! ([`PhysicsSystems::Roads`], [`PhysicsSystems::Tallies`]); its results are taken back in
-//! [`PhysicsSystems::Results`]. A town's smaller step is done in place. Which thread steps
-//! changes nothing in what it computes.
+//! Drones move first in a tick, so their step starts before vehicles and people move: from
+//! [`HAND_OVER_FROM`] drones in the air it runs on a worker of the compute task pool while the
+//! simulation's thread moves the road, finds its contacts and checks it; its results are taken
+//! back in [`PhysicsSystems::Results`], where a drone low enough to touch the road is tested
+//! against it. A town's few drones are stepped in place. Which thread steps changes nothing in
+//! what it computes.
+
+pub mod road;
 
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Mutex;
@@ -28,19 +30,18 @@ use bevy::tasks::{ComputeTaskPool, Task, TaskPool, block_on};
 use rapier3d::prelude::{
     ActiveCollisionTypes, ActiveEvents, ColliderBuilder, ColliderSet, CollisionEvent, ContactPair, EventHandler, Group,
     InteractionGroups, InteractionTestMode, PhysicsWorld, Pose, Real, RigidBodyBuilder, RigidBodyHandle, RigidBodySet,
-    Rotation, SoftBodySet, SoftBodyTearEvent, Vector,
+    SoftBodySet, SoftBodyTearEvent, Vector,
 };
 
 use crate::clock::SimClock;
 use crate::drone::{DRONE_MASS_KG, DroneState};
-use crate::geom::neighbour_pairs;
-use crate::residents::PedestrianState;
-use crate::roster::{CarRoster, DroneRoster, PedestrianRoster, TaxiRoster};
+use crate::roster::{DroneRoster, TaxiRoster};
 use crate::schedule::{PhysicsSystems, SetupSystems, SimSetup, SimStep};
 use crate::town::TownMap;
-use crate::vehicle::{OnRoad, Taxi, TaxiState};
 use pilotzone_routing::Vec2;
 use pilotzone_routing::geom::triangulate;
+
+pub use road::{RoadContacts, touch_low_drones, touch_on_road};
 
 /// Half extents of a car body (length, width, height), m.
 pub const CAR_HALF_EXTENTS: [f32; 3] = [2.2, 0.9, 0.75];
@@ -49,21 +50,13 @@ pub const DRONE_RADIUS_M: f32 = 0.6;
 /// Radius of the ball standing for a person, at hip height, m.
 pub const PERSON_RADIUS_M: f32 = 0.3;
 
-/// Ground bodies this close (along both axes) to another moving body are stepped, m: two car
-/// bodies' half-diagonals (2.4 m each), and two ticks' movement of both at 30 m/s (a contact is
-/// tested at the start of a step), with a margin.
-pub const CONTACT_RANGE_M: f64 = 2.0 * 2.4 + 2.0 * 2.0 * 3.0 + 3.2;
-
 /// Marks the owner of a fixed body (the ground, a building) apart from entity ids.
 const FIXED: u128 = 1 << 64;
 /// The fixed body that is the ground.
 const GROUND: u128 = FIXED | u32::MAX as u128;
 
-/// Who meets whom: road users (vehicles), people, the fixed world, and drones. People meet
-/// vehicles and drones but not each other; the ground and buildings meet drones only (a car
-/// rests on the road without touching it).
-const ROAD: Group = Group::GROUP_1;
-const PEOPLE: Group = Group::GROUP_2;
+/// Who meets whom in rapier: drones meet each other and the fixed world (the road's contacts
+/// are found by [`road`]).
 const FIXED_WORLD: Group = Group::GROUP_3;
 const AIR: Group = Group::GROUP_4;
 
@@ -112,40 +105,29 @@ enum Step {
     Away(Task<std::thread::Result<Box<Rapier>>>),
 }
 
-/// The rapier world and the body of each entity, by replay id.
+/// The rapier world and the body of each drone, in roster order.
 #[derive(Resource)]
 pub struct Physics {
     /// The world between steps; a step under way on a worker holds it.
     rapier: Option<Box<Rapier>>,
     step: Step,
+    /// Drones' bodies, in roster order; a drone's id is `first_drone` plus its place there.
     bodies: Vec<RigidBodyHandle>,
-    /// Scratch for the moving bodies' positions and which are near another, reused each tick.
-    moving: Vec<(usize, Pose)>,
-    points: Vec<(f64, f64)>,
-    pairs: Vec<(usize, usize)>,
-    near: Vec<bool>,
-    /// Bodies of vehicles and people that are enabled, by body index, ascending: the only ones
-    /// that may need to rest. Parked vehicles are not visited at all.
-    awake: Vec<usize>,
-    /// Whether each body is in `moving` this tick, by body index (scratch, cleared after use).
-    in_moving: Vec<bool>,
-    /// Bodies enabled this tick: none, and the step is skipped; few, and it is quicker done on
-    /// this thread than handed to another ([`HAND_OVER_FROM`]).
+    first_drone: u32,
+    /// Drones in the air this tick: none, and the step is skipped; few, and it is quicker done
+    /// on this thread than handed to another ([`HAND_OVER_FROM`]).
     enabled: usize,
-    /// Whether far bodies rest (default); off, every moving body is stepped, which tests use to
-    /// show that resting changes nothing.
-    pub contact_culling: bool,
-    /// Enabled bodies from which the step is handed to a worker ([`HAND_OVER_FROM`] unless a
+    /// Drones in the air from which the step is handed to a worker ([`HAND_OVER_FROM`] unless a
     /// test, showing that where it steps changes nothing, sets another).
     pub hand_over_from: usize,
     /// Steps handed to a worker so far.
     handed_over: u64,
 }
 
-/// Enabled bodies from which a step is handed to a worker thread. Handing over and back costs
-/// tens of microseconds, about what rapier takes for a hundred moving bodies; the step must also
-/// outlast what this thread does meanwhile to gain from it.
-pub const HAND_OVER_FROM: usize = 400;
+/// Drones in the air from which a step is handed to a worker thread. Handing over and back
+/// costs tens of microseconds a tick, more than a town's few drones take to step; a city's
+/// step is hidden behind the road's control, which runs meanwhile.
+pub const HAND_OVER_FROM: usize = 64;
 
 /// Says what went wrong if the world is asked for while a step holds it, which the schedule
 /// rules out.
@@ -160,14 +142,8 @@ impl FromWorld for Physics {
             rapier: Some(rapier),
             step: Step::Skipped,
             bodies: Vec::new(),
-            moving: Vec::new(),
-            points: Vec::new(),
-            pairs: Vec::new(),
-            near: Vec::new(),
-            awake: Vec::new(),
-            in_moving: Vec::new(),
+            first_drone: 0,
             enabled: 0,
-            contact_culling: true,
             hand_over_from: HAND_OVER_FROM,
             handed_over: 0,
         }
@@ -187,8 +163,9 @@ fn home(rapier: &mut Option<Box<Rapier>>) -> &mut PhysicsWorld {
     &mut rapier.as_mut().expect(HOME).world
 }
 
-/// Pairs of entity ids (smaller first) whose bodies started touching this tick, sorted; and
-/// drones that struck a building, as (drone id, building index), sorted.
+/// Pairs of entity ids (smaller first) whose bodies started touching this tick, sorted: drones
+/// with drones from rapier, the rest from [`road`]; and drones that struck a building, as
+/// (drone id, building index), sorted.
 #[derive(Resource, Debug, Default)]
 pub struct Contacts {
     /// The pairs.
@@ -209,14 +186,12 @@ impl Plugin for PhysicsPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<Physics>()
             .init_resource::<Contacts>()
+            .init_resource::<RoadContacts>()
             .add_systems(SimSetup, create_bodies.in_set(SetupSystems::Bodies))
             .add_systems(SimStep, (sync_bodies, step_physics).chain().in_set(PhysicsSystems::Step))
-            .add_systems(SimStep, (take_step, read_drones).chain().in_set(PhysicsSystems::Results));
+            .add_systems(SimStep, touch_on_road.in_set(PhysicsSystems::Roads))
+            .add_systems(SimStep, (take_step, read_drones, touch_low_drones).chain().in_set(PhysicsSystems::Results));
     }
-}
-
-fn body(world: &mut PhysicsWorld, id: u32, collider: ColliderBuilder) -> RigidBodyHandle {
-    insert(world, id, RigidBodyBuilder::kinematic_position_based(), collider)
 }
 
 /// The ground, and each building as a prism from the ground to its roof (walls and a roof, so
@@ -270,7 +245,7 @@ fn drone_body(world: &mut PhysicsWorld, id: u32) -> RigidBodyHandle {
     let builder = RigidBodyBuilder::dynamic().lock_rotations().can_sleep(false).ccd_enabled(true);
     let collider = ColliderBuilder::ball(DRONE_RADIUS_M)
         .mass(DRONE_MASS_KG as Real)
-        .collision_groups(groups(ROAD | AIR, Group::ALL));
+        .collision_groups(groups(AIR, AIR | FIXED_WORLD));
     insert(world, id, builder, collider)
 }
 
@@ -284,155 +259,38 @@ fn insert(world: &mut PhysicsWorld, id: u32, builder: RigidBodyBuilder, collider
     handle
 }
 
-/// Creates the ground and the buildings, and one disabled body per taxi, drone, car and
-/// person, in id order.
+/// Creates the ground and the buildings, and one disabled body per drone, in id order.
 pub fn create_bodies(
     town: Res<TownMap>,
     mut physics: ResMut<Physics>,
     taxis: Res<TaxiRoster>,
     drones: Res<DroneRoster>,
-    cars: Res<CarRoster>,
-    people: Res<PedestrianRoster>,
 ) {
     let physics = &mut *physics;
     let world = home(&mut physics.rapier);
     fixed_world(world, &town);
-    let [hx, hy, hz] = CAR_HALF_EXTENTS;
-    let car = || ColliderBuilder::cuboid(hx, hy, hz).collision_groups(groups(ROAD, ROAD | PEOPLE));
-    let mut id = 0u32;
-    for _ in 0..taxis.0.len() {
-        let handle = body(world, id, car());
+    physics.first_drone = taxis.0.len() as u32;
+    for k in 0..drones.0.len() as u32 {
+        let handle = drone_body(world, physics.first_drone + k);
         physics.bodies.push(handle);
-        id += 1;
-    }
-    for _ in 0..drones.0.len() {
-        let handle = drone_body(world, id);
-        physics.bodies.push(handle);
-        id += 1;
-    }
-    let shapes = std::iter::repeat_n(car(), cars.0.len()).chain(std::iter::repeat_n(
-        // People pass each other on a crossing: they touch vehicles and drones, not people.
-        ColliderBuilder::ball(PERSON_RADIUS_M).collision_groups(groups(PEOPLE, ROAD)),
-        people.0.len(),
-    ));
-    for shape in shapes {
-        let handle = body(world, id, shape);
-        physics.bodies.push(handle);
-        id += 1;
     }
 }
 
-fn place(world: &mut PhysicsWorld, handle: RigidBodyHandle, active: bool, pose: Pose) {
-    // Borrowing a body mutably files it as changed, and rapier then revisits it in the next
-    // step: a body that rests and stays at rest is only looked at, and so is one standing
-    // where it stood (a vehicle queueing), whose next pose is already the one it holds.
-    let seen = &world.bodies[handle];
-    if (!active && !seen.is_enabled())
-        || (active && seen.is_enabled() && *seen.position() == pose && *seen.next_position() == pose)
-    {
-        return;
-    }
-    let body = &mut world.bodies[handle];
-    if active && !body.is_enabled() {
-        // Waking up: appear in place rather than sweep from where it was parked.
-        body.set_position(pose, true);
-        body.set_enabled(true);
-    } else if active {
-        body.set_next_kinematic_position(pose);
-    } else if body.is_enabled() {
-        body.set_enabled(false);
-    }
-}
-
-/// Moves each body to where its controller put the entity; bodies far from every other
-/// moving body rest (see the [module docs](self)).
-pub fn sync_bodies(
-    taxis: Res<TaxiRoster>,
-    drones: Res<DroneRoster>,
-    cars: Res<CarRoster>,
-    people: Res<PedestrianRoster>,
-    on_road: Res<OnRoad>,
-    taxi_states: Query<(&Taxi, &TaxiState)>,
-    drone_states: Query<&DroneState>,
-    walkers: Query<&PedestrianState>,
-    mut physics: ResMut<Physics>,
-) {
+/// Enables the body of each drone in the air and pushes it with its controller's force; a
+/// drone back on its pad rests.
+pub fn sync_bodies(drones: Res<DroneRoster>, drone_states: Query<&DroneState>, mut physics: ResMut<Physics>) {
     let physics = &mut *physics;
     let world = home(&mut physics.rapier);
-    let first_person = taxis.0.len() + drones.0.len() + cars.0.len();
-    // Every moving thing: (body index, pose); the ground ones first, in body order.
-    physics.moving.clear();
-    for &e in &on_road.0 {
-        let (taxi, state) = taxi_states.get(e).expect("vehicles on the road are vehicles");
-        let pose = Pose::from_parts(
-            Vector::new(state.at.x as f32, state.at.y as f32, CAR_HALF_EXTENTS[2]),
-            Rotation::from_rotation_z(state.heading as f32),
-        );
-        physics.moving.push((taxi.id as usize, pose));
-    }
-    for (k, &e) in people.0.iter().enumerate() {
-        let s = walkers.get(e).expect("roster entities are pedestrians");
-        if s.on_road() {
-            physics
-                .moving
-                .push((first_person + k, Pose::from_translation(Vector::new(s.at.x as f32, s.at.y as f32, 0.9))));
-        }
-    }
-    // Bodies of what no longer moves on the ground rest, in body order.
-    physics.in_moving.resize(physics.bodies.len(), false);
-    for &(i, _) in &physics.moving {
-        physics.in_moving[i] = true;
-    }
-    for &i in &physics.awake {
-        if !physics.in_moving[i] {
-            place(world, physics.bodies[i], false, Pose::IDENTITY);
-        }
-    }
-    for &(i, _) in &physics.moving {
-        physics.in_moving[i] = false;
-    }
-    let ground = physics.moving.len();
-    let mut airborne = 0;
-    for (k, &e) in drones.0.iter().enumerate() {
+    physics.enabled = 0;
+    for (&e, &handle) in drones.0.iter().zip(&physics.bodies) {
         let state = drone_states.get(e).expect("roster entities are drones");
-        if state.airborne() {
-            let [x, y, z] = state.pos;
-            physics.moving.push((taxis.0.len() + k, Pose::from_translation(Vector::new(x as f32, y as f32, z as f32))));
-            airborne += 1;
-        }
-    }
-    // Which ground bodies have another moving body within reach.
-    physics.points.clear();
-    physics.points.extend(physics.moving.iter().map(|(_, p)| (f64::from(p.translation.x), f64::from(p.translation.y))));
-    physics.pairs.clear();
-    // Only which bodies have a neighbour counts, not in which order they are found.
-    neighbour_pairs(&physics.points, CONTACT_RANGE_M, &mut physics.pairs);
-    physics.near.clear();
-    physics.near.resize(physics.moving.len(), false);
-    for &(a, b) in &physics.pairs {
-        physics.near[a] = true;
-        physics.near[b] = true;
-    }
-    physics.enabled = airborne;
-    physics.awake.clear();
-    for (k, &(i, pose)) in physics.moving[..ground].iter().enumerate() {
-        let near = physics.near[k] || !physics.contact_culling;
-        physics.enabled += usize::from(near);
-        place(world, physics.bodies[i], near, pose);
-        if near {
-            physics.awake.push(i);
-        }
-    }
-    // Drones are pushed, not placed: rapier integrates their flight.
-    for (k, &e) in drones.0.iter().enumerate() {
-        let state = drone_states.get(e).expect("roster entities are drones");
-        let handle = physics.bodies[taxis.0.len() + k];
         if !state.airborne() {
             if world.bodies[handle].is_enabled() {
                 world.bodies[handle].set_enabled(false);
             }
             continue;
         }
+        physics.enabled += 1;
         let body = &mut world.bodies[handle];
         if !body.is_enabled() {
             // Taking off: from the pad, at rest, its body resting on the ground.
@@ -453,15 +311,13 @@ pub fn sync_bodies(
 pub fn read_drones(
     mut physics: ResMut<Physics>,
     mut contacts: ResMut<Contacts>,
-    taxis: Res<TaxiRoster>,
     drones: Res<DroneRoster>,
     mut drone_states: Query<&mut DroneState>,
 ) {
     let physics = &mut *physics;
     let world = home(&mut physics.rapier);
-    for (k, &e) in drones.0.iter().enumerate() {
-        let id = (taxis.0.len() + k) as u32;
-        let handle = physics.bodies[id as usize];
+    for (k, (&e, &handle)) in drones.0.iter().zip(&physics.bodies).enumerate() {
+        let id = physics.first_drone + k as u32;
         let quarantined = contacts.unsound.binary_search(&id).is_ok();
         let body = &world.bodies[handle];
         if !quarantined && !body.is_enabled() {
@@ -502,7 +358,9 @@ impl Physics {
     /// Adds `dv` (m/s) to the velocity of the drone with replay id `id`, as a sudden push (a
     /// gust, a bird) would. Tests also push with values that are not numbers, to see them caught.
     pub fn push_drone(&mut self, id: u32, dv: [f64; 3]) {
-        let Some(&handle) = self.bodies.get(id as usize) else { return };
+        let Some(&handle) = id.checked_sub(self.first_drone).and_then(|k| self.bodies.get(k as usize)) else {
+            return;
+        };
         if let Some(body) = home(&mut self.rapier).bodies.get_mut(handle)
             && body.is_dynamic()
         {
@@ -583,64 +441,4 @@ pub fn take_step(mut physics: ResMut<Physics>, mut contacts: ResMut<Contacts>) {
     contacts.started.dedup();
     contacts.struck.sort_unstable();
     contacts.struck.dedup();
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A world of two car bodies, ids 0 and 1, and where a car stands `x` m along the road.
-    fn two_cars() -> (PhysicsWorld, RigidBodyHandle, RigidBodyHandle, impl Fn(f32) -> Pose) {
-        let mut world = PhysicsWorld::default();
-        let [hx, hy, hz] = CAR_HALF_EXTENTS;
-        let a = body(&mut world, 0, ColliderBuilder::cuboid(hx, hy, hz));
-        let b = body(&mut world, 1, ColliderBuilder::cuboid(hx, hy, hz));
-        (world, a, b, move |x| Pose::from_translation(Vector::new(x, 0.0, hz)))
-    }
-
-    #[test]
-    fn kinematic_bodies_report_contact_when_driven_into_each_other() {
-        let (mut world, a, b, at) = two_cars();
-        let collector = Collector::default();
-        place(&mut world, a, true, at(0.0));
-        place(&mut world, b, true, at(10.0));
-        world.step_with_events(&(), &collector);
-        assert!(collector.0.lock().expect("unpoisoned").is_empty(), "10 m apart: no contact");
-        place(&mut world, b, true, at(3.0));
-        // rapier tests contacts at the start of a step, before it moves kinematic bodies to
-        // their targets: the overlap shows one step after the move.
-        world.step_with_events(&(), &collector);
-        assert!(collector.0.lock().expect("unpoisoned").is_empty(), "moving in: reported next step");
-        world.step_with_events(&(), &collector);
-        assert_eq!(collector.0.lock().expect("unpoisoned").as_slice(), &[(0, 1)], "3 m apart: overlapping boxes touch");
-    }
-
-    /// A vehicle standing where it stood is left alone (it queues), yet one driven into it is
-    /// seen touching it, and it moves again when it is placed elsewhere, however long it stood.
-    #[test]
-    fn a_standing_body_is_left_alone_and_still_met_and_moved() {
-        let (mut world, a, b, at) = two_cars();
-        let collector = Collector::default();
-        let started = |c: &Collector| std::mem::take(&mut *c.0.lock().expect("unpoisoned"));
-        // Long enough for rapier to put a body that does not move to sleep.
-        for _ in 0..300 {
-            place(&mut world, a, true, at(0.0));
-            place(&mut world, b, true, at(20.0));
-            world.step_with_events(&(), &collector);
-        }
-        assert!(started(&collector).is_empty(), "20 m apart: no contact");
-        assert!(world.bodies[a].is_sleeping(), "left alone, it fell asleep");
-        for (step, x) in [15.0, 10.0, 5.0, 3.0, 3.0].into_iter().enumerate() {
-            place(&mut world, a, true, at(0.0));
-            place(&mut world, b, true, at(x));
-            world.step_with_events(&(), &collector);
-            let touched = started(&collector);
-            // Moved in at the fourth step, seen one step later.
-            assert_eq!(touched.as_slice(), if step == 4 { &[(0, 1)][..] } else { &[] }, "step {step}, at {x} m");
-        }
-        place(&mut world, a, true, at(-30.0));
-        world.step_with_events(&(), &collector);
-        assert!(!world.bodies[a].is_sleeping());
-        assert_eq!(world.bodies[a].translation().x, -30.0, "the standing body moves when placed elsewhere");
-    }
 }
