@@ -46,16 +46,17 @@ fn get_signed(d: &mut Dec<'_>) -> Result<i64, ReadError> {
     get_varint(d).map(unzigzag)
 }
 
-/// The integer fields of a state, in column order.
-fn fields(s: &EntityState) -> [i64; 6] {
-    [
-        i64::from(s.x_cm),
-        i64::from(s.y_cm),
-        i64::from(s.z_cm),
-        i64::from(s.heading),
-        i64::from(s.speed_cms),
-        i64::from(s.status),
-    ]
+/// The integer field of a state in column `c`, in column order: x, y, z, heading, speed,
+/// status.
+fn field(s: &EntityState, c: usize) -> i64 {
+    match c {
+        0 => i64::from(s.x_cm),
+        1 => i64::from(s.y_cm),
+        2 => i64::from(s.z_cm),
+        3 => i64::from(s.heading),
+        4 => i64::from(s.speed_cms),
+        _ => i64::from(s.status),
+    }
 }
 
 fn from_fields(f: [i64; 6]) -> Result<EntityState, ReadError> {
@@ -71,11 +72,11 @@ fn from_fields(f: [i64; 6]) -> Result<EntityState, ReadError> {
 }
 
 /// Prediction of column `c` for sample `i` from the samples before it.
-fn predict(c: usize, prev: &[i64; 6], prev2: Option<&[i64; 6]>) -> i64 {
+fn predict(c: usize, prev: i64, prev2: Option<i64>) -> i64 {
     match (c, prev2) {
         // Positions: constant velocity; speeds: constant acceleration.
-        (0..=2 | 4, Some(p2)) => 2 * prev[c] - p2[c],
-        _ => prev[c],
+        (0..=2 | 4, Some(p2)) => 2 * prev - p2,
+        _ => prev,
     }
 }
 
@@ -121,16 +122,19 @@ pub fn encode(samples: &[Sample], level: u32) -> Vec<u8> {
         put_varint(&mut raw, s.t_ms - last_t);
         last_t = s.t_ms;
     }
-    let table: Vec<Vec<[i64; 6]>> = samples.iter().map(|s| s.states.iter().map(fields).collect()).collect();
-    for (i, row) in table.iter().enumerate() {
+    // Read column by column from the samples themselves: a table of every sample's fields (a
+    // city's segment is megabytes) cost more in fresh pages than the encoding did.
+    for (i, sample) in samples.iter().enumerate() {
         // Column-major within a sample: all x, then all y, ... so like values sit together.
         for c in 0..6 {
-            for (e, f) in row.iter().enumerate() {
+            for (e, state) in sample.states.iter().enumerate() {
+                let f = field(state, c);
                 let value = if i == 0 {
-                    f[c]
+                    f
                 } else {
-                    let predicted = predict(c, &table[i - 1][e], i.checked_sub(2).map(|j| &table[j][e]));
-                    if c == 3 { heading_residual(f[c], predicted) } else { f[c] - predicted }
+                    let prev2 = i.checked_sub(2).map(|j| field(&samples[j].states[e], c));
+                    let predicted = predict(c, field(&samples[i - 1].states[e], c), prev2);
+                    if c == 3 { heading_residual(f, predicted) } else { f - predicted }
                 };
                 put_varint(&mut raw, zigzag(value));
             }
@@ -168,7 +172,7 @@ pub fn decode(payload: &[u8], entities: usize) -> Result<Vec<Sample>, ReadError>
                 f[c] = if i == 0 {
                     v
                 } else {
-                    let predicted = predict(c, &table[i - 1][e], i.checked_sub(2).map(|j| &table[j][e]));
+                    let predicted = predict(c, table[i - 1][e][c], i.checked_sub(2).map(|j| table[j][e][c]));
                     if c == 3 { (predicted + v) & 0xffff } else { predicted.saturating_add(v) }
                 };
             }
