@@ -329,4 +329,35 @@ mod tests {
         assert_eq!(tick(4.39, Some([1.0, 0.5, 2.0])), [], "resting there");
         assert_eq!(tick(4.39, Some([30.0, 0.0, 0.6])), [], "a drone set down far away");
     }
+
+    /// After the step: a drone in the air low over a car touches it, with its id after the
+    /// taxis'; one higher up, or one on its stand, is not tested; the pair joins rapier's, sorted.
+    #[test]
+    fn a_low_drone_touches_what_is_under_it_where_the_step_left_it() {
+        use bevy::ecs::system::RunSystemOnce;
+        use pilotzone_routing::Vec2;
+
+        use crate::drone::DronePhase;
+
+        let mut world = World::new();
+        world.insert_resource(TaxiRoster(vec![Entity::PLACEHOLDER; 2]));
+        let drone = |world: &mut World, z: f64, phase: DronePhase| {
+            let mut s = DroneState::on_stand(Vec2::new(1.0, 0.5), 1000.0);
+            (s.pos[2], s.phase) = (z, phase);
+            world.spawn(s).id()
+        };
+        // Ids 2, 3 and 4: on the roof's reach, above it, on its stand inside the car's outline.
+        let drones = vec![
+            drone(&mut world, 2.0, DronePhase::Outbound),
+            drone(&mut world, 2.2, DronePhase::Outbound),
+            drone(&mut world, 0.0, DronePhase::Ready),
+        ];
+        world.insert_resource(DroneRoster(drones));
+        let mut road = RoadContacts::default();
+        road.find([(0, Body::car((0.0, 0.0), 0.0)), (1, Body::car((30.0, 0.0), 0.0))]);
+        world.insert_resource(road);
+        world.insert_resource(Contacts { started: vec![(3, 4)], ..Default::default() });
+        world.run_system_once(touch_low_drones).expect("the system runs");
+        assert_eq!(world.resource::<Contacts>().started, [(0, 2), (3, 4)]);
+    }
 }
