@@ -30,6 +30,16 @@ impl Vec2 {
         (self - other).length()
     }
 
+    /// Dot product.
+    pub fn dot(self, other: Vec2) -> f64 {
+        self.x * other.x + self.y * other.y
+    }
+
+    /// Turned a quarter turn counter-clockwise.
+    pub fn perp(self) -> Vec2 {
+        Vec2::new(-self.y, self.x)
+    }
+
     /// z component of the cross product.
     pub fn cross(self, other: Vec2) -> f64 {
         self.x * other.y - self.y * other.x

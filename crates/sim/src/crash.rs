@@ -50,9 +50,7 @@ pub fn crash_drones(
     if contacts.started.is_empty() && contacts.struck.is_empty() && contacts.unsound.is_empty() {
         return;
     }
-    let first_drone = roster.taxis.0.len() as u32;
-    let first_car = first_drone + roster.drones.0.len() as u32;
-    let first_person = first_car + roster.cars.0.len() as u32;
+    let (first_drone, first_car, first_person) = (roster.first_drone(), roster.first_car(), roster.first_person());
     let class = |id: u32| match id {
         _ if id < first_drone => Class::Taxi,
         _ if id < first_car => Class::Drone,

@@ -31,3 +31,20 @@ pub struct Rosters<'w> {
     /// People.
     pub people: Res<'w, PedestrianRoster>,
 }
+
+impl Rosters<'_> {
+    /// The id of the first drone (ids before it are taxis').
+    pub fn first_drone(&self) -> u32 {
+        self.taxis.0.len() as u32
+    }
+
+    /// The id of the first resident's car.
+    pub fn first_car(&self) -> u32 {
+        self.first_drone() + self.drones.0.len() as u32
+    }
+
+    /// The id of the first person.
+    pub fn first_person(&self) -> u32 {
+        self.first_car() + self.cars.0.len() as u32
+    }
+}

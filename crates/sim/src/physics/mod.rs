@@ -437,8 +437,7 @@ pub fn take_step(mut physics: ResMut<Physics>, mut contacts: ResMut<Contacts>) {
             _ => {}
         }
     }
-    contacts.started.sort_unstable();
-    contacts.started.dedup();
+    // `started` is sorted once the road's pairs have joined it (`touch_low_drones`).
     contacts.struck.sort_unstable();
     contacts.struck.dedup();
 }

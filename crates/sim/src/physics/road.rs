@@ -10,12 +10,13 @@
 //! first touch, and again only after they have parted.
 
 use bevy::prelude::*;
+use pilotzone_routing::Vec2;
 
 use super::{CAR_HALF_EXTENTS, Contacts, DRONE_RADIUS_M, PERSON_RADIUS_M};
 use crate::drone::DroneState;
 use crate::geom::Grid;
 use crate::residents::PedestrianState;
-use crate::roster::{CarRoster, DroneRoster, PedestrianRoster, TaxiRoster};
+use crate::roster::Rosters;
 use crate::vehicle::{OnRoad, Taxi, TaxiState};
 
 /// Half length, half width and height of a car's box, m.
@@ -33,24 +34,24 @@ pub enum Body {
     /// A car's box: its centre on the ground, and its heading as (cos, sin).
     Car {
         /// Centre, m.
-        at: (f64, f64),
+        at: Vec2,
         /// Unit vector along its length.
-        axis: (f64, f64),
+        axis: Vec2,
     },
     /// A person's ball, centred at hip height above `at`.
     Person {
         /// Where they stand, m.
-        at: (f64, f64),
+        at: Vec2,
     },
 }
 
 impl Body {
     /// A car standing at `at`, heading `heading` radians counter-clockwise from east.
-    pub fn car(at: (f64, f64), heading: f64) -> Self {
-        Body::Car { at, axis: (heading.cos(), heading.sin()) }
+    pub fn car(at: Vec2, heading: f64) -> Self {
+        Body::Car { at, axis: Vec2::new(heading.cos(), heading.sin()) }
     }
 
-    fn at(&self) -> (f64, f64) {
+    fn at(&self) -> Vec2 {
         match *self {
             Body::Car { at, .. } | Body::Person { at } => at,
         }
@@ -62,12 +63,10 @@ impl Body {
     pub fn touches(&self, other: &Body) -> bool {
         match (*self, *other) {
             (Body::Car { at: a, axis: u }, Body::Car { at: b, axis: v }) => {
-                let d = (b.0 - a.0, b.1 - a.1);
-                let half = |axis: (f64, f64), along: (f64, f64)| {
-                    let across = (-axis.1, axis.0);
-                    CAR[0] * dot(axis, along).abs() + CAR[1] * dot(across, along).abs()
-                };
-                [u, (-u.1, u.0), v, (-v.1, v.0)].into_iter().all(|n| dot(d, n).abs() <= half(u, n) + half(v, n))
+                let d = b - a;
+                // How far a car reaches from its centre along `n`.
+                let half = |axis: Vec2, n: Vec2| CAR[0] * axis.dot(n).abs() + CAR[1] * axis.perp().dot(n).abs();
+                [u, u.perp(), v, v.perp()].into_iter().all(|n| d.dot(n).abs() <= half(u, n) + half(v, n))
             }
             (Body::Car { at, axis }, Body::Person { at: p }) | (Body::Person { at: p }, Body::Car { at, axis }) => {
                 let [dx, dy] = outside_box(at, axis, p);
@@ -82,13 +81,13 @@ impl Body {
         let r = f64::from(DRONE_RADIUS_M);
         match *self {
             Body::Car { at, axis } => {
-                let [dx, dy] = outside_box(at, axis, (p[0], p[1]));
+                let [dx, dy] = outside_box(at, axis, Vec2::new(p[0], p[1]));
                 // A drone's centre is never below the ground, the box's floor.
                 let dz = (p[2] - CAR[2]).max(0.0);
                 dx * dx + dy * dy + dz * dz <= r * r
             }
             Body::Person { at } => {
-                let d = [p[0] - at.0, p[1] - at.1, p[2] - PERSON_HIP_M];
+                let d = [p[0] - at.x, p[1] - at.y, p[2] - PERSON_HIP_M];
                 let reach = r + f64::from(PERSON_RADIUS_M);
                 d[0] * d[0] + d[1] * d[1] + d[2] * d[2] <= reach * reach
             }
@@ -96,23 +95,18 @@ impl Body {
     }
 }
 
-fn dot(a: (f64, f64), b: (f64, f64)) -> f64 {
-    a.0 * b.0 + a.1 * b.1
-}
-
 /// How far `p` lies outside a car's outline along its length and across it (zero inside).
-fn outside_box(at: (f64, f64), axis: (f64, f64), p: (f64, f64)) -> [f64; 2] {
-    let d = (p.0 - at.0, p.1 - at.1);
-    [(dot(d, axis).abs() - CAR[0]).max(0.0), (dot(d, (-axis.1, axis.0)).abs() - CAR[1]).max(0.0)]
+fn outside_box(at: Vec2, axis: Vec2, p: Vec2) -> [f64; 2] {
+    let d = p - at;
+    [(d.dot(axis).abs() - CAR[0]).max(0.0), (d.dot(axis.perp()).abs() - CAR[1]).max(0.0)]
 }
 
 /// This tick's bodies on the road and the pairs touching, and those that touched at the last
 /// test.
 #[derive(Resource, Debug, Default)]
 pub struct RoadContacts {
-    /// Entity ids of `bodies`.
-    ids: Vec<u32>,
-    bodies: Vec<Body>,
+    /// Entity id and shape of each body on the road.
+    bodies: Vec<(u32, Body)>,
     /// Where each body stands, filed in `grid`.
     points: Vec<(f64, f64)>,
     grid: Grid,
@@ -126,21 +120,17 @@ pub struct RoadContacts {
 impl RoadContacts {
     /// Files this tick's bodies on the road and finds the pairs of them touching.
     pub fn find(&mut self, bodies: impl IntoIterator<Item = (u32, Body)>) {
-        self.ids.clear();
         self.bodies.clear();
-        for (id, body) in bodies {
-            self.ids.push(id);
-            self.bodies.push(body);
-        }
+        self.bodies.extend(bodies);
         self.points.clear();
-        self.points.extend(self.bodies.iter().map(Body::at));
+        self.points.extend(self.bodies.iter().map(|(_, b)| (b.at().x, b.at().y)));
         self.grid.fill(&self.points, REACH_M);
         self.pairs.clear();
         self.grid.pairs(&self.points, &mut self.pairs);
         self.now.clear();
         for &(i, j) in &self.pairs {
-            if self.bodies[i].touches(&self.bodies[j]) {
-                let (a, b) = (self.ids[i], self.ids[j]);
+            let ((a, body_a), (b, body_b)) = (self.bodies[i], self.bodies[j]);
+            if body_a.touches(&body_b) {
                 self.now.push((a.min(b), a.max(b)));
             }
         }
@@ -149,10 +139,11 @@ impl RoadContacts {
     /// Adds the pairs of the drone `id`, its ball centred at `p`, and what it touches on the
     /// road.
     pub fn meet_drone(&mut self, id: u32, p: [f64; 3]) {
-        let Self { ids, bodies, points, grid, now, .. } = self;
+        let Self { bodies, points, grid, now, .. } = self;
         grid.near(points, (p[0], p[1]), |i| {
-            if bodies[i].touches_drone(p) {
-                now.push((id.min(ids[i]), id.max(ids[i])));
+            let (other, body) = bodies[i];
+            if body.touches_drone(p) {
+                now.push((id.min(other), id.max(other)));
             }
         });
     }
@@ -176,23 +167,20 @@ impl RoadContacts {
 /// Finds which vehicles on the road and people on it touch, where control has put them this
 /// tick.
 pub fn touch_on_road(
-    taxis: Res<TaxiRoster>,
-    drones: Res<DroneRoster>,
-    cars: Res<CarRoster>,
-    people: Res<PedestrianRoster>,
+    roster: Rosters,
     on_road: Res<OnRoad>,
     vehicles: Query<(&Taxi, &TaxiState)>,
     walkers: Query<&PedestrianState>,
     mut road: ResMut<RoadContacts>,
 ) {
-    let first_person = (taxis.0.len() + drones.0.len() + cars.0.len()) as u32;
+    let first_person = roster.first_person();
     let vehicles = on_road.0.iter().map(|&e| {
         let (taxi, state) = vehicles.get(e).expect("vehicles on the road are vehicles");
-        (taxi.id, Body::car((state.at.x, state.at.y), state.heading))
+        (taxi.id, Body::car(state.at, state.heading))
     });
-    let walking = people.0.iter().enumerate().filter_map(|(k, &e)| {
+    let walking = roster.people.0.iter().enumerate().filter_map(|(k, &e)| {
         let s = walkers.get(e).expect("roster entities are pedestrians");
-        s.on_road().then(|| (first_person + k as u32, Body::Person { at: (s.at.x, s.at.y) }))
+        s.on_road().then(|| (first_person + k as u32, Body::Person { at: s.at }))
     });
     road.find(vehicles.chain(walking));
 }
@@ -200,17 +188,16 @@ pub fn touch_on_road(
 /// Tests each drone low enough to reach a car's roof against what is on the road, where the
 /// step has taken it, and adds the pairs that began touching this tick to [`Contacts`].
 pub fn touch_low_drones(
-    taxis: Res<TaxiRoster>,
-    drones: Res<DroneRoster>,
+    roster: Rosters,
     drone_states: Query<&DroneState>,
     mut road: ResMut<RoadContacts>,
     mut contacts: ResMut<Contacts>,
 ) {
     let low = CAR[2] + f64::from(DRONE_RADIUS_M);
-    for (k, &e) in drones.0.iter().enumerate() {
+    for (k, &e) in roster.drones.0.iter().enumerate() {
         let state = drone_states.get(e).expect("roster entities are drones");
         if state.airborne() && state.pos[2] <= low {
-            road.meet_drone((taxis.0.len() + k) as u32, state.pos);
+            road.meet_drone(roster.first_drone() + k as u32, state.pos);
         }
     }
     road.close(&mut contacts.started);
@@ -233,13 +220,13 @@ mod tests {
             Body::Car { at, axis } => {
                 let [hx, hy, hz] = CAR_HALF_EXTENTS;
                 let pose = Pose::from_parts(
-                    Vector::new(at.0 as f32, at.1 as f32, hz),
-                    Rotation::from_rotation_z(axis.1.atan2(axis.0) as f32),
+                    Vector::new(at.x as f32, at.y as f32, hz),
+                    Rotation::from_rotation_z(axis.y.atan2(axis.x) as f32),
                 );
                 (pose, Box::new(Cuboid::new(Vector::new(hx + grow, hy + grow, hz + grow))))
             }
             Body::Person { at } => (
-                Pose::from_translation(Vector::new(at.0 as f32, at.1 as f32, PERSON_HIP_M as f32)),
+                Pose::from_translation(Vector::new(at.x as f32, at.y as f32, PERSON_HIP_M as f32)),
                 Box::new(Ball::new(PERSON_RADIUS_M + grow)),
             ),
         }
@@ -256,7 +243,7 @@ mod tests {
     fn shapes_touch_as_rapier_would_find_them() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20);
         let body = |rng: &mut rand_chacha::ChaCha8Rng| {
-            let at = (rng.random_range(-3.5..3.5), rng.random_range(-3.5..3.5));
+            let at = Vec2::new(rng.random_range(-3.5..3.5), rng.random_range(-3.5..3.5));
             if rng.random_range(0..4) == 0 { Body::Person { at } } else { Body::car(at, rng.random_range(-4.0..4.0)) }
         };
         let (mut touching, mut apart) = ([0; 3], [0; 3]);
@@ -298,7 +285,7 @@ mod tests {
 
     #[test]
     fn people_do_not_touch_people() {
-        let (a, b) = (Body::Person { at: (0.0, 0.0) }, Body::Person { at: (0.1, 0.0) });
+        let (a, b) = (Body::Person { at: Vec2::new(0.0, 0.0) }, Body::Person { at: Vec2::new(0.1, 0.0) });
         assert!(!a.touches(&b));
     }
 
@@ -309,7 +296,7 @@ mod tests {
     fn a_pair_counts_on_the_tick_it_first_touches_and_again_after_parting() {
         let mut road = RoadContacts::default();
         let mut tick = |b_at: f64, drone: Option<[f64; 3]>| {
-            road.find([(3, Body::car((0.0, 0.0), 0.0)), (8, Body::car((b_at, 0.0), 0.0))]);
+            road.find([(3, Body::car(Vec2::new(0.0, 0.0), 0.0)), (8, Body::car(Vec2::new(b_at, 0.0), 0.0))]);
             if let Some(p) = drone {
                 road.meet_drone(11, p);
             }
@@ -335,9 +322,9 @@ mod tests {
     #[test]
     fn a_low_drone_touches_what_is_under_it_where_the_step_left_it() {
         use bevy::ecs::system::RunSystemOnce;
-        use pilotzone_routing::Vec2;
 
         use crate::drone::DronePhase;
+        use crate::roster::{CarRoster, DroneRoster, PedestrianRoster, TaxiRoster};
 
         let mut world = World::new();
         world.insert_resource(TaxiRoster(vec![Entity::PLACEHOLDER; 2]));
@@ -353,8 +340,10 @@ mod tests {
             drone(&mut world, 0.0, DronePhase::Ready),
         ];
         world.insert_resource(DroneRoster(drones));
+        world.insert_resource(CarRoster::default());
+        world.insert_resource(PedestrianRoster::default());
         let mut road = RoadContacts::default();
-        road.find([(0, Body::car((0.0, 0.0), 0.0)), (1, Body::car((30.0, 0.0), 0.0))]);
+        road.find([(0, Body::car(Vec2::new(0.0, 0.0), 0.0)), (1, Body::car(Vec2::new(30.0, 0.0), 0.0))]);
         world.insert_resource(road);
         world.insert_resource(Contacts { started: vec![(3, 4)], ..Default::default() });
         world.run_system_once(touch_low_drones).expect("the system runs");

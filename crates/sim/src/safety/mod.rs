@@ -154,9 +154,7 @@ fn log_collisions(
     walkers: &Query<(&Pedestrian, &PedestrianState)>,
 ) {
     let (taxi_roster, drone_roster, car_roster, people) = (&roster.taxis, &roster.drones, &roster.cars, &roster.people);
-    let first_drone = taxi_roster.0.len() as u32;
-    let first_car = first_drone + drone_roster.0.len() as u32;
-    let first_person = first_car + car_roster.0.len() as u32;
+    let (first_drone, first_car, first_person) = (roster.first_drone(), roster.first_car(), roster.first_person());
     let position = |id: u32| -> [f64; 3] {
         let flat = |at: pilotzone_routing::Vec2| [at.x, at.y, 0.0];
         if id < first_drone {
