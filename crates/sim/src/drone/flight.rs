@@ -183,6 +183,14 @@ pub fn fly_drones(
     let log = &mut held.0;
     for &e in &roster.0 {
         let (drone, mut state) = drones.get_mut(e).expect("roster entities are drones");
+        if state.phase == DronePhase::Ready && !state.crashed {
+            // Charging on its stand. A full battery stays as it is, and the drone unmarked:
+            // the recorder then skips the city's many drones that stand by.
+            if state.energy_wh != drone.battery_wh {
+                state.energy_wh = (state.energy_wh + CHARGE_W * dt / 3600.0).min(drone.battery_wh);
+            }
+            continue;
+        }
         let state = &mut *state;
         if state.crashed {
             // Rotors stopped: it falls, or lies where it fell.
@@ -190,10 +198,8 @@ pub fn fly_drones(
             continue;
         }
         match state.phase {
-            DronePhase::Ready => {
-                state.energy_wh = (state.energy_wh + CHARGE_W * dt / 3600.0).min(drone.battery_wh);
-                continue;
-            }
+            // Charged above.
+            DronePhase::Ready => continue,
             DronePhase::Dropping { until_ms } => {
                 state.ref_vel = [0.0; 3];
                 let aside = steer_offset(state, now, dt);

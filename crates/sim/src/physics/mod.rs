@@ -34,10 +34,11 @@ use rapier3d::prelude::{
 };
 
 use crate::clock::SimClock;
-use crate::drone::{DRONE_MASS_KG, DroneState};
+use crate::drone::{DRONE_MASS_KG, Drone, DroneState};
 use crate::roster::{DroneRoster, TaxiRoster};
 use crate::schedule::{PhysicsSystems, SetupSystems, SimSetup, SimStep};
 use crate::town::TownMap;
+use crate::vehicle::watch::Watched;
 use pilotzone_routing::Vec2;
 use pilotzone_routing::geom::triangulate;
 
@@ -88,11 +89,67 @@ impl EventHandler for Collector {
 }
 
 /// rapier's world and the contacts its step reports, boxed so that a step can take them to a
-/// worker thread and back.
+/// worker thread and back; with what is done to the drones' bodies just before the step, and
+/// where the step left those in the air.
+///
+/// The simulation's thread decides what happens to each body and reads back where it went, but
+/// only the step's thread touches the bodies: each lies in memory of its own, and at city scale
+/// touching hundreds of them cost the simulation's thread more than deciding.
 #[derive(Default)]
 struct Rapier {
     world: PhysicsWorld,
     collector: Collector,
+    /// What is done to the drones' bodies before the step, in roster order.
+    ops: Vec<BodyOp>,
+    /// Each body pushed to fly this tick, after the step, in the order of `ops`: position,
+    /// velocity, and whether rapier left it enabled.
+    after: Vec<(Vector, Vector, bool)>,
+}
+
+/// What happens to a drone's body before the step.
+#[derive(Clone, Copy, Debug)]
+enum BodyOp {
+    /// Back on its pad: the body rests.
+    Land(RigidBodyHandle),
+    /// In the air: pushed by its controller's force; taking off first, if it has just been
+    /// launched, from where it stands, at rest.
+    Fly { handle: RigidBodyHandle, take_off: Option<Vector>, force: Vector },
+}
+
+impl Rapier {
+    /// Does what syncing decided to each body, in order.
+    fn apply(&mut self) {
+        let bodies = &mut self.world.bodies;
+        for op in &self.ops {
+            match *op {
+                BodyOp::Land(handle) => bodies[handle].set_enabled(false),
+                BodyOp::Fly { handle, take_off, force } => {
+                    let body = &mut bodies[handle];
+                    if let Some(at) = take_off {
+                        body.set_position(Pose::from_translation(at), true);
+                        body.set_linvel(Vector::ZERO, true);
+                        body.set_enabled(true);
+                    }
+                    body.reset_forces(true);
+                    body.add_force(force, true);
+                }
+            }
+        }
+    }
+
+    /// Applies the tick's body ops, steps, and notes where each flying body went.
+    fn step(&mut self) {
+        self.apply();
+        self.world.step_with_events(&(), &self.collector);
+        self.after.clear();
+        for op in &self.ops {
+            if let BodyOp::Fly { handle, .. } = *op {
+                let body = &self.world.bodies[handle];
+                self.after.push((body.translation(), body.linvel(), body.is_enabled()));
+            }
+        }
+        self.ops.clear();
+    }
 }
 
 /// Where this tick's step is.
@@ -113,6 +170,11 @@ pub struct Physics {
     step: Step,
     /// Drones' bodies, in roster order; a drone's id is `first_drone` plus its place there.
     bodies: Vec<RigidBodyHandle>,
+    /// Whether each of those bodies is enabled, as rapier has it. Most of a city's drones stand
+    /// on their pads; this is read rather than the body, each in memory of its own.
+    body_enabled: Vec<bool>,
+    /// Drones in the air this tick, by place in the roster, in roster order ([`sync_bodies`]).
+    flying: Vec<u32>,
     first_drone: u32,
     /// Drones in the air this tick: none, and the step is skipped; few, and it is quicker done
     /// on this thread than handed to another ([`HAND_OVER_FROM`]).
@@ -142,6 +204,8 @@ impl FromWorld for Physics {
             rapier: Some(rapier),
             step: Step::Skipped,
             bodies: Vec::new(),
+            body_enabled: Vec::new(),
+            flying: Vec::new(),
             first_drone: 0,
             enabled: 0,
             hand_over_from: HAND_OVER_FROM,
@@ -273,37 +337,54 @@ pub fn create_bodies(
     for k in 0..drones.0.len() as u32 {
         let handle = drone_body(world, physics.first_drone + k);
         physics.bodies.push(handle);
+        physics.body_enabled.push(false);
     }
 }
 
 /// Enables the body of each drone in the air and pushes it with its controller's force; a
 /// drone back on its pad rests.
-pub fn sync_bodies(drones: Res<DroneRoster>, drone_states: Query<&DroneState>, mut physics: ResMut<Physics>) {
+///
+/// A drone takes off and lands only through a change to its state, which bevy stamps; so the
+/// drones in the air are kept from tick to tick (see [`Watched`]) rather than found among every
+/// drone of the roster, most of which stand on their pads at city scale.
+pub fn sync_bodies(
+    drones: Query<(Entity, &Drone, Ref<DroneState>)>,
+    mut physics: ResMut<Physics>,
+    mut in_air: Local<Watched>,
+) {
     let physics = &mut *physics;
-    let world = home(&mut physics.rapier);
-    physics.enabled = 0;
-    for (&e, &handle) in drones.0.iter().zip(&physics.bodies) {
-        let state = drone_states.get(e).expect("roster entities are drones");
+    in_air.learn(drones.iter().filter(|(.., s)| s.is_changed() && s.airborne()).map(|(e, d, _)| (d.id, e)));
+    let rapier = physics.rapier.as_mut().expect(HOME);
+    debug_assert!(rapier.ops.is_empty(), "the last tick's ops were applied");
+    physics.flying.clear();
+    in_air.visit(|e| {
+        let (_, drone, state) = drones.get(e).expect("watched entities are drones");
+        let k = (drone.id - physics.first_drone) as usize;
+        let (handle, enabled) = (physics.bodies[k], &mut physics.body_enabled[k]);
+        debug_assert_eq!(*enabled, rapier.world.bodies[handle].is_enabled(), "the mirror is rapier's");
         if !state.airborne() {
-            if world.bodies[handle].is_enabled() {
-                world.bodies[handle].set_enabled(false);
+            if *enabled {
+                rapier.ops.push(BodyOp::Land(handle));
+                *enabled = false;
             }
-            continue;
+            return false;
         }
-        physics.enabled += 1;
-        let body = &mut world.bodies[handle];
-        if !body.is_enabled() {
-            // Taking off: from the pad, at rest, its body resting on the ground.
+        physics.flying.push(k as u32);
+        // Taking off: from the pad, at rest, its body resting on the ground.
+        let take_off = (!*enabled).then(|| {
             let [x, y, z] = state.pos;
-            let z = (z as f32).max(DRONE_RADIUS_M);
-            body.set_position(Pose::from_translation(Vector::new(x as f32, y as f32, z)), true);
-            body.set_linvel(Vector::ZERO, true);
-            body.set_enabled(true);
-        }
+            Vector::new(x as f32, y as f32, (z as f32).max(DRONE_RADIUS_M))
+        });
+        *enabled = true;
         let [fx, fy, fz] = state.force.map(|f| f as f32);
-        body.reset_forces(true);
-        body.add_force(Vector::new(fx, fy, fz), true);
-    }
+        rapier.ops.push(BodyOp::Fly { handle, take_off, force: Vector::new(fx, fy, fz) });
+        true
+    });
+    physics.enabled = physics.flying.len();
+    debug_assert!(
+        drones.iter().all(|(_, d, s)| physics.body_enabled[(d.id - physics.first_drone) as usize] == s.airborne()),
+        "every drone in the air, and only those, has its body enabled"
+    );
 }
 
 /// Reads where rapier has taken each flying drone, and the distance it covered. The ground
@@ -315,20 +396,23 @@ pub fn read_drones(
     mut drone_states: Query<&mut DroneState>,
 ) {
     let physics = &mut *physics;
-    let world = home(&mut physics.rapier);
-    for (k, (&e, &handle)) in drones.0.iter().zip(&physics.bodies).enumerate() {
-        let id = physics.first_drone + k as u32;
+    let rapier = physics.rapier.as_mut().expect(HOME);
+    let (world, after) = (&mut rapier.world, &rapier.after);
+    // Only bodies that were stepped can have moved or been found unsound.
+    debug_assert!(
+        contacts.unsound.iter().all(|id| physics.flying.contains(&(id - physics.first_drone))),
+        "only drones in the air are stepped"
+    );
+    debug_assert_eq!(after.len(), physics.flying.len(), "the step noted each body it was given");
+    for (&k, &(p, v, enabled)) in physics.flying.iter().zip(after) {
+        let (e, handle) = (drones.0[k as usize], physics.bodies[k as usize]);
+        let id = physics.first_drone + k;
         let quarantined = contacts.unsound.binary_search(&id).is_ok();
-        let body = &world.bodies[handle];
-        if !quarantined && !body.is_enabled() {
-            continue;
-        }
-        let body = &mut world.bodies[handle];
-        let (p, v) = (body.translation(), body.linvel());
-        if quarantined || (body.is_enabled() && !(p.is_finite() && v.is_finite())) {
+        if quarantined || (enabled && !(p.is_finite() && v.is_finite())) {
             // Put down where it last was sound, at rest; its flight ends as a crash.
             let mut state = drone_states.get_mut(e).expect("roster entities are drones");
             let [x, y, _] = state.pos;
+            let body = &mut world.bodies[handle];
             body.set_translation(Vector::new(x as f32, y as f32, DRONE_RADIUS_M), true);
             body.set_linvel(Vector::ZERO, true);
             body.set_enabled(true);
@@ -339,13 +423,15 @@ pub fn read_drones(
             }
             continue;
         }
-        if body.translation().z < 0.0 {
-            let p = body.translation();
+        let (p, v) = if p.z < 0.0 {
+            let body = &mut world.bodies[handle];
             body.set_translation(Vector::new(p.x, p.y, 0.0), true);
             body.set_linvel(Vector::ZERO, true);
-        }
+            (body.translation(), body.linvel())
+        } else {
+            (p, v)
+        };
         let mut state = drone_states.get_mut(e).expect("roster entities are drones");
-        let (p, v) = (body.translation(), body.linvel());
         let pos = [f64::from(p.x), f64::from(p.y), f64::from(p.z)];
         let moved = [0, 1, 2].map(|i| pos[i] - state.pos[i]);
         state.km += crate::geom::norm3(moved) / 1000.0;
@@ -376,12 +462,16 @@ impl Physics {
 pub fn step_physics(mut physics: ResMut<Physics>) {
     let physics = &mut *physics;
     if physics.enabled == 0 {
+        // Drones that landed rest; nothing else moves.
+        let rapier = physics.rapier.as_mut().expect(HOME);
+        rapier.apply();
+        rapier.ops.clear();
+        rapier.after.clear();
         physics.step = Step::Skipped;
         return;
     }
     if physics.enabled < physics.hand_over_from {
-        let rapier = physics.rapier.as_mut().expect(HOME);
-        rapier.world.step_with_events(&(), &rapier.collector);
+        physics.rapier.as_mut().expect(HOME).step();
         physics.step = Step::Done;
         return;
     }
@@ -390,7 +480,7 @@ pub fn step_physics(mut physics: ResMut<Physics>) {
     // panicked would otherwise never finish, and the tick would wait for it forever.
     let task = async move {
         catch_unwind(AssertUnwindSafe(move || {
-            rapier.world.step_with_events(&(), &rapier.collector);
+            rapier.step();
             rapier
         }))
     };

@@ -54,16 +54,14 @@ pub(super) fn check(
         .enumerate()
         .filter_map(|(k, &e)| {
             let (drone, s) = drones.get(e).expect("roster entities are drones");
-            let base = town.place_pos[drone.base];
-            let in_terminal = drone.in_terminal(s.pos);
-            let dest = s.order.map(|o| town.place_pos[requests.parcels[o as usize].to]);
             // A crashed drone is its crash's incident, not a flight to keep apart from others.
-            (s.airborne() && !s.crashed).then_some(Airborne {
+            // Most of a city's drones stand on their pads: nothing more is looked up for them.
+            (s.airborne() && !s.crashed).then(|| Airborne {
                 id: first_drone + k as u32,
                 pos: s.pos,
-                in_terminal,
-                dest,
-                base,
+                in_terminal: drone.in_terminal(s.pos),
+                dest: s.order.map(|o| town.place_pos[requests.parcels[o as usize].to]),
+                base: town.place_pos[drone.base],
             })
         })
         .collect();

@@ -5,7 +5,7 @@
 
 use bevy::prelude::*;
 
-use super::{Phase, Taxi, TaxiState};
+use super::{OnRoad, Phase, Taxi, TaxiState};
 use crate::clock::SimClock;
 use crate::events::{EventKind, EventLog, Incident};
 use crate::roster::{CarRoster, TaxiRoster};
@@ -34,6 +34,7 @@ pub fn detect_gridlock(
     clock: Res<SimClock>,
     taxis: Res<TaxiRoster>,
     cars: Res<CarRoster>,
+    on_road: Res<OnRoad>,
     mut vehicles: Query<(&Taxi, &mut TaxiState)>,
     mut gridlocks: ResMut<Gridlocks>,
     mut log: ResMut<EventLog>,
@@ -42,18 +43,23 @@ pub fn detect_gridlock(
     if now / CHECK_EVERY_MS == now.saturating_sub(u64::from(clock.tick_ms)) / CHECK_EVERY_MS {
         return;
     }
-    // Who has waited long enough on whom, by id.
-    let mut waiting: Vec<(u32, u32, Entity)> = taxis
-        .0
-        .iter()
-        .chain(&cars.0)
-        .filter_map(|&e| {
-            let (taxi, state) = vehicles.get(e).expect("roster entities are vehicles");
-            let long = state.stopped_since_ms.is_some_and(|t| now - t >= GRIDLOCK_AFTER_MS);
-            (state.phase == Phase::Driving && long).then_some((taxi.id, state.waits_for?, e))
-        })
-        .collect();
+    // Who has waited long enough on whom, by id. Only vehicles on the road can; at city scale
+    // most stand parked, and looking each up every second cost more than the rest.
+    let waits = |e: Entity| {
+        let (taxi, state) = vehicles.get(e).expect("roster entities are vehicles");
+        let long = state.stopped_since_ms.is_some_and(|t| now - t >= GRIDLOCK_AFTER_MS);
+        (state.phase == Phase::Driving && long).then_some((taxi.id, state.waits_for?, e))
+    };
+    let mut waiting: Vec<(u32, u32, Entity)> = on_road.0.iter().filter_map(|&e| waits(e)).collect();
     waiting.sort_unstable_by_key(|w| w.0);
+    debug_assert!(
+        {
+            let mut every: Vec<_> = taxis.0.iter().chain(&cars.0).filter_map(|&e| waits(e)).collect();
+            every.sort_unstable_by_key(|w| w.0);
+            every == waiting
+        },
+        "every driving vehicle is on the road"
+    );
     let find = |id: u32| waiting.binary_search_by_key(&id, |w| w.0).ok();
     // 0: not seen, 1: on the walk now, 2: done.
     let mut mark = vec![0u8; waiting.len()];
