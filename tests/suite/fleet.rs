@@ -1,6 +1,10 @@
 //! Fleet operations: charging at the depot, running flat, and rebalancing idle vehicles.
 
+use std::collections::BTreeMap;
+
 use pilotzone_scenario::LoadedScenario;
+use pilotzone_sim::clock::SimClock;
+use pilotzone_sim::vehicle::{CarTrip, Phase, Taxi, TaxiState};
 use pilotzone_sim::{RunOutput, Simulation};
 
 use crate::demo_for;
@@ -41,6 +45,40 @@ fn vehicles_low_on_charge_go_to_the_depot_and_none_runs_flat() {
     assert_eq!(stranded.len() as u32, flat.kpis.taxi.stranded);
     assert!(stranded.iter().all(|e| e.incident.as_ref().is_some_and(|i| i.severity >= 2)));
     assert!(flat.kpis.taxi.served < k.served, "stranded vehicles serve nobody");
+}
+
+/// A taxi's busy time is every tick it was not idle, its spells ended and the one under way;
+/// the utilization KPI is their sum over the fleet's time. Counted here after each tick: nothing
+/// after the tallies turns a taxi busy or idle.
+#[test]
+fn busy_time_is_every_tick_a_taxi_was_not_idle() {
+    let mut sim = Simulation::new(demo_for(5400), 3).expect("the demo builds");
+    let mut counted: BTreeMap<u32, u64> = BTreeMap::new();
+    let mut turned = 0;
+    let mut was_busy: BTreeMap<u32, bool> = BTreeMap::new();
+    while !sim.is_done() {
+        sim.step();
+        let world = sim.app_mut().world_mut();
+        let tick_ms = u64::from(world.resource::<SimClock>().tick_ms);
+        let mut taxis = world.query_filtered::<(&Taxi, &TaxiState), bevy::prelude::Without<CarTrip>>();
+        for (taxi, state) in taxis.iter(world) {
+            let busy = state.phase != Phase::Idle;
+            *counted.entry(taxi.id).or_default() += if busy { tick_ms } else { 0 };
+            turned += u32::from(was_busy.insert(taxi.id, busy).is_some_and(|was| was && !busy));
+        }
+    }
+    let world = sim.app_mut().world_mut();
+    let now = world.resource::<SimClock>().now_ms;
+    let mut taxis = world.query_filtered::<(&Taxi, &TaxiState), bevy::prelude::Without<CarTrip>>();
+    let kept: BTreeMap<u32, u64> = taxis.iter(world).map(|(t, s)| (t.id, s.busy_ms_until(now))).collect();
+    assert_eq!(kept, counted, "each taxi's busy time, to the millisecond");
+    assert!(turned > 20, "spells ended, and were counted on: {turned}");
+    assert!(taxis.iter(world).any(|(_, s)| s.busy_from_ms.is_some()), "a spell is under way at the end");
+    let total: u64 = counted.values().sum();
+    let out = sim.finish();
+    let expected = (total as f64 / (now as f64 * counted.len() as f64) * 1000.0).round() / 1000.0;
+    assert_eq!(out.kpis.taxi.utilization, expected);
+    assert!(expected > 0.1, "the demo's fleet works: {expected}");
 }
 
 #[test]

@@ -11,7 +11,6 @@ use crate::residents::ResidentStats;
 use crate::roster::{CarRoster, TaxiRoster};
 use crate::safety::SafetyMonitor;
 use crate::schedule::{PhysicsSystems, SimStep, SimSystems};
-use crate::vehicle::watch::Watched;
 use crate::vehicle::{CarTrip, Gridlocks, Phase, RemoteDesk, Taxi, TaxiState};
 
 /// Mean and percentiles of a sample, in seconds; `None` when the sample is empty.
@@ -226,48 +225,50 @@ impl Default for FleetExtremes {
     }
 }
 
-/// Adds the tick to every vehicle's busy time unless it stood idle, and keeps the lowest
-/// charge. Physics moves no vehicle, so this runs while it steps.
+/// Keeps each vehicle's busy time and the lowest charge. Physics moves no vehicle, so this runs
+/// while it steps.
 ///
-/// Only busy vehicles are visited, and for the lowest charge those changed since the last tick
-/// (see [`Watched`]): an idle vehicle's charge does not change.
+/// Only vehicles changed since the last tick are looked at: a vehicle's charge, and whether it
+/// is idle, change only through a borrow that bevy stamps. One found busy begins a busy spell at
+/// this tick; one found idle after a spell ends it at the tick before, the last it spent busy.
+/// A spell under way is counted when the KPIs are taken. (Adding each tick to every busy
+/// vehicle's count touched thousands of vehicles a tick at city scale, and marked them changed
+/// for every system after.)
 pub fn track_taxi_use(
     clock: Res<SimClock>,
-    mut taxis: Query<(Entity, &Taxi, &mut TaxiState), Without<CarTrip>>,
+    mut taxis: Query<(&Taxi, &mut TaxiState), Without<CarTrip>>,
     config: Res<SimConfig>,
     mut extremes: ResMut<FleetExtremes>,
-    mut busy: Local<Watched>,
 ) {
-    // Each vehicle adds to its own counter, so the visiting order cannot matter.
+    let (now, tick) = (clock.now_ms, u64::from(clock.tick_ms));
     let fleets = &config.loaded.scenario.fleets.taxis;
     let mut lowest = extremes.taxi;
-    busy.learn(taxis.iter_mut().filter(|(_, _, state)| state.is_changed()).filter_map(|(e, taxi, state)| {
+    for (taxi, mut state) in taxis.iter_mut().filter(|(_, state)| state.is_changed()) {
         lowest = lowest.min(state.energy_kwh / fleets[taxi.fleet].battery_kwh);
-        (state.phase != Phase::Idle).then_some((taxi.id, e))
-    }));
+        match (state.phase != Phase::Idle, state.busy_from_ms) {
+            (true, None) => state.busy_from_ms = Some(now),
+            (false, Some(from)) => {
+                // Busy at every tick from `from` to the last.
+                state.busy_ms += now - from;
+                state.idle_since_ms = now - tick;
+                state.busy_from_ms = None;
+            }
+            _ => {}
+        }
+    }
     debug_assert_eq!(
         lowest,
         taxis
             .iter()
-            .map(|(_, taxi, state)| state.energy_kwh / fleets[taxi.fleet].battery_kwh)
+            .map(|(taxi, state)| state.energy_kwh / fleets[taxi.fleet].battery_kwh)
             .fold(extremes.taxi, f64::min),
         "a vehicle's charge changes only where it is marked changed"
     );
-    extremes.taxi = lowest;
-    busy.visit(|e| {
-        let (_, _, mut state) = taxis.get_mut(e).expect("watched entities are taxis");
-        let busy = state.phase != Phase::Idle;
-        if busy {
-            state.busy_ms += u64::from(clock.tick_ms);
-            state.idle_since_ms = clock.now_ms;
-        }
-        busy
-    });
-    debug_assert_eq!(
-        busy.len(),
-        taxis.iter().filter(|(_, _, state)| state.phase != Phase::Idle).count(),
-        "every busy vehicle is watched"
+    debug_assert!(
+        taxis.iter().all(|(_, state)| state.busy_from_ms.is_some() == (state.phase != Phase::Idle)),
+        "a vehicle turns busy or idle only where it is marked changed"
     );
+    extremes.taxi = lowest;
 }
 
 /// Keeps the lowest drone charge and the most drones aloft, once physics has moved them.
@@ -333,7 +334,7 @@ pub fn compute_kpis(
         ride_s: Stats::of(rides_s),
         km: round3(vehicles.iter().map(|v| v.km).sum()),
         empty_km: round3(vehicles.iter().map(|v| v.empty_km).sum()),
-        utilization: round3(vehicles.iter().map(|v| v.busy_ms as f64).sum::<f64>() / vehicle_ms),
+        utilization: round3(vehicles.iter().map(|v| v.busy_ms_until(clock.now_ms) as f64).sum::<f64>() / vehicle_ms),
         // Energy used is what left the batteries, chargers' energy included.
         energy_kwh: round3(battery_kwh - vehicles.iter().map(|v| v.energy_kwh - v.charged_kwh).sum::<f64>()),
         operator_wait_s: desk.wait_ms as f64 / 1000.0,

@@ -115,11 +115,8 @@ pub fn advance_vehicles(
     let mut blocked = vec![0u32; town.scenario.fleets.taxis.len()];
     let mut on_road = Vec::new();
     // For each vehicle on the road, in the same order: whether it pulls out, has arrived where
-    // it stands or drives a route of old rules (the first step's business); and the arc after
-    // the one it is on. Reading that here, in a short loop over every vehicle, lets the
-    // processor fetch many routes at once; `decide`, long for each vehicle, would wait for each.
+    // it stands or drives a route of old rules (the first step's business).
     let mut care = Vec::new();
-    let mut ahead = Vec::new();
     let concerns = |state: &TaxiState| matches!(state.phase, Phase::PullingOut | Phase::Driving | Phase::Blocked);
     watched.learn(
         vehicles
@@ -140,7 +137,6 @@ pub fn advance_vehicles(
             care.push(
                 state.phase == Phase::PullingOut || state.route.is_empty() || state.route_version != rules.version,
             );
-            ahead.push(state.route.get(state.route_i + 1).copied());
         }
         concerns(state)
     });
@@ -170,7 +166,7 @@ pub fn advance_vehicles(
         debug_assert_eq!(every_blocked, blocked, "every blocked taxi is watched");
     }
     occupancy.order_starts();
-    for (k, &e) in on_road.iter().enumerate().filter(|&(k, _)| care[k]) {
+    for (&e, _) in on_road.iter().zip(&care).filter(|&(_, &care)| care) {
         let (_, taxi, mut state, trip) = vehicles.get_mut(e).expect("roster entities are vehicles");
         let state = &mut *state;
         if state.phase == Phase::PullingOut {
@@ -180,7 +176,6 @@ pub fn advance_vehicles(
                     state.departure_check_ms = None;
                 }
             }
-            ahead[k] = state.route.get(state.route_i + 1).copied();
             continue;
         }
         if state.route.is_empty() {
@@ -194,15 +189,14 @@ pub fn advance_vehicles(
             let metric = if taxi.driver == Driver::Level4 { &rules.routes } else { &rules.car_routes };
             reroute(state, &town, metric, rules.version, &mut scratch);
         }
-        ahead[k] = state.route.get(state.route_i + 1).copied();
     }
     occupancy.sort();
 
     let road = Road { town: &town, rules: &rules, crossings: &crossings, dt: clock.dt_s(), now_ms: clock.now_ms };
     let mut moves = Vec::new();
-    for (&e, next) in on_road.iter().zip(ahead) {
+    for &e in &on_road {
         let (_, taxi, mut state, _) = vehicles.get_mut(e).expect("roster entities are vehicles");
-        if let Some(m) = decide(&road, e, taxi, &mut state, next, &mut junctions, &occupancy) {
+        if let Some(m) = decide(&road, e, taxi, &mut state, &mut junctions, &occupancy) {
             moves.push(m);
         }
     }
@@ -244,21 +238,20 @@ fn decide(
     entity: Entity,
     taxi: &Taxi,
     state: &mut TaxiState,
-    next: Option<u32>,
     junctions: &mut Junctions,
     occupancy: &Occupancy,
 ) -> Option<Move> {
     let (Phase::Driving, Some(arc)) = (state.phase, state.arc) else { return None };
-    debug_assert_eq!(next, state.route.get(state.route_i + 1).copied(), "the arc ahead is read anew");
     let (town, dt) = (road.town, road.dt);
     let g = town.graph();
     let len = g.length_m(arc);
-    let last = next.is_none();
+    let last = state.route_i + 1 >= state.route.len();
     let end = if last { stop_offset(town, arc) } else { len };
     let remaining = (end - state.offset_m).max(0.0);
     let mut limit = road.cruise_mps(taxi, arc);
     let mut room = f64::MAX;
     let mut junction_wait = None;
+    let next = (!last).then(|| state.route[state.route_i + 1]);
     if let Some(next) = next {
         limit = limit.min(brake_within(remaining, road.cruise_mps(taxi, next).min(turn_speed_mps(town, arc, next))));
         // Ask early enough to stop at the line with planned braking when refused.

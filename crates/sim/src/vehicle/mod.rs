@@ -191,8 +191,11 @@ pub struct TaxiState {
     pub stops: VecDeque<Stop>,
     /// Where it parks at the depot before its first trip.
     pub depot_slot: Vec2,
-    /// Time not idle, ms.
+    /// Time not idle over the busy spells that ended, ms ([`TaxiState::busy_ms_until`] adds the
+    /// one under way).
     pub busy_ms: u64,
+    /// When the busy spell under way began (the first tick the tallies found it busy), ms.
+    pub busy_from_ms: Option<u64>,
     /// Energy taken in at chargers, kWh.
     pub charged_kwh: f64,
     /// Charging sessions started.
@@ -223,6 +226,7 @@ impl TaxiState {
             km: 0.0,
             empty_km: 0.0,
             busy_ms: 0,
+            busy_from_ms: None,
             at: slot,
             heading: 0.0,
             departure_check_ms: None,
@@ -252,6 +256,11 @@ impl TaxiState {
             i += 1;
         }
         town.pose_along(&self.route, i, offset.min(g.length_m(self.route[i])), LANE_OFFSET_M)
+    }
+
+    /// Time not idle, ms, by `now_ms`: the clock after the last tick the tallies saw.
+    pub fn busy_ms_until(&self, now_ms: u64) -> u64 {
+        self.busy_ms + self.busy_from_ms.map_or(0, |from| now_ms - from)
     }
 
     /// Position and heading for drawing and physics.
