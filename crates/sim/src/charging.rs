@@ -7,8 +7,8 @@ use crate::clock::SimClock;
 use crate::events::{EventKind, EventLog};
 use crate::rules::ActiveRules;
 use crate::town::TownMap;
-use crate::vehicle::watch::Watched;
 use crate::vehicle::{CarTrip, NO_REQUEST, Phase, RouterScratch, Stop, StopKind, Taxi, TaxiState, start_next_leg};
+use crate::watch::Watched;
 
 /// Share of the battery a vehicle charges to before it takes work again.
 pub const CHARGE_TO: f64 = 0.9;

@@ -27,6 +27,7 @@ pub mod taxi;
 pub mod town;
 pub mod vehicle;
 pub mod verify;
+pub mod watch;
 
 use bevy::app::App;
 use bevy::ecs::schedule::ScheduleLabel;

@@ -272,12 +272,24 @@ pub fn track_taxi_use(
 }
 
 /// Keeps the lowest drone charge and the most drones aloft, once physics has moved them.
-pub fn track_drone_use(drones: Query<(&Drone, &DroneState)>, mut extremes: ResMut<FleetExtremes>) {
+///
+/// Only drones changed since the last tick are looked at: every drone in the air, or fallen,
+/// is moved each tick, and one standing by changes its charge only through a stamped borrow.
+pub fn track_drone_use(drones: Query<(&Drone, Ref<DroneState>)>, mut extremes: ResMut<FleetExtremes>) {
     let mut airborne = 0;
-    for (drone, state) in &drones {
+    for (drone, state) in drones.iter().filter(|(_, state)| state.is_changed()) {
         extremes.drone = extremes.drone.min(state.energy_wh / drone.battery_wh);
         airborne += u32::from(state.airborne() && !state.crashed);
     }
+    debug_assert_eq!(
+        airborne,
+        drones.iter().filter(|(_, s)| s.airborne() && !s.crashed).count() as u32,
+        "every drone in the air is moved each tick"
+    );
+    debug_assert!(
+        drones.iter().all(|(d, s)| extremes.drone <= s.energy_wh / d.battery_wh),
+        "a drone's charge changes only where it is marked changed"
+    );
     extremes.peak_airborne = extremes.peak_airborne.max(airborne);
 }
 

@@ -38,7 +38,7 @@ use crate::drone::{DRONE_MASS_KG, Drone, DroneState};
 use crate::roster::{DroneRoster, TaxiRoster};
 use crate::schedule::{PhysicsSystems, SetupSystems, SimSetup, SimStep};
 use crate::town::TownMap;
-use crate::vehicle::watch::Watched;
+use crate::watch::Watched;
 use pilotzone_routing::Vec2;
 use pilotzone_routing::geom::triangulate;
 

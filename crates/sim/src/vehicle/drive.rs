@@ -13,7 +13,6 @@ use super::junction::{Junctions, claim_ahead, release, release_passed};
 use super::kerb::{RemoteDesk, departure_cleared, park, pull_out, reach_stop, stop_offset};
 use super::occupancy::Occupancy;
 use super::route::{RouterScratch, reroute};
-use super::watch::Watched;
 use super::{
     BRAKE_MPS2, CROSSING_STOP_M, CarTrip, CrossingState, Driver, EMERGENCY_BRAKE_MPS2, LIMIT_CREDIBILITY_GAP, OnRoad,
     Phase, STANDSTILL_M, STOP_LINE_M, Taxi, TaxiState,
@@ -23,6 +22,7 @@ use crate::demand::Requests;
 use crate::events::{EventKind, EventLog, Incident};
 use crate::rules::ActiveRules;
 use crate::town::TownMap;
+use crate::watch::Watched;
 
 /// Comfortable acceleration, m/s².
 const ACCEL_MPS2: f64 = 1.5;

@@ -7,13 +7,13 @@ use bevy::prelude::*;
 use super::junction::{Junctions, claim_pull_out, release};
 use super::occupancy::Occupancy;
 use super::route::{RouterScratch, start_next_leg};
-use super::watch::Watched;
 use super::{CarTrip, Driver, Phase, STANDSTILL_M, StopKind, Taxi, TaxiState};
 use crate::clock::SimClock;
 use crate::demand::{RequestStatus, Requests};
 use crate::events::{EventKind, EventLog};
 use crate::rules::ActiveRules;
 use crate::town::TownMap;
+use crate::watch::Watched;
 
 /// Time at the kerb to let a rider board.
 pub const PICKUP_DWELL_MS: u64 = 30_000;

@@ -14,7 +14,6 @@ pub mod junction;
 pub mod kerb;
 pub mod occupancy;
 pub mod route;
-pub mod watch;
 
 use std::collections::VecDeque;
 

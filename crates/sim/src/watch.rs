@@ -1,15 +1,16 @@
-//! Vehicles a system must look at every tick, kept without visiting the whole roster.
+//! Entities a system must look at every tick, kept without visiting the whole roster.
 //!
-//! At city scale most of the 10,000 vehicles stand parked for hours, yet charging, dwells and
-//! the fleet's tallies each looked every vehicle up ten times a simulated second. A vehicle's
-//! state only changes through a mutable borrow, which bevy stamps; so a system keeps the
-//! vehicles for which its condition held when it last looked, and learns of every other one
-//! that may now meet it from the stamps of those changed since it last ran. It visits them in
-//! id order, the order of the roster, so what they log and plan comes out as before.
+//! At city scale most of the 10,000 vehicles stand parked for hours and most of the 2,000
+//! drones stand on their pads, yet charging, dwells, the fleet's tallies, the physics and the
+//! flights each looked every one up ten times a simulated second. An entity's state only
+//! changes through a mutable borrow, which bevy stamps; so a system keeps the entities for
+//! which its condition held when it last looked, and learns of every other one that may now
+//! meet it from the stamps of those changed since it last ran. It visits them in id order, the
+//! order of the rosters, so what they log and plan comes out as before.
 
 use bevy::prelude::*;
 
-/// Vehicles (id, entity) in id order for which a system's condition held when it last looked,
+/// Entities (id, entity) in id order for which a system's condition held when it last looked,
 /// and which ids those are: a busy vehicle is changed every tick it drives, and is found kept
 /// at a glance rather than merged in again.
 #[derive(Debug, Default)]
@@ -19,7 +20,7 @@ pub struct Watched {
 }
 
 impl Watched {
-    /// Adds vehicles that changed since the system last ran and now meet its condition; those
+    /// Adds entities that changed since the system last ran and now meet its condition; those
     /// already kept are kept once.
     pub fn learn(&mut self, changed: impl IntoIterator<Item = (u32, Entity)>) {
         let old = self.list.len();
@@ -42,7 +43,7 @@ impl Watched {
         }
     }
 
-    /// Visits the kept vehicles in id order; `still` acts on one and says whether the
+    /// Visits the kept entities in id order; `still` acts on one and says whether the
     /// condition still holds for it afterwards, or it is dropped.
     pub fn visit(&mut self, mut still: impl FnMut(Entity) -> bool) {
         let kept = &mut self.kept;
