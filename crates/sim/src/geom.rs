@@ -46,6 +46,8 @@ pub struct Grid {
     keyed: Vec<(u64, usize)>,
     /// Runs of equal cells: (cell key, start, end) into `keyed`.
     cells: Vec<(u64, usize, usize)>,
+    /// Room for sorting `keyed`.
+    spare: Vec<(u64, usize)>,
 }
 
 /// One step to the next column of cells in a key.
@@ -64,7 +66,7 @@ impl Grid {
         self.range = range;
         self.keyed.clear();
         self.keyed.extend(points.iter().enumerate().map(|(i, &p)| (Self::key(range, p), i)));
-        self.keyed.sort_unstable();
+        sort_by_cell(&mut self.keyed, &mut self.spare);
         self.cells.clear();
         for (k, &(c, _)) in self.keyed.iter().enumerate() {
             match self.cells.last_mut() {
@@ -141,6 +143,64 @@ impl Grid {
     }
 }
 
+/// Sorts (cell key, index) entries filed in index order as `sort_unstable` would (no two are
+/// equal): by cell, then index. Sorting was most of filing, and filing most of finding
+/// neighbours on the road. The cells filed span a small range of columns and rows, so the key
+/// is renumbered densely over that range and sorted by a least-significant-digit radix sort
+/// over its few bits; each pass is stable, so entries of one cell keep their index order.
+fn sort_by_cell(keyed: &mut Vec<(u64, usize)>, spare: &mut Vec<(u64, usize)>) {
+    /// Bits sorted per pass.
+    const DIGIT: u32 = 11;
+    // Below this, or over a range too wide to renumber, comparison sorting is as quick.
+    const FEW: usize = 64;
+    const WIDEST_BITS: u32 = 3 * DIGIT;
+    let halves = |key: u64| ((key >> 32) as u32, key as u32);
+    let (mut lo, mut hi) = ((u32::MAX, u32::MAX), (0, 0));
+    for &(key, _) in keyed.iter() {
+        let (x, y) = halves(key);
+        (lo, hi) = ((lo.0.min(x), lo.1.min(y)), (hi.0.max(x), hi.1.max(y)));
+    }
+    let rows = u64::from(hi.1.wrapping_sub(lo.1)) + 1;
+    let span = (u64::from(hi.0.wrapping_sub(lo.0)) + 1).checked_mul(rows);
+    let bits = span.map_or(u32::MAX, |n| u64::BITS - (n - 1).leading_zeros());
+    if keyed.len() < FEW || bits > WIDEST_BITS {
+        keyed.sort_unstable();
+        return;
+    }
+    // Column-major, as the key orders cells.
+    let dense = |key: u64| {
+        let (x, y) = halves(key);
+        u64::from(x - lo.0) * rows + u64::from(y - lo.1)
+    };
+    for e in keyed.iter_mut() {
+        e.0 = dense(e.0);
+    }
+    let mut counts = [0usize; 1 << DIGIT];
+    for shift in (0..bits).step_by(DIGIT as usize) {
+        let digit = |e: &(u64, usize)| (e.0 >> shift) as usize & ((1 << DIGIT) - 1);
+        counts.fill(0);
+        for e in keyed.iter() {
+            counts[digit(e)] += 1;
+        }
+        let mut at = 0;
+        for c in &mut counts {
+            (*c, at) = (at, at + *c);
+        }
+        spare.clear();
+        spare.resize(keyed.len(), (0, 0));
+        for e in keyed.iter() {
+            let d = digit(e);
+            spare[counts[d]] = *e;
+            counts[d] += 1;
+        }
+        std::mem::swap(keyed, spare);
+    }
+    for e in keyed.iter_mut() {
+        let (x, y) = (e.0 / rows, e.0 % rows);
+        e.0 = (x + u64::from(lo.0)) << 32 | (y + u64::from(lo.1));
+    }
+}
+
 /// Time until two discs `sum_radii` apart first touch, for relative position (dx, dy) and
 /// relative velocity (vx, vy); zero if they already overlap, none if they never do.
 pub fn time_to_contact(dx: f64, dy: f64, vx: f64, vy: f64, sum_radii: f64) -> Option<f64> {
@@ -166,6 +226,33 @@ pub fn norm3(v: [f64; 3]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Filing sorts its entries as a comparison sort does: few or many, in a small patch or
+    /// across a town, cells on both sides of zero, many points in one cell, and points so far
+    /// apart that the cells are not renumbered.
+    #[test]
+    fn cells_are_sorted_as_a_comparison_sort_sorts_them() {
+        let mut state = 7u64;
+        let mut next = || {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut spare = Vec::new();
+        for (n, across, range) in
+            [(0, 10.0, 5.0), (1, 10.0, 5.0), (63, 100.0, 5.0), (64, 100.0, 5.0), (3000, 8000.0, 5.0), (3000, 20.0, 5.0)]
+                .into_iter()
+                .chain([(3000, 50_000.0, 5.0), (5000, 8000.0, 0.001), (200, 1e12, 1.0), (2000, 3e6, 1.0)])
+        {
+            let keyed: Vec<(u64, usize)> = (0..n)
+                .map(|i| (Grid::key(range, (next() * across - across / 2.0, next() * across - 10.0)), i))
+                .collect();
+            let mut expected = keyed.clone();
+            expected.sort_unstable();
+            let mut sorted = keyed;
+            sort_by_cell(&mut sorted, &mut spare);
+            assert_eq!(sorted, expected, "{n} points across {across} m in {range} m cells");
+        }
+    }
 
     #[test]
     fn close_pairs_agree_with_all_pairs() {
