@@ -227,16 +227,22 @@ pub fn norm3(v: [f64; 3]) -> f64 {
 mod tests {
     use super::*;
 
+    /// Numbers in [0, 1) from a linear congruential generator started at `seed`: the same on
+    /// every run.
+    fn uniform(seed: u64) -> impl FnMut() -> f64 {
+        let mut state = seed;
+        move || {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
     /// Filing sorts its entries as a comparison sort does: few or many, in a small patch or
     /// across a town, cells on both sides of zero, many points in one cell, and points so far
     /// apart that the cells are not renumbered.
     #[test]
     fn cells_are_sorted_as_a_comparison_sort_sorts_them() {
-        let mut state = 7u64;
-        let mut next = || {
-            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut next = uniform(7);
         let mut spare = Vec::new();
         for (n, across, range) in
             [(0, 10.0, 5.0), (1, 10.0, 5.0), (63, 100.0, 5.0), (64, 100.0, 5.0), (3000, 8000.0, 5.0), (3000, 20.0, 5.0)]
@@ -256,11 +262,7 @@ mod tests {
 
     #[test]
     fn close_pairs_agree_with_all_pairs() {
-        let mut state = 99u64;
-        let mut next = || {
-            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut next = uniform(99);
         let points: Vec<(f64, f64)> = (0..300).map(|_| (next() * 500.0 - 250.0, next() * 500.0 - 250.0)).collect();
         let mut fast = Vec::new();
         close_pairs(&points, 30.0, &mut fast);
