@@ -179,7 +179,6 @@ pub fn fly_drones(
     mut visiting: Local<Watched>,
 ) {
     let dt = clock.dt_s();
-    let now = clock.now_ms;
     let log = &mut held.0;
     // Drones in the air, fallen, or charging on their stands; one standing by with a full
     // battery has nothing to do, and at city scale most do. It is stirred only through a stamped
@@ -189,122 +188,14 @@ pub fn fly_drones(
     visiting.learn(drones.iter_mut().filter(|(_, d, s)| s.is_changed() && stirs(d, s)).map(|(e, d, _)| (d.id, e)));
     visiting.visit(|e| {
         let (_, drone, mut state) = drones.get_mut(e).expect("watched entities are drones");
-        'drone: {
-            if state.phase == DronePhase::Ready && !state.crashed {
-                // Charging on its stand. A full battery stays as it is, and the drone unmarked:
-                // the recorder then skips the city's many drones that stand by.
-                if state.energy_wh != drone.battery_wh {
-                    state.energy_wh = (state.energy_wh + CHARGE_W * dt / 3600.0).min(drone.battery_wh);
-                }
-                break 'drone;
+        if state.phase == DronePhase::Ready && !state.crashed {
+            // Charging on its stand. A full battery stays as it is, and the drone unmarked:
+            // the recorder then skips the city's many drones that stand by.
+            if state.energy_wh != drone.battery_wh {
+                state.energy_wh = (state.energy_wh + CHARGE_W * dt / 3600.0).min(drone.battery_wh);
             }
-            let state = &mut *state;
-            if state.crashed {
-                // Rotors stopped: it falls, or lies where it fell.
-                fly(drone, state, [0.0; 2], air.velocity, dt, now, log);
-                break 'drone;
-            }
-            match state.phase {
-                // Charged above.
-                DronePhase::Ready => break 'drone,
-                DronePhase::Dropping { until_ms } => {
-                    state.ref_vel = [0.0; 3];
-                    let aside = steer_offset(state, now, dt);
-                    fly(drone, state, aside, air.velocity, dt, now, log);
-                    if now < until_ms {
-                        break 'drone;
-                    }
-                    if let Some(order) = state.order.map(|id| &mut requests.parcels[id as usize])
-                        && order.status != OrderStatus::Delivered
-                    {
-                        order.status = OrderStatus::Delivered;
-                        order.delivered_ms = Some(now);
-                        log.push(
-                            now,
-                            EventKind::Deliver,
-                            drone.id,
-                            state.pos,
-                            format!("order {} in {:.0} s", order.id, (now - order.t_ms) as f64 / 1000.0),
-                        );
-                    }
-                    // The way home held since take-off, if the flight is on time for it; else asked for.
-                    let kept = match state.home.take() {
-                        // It hovers as planned before take-off.
-                        Some((path, leave_ms)) if now < leave_ms => {
-                            state.home = Some((path, leave_ms));
-                            reservations.home_wait_ms += u64::from(clock.tick_ms);
-                            break 'drone;
-                        }
-                        Some((path, leave_ms)) if now <= leave_ms + TOLERANCE_MS => Some((path, state.layers[1])),
-                        _ => way_home(drone, state, &rules, &mut reservations, air.mean, (now, dt), until_ms),
-                    };
-                    let Some((back, layer)) = kept else {
-                        reservations.home_wait_ms += u64::from(clock.tick_ms);
-                        reservations.asked_home_wait_ms += u64::from(clock.tick_ms);
-                        break 'drone;
-                    };
-                    reservations.longest_home_wait_ms = reservations.longest_home_wait_ms.max(now - until_ms);
-                    state.layers[1] = layer;
-                    state.late_ms = 0;
-                    state.phase = DronePhase::Returning;
-                    state.path = back;
-                    state.next = 1;
-                    state.path_version = rules.version;
-                    break 'drone;
-                }
-                DronePhase::Outbound | DronePhase::Returning => {}
-            }
-            if state.path_version != rules.version {
-                replan(state, drone, &rules);
-                // The flight holds what it will now fly, without waiting for a free slot: it is
-                // already in the air.
-                if !reservations.is_empty() {
-                    let hold = if state.phase == DronePhase::Outbound { DROP_MS } else { 0 };
-                    let rest = [state.path[state.next.saturating_sub(1)..].to_vec()];
-                    let planned = trajectory(drone, &[(&rest[0], hold)], now, air.mean, dt);
-                    reservations.reserve(drone.id, &planned, drone.terminal());
-                    state.late_ms = 0;
-                    // The way home is asked for again when the parcel is down.
-                    state.home = None;
-                }
-            }
-            // The reference moves along the path at the speed the wind allows; the drone follows it.
-            let before = state.reference;
-            let climb_held = state.next == 1 && now < state.climb_held_until_ms;
-            if held_for_offset(state) || climb_held {
-                state.late_ms += u64::from(clock.tick_ms);
-            } else {
-                advance_reference(drone, state, air.velocity, dt);
-            }
-            if state.late_ms > TOLERANCE_MS && !reservations.is_empty() {
-                hold_again(drone, state, Buffer::of(&rules), &mut reservations, air.mean, (now, dt));
-            }
-            state.ref_vel = [0, 1, 2].map(|i| (state.reference[i] - before[i]) / dt);
-            let aside = steer_offset(state, now, dt);
-            fly(drone, state, aside, air.velocity, dt, now, log);
-            let end = state.path.last().map(|w| [w.at.x, w.at.y, w.z_m]).unwrap_or(state.reference);
-            let off = [0, 1, 2].map(|i| state.pos[i] - end[i]);
-            let arrived = state.next >= state.path.len() && norm3(off) < ARRIVE_M;
-            if arrived {
-                match state.phase {
-                    DronePhase::Outbound => state.phase = DronePhase::Dropping { until_ms: now + DROP_MS },
-                    _ => {
-                        // Set down on the pad.
-                        state.phase = DronePhase::Ready;
-                        state.order = None;
-                        state.late_ms = 0;
-                        state.pos = [drone.pad.x, drone.pad.y, 0.0];
-                        state.reference = state.pos;
-                        state.vel = [0.0; 3];
-                        state.ref_vel = [0.0; 3];
-                        state.prev_ref_vel = [0.0; 3];
-                        state.force = [0.0; 3];
-                        back_on_plan(state);
-                        reservations.release(drone.id);
-                        log.push(now, EventKind::Land, drone.id, state.pos, "back at base");
-                    }
-                }
-            }
+        } else {
+            fly_one(drone, &mut state, &clock, &air, &rules, &mut reservations, &mut requests, log);
         }
         stirs(drone, &state)
     });
@@ -313,6 +204,126 @@ pub fn fly_drones(
         drones.iter().filter(|(_, d, s)| stirs(d, s)).count(),
         "every drone with something to do is visited"
     );
+}
+
+/// One tick of a drone that is not standing by: in the air, over a garden, or fallen.
+fn fly_one(
+    drone: &Drone,
+    state: &mut DroneState,
+    clock: &SimClock,
+    air: &Air,
+    rules: &ActiveRules,
+    reservations: &mut Reservations,
+    requests: &mut Requests,
+    log: &mut EventLog,
+) {
+    let (dt, now) = (clock.dt_s(), clock.now_ms);
+    if state.crashed {
+        // Rotors stopped: it falls, or lies where it fell.
+        fly(drone, state, [0.0; 2], air.velocity, dt, now, log);
+        return;
+    }
+    match state.phase {
+        // Standing by is the caller's: it only charges.
+        DronePhase::Ready => return,
+        DronePhase::Dropping { until_ms } => {
+            state.ref_vel = [0.0; 3];
+            let aside = steer_offset(state, now, dt);
+            fly(drone, state, aside, air.velocity, dt, now, log);
+            if now < until_ms {
+                return;
+            }
+            if let Some(order) = state.order.map(|id| &mut requests.parcels[id as usize])
+                && order.status != OrderStatus::Delivered
+            {
+                order.status = OrderStatus::Delivered;
+                order.delivered_ms = Some(now);
+                log.push(
+                    now,
+                    EventKind::Deliver,
+                    drone.id,
+                    state.pos,
+                    format!("order {} in {:.0} s", order.id, (now - order.t_ms) as f64 / 1000.0),
+                );
+            }
+            // The way home held since take-off, if the flight is on time for it; else asked for.
+            let kept = match state.home.take() {
+                // It hovers as planned before take-off.
+                Some((path, leave_ms)) if now < leave_ms => {
+                    state.home = Some((path, leave_ms));
+                    reservations.home_wait_ms += u64::from(clock.tick_ms);
+                    return;
+                }
+                Some((path, leave_ms)) if now <= leave_ms + TOLERANCE_MS => Some((path, state.layers[1])),
+                _ => way_home(drone, state, rules, reservations, air.mean, (now, dt), until_ms),
+            };
+            let Some((back, layer)) = kept else {
+                reservations.home_wait_ms += u64::from(clock.tick_ms);
+                reservations.asked_home_wait_ms += u64::from(clock.tick_ms);
+                return;
+            };
+            reservations.longest_home_wait_ms = reservations.longest_home_wait_ms.max(now - until_ms);
+            state.layers[1] = layer;
+            state.late_ms = 0;
+            state.phase = DronePhase::Returning;
+            state.path = back;
+            state.next = 1;
+            state.path_version = rules.version;
+            return;
+        }
+        DronePhase::Outbound | DronePhase::Returning => {}
+    }
+    if state.path_version != rules.version {
+        replan(state, drone, rules);
+        // The flight holds what it will now fly, without waiting for a free slot: it is
+        // already in the air.
+        if !reservations.is_empty() {
+            let hold = if state.phase == DronePhase::Outbound { DROP_MS } else { 0 };
+            let rest = [state.path[state.next.saturating_sub(1)..].to_vec()];
+            let planned = trajectory(drone, &[(&rest[0], hold)], now, air.mean, dt);
+            reservations.reserve(drone.id, &planned, drone.terminal());
+            state.late_ms = 0;
+            // The way home is asked for again when the parcel is down.
+            state.home = None;
+        }
+    }
+    // The reference moves along the path at the speed the wind allows; the drone follows it.
+    let before = state.reference;
+    let climb_held = state.next == 1 && now < state.climb_held_until_ms;
+    if held_for_offset(state) || climb_held {
+        state.late_ms += u64::from(clock.tick_ms);
+    } else {
+        advance_reference(drone, state, air.velocity, dt);
+    }
+    if state.late_ms > TOLERANCE_MS && !reservations.is_empty() {
+        hold_again(drone, state, Buffer::of(rules), reservations, air.mean, (now, dt));
+    }
+    state.ref_vel = [0, 1, 2].map(|i| (state.reference[i] - before[i]) / dt);
+    let aside = steer_offset(state, now, dt);
+    fly(drone, state, aside, air.velocity, dt, now, log);
+    let end = state.path.last().map(|w| [w.at.x, w.at.y, w.z_m]).unwrap_or(state.reference);
+    let off = [0, 1, 2].map(|i| state.pos[i] - end[i]);
+    let arrived = state.next >= state.path.len() && norm3(off) < ARRIVE_M;
+    if arrived {
+        match state.phase {
+            DronePhase::Outbound => state.phase = DronePhase::Dropping { until_ms: now + DROP_MS },
+            _ => {
+                // Set down on the pad.
+                state.phase = DronePhase::Ready;
+                state.order = None;
+                state.late_ms = 0;
+                state.pos = [drone.pad.x, drone.pad.y, 0.0];
+                state.reference = state.pos;
+                state.vel = [0.0; 3];
+                state.ref_vel = [0.0; 3];
+                state.prev_ref_vel = [0.0; 3];
+                state.force = [0.0; 3];
+                back_on_plan(state);
+                reservations.release(drone.id);
+                log.push(now, EventKind::Land, drone.id, state.pos, "back at base");
+            }
+        }
+    }
 }
 
 /// Moves a drone's reference one tick along its path, easing into each waypoint at the speed
