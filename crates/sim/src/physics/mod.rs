@@ -341,8 +341,9 @@ pub fn create_bodies(
     }
 }
 
-/// Enables the body of each drone in the air and pushes it with its controller's force; a
-/// drone back on its pad rests.
+/// Decides what the step does to each drone's body: one in the air is enabled (taking off from
+/// its pad if it has just been launched) and pushed with its controller's force; one back on
+/// its pad rests. The step applies these ([`step_physics`]) on whichever thread steps.
 ///
 /// A drone takes off and lands only through a change to its state, which bevy stamps; so the
 /// drones in the air are kept from tick to tick (see [`Watched`]) rather than found among every

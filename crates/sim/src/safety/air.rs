@@ -46,7 +46,7 @@ pub(super) fn check(
     dt_s: f64,
 ) {
     let town = cx.town;
-    let first_drone = roster.taxis.0.len() as u32;
+    let first_drone = roster.first_drone();
     let airborne: Vec<Airborne> = roster
         .drones
         .0
