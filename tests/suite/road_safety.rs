@@ -2,7 +2,9 @@
 //! taxis forced into one junction, each with a control where nothing happens; and the school-zone
 //! option changing speed violations and taxi service in the direction one expects.
 
+use pilotzone_sim::events::EventKind;
 use pilotzone_sim::residents::{PedestrianRoster, PedestrianState, Walk};
+use pilotzone_sim::safety::SafetyMonitor;
 use pilotzone_sim::taxi::{Junctions, Phase, TaxiRoster, TaxiState};
 use pilotzone_sim::town::TownMap;
 use pilotzone_sim::{RunOutput, Simulation};
@@ -88,15 +90,20 @@ fn a_person_far_enough_ahead_is_given_way_to() {
 /// one from the south, at 8 m/s, driving straight through; `forced` grants both their way through
 /// the junction.
 fn two_into_one(forced: bool) -> (u32, u32, RunOutput) {
-    let (ids, _, out) = two_through([((2, 3), (4, 3)), ((3, 2), (3, 4))], forced);
+    let (ids, _, out) = two_through([((2, 3), (4, 3)), ((3, 2), (3, 4))], forced, false);
     (ids[0], ids[1], out)
 }
 
 /// Two idle robotaxis put 20 m before junction (3, 3) of the demo grid on the given legs (from a
-/// neighbouring junction, to another), at 8 m/s; `forced` grants both their way through. Their
-/// ids, the slowest each went in the next 15 s, and the run.
-fn two_through(legs: [((u32, u32), (u32, u32)); 2], forced: bool) -> ([u32; 2], [f64; 2], RunOutput) {
+/// neighbouring junction, to another), at 8 m/s; `forced` grants both their way through;
+/// `away` hands every physics step and look ahead to a worker thread. Their ids, the slowest
+/// each went in the next 15 s, and the run.
+fn two_through(legs: [((u32, u32), (u32, u32)); 2], forced: bool, away: bool) -> ([u32; 2], [f64; 2], RunOutput) {
     let mut sim = Simulation::new(demo_for(600), 2).expect("builds");
+    if away {
+        sim.app_mut().world_mut().resource_mut::<pilotzone_sim::physics::Physics>().hand_over_from = 1;
+        sim.app_mut().world_mut().resource_mut::<SafetyMonitor>().hand_over_from = 1;
+    }
     sim.step();
     let world = sim.app_mut().world_mut();
     let town = world.resource::<TownMap>().clone();
@@ -151,11 +158,11 @@ fn opposing_straight_runs_cross_a_junction_together_and_crossing_ones_take_turns
         })
     };
     // West to east and east to west: their lanes never meet, so neither waits.
-    let (ids, slowest, out) = two_through([((2, 3), (4, 3)), ((4, 3), (2, 3))], false);
+    let (ids, slowest, out) = two_through([((2, 3), (4, 3)), ((4, 3), (2, 3))], false, false);
     assert!(slowest.iter().all(|&v| v > 4.0), "both kept going: {slowest:?}");
     assert!(!touched(&out, ids));
     // West to east and south to north: one stops for the other.
-    let (ids, slowest, out) = two_through([((2, 3), (4, 3)), ((3, 2), (3, 4))], false);
+    let (ids, slowest, out) = two_through([((2, 3), (4, 3)), ((3, 2), (3, 4))], false, false);
     assert!(slowest.iter().any(|&v| v < 0.5), "one waited: {slowest:?}");
     assert!(!touched(&out, ids));
 }
@@ -240,29 +247,49 @@ fn residents_drive_and_cross_in_the_demo() {
     assert!(kinds(pilotzone_replay::EntityKind::Person) > 0);
 }
 
-/// The demo's first half hour, seed 5, with physics set as `set` says; and how many of its
-/// steps went to a worker thread.
-fn demo_half_hour_with(set: impl FnOnce(&mut pilotzone_sim::physics::Physics)) -> (RunOutput, u64) {
+/// The demo's first half hour, seed 5, with the worker threads' thresholds set as `set` says;
+/// and how many of its physics steps and road look aheads went to a worker thread.
+fn demo_half_hour_with(
+    set: impl FnOnce(&mut pilotzone_sim::physics::Physics, &mut SafetyMonitor),
+) -> (RunOutput, u64, u64) {
     let mut sim = Simulation::new(demo_for(1800), 5).expect("builds");
-    set(&mut sim.app_mut().world_mut().resource_mut::<pilotzone_sim::physics::Physics>());
+    let world = sim.app_mut().world_mut();
+    world.resource_scope(|world, mut monitor: bevy::prelude::Mut<SafetyMonitor>| {
+        set(&mut world.resource_mut::<pilotzone_sim::physics::Physics>(), &mut monitor)
+    });
     sim.run_to_end();
-    let handed = sim.app().world().resource::<pilotzone_sim::physics::Physics>().steps_handed_over();
-    (sim.finish(), handed)
+    let world = sim.app().world();
+    let steps = world.resource::<pilotzone_sim::physics::Physics>().steps_handed_over();
+    let looks = world.resource::<SafetyMonitor>().looks_handed_over();
+    (sim.finish(), steps, looks)
 }
 
-/// Where rapier steps changes nothing: the demo's half hour gives the same replay, byte for
-/// byte, with every step handed to a worker thread as with every step done on the simulation's
-/// own (the demo's steps are small enough to stay there by default).
+/// Where rapier steps and where the road is looked ahead for near misses change nothing: the
+/// demo's half hour gives the same replay, byte for byte, with every step and every look ahead
+/// handed to a worker thread as with all done on the simulation's own (the demo is small enough
+/// to stay there by default).
 #[test]
-fn a_step_handed_to_a_worker_changes_no_replay_byte() {
-    let run = |from: usize| demo_half_hour_with(|physics| physics.hand_over_from = from);
-    let ((away, handed), (here, kept)) = (run(1), run(usize::MAX));
-    // The demo's steps are small enough to stay on the simulation's thread by default.
-    assert_eq!(demo_half_hour_with(|_| {}).1, 0);
-    assert!(handed > 1_000, "the half hour's steps (when anything moved) went to a worker: {handed}");
-    assert_eq!(kept, 0);
+fn work_handed_to_a_worker_changes_no_replay_byte() {
+    let run = |from: usize| {
+        demo_half_hour_with(|physics, monitor| {
+            physics.hand_over_from = from;
+            monitor.hand_over_from = from;
+        })
+    };
+    let ((away, steps, looks), (here, kept_steps, kept_looks)) = (run(1), run(usize::MAX));
+    // The demo is small enough to stay on the simulation's thread by default.
+    let (_, default_steps, default_looks) = demo_half_hour_with(|_, _| {});
+    assert_eq!((default_steps, default_looks), (0, 0));
+    assert!(steps > 1_000, "the half hour's steps (when anything moved) went to a worker: {steps}");
+    assert!(looks > 10_000, "the half hour's looks ahead (when anything drove) went to a worker: {looks}");
+    assert_eq!((kept_steps, kept_looks), (0, 0));
     assert_eq!(away.replay_hash, here.replay_hash);
     assert_eq!(away.replay, here.replay);
     assert_eq!(away.events, here.events);
     assert!(away.events.iter().any(|e| e.incident.is_some()), "the demo has incidents to compare");
+    // Two taxis forced into one junction: a near miss found by the look ahead on a worker.
+    let legs = [((2, 3), (4, 3)), ((3, 2), (3, 4))];
+    let ((_, _, away), (_, _, here)) = (two_through(legs, true, true), two_through(legs, true, false));
+    assert_eq!(away.replay, here.replay);
+    assert!(away.events.iter().any(|e| e.kind == EventKind::NearMiss), "a near miss to compare");
 }

@@ -297,7 +297,6 @@ pub fn walk(
     town: Res<TownMap>,
     on_road: Res<OnRoad>,
     people: Res<PedestrianRoster>,
-    vehicles: Query<&TaxiState>,
     mut model: ResMut<ResidentModel>,
     mut stats: ResMut<ResidentStats>,
     mut crossings: ResMut<CrossingState>,
@@ -336,11 +335,9 @@ pub fn walk(
 
     // Vehicles on each crossing's arcs: those driving, as control listed them after its moves.
     let mut approaching: Vec<Vec<Approach>> = (0..town.crossings.len()).map(|_| Vec::new()).collect();
-    for &e in &on_road.0 {
-        let v = vehicles.get(e).expect("vehicles on the road are vehicles");
-        let (Phase::Driving, Some(arc)) = (v.phase, v.arc) else { continue };
-        for &(c, _) in &town.arc_crossings[arc as usize] {
-            approaching[c].push(Approach { arc, offset_m: v.offset_m, speed_mps: v.speed_mps });
+    for v in &on_road.vehicles {
+        for &(c, _) in &town.arc_crossings[v.arc as usize] {
+            approaching[c].push(Approach { arc: v.arc, offset_m: v.offset_m, speed_mps: v.speed_mps });
         }
     }
     for &e in &people.0 {

@@ -28,7 +28,7 @@ pub enum SimSystems {
     Dispatch,
     /// Moving drones, then vehicles and people while the drones' physics step runs.
     Control,
-    /// Contacts on the road and the road's checks while the step runs, then its results.
+    /// Contacts on the road while the step runs, then its results.
     Physics,
     /// Incidents: collisions, near misses, separation, no-fly, speed.
     Safety,
@@ -75,13 +75,13 @@ pub enum DispatchSystems {
 /// Parts of the physics, run in this order. Physics moves drones only: their step starts as soon
 /// as drones' control has set their forces (`Step`, in [`SimSystems::Control`]) and runs on a
 /// worker while this thread moves vehicles and people, finds who touched whom on the road and
-/// checks it (`Roads`, `Tallies`, in [`SimSystems::Physics`]); which thread does what changes
+/// keeps the vehicles' tallies (`Roads`, `Tallies`, in [`SimSystems::Physics`]); which thread does what changes
 /// nothing in what either computes.
 #[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PhysicsSystems {
     /// Drones' bodies pushed by their controllers' forces; the step handed to a worker thread.
     Step,
-    /// Contacts on the road, and the safety checks of the road.
+    /// Contacts on the road.
     Roads,
     /// Running totals of the vehicles.
     Tallies,
@@ -97,6 +97,10 @@ pub enum ControlSystems {
     Drones,
     /// Dwells ending, then every vehicle on the road, taxis and residents' cars alike.
     Vehicles,
+    /// The road's checks of the vehicles where they have just moved: their speeds, and the look
+    /// ahead for near misses, which goes to a worker thread at city scale and is taken back in
+    /// [`SimSystems::Safety`].
+    RoadChecks,
     /// The drones' events of the tick, held while vehicles moved, logged after the vehicles':
     /// the log reads as it did when drones moved second.
     DroneEvents,
@@ -156,6 +160,7 @@ impl bevy::app::Plugin for SchedulePlugin {
                 ControlSystems::Drones,
                 PhysicsSystems::Step,
                 ControlSystems::Vehicles,
+                ControlSystems::RoadChecks,
                 ControlSystems::DroneEvents,
                 ControlSystems::Residents,
             )

@@ -15,7 +15,7 @@
 //!
 //! Drones move first in a tick, so their step starts before vehicles and people move: from
 //! [`HAND_OVER_FROM`] drones in the air it runs on a worker of the compute task pool while the
-//! simulation's thread moves the road, finds its contacts and checks it; its results are taken
+//! simulation's thread moves the road and finds its contacts; its results are taken
 //! back in [`PhysicsSystems::Results`], where a drone low enough to touch the road is tested
 //! against it. A town's few drones are stepped in place. Which thread steps changes nothing in
 //! what it computes.

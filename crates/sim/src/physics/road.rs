@@ -17,7 +17,7 @@ use crate::drone::DroneState;
 use crate::geom::Grid;
 use crate::residents::PedestrianState;
 use crate::roster::Rosters;
-use crate::vehicle::{OnRoad, Taxi, TaxiState};
+use crate::vehicle::OnRoad;
 
 /// Half length, half width and height of a car's box, m.
 const CAR: [f64; 3] = [CAR_HALF_EXTENTS[0] as f64, CAR_HALF_EXTENTS[1] as f64, 2.0 * CAR_HALF_EXTENTS[2] as f64];
@@ -169,15 +169,11 @@ impl RoadContacts {
 pub fn touch_on_road(
     roster: Rosters,
     on_road: Res<OnRoad>,
-    vehicles: Query<(&Taxi, &TaxiState)>,
     walkers: Query<&PedestrianState>,
     mut road: ResMut<RoadContacts>,
 ) {
     let first_person = roster.first_person();
-    let vehicles = on_road.0.iter().map(|&e| {
-        let (taxi, state) = vehicles.get(e).expect("vehicles on the road are vehicles");
-        (taxi.id, Body::car(state.at, state.heading))
-    });
+    let vehicles = on_road.vehicles.iter().map(|v| (v.id, Body::car(v.at, v.heading)));
     let walking = roster.people.0.iter().enumerate().filter_map(|(k, &e)| {
         let s = walkers.get(e).expect("roster entities are pedestrians");
         s.on_road().then(|| (first_person + k as u32, Body::Person { at: s.at }))

@@ -9,7 +9,10 @@ pub mod air;
 pub mod episode;
 pub mod road;
 
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+
 use bevy::prelude::*;
+use bevy::tasks::{ComputeTaskPool, Task, TaskPool, block_on};
 
 use crate::clock::SimClock;
 use crate::demand::Requests;
@@ -19,17 +22,18 @@ use crate::physics::Contacts;
 use crate::residents::{Pedestrian, PedestrianState};
 use crate::roster::Rosters;
 use crate::rules::ActiveRules;
-use crate::schedule::{PhysicsSystems, SimStep, SimSystems};
+use crate::schedule::{ControlSystems, SimStep, SimSystems};
 use crate::town::TownMap;
 use crate::vehicle::{OnRoad, Taxi, TaxiState};
 
 pub use crate::geom::{close_pairs, distance_to_edge, distance_to_polygon, time_to_contact};
 pub use air::{NOISE_REFERENCE_M, OVERFLIGHT_BELOW_M, TERMINAL_RADIUS_M};
 use episode::Episodes;
+use road::LookAhead;
 pub use road::{NEAR_MISS_MIN_CLOSING_MPS, NEAR_MISS_TTC_S, SPEED_TOLERANCE_KMH};
 
 /// Incident counts, resident exposure, and the episodes still open.
-#[derive(Resource, Debug, Default)]
+#[derive(Resource, Debug)]
 pub struct SafetyMonitor {
     /// Collisions.
     pub collisions: u32,
@@ -60,9 +64,92 @@ pub struct SafetyMonitor {
     above: Episodes<u32>,
     speeding: Episodes<u32>,
     last_arc: Vec<Option<u32>>,
-    /// Incidents the road check found while physics stepped, logged after this tick's
-    /// collisions, in the order the monitor has always logged them.
+    /// Incidents the road's checks found as soon as vehicles had moved, logged after this
+    /// tick's collisions, in the order the monitor has always logged them.
     road_found: EventLog,
+    /// Incidents the air's checks found while the look ahead may still have run, logged after
+    /// the road's.
+    air_found: EventLog,
+    /// The look ahead for near misses between vehicles, here or on a worker thread.
+    look: Looking,
+    /// From how many vehicles on the road the look ahead goes to a worker thread; fewer are
+    /// looked at in place, where handing over would cost more than it saves.
+    pub hand_over_from: usize,
+    handed_over: u64,
+}
+
+/// Vehicles on the road from which the look ahead goes to a worker thread by default: below
+/// it, waking a worker costs more than looking in place.
+pub const HAND_OVER_FROM: usize = 512;
+
+/// Where this tick's look ahead is.
+enum Looking {
+    /// Here: done, or not yet given anything.
+    Home(Box<LookAhead>),
+    /// On a worker thread.
+    Away(Task<std::thread::Result<Box<LookAhead>>>),
+    /// In the hands of the system that took it.
+    Lent,
+}
+
+impl Looking {
+    /// The look ahead, taken back from its worker thread if it went to one (a panic there is
+    /// raised here).
+    fn take(&mut self) -> Box<LookAhead> {
+        match std::mem::replace(self, Looking::Lent) {
+            Looking::Home(look) => look,
+            Looking::Away(task) => block_on(task).unwrap_or_else(|panic| resume_unwind(panic)),
+            Looking::Lent => unreachable!("the look ahead is given back by the system that takes it"),
+        }
+    }
+}
+
+impl std::fmt::Debug for Looking {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Looking::Home(_) => "Looking::Home",
+            Looking::Away(_) => "Looking::Away",
+            Looking::Lent => "Looking::Lent",
+        })
+    }
+}
+
+impl Default for SafetyMonitor {
+    fn default() -> Self {
+        SafetyMonitor {
+            collisions: 0,
+            near_misses: 0,
+            separation_losses: 0,
+            building_proximity: 0,
+            nofly_incursions: 0,
+            altitude_violations: 0,
+            speed_violations: 0,
+            overflight_s: 0.0,
+            noise_index: 0.0,
+            school_passes: 0,
+            near: Episodes::default(),
+            separated: Episodes::default(),
+            near_building: Episodes::default(),
+            passing: Episodes::default(),
+            over_people: Episodes::default(),
+            inside: Episodes::default(),
+            above: Episodes::default(),
+            speeding: Episodes::default(),
+            last_arc: Vec::new(),
+            road_found: EventLog::default(),
+            air_found: EventLog::default(),
+            look: Looking::Home(Box::default()),
+            hand_over_from: HAND_OVER_FROM,
+            handed_over: 0,
+        }
+    }
+}
+
+impl SafetyMonitor {
+    /// How many ticks' look ahead went to a worker thread.
+    pub fn looks_handed_over(&self) -> u64 {
+        self.handed_over
+    }
 }
 
 /// Adds the monitor.
@@ -71,7 +158,7 @@ pub struct SafetyPlugin;
 impl Plugin for SafetyPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<SafetyMonitor>()
-            .add_systems(SimStep, check_roads.in_set(PhysicsSystems::Roads))
+            .add_systems(SimStep, check_roads.in_set(ControlSystems::RoadChecks))
             .add_systems(SimStep, monitor_safety.in_set(SimSystems::Safety));
     }
 }
@@ -103,26 +190,41 @@ impl<'a> Check<'a> {
     }
 }
 
-/// Checks vehicles and people on the road, which physics does not move, while it steps; what
-/// it finds waits in the monitor for [`monitor_safety`].
+/// Checks the vehicles on the road as soon as they have moved: their speeds here, the look ahead
+/// for near misses between them on a worker thread at city scale. What it finds waits in the
+/// monitor for [`monitor_safety`].
 pub fn check_roads(
     clock: Res<SimClock>,
     town: Res<TownMap>,
     rules: Res<ActiveRules>,
     roster: Rosters,
     on_road: Res<OnRoad>,
-    taxis: Query<(&Taxi, &TaxiState)>,
-    walkers: Query<(&Pedestrian, &PedestrianState)>,
     mut monitor: ResMut<SafetyMonitor>,
 ) {
     let monitor = &mut *monitor;
     let mut found = std::mem::take(&mut monitor.road_found);
     let mut cx = Check { now: clock.now_ms, town: &town, rules: &rules, log: &mut found };
-    road::check(&mut cx, monitor, &roster, &on_road.0, &taxis, &walkers, clock.time_of_day_s());
+    road::check_speeds(&mut cx, monitor, &roster, &on_road, clock.time_of_day_s());
     monitor.road_found = found;
+    let mut look = monitor.look.take();
+    look.give(on_road.share(), town.clone());
+    if on_road.vehicles.len() < monitor.hand_over_from {
+        look.run();
+        monitor.look = Looking::Home(look);
+        return;
+    }
+    let task = async move {
+        catch_unwind(AssertUnwindSafe(move || {
+            look.run();
+            look
+        }))
+    };
+    monitor.look = Looking::Away(ComputeTaskPool::get_or_init(TaskPool::default).spawn(task));
+    monitor.handed_over += 1;
 }
 
-/// Logs this tick's collisions, then what the road check found, then checks the drones.
+/// Checks the drones, then logs this tick's collisions, what the road's checks found (taking the
+/// look ahead back, and checking people on crossings), and what the drones' checks found.
 pub fn monitor_safety(
     clock: Res<SimClock>,
     town: Res<TownMap>,
@@ -130,6 +232,7 @@ pub fn monitor_safety(
     contacts: Res<Contacts>,
     requests: Res<Requests>,
     roster: Rosters,
+    on_road: Res<OnRoad>,
     taxis: Query<(&Taxi, &TaxiState)>,
     drones: Query<(&Drone, &DroneState)>,
     walkers: Query<(&Pedestrian, &PedestrianState)>,
@@ -137,10 +240,18 @@ pub fn monitor_safety(
     mut log: ResMut<EventLog>,
 ) {
     let monitor = &mut *monitor;
+    // The air first, while the look ahead may still run on its worker thread.
+    let mut air_found = std::mem::take(&mut monitor.air_found);
+    let mut cx = Check { now: clock.now_ms, town: &town, rules: &rules, log: &mut air_found };
+    air::check(&mut cx, monitor, &roster, &drones, &walkers, &requests, clock.dt_s());
     let mut cx = Check { now: clock.now_ms, town: &town, rules: &rules, log: &mut log };
     log_collisions(&mut cx, monitor, &contacts, &roster, &taxis, &drones, &walkers);
     cx.log.events.append(&mut monitor.road_found.events);
-    air::check(&mut cx, monitor, &roster, &drones, &walkers, &requests, clock.dt_s());
+    let look = monitor.look.take();
+    road::finish(&mut cx, monitor, &look, &on_road, &roster, &walkers);
+    monitor.look = Looking::Home(look);
+    cx.log.events.append(&mut air_found.events);
+    monitor.air_found = air_found;
 }
 
 /// One incident for every pair of bodies that started touching.

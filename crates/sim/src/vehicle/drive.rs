@@ -35,6 +35,13 @@ const APPROACH_M: f64 = 30.0;
 /// stopped there yields, one that could not stop clears the crossing instead of standing on it.
 const PAST_STOP_LINE_M: f64 = 1.0;
 
+/// What control keeps from tick to tick: the vehicles it visits, and room to file them by arc.
+#[derive(Default)]
+pub struct Kept {
+    watched: Watched,
+    occupancy: Occupancy,
+}
+
 /// What one vehicle will do this tick, decided from everyone's positions at its start.
 struct Move {
     entity: Entity,
@@ -102,8 +109,9 @@ pub fn advance_vehicles(
     mut vehicles: Query<(Entity, &Taxi, &mut TaxiState, Option<&mut CarTrip>)>,
     mut log: ResMut<EventLog>,
     mut driving: ResMut<OnRoad>,
-    mut watched: Local<Watched>,
+    mut kept: Local<Kept>,
 ) {
+    let Kept { watched, occupancy } = &mut *kept;
     junctions.next_tick();
     // Where every driving vehicle is, sorted by arc, offset and id, to find leaders; how many
     // of each fleet's taxis are blocked; and which vehicles are on the road or pulling out onto
@@ -111,7 +119,7 @@ pub fn advance_vehicles(
     // kerb, charging) stand as they are this tick and are not visited (see `Watched`): a vehicle
     // another system sends on its way is marked changed, and this one changes only those it
     // visits.
-    let mut occupancy = Occupancy::default();
+    occupancy.clear(town.graph().arc_count());
     let mut blocked = vec![0u32; town.scenario.fleets.taxis.len()];
     let mut on_road = Vec::new();
     // For each vehicle on the road, in the same order: whether it pulls out, has arrived where
@@ -171,7 +179,7 @@ pub fn advance_vehicles(
         let state = &mut *state;
         if state.phase == Phase::PullingOut {
             if departure_cleared(taxi, state, &rules, &town, &mut desk, blocked[taxi.fleet], &clock) {
-                pull_out(state, taxi.id, &town, clock.now_ms, &mut junctions, &mut occupancy);
+                pull_out(state, taxi.id, &town, clock.now_ms, &mut junctions, occupancy);
                 if state.phase == Phase::Driving {
                     state.departure_check_ms = None;
                 }
@@ -196,7 +204,7 @@ pub fn advance_vehicles(
     let mut moves = Vec::new();
     for &e in &on_road {
         let (_, taxi, mut state, _) = vehicles.get_mut(e).expect("roster entities are vehicles");
-        if let Some(m) = decide(&road, e, taxi, &mut state, &mut junctions, &occupancy) {
+        if let Some(m) = decide(&road, e, taxi, &mut state, &mut junctions, occupancy) {
             moves.push(m);
         }
     }
@@ -205,7 +213,7 @@ pub fn advance_vehicles(
     // a pose depends on the vehicle alone. Only a vehicle that was on the road or pulling out
     // can have moved, parked or stopped at the kerb this tick (the others are checked to stand
     // where they were posed, above).
-    driving.0.clear();
+    let driving = driving.refill();
     let mut moves = moves.into_iter().peekable();
     for &e in &on_road {
         let (_, taxi, mut state, trip) = vehicles.get_mut(e).expect("roster entities are vehicles");
@@ -224,7 +232,7 @@ pub fn advance_vehicles(
         }
         (state.at, state.heading) = state.pose(&town);
         if let (Phase::Driving, Some(_)) = (state.phase, state.arc) {
-            driving.0.push(e);
+            driving.push(e, taxi, state, &town);
         }
     }
     debug_assert!(moves.next().is_none(), "every move is of a vehicle on the road, in its order");

@@ -50,7 +50,7 @@ pub fn detect_gridlock(
         let long = state.stopped_since_ms.is_some_and(|t| now - t >= GRIDLOCK_AFTER_MS);
         (state.phase == Phase::Driving && long).then_some((taxi.id, state.waits_for?, e))
     };
-    let mut waiting: Vec<(u32, u32, Entity)> = on_road.0.iter().filter_map(|&e| waits(e)).collect();
+    let mut waiting: Vec<(u32, u32, Entity)> = on_road.entities().filter_map(waits).collect();
     waiting.sort_unstable_by_key(|w| w.0);
     debug_assert!(
         {

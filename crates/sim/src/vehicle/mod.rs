@@ -13,6 +13,7 @@ pub mod gridlock;
 pub mod junction;
 pub mod kerb;
 pub mod occupancy;
+pub mod on_road;
 pub mod route;
 
 use std::collections::VecDeque;
@@ -28,6 +29,7 @@ pub use drive::advance_vehicles;
 pub use gridlock::{GRIDLOCK_AFTER_MS, Gridlocks, detect_gridlock};
 pub use junction::Junctions;
 pub use kerb::{DEPARTURE_CHECK_MS, DROPOFF_DWELL_MS, PICKUP_DWELL_MS, RemoteDesk, finish_dwells, park};
+pub use on_road::{FOLLOW_AHEAD_S, OnRoad, RoadVehicle, Traffic};
 pub use route::{RouterScratch, redirect, start_next_leg};
 
 /// Centre-to-centre distance kept at standstill (one car length plus a gap), m.
@@ -241,22 +243,6 @@ impl TaxiState {
         }
     }
 
-    /// Where a driving vehicle will be after `ahead_m` more metres along its route (no farther
-    /// than the route's end).
-    pub fn pose_ahead(&self, town: &TownMap, ahead_m: f64) -> (Vec2, f64) {
-        let (Phase::Driving, Some(_)) = (self.phase, self.arc) else { return self.pose(town) };
-        if self.route.is_empty() {
-            return self.pose(town);
-        }
-        let g = town.graph();
-        let (mut i, mut offset) = (self.route_i, self.offset_m + ahead_m);
-        while i + 1 < self.route.len() && offset > g.length_m(self.route[i]) {
-            offset -= g.length_m(self.route[i]);
-            i += 1;
-        }
-        town.pose_along(&self.route, i, offset.min(g.length_m(self.route[i])), LANE_OFFSET_M)
-    }
-
     /// Time not idle, ms, by `now_ms`: the clock after the last tick the tallies saw.
     pub fn busy_ms_until(&self, now_ms: u64) -> u64 {
         self.busy_ms + self.busy_from_ms.map_or(0, |from| now_ms - from)
@@ -284,12 +270,6 @@ pub struct CarTrip {
     /// Whether it is on a trip.
     pub driving: bool,
 }
-
-/// The vehicles driving on the road after this tick's moves, taxis then residents' cars in
-/// roster order: the systems after control (physics, the monitor) look at these rather than
-/// at every parked vehicle.
-#[derive(Resource, Debug, Default)]
-pub struct OnRoad(pub Vec<Entity>);
 
 /// Which crossings vehicles must give way at: someone is on them or waiting at their kerb
 /// ([`crate::residents`] marks them).
