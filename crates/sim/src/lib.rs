@@ -28,6 +28,7 @@ pub mod town;
 pub mod vehicle;
 pub mod verify;
 pub mod watch;
+pub mod worker;
 
 use bevy::app::App;
 use bevy::ecs::schedule::ScheduleLabel;

@@ -8,6 +8,7 @@ use bevy::ecs::schedule::{
 use bevy::prelude::IntoScheduleConfigs;
 
 use crate::events::EventLog;
+use crate::worker::Worker;
 
 /// One simulation tick: every system of the simulation runs in this schedule, once per tick.
 #[derive(ScheduleLabel, Clone, Debug, PartialEq, Eq, Hash)]
@@ -30,7 +31,8 @@ pub enum SimSystems {
     Control,
     /// Contacts on the road while the step runs, then its results.
     Physics,
-    /// Incidents: collisions, near misses, separation, no-fly, speed.
+    /// Incidents: collisions, near misses, separation, no-fly, speed (those found on a worker
+    /// thread are logged in [`SimSystems::Findings`]).
     Safety,
     /// Running totals for the KPIs.
     Metrics,
@@ -38,6 +40,9 @@ pub enum SimSystems {
     Clock,
     /// Every entity's state into the frame that the recorder and a live viewer read.
     Frame,
+    /// What a worker thread found while the tick went on (the road's look ahead), logged with
+    /// the drones' checks, in the order the monitor has always logged them.
+    Findings,
     /// Samples and events into the replay.
     Record,
 }
@@ -109,7 +114,7 @@ pub enum ControlSystems {
 }
 
 /// Creates the two schedules, orders the phases and the sets inside them, and holds the event
-/// log.
+/// log and the worker thread.
 pub(crate) struct SchedulePlugin;
 
 impl bevy::app::Plugin for SchedulePlugin {
@@ -123,7 +128,7 @@ impl bevy::app::Plugin for SchedulePlugin {
             });
             app.add_schedule(schedule);
         }
-        app.init_resource::<EventLog>();
+        app.init_resource::<EventLog>().init_resource::<Worker>();
         app.configure_sets(SimSetup, (SetupSystems::Taxis, SetupSystems::Drones, SetupSystems::Residents).chain());
         // Logging the rules needs none of the entities just spawned: their commands are applied
         // after it, before the bodies are made.
@@ -144,6 +149,7 @@ impl bevy::app::Plugin for SchedulePlugin {
                 SimSystems::Metrics,
                 SimSystems::Clock,
                 SimSystems::Frame,
+                SimSystems::Findings,
                 SimSystems::Record,
             )
                 .chain(),

@@ -24,7 +24,10 @@ impl Watched {
     /// already kept are kept once.
     pub fn learn(&mut self, changed: impl IntoIterator<Item = (u32, Entity)>) {
         let old = self.list.len();
-        for (id, e) in changed {
+        // Driven from inside (`for_each`, not a `for` loop): a query then runs its own tight
+        // loop over each table rather than being stepped entity by entity, and at city scale
+        // this goes through every vehicle each tick.
+        changed.into_iter().for_each(|(id, e)| {
             let i = id as usize;
             if i >= self.kept.len() {
                 self.kept.resize(i + 1, false);
@@ -33,7 +36,7 @@ impl Watched {
                 self.kept[i] = true;
                 self.list.push((id, e));
             }
-        }
+        });
         if self.list.len() > old {
             // The new ones sorted, then two sorted runs merged in one pass.
             self.list[old..].sort_unstable_by_key(|&(id, _)| id);

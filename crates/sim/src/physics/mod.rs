@@ -14,7 +14,7 @@
 //! were placed in its world every tick, and the step had to wait for the road's control.
 //!
 //! Drones move first in a tick, so their step starts before vehicles and people move: from
-//! [`HAND_OVER_FROM`] drones in the air it runs on a worker of the compute task pool while the
+//! [`HAND_OVER_FROM`] drones in the air it runs on the worker thread ([`crate::worker`]) while the
 //! simulation's thread moves the road and finds its contacts; its results are taken
 //! back in [`PhysicsSystems::Results`], where a drone low enough to touch the road is tested
 //! against it. A town's few drones are stepped in place. Which thread steps changes nothing in
@@ -22,11 +22,9 @@
 
 pub mod road;
 
-use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Mutex;
 
 use bevy::prelude::*;
-use bevy::tasks::{ComputeTaskPool, Task, TaskPool, block_on};
 use rapier3d::prelude::{
     ActiveCollisionTypes, ActiveEvents, ColliderBuilder, ColliderSet, CollisionEvent, ContactPair, EventHandler, Group,
     InteractionGroups, InteractionTestMode, PhysicsWorld, Pose, Real, RigidBodyBuilder, RigidBodyHandle, RigidBodySet,
@@ -39,6 +37,7 @@ use crate::roster::{DroneRoster, TaxiRoster};
 use crate::schedule::{PhysicsSystems, SetupSystems, SimSetup, SimStep};
 use crate::town::TownMap;
 use crate::watch::Watched;
+use crate::worker::{Handed, Worker};
 use pilotzone_routing::Vec2;
 use pilotzone_routing::geom::triangulate;
 
@@ -159,7 +158,7 @@ enum Step {
     /// Done on this thread.
     Done,
     /// Under way on a worker, which gives back the world or the panic it met.
-    Away(Task<std::thread::Result<Box<Rapier>>>),
+    Away(Handed<Box<Rapier>>),
 }
 
 /// The rapier world and the body of each drone, in roster order.
@@ -457,10 +456,9 @@ impl Physics {
     }
 }
 
-/// Hands the step to a worker of the compute task pool, unless nothing is enabled. A step of
-/// few bodies (a town's, not a city's) is done here: handing it over and back costs more than
-/// it takes.
-pub fn step_physics(mut physics: ResMut<Physics>) {
+/// Hands the step to the worker thread, unless nothing is enabled. A step of few bodies (a
+/// town's, not a city's) is done here: handing it over and back costs more than it takes.
+pub fn step_physics(mut physics: ResMut<Physics>, mut worker: ResMut<Worker>) {
     let physics = &mut *physics;
     if physics.enabled == 0 {
         // Drones that landed rest; nothing else moves.
@@ -477,15 +475,11 @@ pub fn step_physics(mut physics: ResMut<Physics>) {
         return;
     }
     let mut rapier = physics.rapier.take().expect(HOME);
-    // A panic in the step is carried back and raised on the simulation's thread: a task that
-    // panicked would otherwise never finish, and the tick would wait for it forever.
-    let task = async move {
-        catch_unwind(AssertUnwindSafe(move || {
-            rapier.step();
-            rapier
-        }))
-    };
-    physics.step = Step::Away(ComputeTaskPool::get_or_init(TaskPool::default).spawn(task));
+    // A panic in the step is carried back and raised on the simulation's thread.
+    physics.step = Step::Away(worker.hand_over(move || {
+        rapier.step();
+        rapier
+    }));
     physics.handed_over += 1;
 }
 
@@ -498,7 +492,7 @@ pub fn take_step(mut physics: ResMut<Physics>, mut contacts: ResMut<Contacts>) {
     match std::mem::replace(&mut physics.step, Step::Skipped) {
         Step::Skipped => return,
         Step::Done => {}
-        Step::Away(task) => physics.rapier = Some(block_on(task).unwrap_or_else(|panic| resume_unwind(panic))),
+        Step::Away(handed) => physics.rapier = Some(handed.take()),
     }
     let rapier = physics.rapier.as_mut().expect(HOME);
     // rapier disables a body whose pose or velocity went non-finite and rolls it back; which

@@ -9,10 +9,7 @@ pub mod air;
 pub mod episode;
 pub mod road;
 
-use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
-
 use bevy::prelude::*;
-use bevy::tasks::{ComputeTaskPool, Task, TaskPool, block_on};
 
 use crate::clock::SimClock;
 use crate::demand::Requests;
@@ -25,6 +22,7 @@ use crate::rules::ActiveRules;
 use crate::schedule::{ControlSystems, SimStep, SimSystems};
 use crate::town::TownMap;
 use crate::vehicle::{OnRoad, Taxi, TaxiState};
+use crate::worker::{Handed, Worker};
 
 pub use crate::geom::{close_pairs, distance_to_edge, distance_to_polygon, time_to_contact};
 pub use air::{NOISE_REFERENCE_M, OVERFLIGHT_BELOW_M, TERMINAL_RADIUS_M};
@@ -67,8 +65,7 @@ pub struct SafetyMonitor {
     /// Incidents the road's checks found as soon as vehicles had moved, logged after this
     /// tick's collisions, in the order the monitor has always logged them.
     road_found: EventLog,
-    /// Incidents the air's checks found while the look ahead may still have run, logged after
-    /// the road's.
+    /// Incidents the air's checks found, logged after the look ahead's.
     air_found: EventLog,
     /// The look ahead for near misses between vehicles, here or on a worker thread.
     look: Looking,
@@ -87,7 +84,7 @@ enum Looking {
     /// Here: done, or not yet given anything.
     Home(Box<LookAhead>),
     /// On a worker thread.
-    Away(Task<std::thread::Result<Box<LookAhead>>>),
+    Away(Handed<Box<LookAhead>>),
     /// In the hands of the system that took it.
     Lent,
 }
@@ -98,7 +95,7 @@ impl Looking {
     fn take(&mut self) -> Box<LookAhead> {
         match std::mem::replace(self, Looking::Lent) {
             Looking::Home(look) => look,
-            Looking::Away(task) => block_on(task).unwrap_or_else(|panic| resume_unwind(panic)),
+            Looking::Away(handed) => handed.take(),
             Looking::Lent => unreachable!("the look ahead is given back by the system that takes it"),
         }
     }
@@ -159,7 +156,8 @@ impl Plugin for SafetyPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<SafetyMonitor>()
             .add_systems(SimStep, check_roads.in_set(ControlSystems::RoadChecks))
-            .add_systems(SimStep, monitor_safety.in_set(SimSystems::Safety));
+            .add_systems(SimStep, monitor_safety.in_set(SimSystems::Safety))
+            .add_systems(SimStep, log_findings.in_set(SimSystems::Findings));
     }
 }
 
@@ -200,6 +198,7 @@ pub fn check_roads(
     roster: Rosters,
     on_road: Res<OnRoad>,
     mut monitor: ResMut<SafetyMonitor>,
+    mut worker: ResMut<Worker>,
 ) {
     let monitor = &mut *monitor;
     let mut found = std::mem::take(&mut monitor.road_found);
@@ -207,24 +206,21 @@ pub fn check_roads(
     road::check_speeds(&mut cx, monitor, &roster, &on_road, clock.time_of_day_s());
     monitor.road_found = found;
     let mut look = monitor.look.take();
-    look.give(on_road.share(), town.clone());
+    look.give(on_road.share(), town.clone(), clock.now_ms);
     if on_road.vehicles.len() < monitor.hand_over_from {
         look.run();
         monitor.look = Looking::Home(look);
         return;
     }
-    let task = async move {
-        catch_unwind(AssertUnwindSafe(move || {
-            look.run();
-            look
-        }))
-    };
-    monitor.look = Looking::Away(ComputeTaskPool::get_or_init(TaskPool::default).spawn(task));
+    monitor.look = Looking::Away(worker.hand_over(move || {
+        look.run();
+        look
+    }));
     monitor.handed_over += 1;
 }
 
-/// Checks the drones, then logs this tick's collisions, what the road's checks found (taking the
-/// look ahead back, and checking people on crossings), and what the drones' checks found.
+/// Logs this tick's collisions and the speeds the road's checks found, and checks the drones;
+/// what the drones' checks find waits for the look ahead ([`log_findings`]).
 pub fn monitor_safety(
     clock: Res<SimClock>,
     town: Res<TownMap>,
@@ -232,7 +228,6 @@ pub fn monitor_safety(
     contacts: Res<Contacts>,
     requests: Res<Requests>,
     roster: Rosters,
-    on_road: Res<OnRoad>,
     taxis: Query<(&Taxi, &TaxiState)>,
     drones: Query<(&Drone, &DroneState)>,
     walkers: Query<(&Pedestrian, &PedestrianState)>,
@@ -240,18 +235,34 @@ pub fn monitor_safety(
     mut log: ResMut<EventLog>,
 ) {
     let monitor = &mut *monitor;
-    // The air first, while the look ahead may still run on its worker thread.
-    let mut air_found = std::mem::take(&mut monitor.air_found);
-    let mut cx = Check { now: clock.now_ms, town: &town, rules: &rules, log: &mut air_found };
-    air::check(&mut cx, monitor, &roster, &drones, &walkers, &requests, clock.dt_s());
     let mut cx = Check { now: clock.now_ms, town: &town, rules: &rules, log: &mut log };
     log_collisions(&mut cx, monitor, &contacts, &roster, &taxis, &drones, &walkers);
     cx.log.events.append(&mut monitor.road_found.events);
+    let mut air_found = std::mem::take(&mut monitor.air_found);
+    let mut cx = Check { now: clock.now_ms, town: &town, rules: &rules, log: &mut air_found };
+    air::check(&mut cx, monitor, &roster, &drones, &walkers, &requests, clock.dt_s());
+    monitor.air_found = air_found;
+}
+
+/// Takes the look ahead back (as late in the tick as its findings can be logged, so that at
+/// city scale the worker thread has had the tick's tallies and frame to look in), logs the near
+/// misses it found, checks people on crossings, then logs what the drones' checks found: the
+/// order the monitor has always logged them in.
+pub fn log_findings(
+    town: Res<TownMap>,
+    rules: Res<ActiveRules>,
+    roster: Rosters,
+    on_road: Res<OnRoad>,
+    walkers: Query<(&Pedestrian, &PedestrianState)>,
+    mut monitor: ResMut<SafetyMonitor>,
+    mut log: ResMut<EventLog>,
+) {
+    let monitor = &mut *monitor;
     let look = monitor.look.take();
+    let mut cx = Check { now: look.now_ms(), town: &town, rules: &rules, log: &mut log };
     road::finish(&mut cx, monitor, &look, &on_road, &roster, &walkers);
     monitor.look = Looking::Home(look);
-    cx.log.events.append(&mut air_found.events);
-    monitor.air_found = air_found;
+    cx.log.events.append(&mut monitor.air_found.events);
 }
 
 /// One incident for every pair of bodies that started touching.

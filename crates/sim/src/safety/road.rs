@@ -109,6 +109,8 @@ const PATH_STEP_S: f64 = 0.05;
 pub(super) struct LookAhead {
     /// What it reads, while it looks.
     input: Option<(Arc<Traffic>, TownMap)>,
+    /// The tick it looks at, ms.
+    now_ms: u64,
     grid: Grid,
     points: Vec<(f64, f64)>,
     pairs: Vec<(usize, usize)>,
@@ -118,10 +120,16 @@ pub(super) struct LookAhead {
 }
 
 impl LookAhead {
-    /// Takes what it reads for this tick.
-    pub(super) fn give(&mut self, traffic: Arc<Traffic>, town: TownMap) {
+    /// Takes what it reads at the tick of `now_ms`.
+    pub(super) fn give(&mut self, traffic: Arc<Traffic>, town: TownMap, now_ms: u64) {
         self.input = Some((traffic, town));
+        self.now_ms = now_ms;
         self.hits.clear();
+    }
+
+    /// The tick it looked at, ms.
+    pub(super) fn now_ms(&self) -> u64 {
+        self.now_ms
     }
 
     /// Finds the near misses between the vehicles it was given, and lets go of them.

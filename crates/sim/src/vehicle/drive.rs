@@ -218,19 +218,21 @@ pub fn advance_vehicles(
     for &e in &on_road {
         let (_, taxi, mut state, trip) = vehicles.get_mut(e).expect("roster entities are vehicles");
         let state = &mut *state;
-        if let Some(m) = moves.next_if(|m| m.entity == e) {
-            let arrived = drive_on(state, taxi, &m, &town, clock.now_ms, &mut log);
-            if arrived {
-                release(state, taxi.id, &mut junctions);
-                state.asking = None;
-                match trip {
-                    Some(mut trip) => park(state, &mut trip, &town),
-                    None => reach_stop(state, taxi, &town, &mut requests, &mut log, clock.now_ms),
-                }
+        let moved = moves.next_if(|m| m.entity == e);
+        if let Some(m) = &moved
+            && drive_on(state, taxi, m, &town, clock.now_ms, &mut log)
+        {
+            release(state, taxi.id, &mut junctions);
+            state.asking = None;
+            match trip {
+                Some(mut trip) => park(state, &mut trip, &town),
+                None => reach_stop(state, taxi, &town, &mut requests, &mut log, clock.now_ms),
             }
-            release_passed(state, taxi.id, &town, &mut junctions);
         }
         (state.at, state.heading) = state.pose(&town);
+        if moved.is_some() {
+            release_passed(state, taxi.id, &town, &mut junctions);
+        }
         if let (Phase::Driving, Some(_)) = (state.phase, state.arc) {
             driving.push(e, taxi, state, &town);
         }

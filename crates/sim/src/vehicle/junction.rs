@@ -392,14 +392,16 @@ pub(super) fn claim_pull_out(
 
 /// Releases the junctions a moved vehicle no longer needs. It keeps what lies ahead (this
 /// arc's end, the next arc's end) and what was crossed until it is clear of it (by distance:
-/// the way out may be several short arcs); a route changed by a rule drops the rest too.
+/// the way out may be several short arcs); a route changed by a rule drops the rest too. The
+/// vehicle has been posed after its move ([`TaxiState::at`]).
 pub(super) fn release_passed(state: &mut TaxiState, id: u32, town: &TownMap, junctions: &mut Junctions) {
     if state.arc.is_none() || state.held.is_empty() {
         return;
     }
+    debug_assert_eq!((state.at, state.heading), state.pose(town), "posed after its move");
     let g = town.graph();
     let ahead = &state.route[state.route_i..state.route.len().min(state.route_i + HOLD_AHEAD_ARCS)];
-    let (at, _) = state.pose(town);
+    let at = state.at;
     let mut k = 0;
     while k < state.held.len() {
         let n = state.held[k];

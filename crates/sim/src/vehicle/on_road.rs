@@ -64,6 +64,7 @@ impl OnRoad {
     /// Emptied for this tick's moves, keeping its memory when nobody else holds the last tick's
     /// (as nobody does: the monitor gives them back within its tick).
     pub fn refill(&mut self) -> &mut Traffic {
+        debug_assert!(Arc::get_mut(&mut self.0).is_some(), "the last tick's vehicles were given back");
         let traffic = Arc::make_mut(&mut self.0);
         traffic.vehicles.clear();
         traffic.arcs.clear();
