@@ -102,7 +102,7 @@ fn two_through(legs: [((u32, u32), (u32, u32)); 2], forced: bool, away: bool) ->
     let mut sim = Simulation::new(demo_for(600), 2).expect("builds");
     if away {
         sim.app_mut().world_mut().resource_mut::<pilotzone_sim::physics::Physics>().hand_over_from = 1;
-        sim.app_mut().world_mut().resource_mut::<SafetyMonitor>().hand_over_from = 1;
+        sim.app_mut().world_mut().resource_mut::<SafetyMonitor>().look_ahead.hand_over_from = 1;
     }
     sim.step();
     let world = sim.app_mut().world_mut();
@@ -260,7 +260,7 @@ fn demo_half_hour_with(
     sim.run_to_end();
     let world = sim.app().world();
     let steps = world.resource::<pilotzone_sim::physics::Physics>().steps_handed_over();
-    let looks = world.resource::<SafetyMonitor>().looks_handed_over();
+    let looks = world.resource::<SafetyMonitor>().look_ahead.handed_over();
     (sim.finish(), steps, looks)
 }
 
@@ -273,7 +273,7 @@ fn work_handed_to_a_worker_changes_no_replay_byte() {
     let run = |from: usize| {
         demo_half_hour_with(|physics, monitor| {
             physics.hand_over_from = from;
-            monitor.hand_over_from = from;
+            monitor.look_ahead.hand_over_from = from;
         })
     };
     let ((away, steps, looks), (here, kept_steps, kept_looks)) = (run(1), run(usize::MAX));

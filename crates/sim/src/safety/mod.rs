@@ -31,7 +31,7 @@ use road::LookAhead;
 pub use road::{NEAR_MISS_MIN_CLOSING_MPS, NEAR_MISS_TTC_S, SPEED_TOLERANCE_KMH};
 
 /// Incident counts, resident exposure, and the episodes still open.
-#[derive(Resource, Debug)]
+#[derive(Resource, Debug, Default)]
 pub struct SafetyMonitor {
     /// Collisions.
     pub collisions: u32,
@@ -67,12 +67,32 @@ pub struct SafetyMonitor {
     road_found: EventLog,
     /// Incidents the air's checks found, logged after the look ahead's.
     air_found: EventLog,
-    /// The look ahead for near misses between vehicles, here or on a worker thread.
+    /// The look ahead for near misses between vehicles.
+    pub look_ahead: RoadLookAhead,
+}
+
+/// The look ahead for near misses between vehicles: where it is, and from how many vehicles it
+/// goes to the worker thread.
+#[derive(Debug)]
+pub struct RoadLookAhead {
     look: Looking,
-    /// From how many vehicles on the road the look ahead goes to a worker thread; fewer are
+    /// From how many vehicles on the road the look ahead goes to the worker thread; fewer are
     /// looked at in place, where handing over would cost more than it saves.
     pub hand_over_from: usize,
     handed_over: u64,
+}
+
+impl Default for RoadLookAhead {
+    fn default() -> Self {
+        RoadLookAhead { look: Looking::Home(Box::default()), hand_over_from: HAND_OVER_FROM, handed_over: 0 }
+    }
+}
+
+impl RoadLookAhead {
+    /// How many ticks' look ahead went to the worker thread.
+    pub fn handed_over(&self) -> u64 {
+        self.handed_over
+    }
 }
 
 /// Vehicles on the road from which the look ahead goes to a worker thread by default: below
@@ -108,44 +128,6 @@ impl std::fmt::Debug for Looking {
             Looking::Away(_) => "Looking::Away",
             Looking::Lent => "Looking::Lent",
         })
-    }
-}
-
-impl Default for SafetyMonitor {
-    fn default() -> Self {
-        SafetyMonitor {
-            collisions: 0,
-            near_misses: 0,
-            separation_losses: 0,
-            building_proximity: 0,
-            nofly_incursions: 0,
-            altitude_violations: 0,
-            speed_violations: 0,
-            overflight_s: 0.0,
-            noise_index: 0.0,
-            school_passes: 0,
-            near: Episodes::default(),
-            separated: Episodes::default(),
-            near_building: Episodes::default(),
-            passing: Episodes::default(),
-            over_people: Episodes::default(),
-            inside: Episodes::default(),
-            above: Episodes::default(),
-            speeding: Episodes::default(),
-            last_arc: Vec::new(),
-            road_found: EventLog::default(),
-            air_found: EventLog::default(),
-            look: Looking::Home(Box::default()),
-            hand_over_from: HAND_OVER_FROM,
-            handed_over: 0,
-        }
-    }
-}
-
-impl SafetyMonitor {
-    /// How many ticks' look ahead went to a worker thread.
-    pub fn looks_handed_over(&self) -> u64 {
-        self.handed_over
     }
 }
 
@@ -205,18 +187,19 @@ pub fn check_roads(
     let mut cx = Check { now: clock.now_ms, town: &town, rules: &rules, log: &mut found };
     road::check_speeds(&mut cx, monitor, &roster, &on_road, clock.time_of_day_s());
     monitor.road_found = found;
-    let mut look = monitor.look.take();
+    let ahead = &mut monitor.look_ahead;
+    let mut look = ahead.look.take();
     look.give(on_road.share(), town.clone(), clock.now_ms);
-    if on_road.vehicles.len() < monitor.hand_over_from {
+    if on_road.vehicles.len() < ahead.hand_over_from {
         look.run();
-        monitor.look = Looking::Home(look);
+        ahead.look = Looking::Home(look);
         return;
     }
-    monitor.look = Looking::Away(worker.hand_over(move || {
+    ahead.look = Looking::Away(worker.hand_over(move || {
         look.run();
         look
     }));
-    monitor.handed_over += 1;
+    ahead.handed_over += 1;
 }
 
 /// Logs this tick's collisions and the speeds the road's checks found, and checks the drones;
@@ -258,10 +241,10 @@ pub fn log_findings(
     mut log: ResMut<EventLog>,
 ) {
     let monitor = &mut *monitor;
-    let look = monitor.look.take();
+    let look = monitor.look_ahead.look.take();
     let mut cx = Check { now: look.now_ms(), town: &town, rules: &rules, log: &mut log };
     road::finish(&mut cx, monitor, &look, &on_road, &roster, &walkers);
-    monitor.look = Looking::Home(look);
+    monitor.look_ahead.look = Looking::Home(look);
     cx.log.events.append(&mut monitor.air_found.events);
 }
 
