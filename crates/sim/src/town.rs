@@ -417,3 +417,25 @@ impl Plugin for TownPlugin {
         app.init_resource::<TownMap>();
     }
 }
+
+/// A grid town of `cols` × `cols` junctions `block_m` apart with one taxi and no demand, for
+/// tests of the road.
+#[cfg(test)]
+pub(crate) fn test_grid(cols: u32, block_m: f64, seed: u64) -> TownMap {
+    use pilotzone_scenario::generate::{GridTown, grid_town};
+
+    TownMap::new(Arc::new(grid_town(&GridTown {
+        cols,
+        rows: cols,
+        block_m,
+        taxis: 1,
+        drones: 0,
+        vertiports: 0,
+        rides_per_hour: 0.0,
+        parcels_per_hour: 0.0,
+        duration_s: 60,
+        demand_s: None,
+        max_wait_s: 600,
+        seed,
+    })))
+}

@@ -424,27 +424,10 @@ pub(super) fn release(state: &mut TaxiState, id: u32, junctions: &mut Junctions)
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
-    use pilotzone_scenario::generate::{GridTown, grid_town};
-
     use super::*;
 
     fn grid(block_m: f64) -> TownMap {
-        TownMap::new(Arc::new(grid_town(&GridTown {
-            cols: 3,
-            rows: 3,
-            block_m,
-            taxis: 1,
-            drones: 0,
-            vertiports: 0,
-            rides_per_hour: 0.0,
-            parcels_per_hour: 0.0,
-            duration_s: 60,
-            demand_s: None,
-            max_wait_s: 600,
-            seed: 1,
-        })))
+        crate::town::test_grid(3, block_m, 1)
     }
 
     fn junctions_of(town: &TownMap) -> Junctions {

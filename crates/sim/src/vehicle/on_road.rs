@@ -151,9 +151,6 @@ impl Traffic {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
-    use pilotzone_scenario::generate::{GridTown, grid_town};
     use rand::{RngExt, SeedableRng};
 
     use super::*;
@@ -164,20 +161,7 @@ mod tests {
     #[test]
     fn a_vehicle_followed_from_its_copy_goes_where_its_route_leads() {
         // Blocks of 30 m: a second's drive at speed crosses one junction or two.
-        let map = TownMap::new(Arc::new(grid_town(&GridTown {
-            cols: 4,
-            rows: 4,
-            block_m: 30.0,
-            taxis: 1,
-            drones: 0,
-            vertiports: 0,
-            rides_per_hour: 0.0,
-            parcels_per_hour: 0.0,
-            duration_s: 60,
-            demand_s: None,
-            max_wait_s: 600,
-            seed: 3,
-        })));
+        let map = crate::town::test_grid(4, 30.0, 3);
         let g = map.graph();
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
         let (mut on_road, mut junctions_crossed) = (OnRoad::default(), 0);
