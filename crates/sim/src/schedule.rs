@@ -31,8 +31,8 @@ pub enum SimSystems {
     Control,
     /// Contacts on the road while the step runs, then its results.
     Physics,
-    /// Incidents: collisions, near misses, separation, no-fly, speed (those found on a worker
-    /// thread are logged in [`SimSystems::Findings`]).
+    /// Incidents: collisions, near misses, separation, no-fly, speed (the near misses between
+    /// vehicles, and after them the drones' incidents, are logged in [`SimSystems::Findings`]).
     Safety,
     /// Running totals for the KPIs.
     Metrics,
@@ -40,8 +40,8 @@ pub enum SimSystems {
     Clock,
     /// Every entity's state into the frame that the recorder and a live viewer read.
     Frame,
-    /// What a worker thread found while the tick went on (the road's look ahead), logged with
-    /// the drones' checks, in the order the monitor has always logged them.
+    /// What the worker thread found while the tick went on (the road's look ahead), then the
+    /// drones' incidents, logged in the order the monitor has always logged them.
     Findings,
     /// Samples and events into the replay.
     Record,
@@ -103,8 +103,8 @@ pub enum ControlSystems {
     /// Dwells ending, then every vehicle on the road, taxis and residents' cars alike.
     Vehicles,
     /// The road's checks of the vehicles where they have just moved: their speeds, and the look
-    /// ahead for near misses, which goes to a worker thread at city scale and is taken back in
-    /// [`SimSystems::Safety`].
+    /// ahead for near misses, which goes to the worker thread at city scale and is taken back in
+    /// [`SimSystems::Findings`].
     RoadChecks,
     /// The drones' events of the tick, held while vehicles moved, logged after the vehicles':
     /// the log reads as it did when drones moved second.

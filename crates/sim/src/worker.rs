@@ -6,8 +6,8 @@
 //! sleeps between them has to be woken by a system call each time, and in a virtual machine
 //! that cost the simulation's thread about a twentieth of its time. This worker waits for the
 //! next piece by spinning for about a millisecond (yielding the core at every turn, so that
-//! any other thread that needs it gets it) before it sleeps, so that handing a piece over is a
-//! push onto a queue; taking one back likewise spins before it sleeps. A small town hands
+//! another thread ready to run can have it) before it sleeps, so that handing a piece over is
+//! a push onto a queue; taking one back likewise spins before it sleeps. A small town hands
 //! nothing over and never starts the thread. Which thread computes a piece changes nothing in
 //! what it computes.
 
@@ -19,8 +19,9 @@ use std::thread::JoinHandle;
 
 use bevy::prelude::Resource;
 
-/// Turns a waiting thread spins (each a short pause, then yielding the core) before it sleeps:
-/// about a millisecond, longer than the gap between two pieces of a busy tick.
+/// Turns a waiting thread spins (each a few short pauses, then yielding the core) before it
+/// sleeps: about a millisecond here (0.97 ms measured; more on a machine with longer pauses or
+/// busier cores), longer than the gap between two pieces of a busy tick.
 const SPIN_TURNS: u32 = 2_000;
 /// Pauses in one turn of spinning.
 const PAUSES: u32 = 32;
@@ -40,6 +41,8 @@ struct Shared {
     queue: Mutex<Queue>,
     /// Pieces queued, read without the lock while spinning.
     queued: AtomicUsize,
+    /// Told to quit, read without the lock while spinning.
+    quitting: AtomicBool,
     wake: Condvar,
 }
 
@@ -66,7 +69,7 @@ impl Shared {
     /// The next piece, spinning a little and then sleeping until there is one; none once told
     /// to quit.
     fn next(&self) -> Option<Job> {
-        spin_until(|| self.queued.load(Ordering::Acquire) > 0);
+        spin_until(|| self.queued.load(Ordering::Acquire) > 0 || self.quitting.load(Ordering::Acquire));
         let mut queue = lock(&self.queue);
         loop {
             if let Some(job) = queue.jobs.pop_front() {
@@ -132,6 +135,7 @@ impl Drop for Worker {
     fn drop(&mut self) {
         let Some(thread) = self.thread.take() else { return };
         lock(&self.shared.queue).quit = true;
+        self.shared.quitting.store(true, Ordering::Release);
         self.shared.wake.notify_one();
         // Pieces still queued are done first; a panic in one was caught and is dropped with it.
         let _ = thread.join();

@@ -62,8 +62,8 @@ pub struct SafetyMonitor {
     above: Episodes<u32>,
     speeding: Episodes<u32>,
     last_arc: Vec<Option<u32>>,
-    /// Incidents the road's checks found as soon as vehicles had moved, logged after this
-    /// tick's collisions, in the order the monitor has always logged them.
+    /// Speeding the road's checks found as soon as vehicles had moved, logged after this tick's
+    /// collisions, in the order the monitor has always logged them.
     road_found: EventLog,
     /// Incidents the air's checks found, logged after the look ahead's.
     air_found: EventLog,
@@ -170,9 +170,9 @@ impl<'a> Check<'a> {
     }
 }
 
-/// Checks the vehicles on the road as soon as they have moved: their speeds here, the look ahead
-/// for near misses between them on a worker thread at city scale. What it finds waits in the
-/// monitor for [`monitor_safety`].
+/// Checks the vehicles on the road as soon as they have moved: their speeds here (logged by
+/// [`monitor_safety`]), the look ahead for near misses between them on the worker thread at city
+/// scale (taken back by [`log_findings`]).
 pub fn check_roads(
     clock: Res<SimClock>,
     town: Res<TownMap>,

@@ -35,7 +35,7 @@ pub struct RoadVehicle {
     pub at: Vec2,
     /// Its heading, radians counter-clockwise from east.
     pub heading: f64,
-    /// Its route around where it is, `OnRoad::arcs[from..to]`, with its arc at `from + here`.
+    /// Its route around where it is, `Traffic::arcs[from..to]`, with its arc at `from + here`.
     from: u32,
     to: u32,
     here: u32,
