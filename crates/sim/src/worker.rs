@@ -51,18 +51,18 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Spins until `ready` says so, for at most [`SPIN_TURNS`] turns; returns whether it did.
-fn spin_until(ready: impl Fn() -> bool) -> bool {
+/// Spins until `ready` says so, for at most [`SPIN_TURNS`] turns; the caller then looks under
+/// its lock, and sleeps if need be.
+fn spin_until(ready: impl Fn() -> bool) {
     for _ in 0..SPIN_TURNS {
         for _ in 0..PAUSES {
             if ready() {
-                return true;
+                return;
             }
             std::hint::spin_loop();
         }
         std::thread::yield_now();
     }
-    ready()
 }
 
 impl Shared {
@@ -104,12 +104,12 @@ impl Worker {
     pub fn hand_over<T: Send + 'static>(&mut self, job: impl FnOnce() -> T + Send + 'static) -> Handed<T> {
         if self.thread.is_none() {
             let shared = Arc::clone(&self.shared);
-            let thread = std::thread::Builder::new().name("pilotzone step".into()).spawn(move || {
+            let thread = std::thread::Builder::new().name("pilotzone tick".into()).spawn(move || {
                 while let Some(job) = shared.next() {
                     job();
                 }
             });
-            // Without a thread of its own the piece is done here, when taken back.
+            // Without a thread of its own, each piece is done here and now.
             self.thread = thread.ok();
         }
         let slot = Arc::new(Slot::default());
