@@ -211,28 +211,6 @@ fn the_flight_controller_keeps_drones_on_their_plan_in_calm_and_in_gusts() {
 }
 
 #[test]
-fn a_drone_without_thrust_falls_under_gravity() {
-    use bevy::prelude::*;
-    use pilotzone_sim::drone::DroneState;
-    let mut sim = Simulation::new(westward(None), 4).expect("builds");
-    let drone = fly_until_cruising(&mut sim);
-    let z0 = sim.app().world().get::<DroneState>(drone).expect("drone").pos[2];
-    // Cut its rotors: between its controller and the physics step, its force is zeroed.
-    let cut = move |mut q: Query<&mut DroneState>| q.get_mut(drone).expect("drone").force = [0.0; 3];
-    sim.app_mut().add_systems(
-        pilotzone_sim::SimStep,
-        cut.after(pilotzone_sim::ControlSystems::Drones).before(pilotzone_sim::physics::sync_bodies),
-    );
-    for _ in 0..20 {
-        sim.step();
-    }
-    let z = sim.app().world().get::<DroneState>(drone).expect("drone").pos[2];
-    // Two seconds of free fall: g t² / 2 = 19.6 m (rapier's symplectic Euler gives a little more).
-    let fell = z0 - z;
-    assert!((19.0..21.5).contains(&fell), "fell {fell:.2} m in 2 s");
-}
-
-#[test]
 fn a_drone_whose_battery_runs_out_falls_and_lies_on_the_ground_never_below_it_or_empty() {
     use pilotzone_sim::drone::DroneState;
     let mut sim = Simulation::new(westward(None), 4).expect("builds");

@@ -7,6 +7,7 @@ use pilotzone_sim::residents::{PedestrianRoster, PedestrianState, Walk};
 use pilotzone_sim::safety::SafetyMonitor;
 use pilotzone_sim::taxi::{Junctions, Phase, TaxiRoster, TaxiState};
 use pilotzone_sim::town::TownMap;
+use pilotzone_sim::traffic::Lanes;
 use pilotzone_sim::{RunOutput, Simulation};
 
 use crate::{demo_for, root};
@@ -96,12 +97,12 @@ fn two_into_one(forced: bool) -> (u32, u32, RunOutput) {
 
 /// Two idle robotaxis put 20 m before junction (3, 3) of the demo grid on the given legs (from a
 /// neighbouring junction, to another), at 8 m/s; `forced` grants both their way through;
-/// `away` hands every physics step and look ahead to a worker thread. Their ids, the slowest
+/// `away` hands the air's lane and every look ahead to a worker thread. Their ids, the slowest
 /// each went in the next 15 s, and the run.
 fn two_through(legs: [((u32, u32), (u32, u32)); 2], forced: bool, away: bool) -> ([u32; 2], [f64; 2], RunOutput) {
     let mut sim = Simulation::new(demo_for(600), 2).expect("builds");
     if away {
-        sim.app_mut().world_mut().resource_mut::<pilotzone_sim::physics::Physics>().hand_over_from = 1;
+        sim.app_mut().world_mut().resource_mut::<Lanes>().hand_over_from = 1;
         sim.app_mut().world_mut().resource_mut::<SafetyMonitor>().look_ahead.hand_over_from = 1;
     }
     sim.step();
@@ -247,32 +248,30 @@ fn residents_drive_and_cross_in_the_demo() {
     assert!(kinds(pilotzone_replay::EntityKind::Person) > 0);
 }
 
-/// The demo's first half hour, seed 5, with the worker threads' thresholds set as `set` says;
-/// and how many of its physics steps and road look aheads went to a worker thread.
-fn demo_half_hour_with(
-    set: impl FnOnce(&mut pilotzone_sim::physics::Physics, &mut SafetyMonitor),
-) -> (RunOutput, u64, u64) {
+/// The demo's first half hour, seed 5, with the worker thread's thresholds set as `set` says;
+/// and in how many of its ticks the air's lane, and the road's look ahead, went to the worker.
+fn demo_half_hour_with(set: impl FnOnce(&mut Lanes, &mut SafetyMonitor)) -> (RunOutput, u64, u64) {
     let mut sim = Simulation::new(demo_for(1800), 5).expect("builds");
     let world = sim.app_mut().world_mut();
     world.resource_scope(|world, mut monitor: bevy::prelude::Mut<SafetyMonitor>| {
-        set(&mut world.resource_mut::<pilotzone_sim::physics::Physics>(), &mut monitor)
+        set(&mut world.resource_mut::<Lanes>(), &mut monitor)
     });
     sim.run_to_end();
     let world = sim.app().world();
-    let steps = world.resource::<pilotzone_sim::physics::Physics>().steps_handed_over();
+    let lanes = world.resource::<Lanes>().handed_over();
     let looks = world.resource::<SafetyMonitor>().look_ahead.handed_over();
-    (sim.finish(), steps, looks)
+    (sim.finish(), lanes, looks)
 }
 
-/// Where rapier steps and where the road is looked ahead for near misses change nothing: the
-/// demo's half hour gives the same replay, byte for byte, with every step and every look ahead
-/// handed to a worker thread as with all done on the simulation's own (the demo is small enough
-/// to stay there by default).
+/// Where the drones fly and step and where the road is looked ahead for near misses change
+/// nothing: the demo's half hour gives the same replay, byte for byte, with the air's lane beside
+/// the road's on a worker thread whenever a drone is in the air, and every look ahead there too,
+/// as with all done on the simulation's own (the demo is small enough to stay there by default).
 #[test]
 fn work_handed_to_a_worker_changes_no_replay_byte() {
     let run = |from: usize| {
-        demo_half_hour_with(|physics, monitor| {
-            physics.hand_over_from = from;
+        demo_half_hour_with(|lanes, monitor| {
+            lanes.hand_over_from = from;
             monitor.look_ahead.hand_over_from = from;
         })
     };
@@ -280,7 +279,7 @@ fn work_handed_to_a_worker_changes_no_replay_byte() {
     // The demo is small enough to stay on the simulation's thread by default.
     let (_, default_steps, default_looks) = demo_half_hour_with(|_, _| {});
     assert_eq!((default_steps, default_looks), (0, 0));
-    assert!(steps > 1_000, "the half hour's steps (when anything moved) went to a worker: {steps}");
+    assert!(steps > 1_000, "the half hour's air lanes (when a drone flew) went to a worker: {steps}");
     assert!(looks > 10_000, "the half hour's looks ahead (when anything drove) went to a worker: {looks}");
     assert_eq!((kept_steps, kept_looks), (0, 0));
     assert_eq!(away.replay_hash, here.replay_hash);

@@ -159,16 +159,17 @@ pub struct Shown<'w, 's> {
     /// Taxis and residents' cars (those with a trip).
     vehicles: Query<'w, 's, (&'static Taxi, Ref<'static, TaxiState>, Has<CarTrip>)>,
     /// Drones.
-    drones: Query<'w, 's, (&'static Drone, &'static DroneState)>,
+    drones: Query<'w, 's, (&'static Drone, Ref<'static, DroneState>)>,
     /// People.
     people: Query<'w, 's, (&'static Pedestrian, Ref<'static, PedestrianState>)>,
     /// This run of the system, to tell what changed since the last capture.
     tick: SystemChangeTick,
 }
 
-/// Takes every entity's state when the capture interval says so. Vehicles and people are taken
-/// again only if they changed since the last capture (most stand still for hours at city
-/// scale); drones, whose status turns with the clock, every time.
+/// Takes every entity's state when the capture interval says so. Each is taken again only if it
+/// changed since the last capture (most vehicles stand still for hours at city scale, and most
+/// drones stand by on their pads), or, a drone lowering a parcel, its status turns with the
+/// clock.
 pub fn capture_frame(
     config: Res<SimConfig>,
     clock: Res<SimClock>,
@@ -194,7 +195,9 @@ pub fn capture_frame(
         }
     }
     for (drone, s) in &shown.drones {
-        states[drone.id as usize] = drone_state(s, clock.now_ms);
+        if changed(s.last_changed()) || matches!(s.phase, DronePhase::Dropping { .. }) {
+            states[drone.id as usize] = drone_state(&s, clock.now_ms);
+        }
     }
     for (person, s) in &shown.people {
         if changed(s.last_changed()) {
@@ -209,7 +212,7 @@ pub fn capture_frame(
             for (taxi, s, car) in &shown.vehicles {
                 fresh[taxi.id as usize] = vehicle_state(&s, if car { car_status(&s) } else { taxi_status(&s) });
             }
-            shown.drones.iter().for_each(|(d, s)| fresh[d.id as usize] = drone_state(s, clock.now_ms));
+            shown.drones.iter().for_each(|(d, s)| fresh[d.id as usize] = drone_state(&s, clock.now_ms));
             shown.people.iter().for_each(|(p, s)| fresh[p.id as usize] = person_state(&s));
             fresh == *states
         },

@@ -25,6 +25,7 @@ pub mod safety;
 pub mod schedule;
 pub mod taxi;
 pub mod town;
+pub mod traffic;
 pub mod vehicle;
 pub mod verify;
 pub mod watch;
@@ -80,6 +81,7 @@ impl PluginGroup for SimPlugins {
             .add(drone::DronePlugin)
             .add(residents::ResidentsPlugin)
             .add(physics::PhysicsPlugin)
+            .add(traffic::TrafficPlugin)
             .add(crash::CrashPlugin)
             .add(safety::SafetyPlugin)
             .add(metrics::MetricsPlugin)

@@ -27,9 +27,9 @@ pub enum SimSystems {
     Demand,
     /// Assigning requests to taxis and orders to drones.
     Dispatch,
-    /// Moving drones, then vehicles and people while the drones' physics step runs.
+    /// Moving drones and vehicles, each in a lane of its own ([`crate::traffic`]), then people.
     Control,
-    /// Contacts on the road while the step runs, then its results.
+    /// Contacts on the road, the vehicles' tallies, then the drones' crashes.
     Physics,
     /// Incidents: collisions, near misses, separation, no-fly, speed (the near misses between
     /// vehicles, and after them the drones' incidents, are logged in [`SimSystems::Findings`]).
@@ -77,31 +77,32 @@ pub enum DispatchSystems {
     Residents,
 }
 
-/// Parts of the physics, run in this order. Physics moves drones only: their step starts as soon
-/// as drones' control has set their forces (`Step`, in [`SimSystems::Control`]) and runs on a
-/// worker while this thread moves vehicles and people, finds who touched whom on the road and
-/// keeps the vehicles' tallies (`Roads`, `Tallies`, in [`SimSystems::Physics`]); which thread does what changes
-/// nothing in what either computes.
+/// Parts of [`SimSystems::Physics`], run in this order. Physics moves drones only, and their
+/// step, with what it found, ends the air's lane in [`ControlSystems::Lanes`]; here who touched
+/// whom on the road is found, the vehicles' tallies kept, and the drones' crashes found.
 #[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PhysicsSystems {
-    /// Drones' bodies pushed by their controllers' forces; the step handed to a worker thread.
-    Step,
     /// Contacts on the road.
     Roads,
     /// Running totals of the vehicles.
     Tallies,
-    /// The step's results taken back: where drones are, the contacts, crashes.
+    /// Drones low enough to touch the road tested against it, then the crashes of the tick.
     Results,
 }
 
-/// Parts of [`SimSystems::Control`], run in this order, with [`PhysicsSystems::Step`] after
-/// `Drones`: the air moves first so that its step runs beside the road's control.
+/// Parts of [`SimSystems::Control`], run in this order.
 #[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ControlSystems {
-    /// The wind, then every drone.
-    Drones,
-    /// Dwells ending, then every vehicle on the road, taxis and residents' cars alike.
-    Vehicles,
+    /// The wind drones fly in.
+    Wind,
+    /// Dwells ending: vehicles at the kerb set off or stand by.
+    Dwells,
+    /// Every drone (its control, then the physics step) and every vehicle on the road, taxis and
+    /// residents' cars alike, in two lanes that share nothing ([`crate::traffic`]): at city
+    /// scale the air's runs on the worker thread beside the road's.
+    Lanes,
+    /// Standing gridlocks, among the vehicles where they have just moved.
+    Gridlock,
     /// The road's checks of the vehicles where they have just moved: their speeds, and the look
     /// ahead for near misses, which goes to the worker thread at city scale and is taken back in
     /// [`SimSystems::Findings`].
@@ -163,9 +164,10 @@ impl bevy::app::Plugin for SchedulePlugin {
         app.configure_sets(
             SimStep,
             (
-                ControlSystems::Drones,
-                PhysicsSystems::Step,
-                ControlSystems::Vehicles,
+                ControlSystems::Wind,
+                ControlSystems::Dwells,
+                ControlSystems::Lanes,
+                ControlSystems::Gridlock,
                 ControlSystems::RoadChecks,
                 ControlSystems::DroneEvents,
                 ControlSystems::Residents,

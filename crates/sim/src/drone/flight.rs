@@ -10,9 +10,9 @@ use super::airframe::{CONTROL_RAD_S, DRAG_PER_S, DRONE_MASS_KG, GRAVITY, MAX_THR
 use super::deconflict::{Buffer, Flown, Reservations, Sample, TOLERANCE_MS, trajectory};
 use super::launch::LAYER_CHOICES;
 use super::tactical::{back_on_plan, held_for_offset, steer_offset};
-use super::{Air, CHARGE_W, DROP_MS, Drone, DronePhase, DroneState, FlightLog};
+use super::{Air, CHARGE_W, DROP_MS, Drone, DronePhase, DroneState, Drones, FlightLog};
 use crate::clock::SimClock;
-use crate::demand::{OrderStatus, Requests};
+use crate::demand::{OrderStatus, ParcelOrder};
 use crate::events::{EventKind, EventLog, Incident};
 use crate::geom::norm3;
 use crate::rng;
@@ -168,15 +168,15 @@ fn hold_again(
 
 /// Moves every airborne drone one tick along its path through the wind, charges grounded ones,
 /// and handles arrival over the garden and at home.
-pub fn fly_drones(
-    clock: Res<SimClock>,
-    air: Res<Air>,
-    mut reservations: ResMut<Reservations>,
-    rules: Res<ActiveRules>,
-    mut requests: ResMut<Requests>,
-    mut drones: Query<(Entity, &Drone, &mut DroneState)>,
-    mut held: ResMut<FlightLog>,
-    mut visiting: Local<Watched>,
+pub(super) fn fly_drones(
+    clock: &SimClock,
+    air: &Air,
+    reservations: &mut Reservations,
+    rules: &ActiveRules,
+    parcels: &mut [ParcelOrder],
+    drones: &mut Drones,
+    held: &mut FlightLog,
+    visiting: &mut Watched,
 ) {
     let dt = clock.dt_s();
     let log = &mut held.0;
@@ -195,7 +195,7 @@ pub fn fly_drones(
                 state.energy_wh = (state.energy_wh + CHARGE_W * dt / 3600.0).min(drone.battery_wh);
             }
         } else {
-            fly_one(drone, &mut state, &clock, &air, &rules, &mut reservations, &mut requests, log);
+            fly_one(drone, &mut state, clock, air, rules, reservations, parcels, log);
         }
         stirs(drone, &state)
     });
@@ -214,7 +214,7 @@ fn fly_one(
     air: &Air,
     rules: &ActiveRules,
     reservations: &mut Reservations,
-    requests: &mut Requests,
+    parcels: &mut [ParcelOrder],
     log: &mut EventLog,
 ) {
     let (dt, now) = (clock.dt_s(), clock.now_ms);
@@ -233,7 +233,7 @@ fn fly_one(
             if now < until_ms {
                 return;
             }
-            if let Some(order) = state.order.map(|id| &mut requests.parcels[id as usize])
+            if let Some(order) = state.order.map(|id| &mut parcels[id as usize])
                 && order.status != OrderStatus::Delivered
             {
                 order.status = OrderStatus::Delivered;

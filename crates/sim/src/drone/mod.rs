@@ -14,15 +14,20 @@ pub mod flight;
 pub mod launch;
 pub mod tactical;
 
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use pilotzone_routing::Vec2;
 use pilotzone_routing::airspace::Waypoint;
 use rand_chacha::ChaCha8Rng;
 
+use crate::clock::SimClock;
+use crate::demand::ParcelOrder;
 use crate::events::EventLog;
 use crate::roster::TaxiRoster;
+use crate::rules::ActiveRules;
 use crate::schedule::{ControlSystems, DispatchSystems, SetupSystems, SimSetup, SimStep};
 use crate::town::TownMap;
+use crate::watch::Watched;
 use crate::{SimConfig, rng};
 
 pub use crate::roster::DroneRoster;
@@ -30,9 +35,9 @@ pub use airframe::{
     CONTROL_RAD_S, DRAG_PER_S, DRONE_MASS_KG, Drone, GRAVITY, MAX_THRUST_G, MIN_GROUND_MPS, ground_speed,
 };
 pub use deconflict::Reservations;
-pub use flight::{ARRIVE_M, EASE_MIN_MPS, EASE_MPS2, FEEDFORWARD_MPS2, GUST_TIME_S, blow_wind, fly_drones};
+pub use flight::{ARRIVE_M, EASE_MIN_MPS, EASE_MPS2, FEEDFORWARD_MPS2, GUST_TIME_S, blow_wind};
 pub use launch::{ASSIGN_PERIOD_MS, ENERGY_RESERVE, assign_orders};
-pub use tactical::{Tactical, separate_tactically};
+pub use tactical::Tactical;
 
 /// Height at which the parcel is lowered to the garden, m.
 pub const DROP_HEIGHT_M: f64 = 3.0;
@@ -212,14 +217,45 @@ impl FromWorld for Air {
     }
 }
 
-/// Events of drones' flights this tick, held until the vehicles' are logged: drones move first,
-/// so that their physics step runs beside the road's control, and the log keeps its order.
+/// Events of drones' flights this tick, held until the vehicles' are logged: drones move beside
+/// the road's control, and the log keeps its order.
 #[derive(Resource, Debug, Default)]
 pub struct FlightLog(pub EventLog);
 
 /// Logs the drones' events of this tick after the vehicles'.
 pub fn log_flights(mut held: ResMut<FlightLog>, mut log: ResMut<EventLog>) {
     log.events.append(&mut held.0.events);
+}
+
+/// Every drone, as the air's lane holds them: its fixed properties and its state to change.
+pub type Drones<'w, 's> = Query<'w, 's, (Entity, &'static Drone, &'static mut DroneState)>;
+
+/// The air's lane of movement, but for the parcels, which the caller lends ([`Flights::fly`]):
+/// what tactical separation and flying every drone one tick read and change.
+#[derive(SystemParam)]
+pub struct Flights<'w, 's> {
+    clock: Res<'w, SimClock>,
+    town: Res<'w, TownMap>,
+    rules: Res<'w, ActiveRules>,
+    air: Res<'w, Air>,
+    roster: Res<'w, DroneRoster>,
+    tactical: ResMut<'w, Tactical>,
+    reservations: ResMut<'w, Reservations>,
+    held: ResMut<'w, FlightLog>,
+    /// Every drone, lent on to the physics step after their flight.
+    pub drones: Drones<'w, 's>,
+    visiting: Local<'s, Watched>,
+}
+
+impl Flights<'_, '_> {
+    /// Every [`tactical::PERIOD_MS`], finds the conflicts between drones in the air and sets
+    /// each one's manoeuvre; then moves every airborne drone one tick along its path through
+    /// the wind, charges grounded ones, and hands over parcels in `parcels`.
+    pub fn fly(&mut self, parcels: &mut [ParcelOrder]) {
+        let Flights { clock, town, rules, air, roster, tactical, reservations, held, drones, visiting } = self;
+        tactical::separate_tactically(clock, town, rules, air, roster, tactical, drones);
+        flight::fly_drones(clock, air, reservations, rules, parcels, drones, held, visiting);
+    }
 }
 
 /// Adds drones.
@@ -235,7 +271,7 @@ impl Plugin for DronePlugin {
             .init_resource::<FlightLog>()
             .add_systems(SimSetup, spawn_drones.in_set(SetupSystems::Drones))
             .add_systems(SimStep, assign_orders.in_set(DispatchSystems::Drones))
-            .add_systems(SimStep, (blow_wind, separate_tactically, fly_drones).chain().in_set(ControlSystems::Drones))
+            .add_systems(SimStep, blow_wind.in_set(ControlSystems::Wind))
             .add_systems(SimStep, log_flights.in_set(ControlSystems::DroneEvents));
     }
 }

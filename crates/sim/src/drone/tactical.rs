@@ -39,7 +39,7 @@ use pilotzone_routing::Vec2;
 
 use super::deconflict::TERMINAL_MINIMUM_M;
 use super::flight::{Cursor, rising_or_setting_down};
-use super::{Air, Drone, DronePhase, DroneState};
+use super::{Air, Drone, DronePhase, DroneState, Drones};
 use crate::clock::SimClock;
 use crate::geom::{distance_to_polygon, neighbour_pairs, norm3};
 use crate::roster::DroneRoster;
@@ -209,14 +209,14 @@ pub fn resolution(
 
 /// Every [`PERIOD_MS`], finds the conflicts between drones in the air and sets each drone's
 /// manoeuvre off its plan.
-pub fn separate_tactically(
-    clock: Res<SimClock>,
-    town: Res<TownMap>,
-    rules: Res<ActiveRules>,
-    air: Res<Air>,
-    roster: Res<DroneRoster>,
-    mut tactical: ResMut<Tactical>,
-    mut drones: Query<(&Drone, &mut DroneState)>,
+pub(super) fn separate_tactically(
+    clock: &SimClock,
+    town: &TownMap,
+    rules: &ActiveRules,
+    air: &Air,
+    roster: &DroneRoster,
+    tactical: &mut Tactical,
+    drones: &mut Drones,
 ) {
     if !town.scenario.map.airspace.tactical_separation || !clock.every(PERIOD_MS) {
         return;
@@ -229,7 +229,7 @@ pub fn separate_tactically(
     let mut seen = Vec::new();
     let (wind, mut fastest) = (air.velocity[0].hypot(air.velocity[1]), 0.0f64);
     for (k, &e) in roster.0.iter().enumerate() {
-        let (drone, s) = drones.get(e).expect("roster entities are drones");
+        let (_, drone, s) = drones.get(e).expect("roster entities are drones");
         if !s.airborne() || s.crashed || s.stranded {
             continue;
         }
@@ -309,14 +309,14 @@ pub fn separate_tactically(
     let mut near = Vec::new();
     for (k, d) in seen.iter().enumerate() {
         let e = roster.0[d.roster];
-        let (_, mut s) = drones.get_mut(e).expect("roster entities are drones");
+        let (.., mut s) = drones.get_mut(e).expect("roster entities are drones");
         if hold[k] {
             s.climb_held_until_ms = now + PERIOD_MS;
         }
         // Soon pressed near a closed volume or a building as the plan flies on beside one: back to
         // the plan briskly, whatever the conflicts.
         let off = s.avoid;
-        s.avoid_pressed = off != [0.0; 2] && !clear_ahead(&town, &rules, &s, off, &mut near);
+        s.avoid_pressed = off != [0.0; 2] && !clear_ahead(town, rules, &s, off, &mut near);
         if s.avoid_pressed {
             (s.avoid_vel, s.avoid_until_ms) = (None, 0);
             continue;
@@ -336,7 +336,7 @@ pub fn separate_tactically(
         // Never towards a closed volume or a building.
         let period_s = PERIOD_MS as f64 / 1000.0;
         let next = [off[0] + v[0] * period_s, off[1] + v[1] * period_s];
-        if next[0].hypot(next[1]) > off[0].hypot(off[1]) && !clear_ahead(&town, &rules, &s, next, &mut near) {
+        if next[0].hypot(next[1]) > off[0].hypot(off[1]) && !clear_ahead(town, rules, &s, next, &mut near) {
             v = [0.0; 2];
         }
         s.avoid_vel = Some(v);

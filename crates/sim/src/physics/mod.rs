@@ -13,12 +13,11 @@
 //! a grid finds close, on the tick they touch. In rapier, a city's thousands of queueing cars
 //! were placed in its world every tick, and the step had to wait for the road's control.
 //!
-//! Drones move first in a tick, so their step starts before vehicles and people move: from
-//! [`HAND_OVER_FROM`] drones in the air it runs on the worker thread ([`crate::worker`]) while the
-//! simulation's thread moves the road and finds its contacts; its results are taken
-//! back in [`PhysicsSystems::Results`], where a drone low enough to touch the road is tested
-//! against it. A town's few drones are stepped in place. Which thread steps changes nothing in
-//! what it computes.
+//! The step ends the air's lane of movement ([`crate::traffic`]): drones' control sets their
+//! forces, [`Physics::sync_bodies`] turns them into what happens to each body, [`Physics::step`]
+//! steps and [`Physics::read_step`] reads back the contacts and where the drones went, on the
+//! worker thread at city scale while the simulation's thread drives the road. Once the road
+//! has moved, a drone low enough to touch it is tested against it ([`PhysicsSystems::Results`]).
 
 pub mod road;
 
@@ -32,12 +31,11 @@ use rapier3d::prelude::{
 };
 
 use crate::clock::SimClock;
-use crate::drone::{DRONE_MASS_KG, Drone, DroneState};
+use crate::drone::{DRONE_MASS_KG, Drones};
 use crate::roster::{DroneRoster, TaxiRoster};
 use crate::schedule::{PhysicsSystems, SetupSystems, SimSetup, SimStep};
 use crate::town::TownMap;
 use crate::watch::Watched;
-use crate::worker::{Handed, Worker};
 use pilotzone_routing::Vec2;
 use pilotzone_routing::geom::triangulate;
 
@@ -87,13 +85,12 @@ impl EventHandler for Collector {
     fn handle_soft_body_tear_event(&self, _: &SoftBodySet, _: &SoftBodyTearEvent) {}
 }
 
-/// rapier's world and the contacts its step reports, boxed so that a step can take them to a
-/// worker thread and back; with what is done to the drones' bodies just before the step, and
-/// where the step left those in the air.
+/// rapier's world and the contacts its step reports; with what is done to the drones' bodies
+/// just before the step, and where the step left those in the air.
 ///
-/// The simulation's thread decides what happens to each body and reads back where it went, but
-/// only the step's thread touches the bodies: each lies in memory of its own, and at city scale
-/// touching hundreds of them cost the simulation's thread more than deciding.
+/// Syncing decides what happens to each body and reading back takes where it went, but only the
+/// step touches the bodies: each lies in memory of its own, and at city scale touching hundreds
+/// of them twice a tick cost more than deciding.
 #[derive(Default)]
 struct Rapier {
     world: PhysicsWorld,
@@ -151,48 +148,23 @@ impl Rapier {
     }
 }
 
-/// Where this tick's step is.
-enum Step {
-    /// Nothing was enabled: no step.
-    Skipped,
-    /// Done on this thread.
-    Done,
-    /// Under way on a worker, which gives back the world or the panic it met.
-    Away(Handed<Box<Rapier>>),
-}
-
 /// The rapier world and the body of each drone, in roster order.
 #[derive(Resource)]
 pub struct Physics {
-    /// The world between steps; a step under way on a worker holds it.
-    rapier: Option<Box<Rapier>>,
-    step: Step,
+    rapier: Box<Rapier>,
+    /// Whether this tick's step was taken (nothing enabled, none is).
+    stepped: bool,
     /// Drones' bodies, in roster order; a drone's id is `first_drone` plus its place there.
     bodies: Vec<RigidBodyHandle>,
     /// Whether each of those bodies is enabled, as rapier has it. Most of a city's drones stand
     /// on their pads; this is read rather than the body, each in memory of its own.
     body_enabled: Vec<bool>,
-    /// Drones in the air this tick, by place in the roster, in roster order ([`sync_bodies`]).
+    /// Drones in the air this tick, by place in the roster, in roster order ([`Physics::sync_bodies`]).
     flying: Vec<u32>,
     first_drone: u32,
-    /// Drones in the air this tick: none, and the step is skipped; few, and it is quicker done
-    /// on this thread than handed to another ([`HAND_OVER_FROM`]).
-    enabled: usize,
-    /// Drones in the air from which the step is handed to a worker ([`HAND_OVER_FROM`] unless a
-    /// test, showing that where it steps changes nothing, sets another).
-    pub hand_over_from: usize,
-    /// Steps handed to a worker so far.
-    handed_over: u64,
+    /// The drones in the air, kept from tick to tick ([`Physics::sync_bodies`]).
+    in_air: Watched,
 }
-
-/// Drones in the air from which a step is handed to a worker thread. Handing over and back
-/// costs tens of microseconds a tick, more than a town's few drones take to step; a city's
-/// step is hidden behind the road's control, which runs meanwhile.
-pub const HAND_OVER_FROM: usize = 64;
-
-/// Says what went wrong if the world is asked for while a step holds it, which the schedule
-/// rules out.
-const HOME: &str = "the physics world is only away during a step, and the schedule waits for it";
 
 impl FromWorld for Physics {
     fn from_world(world: &mut World) -> Self {
@@ -200,30 +172,15 @@ impl FromWorld for Physics {
         rapier.world.gravity = Vector::new(0.0, 0.0, -9.81);
         rapier.world.integration_parameters.dt = world.resource::<SimClock>().dt_s() as Real;
         Physics {
-            rapier: Some(rapier),
-            step: Step::Skipped,
+            rapier,
+            stepped: false,
             bodies: Vec::new(),
             body_enabled: Vec::new(),
             flying: Vec::new(),
             first_drone: 0,
-            enabled: 0,
-            hand_over_from: HAND_OVER_FROM,
-            handed_over: 0,
+            in_air: Watched::default(),
         }
     }
-}
-
-impl Physics {
-    /// How many steps went to a worker thread so far.
-    pub fn steps_handed_over(&self) -> u64 {
-        self.handed_over
-    }
-}
-
-/// The world between steps, from [`Physics`]'s `rapier` alone, so that the other fields stay
-/// free to borrow beside it.
-fn home(rapier: &mut Option<Box<Rapier>>) -> &mut PhysicsWorld {
-    &mut rapier.as_mut().expect(HOME).world
 }
 
 /// Pairs of entity ids (smaller first) whose bodies started touching this tick, sorted: drones
@@ -251,9 +208,8 @@ impl Plugin for PhysicsPlugin {
             .init_resource::<Contacts>()
             .init_resource::<RoadContacts>()
             .add_systems(SimSetup, create_bodies.in_set(SetupSystems::Bodies))
-            .add_systems(SimStep, (sync_bodies, step_physics).chain().in_set(PhysicsSystems::Step))
             .add_systems(SimStep, touch_on_road.in_set(PhysicsSystems::Roads))
-            .add_systems(SimStep, (take_step, read_drones, touch_low_drones).chain().in_set(PhysicsSystems::Results));
+            .add_systems(SimStep, touch_low_drones.in_set(PhysicsSystems::Results));
     }
 }
 
@@ -330,7 +286,7 @@ pub fn create_bodies(
     drones: Res<DroneRoster>,
 ) {
     let physics = &mut *physics;
-    let world = home(&mut physics.rapier);
+    let world = &mut physics.rapier.world;
     fixed_world(world, &town);
     physics.first_drone = taxis.0.len() as u32;
     for k in 0..drones.0.len() as u32 {
@@ -340,103 +296,67 @@ pub fn create_bodies(
     }
 }
 
-/// Decides what the step does to each drone's body: one in the air is enabled (taking off from
-/// its pad if it has just been launched) and pushed with its controller's force; one back on
-/// its pad rests. The step applies these ([`step_physics`]) on whichever thread steps.
-///
-/// A drone takes off and lands only through a change to its state, which bevy stamps; so the
-/// drones in the air are kept from tick to tick (see [`Watched`]) rather than found among every
-/// drone of the roster, most of which stand on their pads at city scale.
-pub fn sync_bodies(
-    drones: Query<(Entity, &Drone, Ref<DroneState>)>,
-    mut physics: ResMut<Physics>,
-    mut in_air: Local<Watched>,
-) {
-    let physics = &mut *physics;
-    in_air.learn(drones.iter().filter(|(.., s)| s.is_changed() && s.airborne()).map(|(e, d, _)| (d.id, e)));
-    let rapier = physics.rapier.as_mut().expect(HOME);
-    debug_assert!(rapier.ops.is_empty(), "the last tick's ops were applied");
-    physics.flying.clear();
-    in_air.visit(|e| {
-        let (_, drone, state) = drones.get(e).expect("watched entities are drones");
-        let k = (drone.id - physics.first_drone) as usize;
-        let (handle, enabled) = (physics.bodies[k], &mut physics.body_enabled[k]);
-        debug_assert_eq!(*enabled, rapier.world.bodies[handle].is_enabled(), "the mirror is rapier's");
-        if !state.airborne() {
-            if *enabled {
-                rapier.ops.push(BodyOp::Land(handle));
-                *enabled = false;
+impl Physics {
+    /// Decides what the step does to each drone's body: one in the air is enabled (taking off
+    /// from its pad if it has just been launched) and pushed with its controller's force; one
+    /// back on its pad rests. [`Physics::step`] applies these.
+    ///
+    /// A drone takes off and lands only through a change to its state, which bevy stamps; so
+    /// the drones in the air are kept from tick to tick (see [`Watched`]) rather than found
+    /// among every drone of the roster, most of which stand on their pads at city scale. The
+    /// drones are read only, though the lane holds them to change.
+    pub fn sync_bodies(&mut self, drones: &mut Drones) {
+        let Physics { rapier, flying, bodies, body_enabled, first_drone, in_air, .. } = self;
+        in_air.learn(drones.iter_mut().filter(|(.., s)| s.is_changed() && s.airborne()).map(|(e, d, _)| (d.id, e)));
+        debug_assert!(rapier.ops.is_empty(), "the last tick's ops were applied");
+        flying.clear();
+        in_air.visit(|e| {
+            let (_, drone, state) = drones.get(e).expect("watched entities are drones");
+            let k = (drone.id - *first_drone) as usize;
+            let (handle, enabled) = (bodies[k], &mut body_enabled[k]);
+            debug_assert_eq!(*enabled, rapier.world.bodies[handle].is_enabled(), "the mirror is rapier's");
+            if !state.airborne() {
+                if *enabled {
+                    rapier.ops.push(BodyOp::Land(handle));
+                    *enabled = false;
+                }
+                return false;
             }
-            return false;
-        }
-        physics.flying.push(k as u32);
-        // Taking off: from the pad, at rest, its body resting on the ground.
-        let take_off = (!*enabled).then(|| {
-            let [x, y, z] = state.pos;
-            Vector::new(x as f32, y as f32, (z as f32).max(DRONE_RADIUS_M))
+            flying.push(k as u32);
+            // Taking off: from the pad, at rest, its body resting on the ground.
+            let take_off = (!*enabled).then(|| {
+                let [x, y, z] = state.pos;
+                Vector::new(x as f32, y as f32, (z as f32).max(DRONE_RADIUS_M))
+            });
+            *enabled = true;
+            let [fx, fy, fz] = state.force.map(|f| f as f32);
+            rapier.ops.push(BodyOp::Fly { handle, take_off, force: Vector::new(fx, fy, fz) });
+            true
         });
-        *enabled = true;
-        let [fx, fy, fz] = state.force.map(|f| f as f32);
-        rapier.ops.push(BodyOp::Fly { handle, take_off, force: Vector::new(fx, fy, fz) });
-        true
-    });
-    physics.enabled = physics.flying.len();
-    debug_assert!(
-        drones.iter().all(|(_, d, s)| physics.body_enabled[(d.id - physics.first_drone) as usize] == s.airborne()),
-        "every drone in the air, and only those, has its body enabled"
-    );
-}
+        debug_assert!(
+            drones.iter().all(|(_, d, s)| body_enabled[(d.id - *first_drone) as usize] == s.airborne()),
+            "every drone in the air, and only those, has its body enabled"
+        );
+    }
 
-/// Reads where rapier has taken each flying drone, and the distance it covered. The ground
-/// stops a falling drone: nothing is ever below it.
-pub fn read_drones(
-    mut physics: ResMut<Physics>,
-    mut contacts: ResMut<Contacts>,
-    drones: Res<DroneRoster>,
-    mut drone_states: Query<&mut DroneState>,
-) {
-    let physics = &mut *physics;
-    let rapier = physics.rapier.as_mut().expect(HOME);
-    let (world, after) = (&mut rapier.world, &rapier.after);
-    // Only bodies that were stepped can have moved or been found unsound.
-    debug_assert!(
-        contacts.unsound.iter().all(|id| physics.flying.contains(&(id - physics.first_drone))),
-        "only drones in the air are stepped"
-    );
-    debug_assert_eq!(after.len(), physics.flying.len(), "the step noted each body it was given");
-    for (&k, &(p, v, enabled)) in physics.flying.iter().zip(after) {
-        let (e, handle) = (drones.0[k as usize], physics.bodies[k as usize]);
-        let id = physics.first_drone + k;
-        let quarantined = contacts.unsound.binary_search(&id).is_ok();
-        if quarantined || (enabled && !(p.is_finite() && v.is_finite())) {
-            // Put down where it last was sound, at rest; its flight ends as a crash.
-            let mut state = drone_states.get_mut(e).expect("roster entities are drones");
-            let [x, y, _] = state.pos;
-            let body = &mut world.bodies[handle];
-            body.set_translation(Vector::new(x as f32, y as f32, DRONE_RADIUS_M), true);
-            body.set_linvel(Vector::ZERO, true);
-            body.set_enabled(true);
-            state.pos = [x, y, f64::from(DRONE_RADIUS_M)];
-            state.vel = [0.0; 3];
-            if !quarantined {
-                contacts.unsound.push(id);
-            }
-            continue;
-        }
-        let (p, v) = if p.z < 0.0 {
-            let body = &mut world.bodies[handle];
-            body.set_translation(Vector::new(p.x, p.y, 0.0), true);
-            body.set_linvel(Vector::ZERO, true);
-            (body.translation(), body.linvel())
+    /// Steps, unless no drone is in the air: then the drones that landed rest, and nothing else
+    /// moves.
+    pub fn step(&mut self) {
+        let rapier = &mut *self.rapier;
+        self.stepped = !self.flying.is_empty();
+        if self.stepped {
+            rapier.step();
         } else {
-            (p, v)
-        };
-        let mut state = drone_states.get_mut(e).expect("roster entities are drones");
-        let pos = [f64::from(p.x), f64::from(p.y), f64::from(p.z)];
-        let moved = [0, 1, 2].map(|i| pos[i] - state.pos[i]);
-        state.km += crate::geom::norm3(moved) / 1000.0;
-        state.pos = pos;
-        state.vel = [f64::from(v.x), f64::from(v.y), f64::from(v.z)];
+            rapier.apply();
+            rapier.ops.clear();
+            rapier.after.clear();
+        }
+    }
+
+    /// The drones in the air at the last sync (none crashed since, unless their crash is this
+    /// tick's), by place in the roster, in roster order.
+    pub fn flying(&self) -> &[u32] {
+        &self.flying
     }
 }
 
@@ -447,7 +367,7 @@ impl Physics {
         let Some(&handle) = id.checked_sub(self.first_drone).and_then(|k| self.bodies.get(k as usize)) else {
             return;
         };
-        if let Some(body) = home(&mut self.rapier).bodies.get_mut(handle)
+        if let Some(body) = self.rapier.world.bodies.get_mut(handle)
             && body.is_dynamic()
         {
             let v = body.linvel() + Vector::new(dv[0] as Real, dv[1] as Real, dv[2] as Real);
@@ -456,73 +376,137 @@ impl Physics {
     }
 }
 
-/// Hands the step to the worker thread, unless nothing is enabled. A step of few bodies (a
-/// town's, not a city's) is done here: handing it over and back costs more than it takes.
-pub fn step_physics(mut physics: ResMut<Physics>, mut worker: ResMut<Worker>) {
-    let physics = &mut *physics;
-    if physics.enabled == 0 {
-        // Drones that landed rest; nothing else moves.
-        let rapier = physics.rapier.as_mut().expect(HOME);
-        rapier.apply();
-        rapier.ops.clear();
-        rapier.after.clear();
-        physics.step = Step::Skipped;
-        return;
+impl Physics {
+    /// Lists the contacts that began in this tick's step and reads where it took each flying
+    /// drone (both nothing if no step was taken).
+    pub fn read_step(&mut self, contacts: &mut Contacts, roster: &DroneRoster, drones: &mut Drones) {
+        self.list_contacts(contacts);
+        if self.stepped {
+            self.read_drones(contacts, roster, drones);
+        }
     }
-    if physics.enabled < physics.hand_over_from {
-        physics.rapier.as_mut().expect(HOME).step();
-        physics.step = Step::Done;
-        return;
+
+    /// Lists the contacts that began in this tick's step.
+    fn list_contacts(&mut self, contacts: &mut Contacts) {
+        let physics = self;
+        contacts.started.clear();
+        contacts.struck.clear();
+        contacts.unsound.clear();
+        if !physics.stepped {
+            return;
+        }
+        let rapier = &mut *physics.rapier;
+        // rapier disables a body whose pose or velocity went non-finite and rolls it back; which
+        // ones is the simulation's to know, and to report.
+        for &handle in rapier.world.quarantine().bodies() {
+            let owner = rapier
+                .world
+                .bodies
+                .get(handle)
+                .and_then(|b| b.colliders().first())
+                .and_then(|&c| rapier.world.colliders.get(c));
+            if let Some(owner) = owner.map(|c| c.user_data).filter(|&o| o & FIXED == 0) {
+                contacts.unsound.push(owner as u32);
+            }
+        }
+        contacts.unsound.sort_unstable();
+        contacts.unsound.dedup();
+        let mut started = std::mem::take(
+            &mut *rapier.collector.0.lock().expect("collector lock is never poisoned: handlers do not panic"),
+        );
+        for (a, b) in started.drain(..) {
+            let (a, b) = (a.min(b), a.max(b));
+            match (a & FIXED != 0, b & FIXED != 0) {
+                (false, false) => contacts.started.push((a as u32, b as u32)),
+                // A drone landing on the ground (falling, or setting down) strikes nothing.
+                (false, true) if b != GROUND => contacts.struck.push((a as u32, (b & !FIXED) as usize)),
+                _ => {}
+            }
+        }
+        // `started` is sorted once the road's pairs have joined it (`touch_low_drones`).
+        contacts.struck.sort_unstable();
+        contacts.struck.dedup();
     }
-    let mut rapier = physics.rapier.take().expect(HOME);
-    // A panic in the step is carried back and raised on the simulation's thread.
-    physics.step = Step::Away(worker.hand_over(move || {
-        rapier.step();
-        rapier
-    }));
-    physics.handed_over += 1;
+
+    /// Reads where rapier has taken each flying drone, and the distance it covered. The ground
+    /// stops a falling drone: nothing is ever below it.
+    fn read_drones(&mut self, contacts: &mut Contacts, roster: &DroneRoster, drone_states: &mut Drones) {
+        let physics = self;
+        let rapier = &mut *physics.rapier;
+        let (world, after) = (&mut rapier.world, &rapier.after);
+        // Only bodies that were stepped can have moved or been found unsound.
+        debug_assert!(
+            contacts.unsound.iter().all(|id| physics.flying.contains(&(id - physics.first_drone))),
+            "only drones in the air are stepped"
+        );
+        debug_assert_eq!(after.len(), physics.flying.len(), "the step noted each body it was given");
+        for (&k, &(p, v, enabled)) in physics.flying.iter().zip(after) {
+            let (e, handle) = (roster.0[k as usize], physics.bodies[k as usize]);
+            let id = physics.first_drone + k;
+            let quarantined = contacts.unsound.binary_search(&id).is_ok();
+            if quarantined || (enabled && !(p.is_finite() && v.is_finite())) {
+                // Put down where it last was sound, at rest; its flight ends as a crash.
+                let (.., mut state) = drone_states.get_mut(e).expect("roster entities are drones");
+                let [x, y, _] = state.pos;
+                let body = &mut world.bodies[handle];
+                body.set_translation(Vector::new(x as f32, y as f32, DRONE_RADIUS_M), true);
+                body.set_linvel(Vector::ZERO, true);
+                body.set_enabled(true);
+                state.pos = [x, y, f64::from(DRONE_RADIUS_M)];
+                state.vel = [0.0; 3];
+                if !quarantined {
+                    contacts.unsound.push(id);
+                }
+                continue;
+            }
+            let (p, v) = if p.z < 0.0 {
+                let body = &mut world.bodies[handle];
+                body.set_translation(Vector::new(p.x, p.y, 0.0), true);
+                body.set_linvel(Vector::ZERO, true);
+                (body.translation(), body.linvel())
+            } else {
+                (p, v)
+            };
+            let (.., mut state) = drone_states.get_mut(e).expect("roster entities are drones");
+            let pos = [f64::from(p.x), f64::from(p.y), f64::from(p.z)];
+            let moved = [0, 1, 2].map(|i| pos[i] - state.pos[i]);
+            state.km += crate::geom::norm3(moved) / 1000.0;
+            state.pos = pos;
+            state.vel = [f64::from(v.x), f64::from(v.y), f64::from(v.z)];
+        }
+    }
 }
 
-/// Waits for the step and lists the contacts that began.
-pub fn take_step(mut physics: ResMut<Physics>, mut contacts: ResMut<Contacts>) {
-    let physics = &mut *physics;
-    contacts.started.clear();
-    contacts.struck.clear();
-    contacts.unsound.clear();
-    match std::mem::replace(&mut physics.step, Step::Skipped) {
-        Step::Skipped => return,
-        Step::Done => {}
-        Step::Away(handed) => physics.rapier = Some(handed.take()),
-    }
-    let rapier = physics.rapier.as_mut().expect(HOME);
-    // rapier disables a body whose pose or velocity went non-finite and rolls it back; which
-    // ones is the simulation's to know, and to report.
-    for &handle in rapier.world.quarantine().bodies() {
-        let owner = rapier
-            .world
-            .bodies
-            .get(handle)
-            .and_then(|b| b.colliders().first())
-            .and_then(|&c| rapier.world.colliders.get(c));
-        if let Some(owner) = owner.map(|c| c.user_data).filter(|&o| o & FIXED == 0) {
-            contacts.unsound.push(owner as u32);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A drone's body that its controller gives no force falls under gravity alone, and the step
+    /// notes where it went: g t² / 2 = 19.6 m in two seconds (rapier's symplectic Euler gives a
+    /// little more).
+    #[test]
+    fn a_drone_without_thrust_falls_under_gravity() {
+        let mut world = World::new();
+        world.insert_resource(SimClock { now_ms: 0, tick_ms: 100, start_tod_s: 0, end_ms: 60_000 });
+        let mut physics = Physics::from_world(&mut world);
+        let handle = drone_body(&mut physics.rapier.world, 7);
+        let at = Vector::new(10.0, 20.0, 100.0);
+        for tick in 0..20 {
+            let take_off = (tick == 0).then_some(at);
+            physics.rapier.ops.push(BodyOp::Fly { handle, take_off, force: Vector::ZERO });
+            physics.flying = vec![0];
+            physics.step();
+            assert!(physics.stepped);
         }
+        let (p, v, enabled) = physics.rapier.after[0];
+        assert!(enabled);
+        let fell = at.z - p.z;
+        assert!((19.0..21.5).contains(&fell), "fell {fell:.2} m in 2 s");
+        assert!((19.0..20.5).contains(&-v.z), "falls at {:.2} m/s after 2 s", -v.z);
+        assert_eq!((p.x, p.y), (at.x, at.y), "nothing pushed it aside");
+        // Nothing in the air: no step, and the contacts are not read.
+        physics.flying.clear();
+        physics.step();
+        assert!(!physics.stepped);
     }
-    contacts.unsound.sort_unstable();
-    contacts.unsound.dedup();
-    let mut started = std::mem::take(
-        &mut *rapier.collector.0.lock().expect("collector lock is never poisoned: handlers do not panic"),
-    );
-    for (a, b) in started.drain(..) {
-        let (a, b) = (a.min(b), a.max(b));
-        match (a & FIXED != 0, b & FIXED != 0) {
-            (false, false) => contacts.started.push((a as u32, b as u32)),
-            // A drone landing on the ground (falling, or setting down) strikes nothing.
-            (false, true) if b != GROUND => contacts.struck.push((a as u32, (b & !FIXED) as usize)),
-            _ => {}
-        }
-    }
-    // `started` is sorted once the road's pairs have joined it (`touch_low_drones`).
-    contacts.struck.sort_unstable();
-    contacts.struck.dedup();
 }

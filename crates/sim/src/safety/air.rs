@@ -35,11 +35,13 @@ struct Airborne {
 }
 
 /// Checks the air: separation between drones, from buildings and from people, then each
-/// drone against the volumes and the ceiling in force.
+/// drone against the volumes and the ceiling in force. `flying` lists the drones the physics
+/// step moved ([`crate::physics::Physics::flying`]).
 pub(super) fn check(
     cx: &mut Check,
     monitor: &mut SafetyMonitor,
     roster: &Rosters,
+    flying: &[u32],
     drones: &Query<(&Drone, &DroneState)>,
     walkers: &Query<(&Pedestrian, &PedestrianState)>,
     requests: &Requests,
@@ -47,17 +49,14 @@ pub(super) fn check(
 ) {
     let town = cx.town;
     let first_drone = roster.first_drone();
-    let airborne: Vec<Airborne> = roster
-        .drones
-        .0
+    // Most of a city's drones stand on their pads: only those the physics step moved are
+    // looked up. A crashed drone is its crash's incident, not a flight to keep apart from others.
+    let airborne: Vec<Airborne> = flying
         .iter()
-        .enumerate()
-        .filter_map(|(k, &e)| {
-            let (drone, s) = drones.get(e).expect("roster entities are drones");
-            // A crashed drone is its crash's incident, not a flight to keep apart from others.
-            // Most of a city's drones stand on their pads: nothing more is looked up for them.
+        .filter_map(|&k| {
+            let (drone, s) = drones.get(roster.drones.0[k as usize]).expect("roster entities are drones");
             (s.airborne() && !s.crashed).then(|| Airborne {
-                id: first_drone + k as u32,
+                id: first_drone + k,
                 pos: s.pos,
                 in_terminal: drone.in_terminal(s.pos),
                 dest: s.order.map(|o| town.place_pos[requests.parcels[o as usize].to]),
@@ -65,6 +64,17 @@ pub(super) fn check(
             })
         })
         .collect();
+    debug_assert!(
+        roster
+            .drones
+            .0
+            .iter()
+            .enumerate()
+            .filter(|&(_, &e)| drones.get(e).is_ok_and(|(_, s)| s.airborne() && !s.crashed))
+            .map(|(k, _)| first_drone + k as u32)
+            .eq(airborne.iter().map(|a| a.id)),
+        "every drone in the air, and no other, was stepped"
+    );
     check_separation(cx, monitor, &airborne);
     check_buildings(cx, monitor, &airborne);
     check_over_people(cx, monitor, roster, walkers, &airborne);

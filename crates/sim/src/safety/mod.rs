@@ -15,7 +15,7 @@ use crate::clock::SimClock;
 use crate::demand::Requests;
 use crate::drone::{Drone, DroneState};
 use crate::events::{EventKind, EventLog, Incident};
-use crate::physics::Contacts;
+use crate::physics::{Contacts, Physics};
 use crate::residents::{Pedestrian, PedestrianState};
 use crate::roster::Rosters;
 use crate::rules::ActiveRules;
@@ -209,6 +209,7 @@ pub fn monitor_safety(
     town: Res<TownMap>,
     rules: Res<ActiveRules>,
     contacts: Res<Contacts>,
+    physics: Res<Physics>,
     requests: Res<Requests>,
     roster: Rosters,
     taxis: Query<(&Taxi, &TaxiState)>,
@@ -223,7 +224,7 @@ pub fn monitor_safety(
     cx.log.events.append(&mut monitor.road_found.events);
     let mut air_found = std::mem::take(&mut monitor.air_found);
     let mut cx = Check { now: clock.now_ms, town: &town, rules: &rules, log: &mut air_found };
-    air::check(&mut cx, monitor, &roster, &drones, &walkers, &requests, clock.dt_s());
+    air::check(&mut cx, monitor, &roster, physics.flying(), &drones, &walkers, &requests, clock.dt_s());
     monitor.air_found = air_found;
 }
 

@@ -6,6 +6,7 @@
 //! pull out and routes planned under old rules are planned again; every vehicle decides its
 //! speed from everyone's positions at the start; then all move.
 
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 
 use super::bend::turn_speed_mps;
@@ -18,7 +19,7 @@ use super::{
     Phase, STANDSTILL_M, STOP_LINE_M, Taxi, TaxiState,
 };
 use crate::clock::SimClock;
-use crate::demand::Requests;
+use crate::demand::RideRequest;
 use crate::events::{EventKind, EventLog, Incident};
 use crate::rules::ActiveRules;
 use crate::town::TownMap;
@@ -91,27 +92,51 @@ fn brake_within(d: f64, v_end: f64) -> f64 {
     (v_end * v_end + 2.0 * BRAKE_MPS2 * d.max(0.0)).sqrt()
 }
 
-/// Moves every driving vehicle one tick, the taxis and then the residents' cars: re-plans
-/// routes after rule changes, keeps the gap to the vehicle ahead, waits for junctions, gives way
-/// at crossings in use, slows for lower limits ahead and stops at the kerb. Braking is capped at
-/// [`EMERGENCY_BRAKE_MPS2`], so a person stepping out too close is passed or hit, not dodged by
-/// magic; only the gap to the vehicle ahead is held exactly (the gap model never drives through
-/// it).
-pub fn advance_vehicles(
-    clock: Res<SimClock>,
-    town: Res<TownMap>,
-    rules: Res<ActiveRules>,
-    crossings: Res<CrossingState>,
-    mut scratch: ResMut<RouterScratch>,
-    mut junctions: ResMut<Junctions>,
-    mut desk: ResMut<RemoteDesk>,
-    mut requests: ResMut<Requests>,
-    mut vehicles: Query<(Entity, &Taxi, &mut TaxiState, Option<&mut CarTrip>)>,
-    mut log: ResMut<EventLog>,
-    mut driving: ResMut<OnRoad>,
-    mut kept: Local<Kept>,
+/// The road's lane of movement: what moving every vehicle one tick reads and changes, but
+/// for the riders, which the caller lends ([`Driving::advance`]).
+#[derive(SystemParam)]
+pub struct Driving<'w, 's> {
+    clock: Res<'w, SimClock>,
+    town: Res<'w, TownMap>,
+    rules: Res<'w, ActiveRules>,
+    crossings: Res<'w, CrossingState>,
+    scratch: ResMut<'w, RouterScratch>,
+    junctions: ResMut<'w, Junctions>,
+    desk: ResMut<'w, RemoteDesk>,
+    vehicles: Query<'w, 's, (Entity, &'static Taxi, &'static mut TaxiState, Option<&'static mut CarTrip>)>,
+    log: ResMut<'w, EventLog>,
+    driving: ResMut<'w, OnRoad>,
+    kept: Local<'s, Kept>,
+}
+
+impl Driving<'_, '_> {
+    /// Moves every driving vehicle one tick, the taxis and then the residents' cars: re-plans
+    /// routes after rule changes, keeps the gap to the vehicle ahead, waits for junctions, gives
+    /// way at crossings in use, slows for lower limits ahead and stops at the kerb; riders board
+    /// and alight in `rides`. Braking is capped at [`EMERGENCY_BRAKE_MPS2`], so a person stepping
+    /// out too close is passed or hit, not dodged by magic; only the gap to the vehicle ahead is
+    /// held exactly (the gap model never drives through it).
+    pub fn advance(&mut self, rides: &mut [RideRequest]) {
+        let Driving { clock, town, rules, crossings, scratch, junctions, desk, vehicles, log, driving, kept } = self;
+        advance_vehicles(clock, town, rules, crossings, scratch, junctions, desk, rides, vehicles, log, driving, kept);
+    }
+}
+
+fn advance_vehicles(
+    clock: &SimClock,
+    town: &TownMap,
+    rules: &ActiveRules,
+    crossings: &CrossingState,
+    scratch: &mut RouterScratch,
+    junctions: &mut Junctions,
+    desk: &mut RemoteDesk,
+    rides: &mut [RideRequest],
+    vehicles: &mut Query<(Entity, &Taxi, &mut TaxiState, Option<&mut CarTrip>)>,
+    log: &mut EventLog,
+    driving: &mut OnRoad,
+    kept: &mut Kept,
 ) {
-    let Kept { watched, occupancy } = &mut *kept;
+    let Kept { watched, occupancy } = kept;
     junctions.next_tick();
     // Where every driving vehicle is, sorted by arc, offset and id, to find leaders; how many
     // of each fleet's taxis are blocked; and which vehicles are on the road or pulling out onto
@@ -158,7 +183,7 @@ pub fn advance_vehicles(
             } else {
                 debug_assert_eq!(
                     (state.at, state.heading),
-                    state.pose(&town),
+                    state.pose(town),
                     "a standing vehicle is where it was posed"
                 );
             }
@@ -176,35 +201,43 @@ pub fn advance_vehicles(
     occupancy.order_starts();
     for (&e, _) in on_road.iter().zip(&care).filter(|&(_, &care)| care) {
         let (_, taxi, mut state, trip) = vehicles.get_mut(e).expect("roster entities are vehicles");
-        let state = &mut *state;
         if state.phase == Phase::PullingOut {
-            if departure_cleared(taxi, state, &rules, &town, &mut desk, blocked[taxi.fleet], &clock) {
-                pull_out(state, taxi.id, &town, clock.now_ms, &mut junctions, occupancy);
-                if state.phase == Phase::Driving {
-                    state.departure_check_ms = None;
-                }
+            // Waiting at the kerb changes nothing another system reads (when the remote check
+            // ends, which junction it asks for): it is marked changed only once it sets off, so
+            // that the systems after control pass over the many that wait.
+            let waiting = state.bypass_change_detection();
+            if departure_cleared(taxi, waiting, rules, town, desk, blocked[taxi.fleet], clock) {
+                pull_out(waiting, taxi.id, town, clock.now_ms, junctions, occupancy);
+            }
+            if waiting.phase == Phase::Driving {
+                waiting.departure_check_ms = None;
+                state.set_changed();
             }
             continue;
         }
+        let state = &mut *state;
         if state.route.is_empty() {
             // Assigned where it stands: the stop is served without moving.
             match trip {
-                Some(mut trip) => park(state, &mut trip, &town),
-                None => reach_stop(state, taxi, &town, &mut requests, &mut log, clock.now_ms),
+                Some(mut trip) => park(state, &mut trip, town),
+                None => reach_stop(state, taxi, town, rides, log, clock.now_ms),
             }
         } else if state.route_version != rules.version {
             // Re-plan after rule changes, from the end of the arc it is on.
             let metric = if taxi.driver == Driver::Level4 { &rules.routes } else { &rules.car_routes };
-            reroute(state, &town, metric, rules.version, &mut scratch);
+            reroute(state, town, metric, rules.version, scratch);
         }
     }
     occupancy.sort();
 
-    let road = Road { town: &town, rules: &rules, crossings: &crossings, dt: clock.dt_s(), now_ms: clock.now_ms };
+    let road = Road { town, rules, crossings, dt: clock.dt_s(), now_ms: clock.now_ms };
     let mut moves = Vec::new();
     for &e in &on_road {
         let (_, taxi, mut state, _) = vehicles.get_mut(e).expect("roster entities are vehicles");
-        if let Some(m) = decide(&road, e, taxi, &mut state, &mut junctions, occupancy) {
+        // Only a vehicle on the road moves (and is marked changed for it).
+        if state.phase == Phase::Driving
+            && let Some(m) = decide(&road, e, taxi, &mut state, junctions, occupancy)
+        {
             moves.push(m);
         }
     }
@@ -212,29 +245,37 @@ pub fn advance_vehicles(
     // Moves are applied in roster order, and each vehicle is posed once its own move is done:
     // a pose depends on the vehicle alone. Only a vehicle that was on the road or pulling out
     // can have moved, parked or stopped at the kerb this tick (the others are checked to stand
-    // where they were posed, above).
+    // where they were posed, above); one still waiting to pull out stands where it was posed.
     let driving = driving.refill();
     let mut moves = moves.into_iter().peekable();
     for &e in &on_road {
         let (_, taxi, mut state, trip) = vehicles.get_mut(e).expect("roster entities are vehicles");
-        let state = &mut *state;
         let moved = moves.next_if(|m| m.entity == e);
+        if moved.is_none() && state.phase == Phase::PullingOut {
+            debug_assert_eq!(
+                (state.at, state.heading),
+                state.pose(town),
+                "a vehicle at the kerb is where it was posed"
+            );
+            continue;
+        }
+        let state = &mut *state;
         if let Some(m) = &moved
-            && drive_on(state, taxi, m, &town, clock.now_ms, &mut log)
+            && drive_on(state, taxi, m, town, clock.now_ms, log)
         {
-            release(state, taxi.id, &mut junctions);
+            release(state, taxi.id, junctions);
             state.asking = None;
             match trip {
-                Some(mut trip) => park(state, &mut trip, &town),
-                None => reach_stop(state, taxi, &town, &mut requests, &mut log, clock.now_ms),
+                Some(mut trip) => park(state, &mut trip, town),
+                None => reach_stop(state, taxi, town, rides, log, clock.now_ms),
             }
         }
-        (state.at, state.heading) = state.pose(&town);
+        (state.at, state.heading) = state.pose(town);
         if moved.is_some() {
-            release_passed(state, taxi.id, &town, &mut junctions);
+            release_passed(state, taxi.id, town, junctions);
         }
         if let (Phase::Driving, Some(_)) = (state.phase, state.arc) {
-            driving.push(e, taxi, state, &town);
+            driving.push(e, taxi, state, town);
         }
     }
     debug_assert!(moves.next().is_none(), "every move is of a vehicle on the road, in its order");

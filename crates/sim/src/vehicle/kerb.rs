@@ -9,7 +9,7 @@ use super::occupancy::Occupancy;
 use super::route::{RouterScratch, start_next_leg};
 use super::{CarTrip, Driver, Phase, STANDSTILL_M, StopKind, Taxi, TaxiState};
 use crate::clock::SimClock;
-use crate::demand::{RequestStatus, Requests};
+use crate::demand::{RequestStatus, RideRequest};
 use crate::events::{EventKind, EventLog};
 use crate::rules::ActiveRules;
 use crate::town::TownMap;
@@ -179,7 +179,7 @@ pub(super) fn reach_stop(
     state: &mut TaxiState,
     taxi: &Taxi,
     town: &TownMap,
-    requests: &mut Requests,
+    rides: &mut [RideRequest],
     log: &mut EventLog,
     now_ms: u64,
 ) {
@@ -202,16 +202,16 @@ pub(super) fn reach_stop(
         log.push(now_ms, EventKind::Charge, taxi.id, [at.x, at.y, 0.0], "charging at the depot");
         return;
     }
-    let r = &mut requests.rides[stop.request as usize];
+    let r = &mut rides[stop.request as usize];
     match stop.kind {
         StopKind::Pickup => {
             r.status = RequestStatus::OnBoard;
             r.pickup_ms = Some(now_ms);
             r.shared |= !state.onboard.is_empty();
             for &other in &state.onboard {
-                requests.rides[other as usize].shared = true;
+                rides[other as usize].shared = true;
             }
-            let r = &requests.rides[stop.request as usize];
+            let r = &rides[stop.request as usize];
             state.onboard.push(r.id);
             log.push(
                 now_ms,

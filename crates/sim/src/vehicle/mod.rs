@@ -25,7 +25,7 @@ use crate::schedule::{ControlSystems, SimStep};
 use crate::town::{KERB_OFFSET_M, LANE_OFFSET_M, TownMap};
 
 pub use bend::turn_speed_mps;
-pub use drive::advance_vehicles;
+pub use drive::Driving;
 pub use gridlock::{GRIDLOCK_AFTER_MS, Gridlocks, detect_gridlock};
 pub use junction::Junctions;
 pub use kerb::{DEPARTURE_CHECK_MS, DROPOFF_DWELL_MS, PICKUP_DWELL_MS, RemoteDesk, finish_dwells, park};
@@ -286,7 +286,7 @@ impl FromWorld for CrossingState {
 }
 
 /// Adds the road: junctions, remote operators, routing scratch, crossings, and the systems
-/// that drive every vehicle.
+/// around driving every vehicle ([`Driving`], the road's lane in [`crate::traffic`]).
 pub struct VehiclePlugin;
 
 impl Plugin for VehiclePlugin {
@@ -297,9 +297,7 @@ impl Plugin for VehiclePlugin {
             .init_resource::<CrossingState>()
             .init_resource::<Gridlocks>()
             .init_resource::<OnRoad>()
-            .add_systems(
-                SimStep,
-                (finish_dwells, advance_vehicles, detect_gridlock).chain().in_set(ControlSystems::Vehicles),
-            );
+            .add_systems(SimStep, finish_dwells.in_set(ControlSystems::Dwells))
+            .add_systems(SimStep, detect_gridlock.in_set(ControlSystems::Gridlock));
     }
 }
