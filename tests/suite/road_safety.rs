@@ -3,6 +3,7 @@
 //! option changing speed violations and taxi service in the direction one expects.
 
 use pilotzone_sim::events::EventKind;
+use pilotzone_sim::record::Recorder;
 use pilotzone_sim::residents::{PedestrianRoster, PedestrianState, Walk};
 use pilotzone_sim::safety::SafetyMonitor;
 use pilotzone_sim::taxi::{Junctions, Phase, TaxiRoster, TaxiState};
@@ -97,13 +98,12 @@ fn two_into_one(forced: bool) -> (u32, u32, RunOutput) {
 
 /// Two idle robotaxis put 20 m before junction (3, 3) of the demo grid on the given legs (from a
 /// neighbouring junction, to another), at 8 m/s; `forced` grants both their way through;
-/// `away` hands the air's lane and every look ahead to a worker thread. Their ids, the slowest
-/// each went in the next 15 s, and the run.
+/// `away` hands the air's lane, every look ahead and every state hash to a worker thread. Their
+/// ids, the slowest each went in the next 15 s, and the run.
 fn two_through(legs: [((u32, u32), (u32, u32)); 2], forced: bool, away: bool) -> ([u32; 2], [f64; 2], RunOutput) {
     let mut sim = Simulation::new(demo_for(600), 2).expect("builds");
     if away {
-        sim.app_mut().world_mut().resource_mut::<Lanes>().hand_over_from = 1;
-        sim.app_mut().world_mut().resource_mut::<SafetyMonitor>().look_ahead.hand_over_from = 1;
+        hand_over_from(&mut sim, 1);
     }
     sim.step();
     let world = sim.app_mut().world_mut();
@@ -248,40 +248,50 @@ fn residents_drive_and_cross_in_the_demo() {
     assert!(kinds(pilotzone_replay::EntityKind::Person) > 0);
 }
 
-/// The demo's first half hour, seed 5, with the worker thread's thresholds set as `set` says;
-/// and in how many of its ticks the air's lane, and the road's look ahead, went to the worker.
-fn demo_half_hour_with(set: impl FnOnce(&mut Lanes, &mut SafetyMonitor)) -> (RunOutput, u64, u64) {
-    let mut sim = Simulation::new(demo_for(1800), 5).expect("builds");
+/// Sets from how much work each piece of a tick goes to the worker thread: the air's lane (drones
+/// in the air), the road's look ahead (vehicles on the road) and the state hash (bytes hashed).
+fn hand_over_from(sim: &mut Simulation, from: usize) {
     let world = sim.app_mut().world_mut();
-    world.resource_scope(|world, mut monitor: bevy::prelude::Mut<SafetyMonitor>| {
-        set(&mut world.resource_mut::<Lanes>(), &mut monitor)
-    });
-    sim.run_to_end();
-    let world = sim.app().world();
-    let lanes = world.resource::<Lanes>().handed_over();
-    let looks = world.resource::<SafetyMonitor>().look_ahead.handed_over();
-    (sim.finish(), lanes, looks)
+    world.resource_mut::<Lanes>().hand_over_from = from;
+    world.resource_mut::<SafetyMonitor>().look_ahead.hand_over_from = from;
+    world.resource_mut::<Recorder>().hand_over_from = from;
 }
 
-/// Where the drones fly and step and where the road is looked ahead for near misses change
-/// nothing: the demo's half hour gives the same replay, byte for byte, with the air's lane beside
-/// the road's on a worker thread whenever a drone is in the air, and every look ahead there too,
-/// as with all done on the simulation's own (the demo is small enough to stay there by default).
+/// The demo's first half hour, seed 5, with the worker thread's thresholds set to `from` (the
+/// defaults if none); and in how many of its ticks the air's lane, the road's look ahead and the
+/// state hash went to the worker.
+fn demo_half_hour_with(from: Option<usize>) -> (RunOutput, [u64; 3]) {
+    let mut sim = Simulation::new(demo_for(1800), 5).expect("builds");
+    if let Some(from) = from {
+        hand_over_from(&mut sim, from);
+    }
+    sim.run_to_end();
+    let world = sim.app().world();
+    let handed = [
+        world.resource::<Lanes>().handed_over(),
+        world.resource::<SafetyMonitor>().look_ahead.handed_over(),
+        world.resource::<Recorder>().hashes_handed_over(),
+    ];
+    (sim.finish(), handed)
+}
+
+/// Where the drones fly and step, where the road is looked ahead for near misses and where the
+/// state is hashed change nothing: the demo's half hour gives the same replay, byte for byte,
+/// with the air's lane beside the road's on a worker thread whenever a drone is in the air, and
+/// every look ahead and every state hash there too, as with all done on the simulation's own
+/// (the demo is small enough to stay there by default).
 #[test]
 fn work_handed_to_a_worker_changes_no_replay_byte() {
-    let run = |from: usize| {
-        demo_half_hour_with(|lanes, monitor| {
-            lanes.hand_over_from = from;
-            monitor.look_ahead.hand_over_from = from;
-        })
-    };
-    let ((away, steps, looks), (here, kept_steps, kept_looks)) = (run(1), run(usize::MAX));
+    let ((away, [lanes, looks, hashes]), (here, kept)) =
+        (demo_half_hour_with(Some(1)), demo_half_hour_with(Some(usize::MAX)));
     // The demo is small enough to stay on the simulation's thread by default.
-    let (_, default_steps, default_looks) = demo_half_hour_with(|_, _| {});
-    assert_eq!((default_steps, default_looks), (0, 0));
-    assert!(steps > 1_000, "the half hour's air lanes (when a drone flew) went to a worker: {steps}");
+    let (_, default) = demo_half_hour_with(None);
+    assert_eq!(default, [0; 3]);
+    assert_eq!(kept, [0; 3]);
+    assert!(lanes > 1_000, "the half hour's air lanes (when a drone flew) went to a worker: {lanes}");
+    // 18,000 ticks: every one whose state changed was hashed there.
+    assert!(hashes > 17_000, "the half hour's state hashes went to a worker: {hashes}");
     assert!(looks > 10_000, "the half hour's looks ahead (when anything drove) went to a worker: {looks}");
-    assert_eq!((kept_steps, kept_looks), (0, 0));
     assert_eq!(away.replay_hash, here.replay_hash);
     assert_eq!(away.replay, here.replay);
     assert_eq!(away.events, here.events);

@@ -181,9 +181,10 @@ impl Simulation {
         }
     }
 
-    /// State hash of the last tick (the one `pilotzone verify` compares).
-    pub fn last_tick_hash(&self) -> u32 {
-        self.app.world().get_resource::<record::Recorder>().map_or(0, |r| r.last_hash)
+    /// State hash of the last tick (the one `pilotzone verify` compares), taken back from the
+    /// worker thread if it is hashing it.
+    pub fn last_tick_hash(&mut self) -> u32 {
+        self.app.world_mut().get_resource_mut::<record::Recorder>().map_or(0, |mut r| r.last_hash())
     }
 
     /// The replay so far, every closed segment of it: a live viewer opens it as a replay cut

@@ -16,25 +16,90 @@ use crate::roster::Rosters;
 use crate::schedule::{SetupSystems, SimSetup, SimStep, SimSystems};
 use crate::town::TownMap;
 use crate::vehicle::{Phase, TaxiState};
+use crate::worker::{Handed, Worker};
 use crate::{ENGINE_VERSION, SimConfig};
 
 /// Keyframe interval of the replay: seeking costs at most this much decoding, ms.
 pub const KEYFRAME_MS: u32 = 10_000;
 
+/// Bytes of state hash input from which hashing it goes to the worker thread: a city's
+/// (about a megabyte) takes tens of microseconds, hidden behind the next tick; a town's few
+/// kilobytes take less than handing them over.
+pub const HAND_OVER_FROM_BYTES: usize = 256 * 1024;
+
 /// The replay being written.
-#[derive(Resource, Default)]
+#[derive(Resource)]
 pub struct Recorder {
     writer: Option<Writer>,
     events_written: usize,
     record_ms: u64,
-    hash_input: HashInput,
+    hash_input: Hashing,
     /// State hash of the last tick recorded.
-    pub last_hash: u32,
+    last_hash: u32,
+    /// Bytes of hash input from which hashing goes to the worker thread
+    /// ([`HAND_OVER_FROM_BYTES`] unless a test, showing that where it hashes changes nothing,
+    /// sets another).
+    pub hand_over_from: usize,
+    /// Ticks whose hash was computed on the worker so far.
+    handed_over: u64,
+}
+
+impl Default for Recorder {
+    fn default() -> Self {
+        Recorder {
+            writer: None,
+            events_written: 0,
+            record_ms: 0,
+            hash_input: Hashing::Home(HashInput::default()),
+            last_hash: 0,
+            hand_over_from: HAND_OVER_FROM_BYTES,
+            handed_over: 0,
+        }
+    }
+}
+
+/// Where the state hash's input is: here, or being hashed on the worker thread for the tick
+/// ending at the given time.
+enum Hashing {
+    Home(HashInput),
+    Away(u64, Handed<(HashInput, u32)>),
 }
 
 impl Recorder {
+    /// Takes back the last tick's hash if it is being computed on the worker, and records it.
+    /// Its place in the replay is the same whenever it is recorded: a segment keeps its ticks'
+    /// hashes apart from its events and samples.
+    fn settle(&mut self) -> &mut HashInput {
+        if let Hashing::Away(t_ms, handed) =
+            std::mem::replace(&mut self.hash_input, Hashing::Home(HashInput::default()))
+        {
+            let (input, hash) = handed.take();
+            if let Some(writer) = self.writer.as_mut() {
+                writer.tick(t_ms, hash);
+            }
+            self.last_hash = hash;
+            self.hash_input = Hashing::Home(input);
+        }
+        match &mut self.hash_input {
+            Hashing::Home(input) => input,
+            Hashing::Away(..) => unreachable!("just taken back"),
+        }
+    }
+
+    /// State hash of the last tick recorded.
+    pub fn last_hash(&mut self) -> u32 {
+        self.settle();
+        self.last_hash
+    }
+
+    /// Ticks whose state hash was computed on the worker thread so far.
+    pub fn hashes_handed_over(&self) -> u64 {
+        self.handed_over
+    }
+
     /// Writes what is pending and returns the replay's bytes.
     pub fn finish(&mut self, end_ms: u64) -> Vec<u8> {
+        self.settle();
         self.writer.take().map(|w| w.finish(end_ms)).unwrap_or_default()
     }
 
@@ -206,7 +271,15 @@ impl HashInput {
 
     /// Hash of the simulation state after a tick. `pilotzone verify` compares these tick by
     /// tick.
+    #[cfg(test)]
     fn hash(&mut self, h: &Hashed) -> u32 {
+        self.update(h).unwrap_or_else(|| self.hash_now())
+    }
+
+    /// Writes the parts changed since the last tick; the hash of the tick before if nothing was
+    /// written, which is then this tick's too, or none if the input must be hashed afresh
+    /// ([`HashInput::hash_now`]).
+    fn update(&mut self, h: &Hashed) -> Option<u32> {
         let r = &h.roster;
         let same = if self.buf.is_empty()
             || r.taxis.is_changed()
@@ -229,16 +302,16 @@ impl HashInput {
                 "an input nothing was written to hashes as before"
             );
         }
-        match self.last {
-            Some(hash) if same => hash,
-            _ => {
-                #[cfg(test)]
-                {
-                    self.hashed += 1;
-                }
-                *self.last.insert(xxh3_64(&self.buf) as u32)
-            }
+        self.last.filter(|_| same)
+    }
+
+    /// Hashes the input as it is.
+    fn hash_now(&mut self) -> u32 {
+        #[cfg(test)]
+        {
+            self.hashed += 1;
         }
+        *self.last.insert(xxh3_64(&self.buf) as u32)
     }
 }
 
@@ -250,15 +323,37 @@ pub fn record_sample(
     log: Res<EventLog>,
     frame: Res<SimFrame>,
     mut recorder: ResMut<Recorder>,
+    mut worker: ResMut<Worker>,
 ) {
     let recorder = &mut *recorder;
-    let Some(writer) = recorder.writer.as_mut() else { return };
+    if recorder.writer.is_none() {
+        return;
+    }
+    let input = recorder.settle();
+    let unchanged = input.update(&hashed);
+    let handed = unchanged.is_none() && input.buf.len() >= recorder.hand_over_from;
+    let writer = recorder.writer.as_mut().expect("recording");
     for e in &log.events[recorder.events_written..] {
         writer.event(e.to_replay(&town.scenario.rules));
     }
     recorder.events_written = log.events.len();
-    recorder.last_hash = recorder.hash_input.hash(&hashed);
-    writer.tick(clock.now_ms, recorder.last_hash);
+    if handed {
+        // Hashed while the next tick goes on, and recorded when it is taken back.
+        let Hashing::Home(mut input) = std::mem::replace(&mut recorder.hash_input, Hashing::Home(HashInput::default()))
+        else {
+            unreachable!("settled above")
+        };
+        let job = worker.hand_over(move || {
+            let hash = input.hash_now();
+            (input, hash)
+        });
+        recorder.hash_input = Hashing::Away(clock.now_ms, job);
+        recorder.handed_over += 1;
+    } else {
+        let Hashing::Home(input) = &mut recorder.hash_input else { unreachable!("settled above") };
+        recorder.last_hash = unchanged.unwrap_or_else(|| input.hash_now());
+        writer.tick(clock.now_ms, recorder.last_hash);
+    }
     if clock.every(recorder.record_ms) {
         // The frame is captured on the same clock, at least as often as samples are recorded.
         debug_assert_eq!(frame.frame.t_ms, clock.now_ms, "the frame is this tick's");

@@ -1,5 +1,6 @@
 //! The tick's two lanes of movement: the air's (tactical separation, every drone's flight, the
-//! physics step and what it found) and the road's (every vehicle's control).
+//! physics step and what it found, and the drones aloft listed for the air's checks) and the
+//! road's (every vehicle's control).
 //!
 //! The lanes share nothing they change: drones hand over parcels and vehicles carry riders, the
 //! drones' events are held and logged after the vehicles' ([`crate::drone::FlightLog`]), and
@@ -8,13 +9,17 @@
 //! road, and a town's few drones fly on this thread first; which thread runs a lane changes
 //! nothing in what either computes.
 
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 
-use crate::demand::Requests;
+use crate::demand::{ParcelOrder, Requests};
 use crate::drone::Flights;
 use crate::physics::{Contacts, Physics};
-use crate::roster::DroneRoster;
+use crate::roster::Rosters;
+use crate::rules::ActiveRules;
+use crate::safety::Aloft;
 use crate::schedule::{ControlSystems, SimStep};
+use crate::town::TownMap;
 use crate::vehicle::Driving;
 use crate::worker::Worker;
 
@@ -46,28 +51,44 @@ impl Lanes {
     }
 }
 
+/// The air's lane: every drone's flight, the physics step and what it found, and the drones
+/// aloft as the air's checks will read them ([`Aloft`]).
+#[derive(SystemParam)]
+pub struct AirLane<'w, 's> {
+    flights: Flights<'w, 's>,
+    physics: ResMut<'w, Physics>,
+    contacts: ResMut<'w, Contacts>,
+    aloft: ResMut<'w, Aloft>,
+    town: Res<'w, TownMap>,
+    rules: Res<'w, ActiveRules>,
+    roster: Rosters<'w>,
+}
+
+impl AirLane<'_, '_> {
+    /// Moves every drone one tick, handing over parcels in `parcels`.
+    fn run(&mut self, parcels: &mut [ParcelOrder]) {
+        let AirLane { flights, physics, contacts, aloft, town, rules, roster } = self;
+        flights.fly(parcels);
+        physics.sync_bodies(&mut flights.drones);
+        physics.step();
+        physics.read_step(contacts, &roster.drones, &mut flights.drones);
+        aloft.list(town, rules, roster, physics.flying(), &flights.drones, parcels);
+    }
+}
+
 /// Moves every drone (its flight, then the physics step, whose contacts and drones' positions
 /// are read back) and every vehicle one tick, the air beside the road when enough drones are
 /// in the air.
 pub fn move_traffic(
-    mut flights: Flights,
-    mut physics: ResMut<Physics>,
-    mut contacts: ResMut<Contacts>,
-    roster: Res<DroneRoster>,
+    mut air: AirLane,
     mut driving: Driving,
     mut requests: ResMut<Requests>,
     mut lanes: ResMut<Lanes>,
     mut worker: ResMut<Worker>,
 ) {
     let Requests { rides, parcels, .. } = &mut *requests;
-    let beside = physics.flying().len() >= lanes.hand_over_from;
-    let (physics, contacts) = (&mut *physics, &mut *contacts);
-    let mut air = move || {
-        flights.fly(parcels);
-        physics.sync_bodies(&mut flights.drones);
-        physics.step();
-        physics.read_step(contacts, &roster, &mut flights.drones);
-    };
+    let beside = air.physics.flying().len() >= lanes.hand_over_from;
+    let mut air = || air.run(parcels);
     let mut road = || driving.advance(rides);
     if beside {
         worker.beside(road, air);

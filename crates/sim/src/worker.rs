@@ -160,11 +160,18 @@ impl Worker {
             let b = away();
             return (here(), b);
         };
-        let mut done = None;
+        let (mut done, finished) = (None, AtomicBool::new(false));
         let a = pool.in_place_scope(|scope| {
-            scope.spawn(|_| done = Some(away()));
+            scope.spawn(|_| {
+                done = Some(away());
+                finished.store(true, Ordering::Release);
+            });
             shared.nudge();
-            here()
+            let a = here();
+            // The scope's own end sleeps until the piece is done; a thread woken from sleep in a
+            // virtual machine starts late, and here it is what the tick waits for.
+            spin_until(|| finished.load(Ordering::Acquire));
+            a
         });
         (a, done.expect("a scope ends once its pieces are done"))
     }

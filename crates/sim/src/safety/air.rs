@@ -8,12 +8,15 @@ use pilotzone_routing::geom::point_in_polygon;
 use pilotzone_scenario::Class;
 
 use super::{Check, SafetyMonitor, severity};
-use crate::demand::Requests;
-use crate::drone::{Drone, DroneState};
+use crate::demand::ParcelOrder;
+use crate::drone::{Drone, DroneState, Drones};
 use crate::events::{EventKind, Incident};
 use crate::geom::{close_pairs, distance_to_edge, distance_to_polygon};
+use crate::physics::Contacts;
 use crate::residents::{Pedestrian, PedestrianState};
 use crate::roster::Rosters;
+use crate::rules::ActiveRules;
+use crate::town::TownMap;
 
 /// Radius around a drone's own vertiport in which separation minima give way to the pad
 /// procedures, the same that strategic deconfliction leaves to the vertiport, m.
@@ -25,6 +28,7 @@ pub const OVERFLIGHT_BELOW_M: f64 = 100.0;
 pub const NOISE_REFERENCE_M: f64 = 30.0;
 
 /// A drone in the air, as the monitor sees it this tick.
+#[derive(Clone, Copy, Debug)]
 struct Airborne {
     id: u32,
     pos: [f64; 3],
@@ -34,36 +38,105 @@ struct Airborne {
     base: Vec2,
 }
 
-/// Checks the air: separation between drones, from buildings and from people, then each
-/// drone against the volumes and the ceiling in force. `flying` lists the drones the physics
-/// step moved ([`crate::physics::Physics::flying`]).
-pub(super) fn check(
-    cx: &mut Check,
-    monitor: &mut SafetyMonitor,
-    roster: &Rosters,
-    flying: &[u32],
-    drones: &Query<(&Drone, &DroneState)>,
-    walkers: &Query<(&Pedestrian, &PedestrianState)>,
-    requests: &Requests,
-    dt_s: f64,
-) {
-    let town = cx.town;
-    let first_drone = roster.first_drone();
-    // Most of a city's drones stand on their pads: only those the physics step moved are
-    // looked up. A crashed drone is its crash's incident, not a flight to keep apart from others.
-    let airborne: Vec<Airborne> = flying
-        .iter()
-        .filter_map(|&k| {
-            let (drone, s) = drones.get(roster.drones.0[k as usize]).expect("roster entities are drones");
+/// The drones in the air and not crashed, as the air's checks read them, listed where the air's
+/// lane ends ([`crate::traffic`]): on the worker thread at city scale, once the physics step
+/// has put them where they are, while the simulation's thread still drives the road. Only a
+/// crash can change the list before the checks (a drone that crashes is its crash's incident,
+/// not a flight to keep apart from others), and crashes come from this tick's contacts.
+#[derive(Resource, Debug, Default)]
+pub struct Aloft {
+    airborne: Vec<Airborne>,
+    /// Of those, the ones cruising in the band outside their vertiport's terminal area, with
+    /// the pairs of them within the horizontal separation minimum (none without one).
+    cruising: Vec<(u32, [f64; 3])>,
+    pairs: Vec<(usize, usize)>,
+}
+
+impl Aloft {
+    /// Lists the drones of `flying` (places in the roster, as the physics step has them) that
+    /// are in the air and have not crashed, and the cruising pairs within the minimum.
+    pub fn list(
+        &mut self,
+        town: &TownMap,
+        rules: &ActiveRules,
+        roster: &Rosters,
+        flying: &[u32],
+        drones: &Drones,
+        parcels: &[ParcelOrder],
+    ) {
+        let first_drone = roster.first_drone();
+        self.airborne.clear();
+        // Most of a city's drones stand on their pads: only those the physics step moved are
+        // looked up.
+        self.airborne.extend(flying.iter().filter_map(|&k| {
+            let (_, drone, s) = drones.get(roster.drones.0[k as usize]).expect("roster entities are drones");
             (s.airborne() && !s.crashed).then(|| Airborne {
                 id: first_drone + k,
                 pos: s.pos,
                 in_terminal: drone.in_terminal(s.pos),
-                dest: s.order.map(|o| town.place_pos[requests.parcels[o as usize].to]),
+                dest: s.order.map(|o| town.place_pos[parcels[o as usize].to]),
                 base: town.place_pos[drone.base],
             })
-        })
-        .collect();
+        }));
+        self.pair_cruising(rules);
+    }
+
+    /// The cruising drones of the list and their pairs within the horizontal minimum.
+    fn pair_cruising(&mut self, rules: &ActiveRules) {
+        self.cruising.clear();
+        self.pairs.clear();
+        if let Some(m) = rules.drone_separation() {
+            let band_floor = rules.band_m.0;
+            let cruising = self.airborne.iter().filter(|d| d.pos[2] >= band_floor - 0.5 && !d.in_terminal);
+            self.cruising.extend(cruising.map(|d| (d.id, d.pos)));
+            let points: Vec<(f64, f64)> = self.cruising.iter().map(|c| (c.1[0], c.1[1])).collect();
+            close_pairs(&points, m.horizontal_m, &mut self.pairs);
+        }
+    }
+
+    /// Leaves out the drones that crashed after the list was made: only a drone in one of this
+    /// tick's `contacts` can have (the list is then made again without them).
+    fn leave_out_crashed(
+        &mut self,
+        rules: &ActiveRules,
+        roster: &Rosters,
+        contacts: &Contacts,
+        drones: &Query<(&Drone, &DroneState)>,
+    ) {
+        let crashed = |id: u32| {
+            let touched = contacts.started.iter().any(|&(a, b)| a == id || b == id)
+                || contacts.struck.iter().any(|&(d, _)| d == id)
+                || contacts.unsound.contains(&id);
+            touched
+                && drones
+                    .get(roster.drones.0[(id - roster.first_drone()) as usize])
+                    .expect("roster entities are drones")
+                    .1
+                    .crashed
+        };
+        let before = self.airborne.len();
+        self.airborne.retain(|d| !crashed(d.id));
+        if self.airborne.len() < before {
+            self.pair_cruising(rules);
+        }
+    }
+}
+
+/// Checks the air: separation between drones, from buildings and from people, then each
+/// drone against the volumes and the ceiling in force, for the drones listed in `aloft`.
+pub(super) fn check(
+    cx: &mut Check,
+    monitor: &mut SafetyMonitor,
+    aloft: &mut Aloft,
+    roster: &Rosters,
+    contacts: &Contacts,
+    drones: &Query<(&Drone, &DroneState)>,
+    walkers: &Query<(&Pedestrian, &PedestrianState)>,
+    dt_s: f64,
+) {
+    if !(contacts.started.is_empty() && contacts.struck.is_empty() && contacts.unsound.is_empty()) {
+        aloft.leave_out_crashed(cx.rules, roster, contacts, drones);
+    }
     debug_assert!(
         roster
             .drones
@@ -71,26 +144,34 @@ pub(super) fn check(
             .iter()
             .enumerate()
             .filter(|&(_, &e)| drones.get(e).is_ok_and(|(_, s)| s.airborne() && !s.crashed))
-            .map(|(k, _)| first_drone + k as u32)
-            .eq(airborne.iter().map(|a| a.id)),
-        "every drone in the air, and no other, was stepped"
+            .map(|(k, _)| roster.first_drone() + k as u32)
+            .eq(aloft.airborne.iter().map(|a| a.id)),
+        "the drones listed are every drone in the air that has not crashed"
     );
-    check_separation(cx, monitor, &airborne);
-    check_buildings(cx, monitor, &airborne);
-    check_over_people(cx, monitor, roster, walkers, &airborne);
-    check_airspace(cx, monitor, &airborne, dt_s);
+    debug_assert!(
+        aloft.airborne.iter().all(|a| {
+            let (_, s) = drones.get(roster.drones.0[(a.id - roster.first_drone()) as usize]).expect("a drone");
+            s.pos == a.pos
+        }),
+        "the drones listed stand where they were listed"
+    );
+    let airborne = &aloft.airborne;
+    check_separation(cx, monitor, &aloft.cruising, &aloft.pairs);
+    check_buildings(cx, monitor, airborne);
+    check_over_people(cx, monitor, roster, walkers, airborne);
+    check_airspace(cx, monitor, airborne, dt_s);
 }
 
-/// Separation minima between drones, in the band and outside the vertiport's terminal area.
-fn check_separation(cx: &mut Check, monitor: &mut SafetyMonitor, airborne: &[Airborne]) {
+/// Separation minima between drones, in the band and outside the vertiport's terminal area:
+/// `cruising` lists those drones and `pairs` the ones of them within the horizontal minimum.
+fn check_separation(
+    cx: &mut Check,
+    monitor: &mut SafetyMonitor,
+    cruising: &[(u32, [f64; 3])],
+    pairs: &[(usize, usize)],
+) {
     if let Some(m) = cx.rules.drone_separation().copied() {
-        let band_floor = cx.rules.band_m.0;
-        let cruising: Vec<(u32, [f64; 3])> =
-            airborne.iter().filter(|d| d.pos[2] >= band_floor - 0.5 && !d.in_terminal).map(|d| (d.id, d.pos)).collect();
-        let points: Vec<(f64, f64)> = cruising.iter().map(|c| (c.1[0], c.1[1])).collect();
-        let mut pairs = Vec::new();
-        close_pairs(&points, m.horizontal_m, &mut pairs);
-        for &(i, j) in &pairs {
+        for &(i, j) in pairs {
             let ((a, pa), (b, pb)) = (cruising[i], cruising[j]);
             let h = (pa[0] - pb[0]).hypot(pa[1] - pb[1]);
             let v = (pa[2] - pb[2]).abs();

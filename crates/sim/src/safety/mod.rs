@@ -12,10 +12,9 @@ pub mod road;
 use bevy::prelude::*;
 
 use crate::clock::SimClock;
-use crate::demand::Requests;
 use crate::drone::{Drone, DroneState};
 use crate::events::{EventKind, EventLog, Incident};
-use crate::physics::{Contacts, Physics};
+use crate::physics::Contacts;
 use crate::residents::{Pedestrian, PedestrianState};
 use crate::roster::Rosters;
 use crate::rules::ActiveRules;
@@ -25,7 +24,7 @@ use crate::vehicle::{OnRoad, Taxi, TaxiState};
 use crate::worker::{Handed, Worker};
 
 pub use crate::geom::{close_pairs, distance_to_edge, distance_to_polygon, time_to_contact};
-pub use air::{NOISE_REFERENCE_M, OVERFLIGHT_BELOW_M, TERMINAL_RADIUS_M};
+pub use air::{Aloft, NOISE_REFERENCE_M, OVERFLIGHT_BELOW_M, TERMINAL_RADIUS_M};
 use episode::Episodes;
 use road::LookAhead;
 pub use road::{NEAR_MISS_MIN_CLOSING_MPS, NEAR_MISS_TTC_S, SPEED_TOLERANCE_KMH};
@@ -137,6 +136,7 @@ pub struct SafetyPlugin;
 impl Plugin for SafetyPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<SafetyMonitor>()
+            .init_resource::<Aloft>()
             .add_systems(SimStep, check_roads.in_set(ControlSystems::RoadChecks))
             .add_systems(SimStep, monitor_safety.in_set(SimSystems::Safety))
             .add_systems(SimStep, log_findings.in_set(SimSystems::Findings));
@@ -209,8 +209,7 @@ pub fn monitor_safety(
     town: Res<TownMap>,
     rules: Res<ActiveRules>,
     contacts: Res<Contacts>,
-    physics: Res<Physics>,
-    requests: Res<Requests>,
+    mut aloft: ResMut<Aloft>,
     roster: Rosters,
     taxis: Query<(&Taxi, &TaxiState)>,
     drones: Query<(&Drone, &DroneState)>,
@@ -224,7 +223,7 @@ pub fn monitor_safety(
     cx.log.events.append(&mut monitor.road_found.events);
     let mut air_found = std::mem::take(&mut monitor.air_found);
     let mut cx = Check { now: clock.now_ms, town: &town, rules: &rules, log: &mut air_found };
-    air::check(&mut cx, monitor, &roster, physics.flying(), &drones, &walkers, &requests, clock.dt_s());
+    air::check(&mut cx, monitor, &mut aloft, &roster, &contacts, &drones, &walkers, clock.dt_s());
     monitor.air_found = air_found;
 }
 
