@@ -258,21 +258,22 @@ fn hand_over_from(sim: &mut Simulation, from: usize) {
 }
 
 /// The demo's first half hour, seed 5, with the worker thread's thresholds set to `from` (the
-/// defaults if none); and in how many of its ticks the air's lane, the road's look ahead and the
-/// state hash went to the worker.
-fn demo_half_hour_with(from: Option<usize>) -> (RunOutput, [u64; 3]) {
+/// defaults if none); in how many of its ticks the air's lane, the road's look ahead and the
+/// state hash went to the worker; and how many times the hash's input was laid out afresh.
+fn demo_half_hour_with(from: Option<usize>) -> (RunOutput, [u64; 3], u64) {
     let mut sim = Simulation::new(demo_for(1800), 5).expect("builds");
     if let Some(from) = from {
         hand_over_from(&mut sim, from);
     }
     sim.run_to_end();
+    let layouts = sim.app_mut().world_mut().resource_mut::<Recorder>().hash_layouts();
     let world = sim.app().world();
     let handed = [
         world.resource::<Lanes>().handed_over(),
         world.resource::<SafetyMonitor>().look_ahead.handed_over(),
         world.resource::<Recorder>().hashes_handed_over(),
     ];
-    (sim.finish(), handed)
+    (sim.finish(), handed, layouts)
 }
 
 /// Where the drones fly and step, where the road is looked ahead for near misses and where the
@@ -282,12 +283,16 @@ fn demo_half_hour_with(from: Option<usize>) -> (RunOutput, [u64; 3]) {
 /// (the demo is small enough to stay there by default).
 #[test]
 fn work_handed_to_a_worker_changes_no_replay_byte() {
-    let ((away, [lanes, looks, hashes]), (here, kept)) =
+    let ((away, [lanes, looks, hashes], laid_out), (here, kept, kept_laid_out)) =
         (demo_half_hour_with(Some(1)), demo_half_hour_with(Some(usize::MAX)));
     // The demo is small enough to stay on the simulation's thread by default.
-    let (_, default) = demo_half_hour_with(None);
+    let (_, default, _) = demo_half_hour_with(None);
     assert_eq!(default, [0; 3]);
     assert_eq!(kept, [0; 3]);
+    // Wherever it is hashed, the input is kept from tick to tick: laid out when recording starts
+    // and at the first tick (the rosters are new to the tick's recorder), never again, as the
+    // rosters never change; after that only what changed is written again.
+    assert_eq!((laid_out, kept_laid_out), (2, 2));
     assert!(lanes > 1_000, "the half hour's air lanes (when a drone flew) went to a worker: {lanes}");
     // 18,000 ticks: every one whose state changed was hashed there.
     assert!(hashes > 17_000, "the half hour's state hashes went to a worker: {hashes}");

@@ -33,7 +33,10 @@ pub struct Recorder {
     writer: Option<Writer>,
     events_written: usize,
     record_ms: u64,
-    hash_input: Hashing,
+    /// The state hash's input, here unless it is being hashed on the worker thread.
+    hash_input: Option<HashInput>,
+    /// The tick (its end) whose input the worker thread is hashing, and its hash to take back.
+    hashing: Option<(u64, Handed<(HashInput, u32)>)>,
     /// State hash of the last tick recorded.
     last_hash: u32,
     /// Bytes of hash input from which hashing goes to the worker thread
@@ -50,7 +53,8 @@ impl Default for Recorder {
             writer: None,
             events_written: 0,
             record_ms: 0,
-            hash_input: Hashing::Home(HashInput::default()),
+            hash_input: Some(HashInput::default()),
+            hashing: None,
             last_hash: 0,
             hand_over_from: HAND_OVER_FROM_BYTES,
             handed_over: 0,
@@ -58,32 +62,20 @@ impl Default for Recorder {
     }
 }
 
-/// Where the state hash's input is: here, or being hashed on the worker thread for the tick
-/// ending at the given time.
-enum Hashing {
-    Home(HashInput),
-    Away(u64, Handed<(HashInput, u32)>),
-}
-
 impl Recorder {
     /// Takes back the last tick's hash if it is being computed on the worker, and records it.
     /// Its place in the replay is the same whenever it is recorded: a segment keeps its ticks'
     /// hashes apart from its events and samples.
     fn settle(&mut self) -> &mut HashInput {
-        if let Hashing::Away(t_ms, handed) =
-            std::mem::replace(&mut self.hash_input, Hashing::Home(HashInput::default()))
-        {
+        if let Some((t_ms, handed)) = self.hashing.take() {
             let (input, hash) = handed.take();
             if let Some(writer) = self.writer.as_mut() {
                 writer.tick(t_ms, hash);
             }
             self.last_hash = hash;
-            self.hash_input = Hashing::Home(input);
+            self.hash_input = Some(input);
         }
-        match &mut self.hash_input {
-            Hashing::Home(input) => input,
-            Hashing::Away(..) => unreachable!("just taken back"),
-        }
+        self.hash_input.as_mut().expect("the hash input is here once the worker's hash is taken back")
     }
 
     /// State hash of the last tick recorded.
@@ -95,6 +87,12 @@ impl Recorder {
     /// Ticks whose state hash was computed on the worker thread so far.
     pub fn hashes_handed_over(&self) -> u64 {
         self.handed_over
+    }
+
+    /// How many times the state hash's input was laid out afresh, every entity written: once,
+    /// and again whenever a roster changes; every other tick writes only what changed.
+    pub fn hash_layouts(&mut self) -> u64 {
+        self.settle().layouts
     }
 
     /// Writes what is pending and returns the replay's bytes.
@@ -152,6 +150,8 @@ struct HashInput {
     /// The hash of `buf` as it was last hashed: a tick at which nothing changed (a city's night)
     /// has the same input, and so the same hash.
     last: Option<u32>,
+    /// How many times every entity's part was written afresh ([`HashInput::lay_out`]).
+    layouts: u64,
     /// How many times `buf` was hashed.
     #[cfg(test)]
     hashed: u64,
@@ -215,6 +215,7 @@ pub struct Hashed<'w, 's> {
 impl HashInput {
     /// Lays every entity's part out afresh.
     fn lay_out(&mut self, h: &Hashed) {
+        self.layouts += 1;
         let r = &h.roster;
         let parts = r.taxis.0.iter().chain(&r.cars.0).map(|&e| (e, VEHICLE_BYTES));
         let parts = parts.chain(r.drones.0.iter().map(|&e| (e, DRONE_BYTES)));
@@ -337,21 +338,18 @@ pub fn record_sample(
         writer.event(e.to_replay(&town.scenario.rules));
     }
     recorder.events_written = log.events.len();
+    let mut input = recorder.hash_input.take().expect("settled above");
     if handed {
         // Hashed while the next tick goes on, and recorded when it is taken back.
-        let Hashing::Home(mut input) = std::mem::replace(&mut recorder.hash_input, Hashing::Home(HashInput::default()))
-        else {
-            unreachable!("settled above")
-        };
         let job = worker.hand_over(move || {
             let hash = input.hash_now();
             (input, hash)
         });
-        recorder.hash_input = Hashing::Away(clock.now_ms, job);
+        recorder.hashing = Some((clock.now_ms, job));
         recorder.handed_over += 1;
     } else {
-        let Hashing::Home(input) = &mut recorder.hash_input else { unreachable!("settled above") };
         recorder.last_hash = unchanged.unwrap_or_else(|| input.hash_now());
+        recorder.hash_input = Some(input);
         writer.tick(clock.now_ms, recorder.last_hash);
     }
     if clock.every(recorder.record_ms) {

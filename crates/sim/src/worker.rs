@@ -1,7 +1,8 @@
 //! The simulation's own worker thread, for pieces of a tick done beside the simulation's
 //! thread: the air's lane of movement, run while this thread drives the road and joined before
-//! the tick goes on ([`Worker::beside`]), and the road's look ahead for near misses, handed over
-//! and taken back later in the tick ([`Worker::hand_over`]).
+//! the tick goes on ([`Worker::beside`]); the road's look ahead for near misses, handed over and
+//! taken back later in the tick, and the state hash, taken back in the next
+//! ([`Worker::hand_over`]).
 //!
 //! At city scale such pieces come every few hundred microseconds. A thread pool's worker that
 //! sleeps between them has to be woken by a system call each time, and in a virtual machine
