@@ -34,6 +34,9 @@ pub struct RoadGraph {
     in_arcs: Vec<u32>,
     /// For each arc given to [`RoadGraph::new`], its id in this graph.
     input_to_arc: Vec<u32>,
+    /// The number of the first turn from each arc ([`RoadGraph::turn`]), and the number of turns
+    /// last.
+    first_turn: Vec<u32>,
 }
 
 /// Travel-time weights in milliseconds, one per arc; [`CLOSED`] for arcs that may not be used.
@@ -72,7 +75,29 @@ impl RoadGraph {
             in_arcs[fill[h as usize] as usize] = arc as u32;
             fill[h as usize] += 1;
         }
-        Self { first_out, tail, head, length_mm, first_in, in_arcs, input_to_arc }
+        let mut first_turn = Vec::with_capacity(head.len() + 1);
+        let mut turns = 0u32;
+        for &h in &head {
+            first_turn.push(turns);
+            turns += first_out[h as usize + 1] - first_out[h as usize];
+        }
+        first_turn.push(turns);
+        Self { first_out, tail, head, length_mm, first_in, in_arcs, input_to_arc, first_turn }
+    }
+
+    /// Number of turns: each arc followed by each arc leaving the node it ends at, turning back
+    /// included.
+    pub fn turn_count(&self) -> usize {
+        self.first_turn.last().map_or(0, |&n| n as usize)
+    }
+
+    /// The number of the turn from arc `from` into arc `to`, which leaves the node `from` ends
+    /// at: turns are numbered densely, by the arc they come from and then the arc they take, so
+    /// that what is known of each turn is a table indexed by turn.
+    pub fn turn(&self, from: u32, to: u32) -> usize {
+        let out = self.out_arcs(self.head(from));
+        debug_assert!(out.contains(&to), "arc {to} leaves the node arc {from} ends at");
+        (self.first_turn[from as usize] + (to - out.start)) as usize
     }
 
     /// Number of nodes.
@@ -196,6 +221,32 @@ mod tests {
         let g2 = RoadGraph::new(3, &arcs[1..3]);
         assert_eq!(g2.reachable(1, true), vec![false, true, false]);
         assert_eq!(g2.reachable(1, false), vec![true, true, false]);
+    }
+
+    /// Every turn (an arc, then one leaving where it ends) has its own number, and the numbers
+    /// run from 0 without a gap.
+    #[test]
+    fn turns_are_numbered_densely_and_once_each() {
+        let arcs = [
+            ArcSpec { from: 0, to: 1, length_m: 10.0 },
+            ArcSpec { from: 1, to: 0, length_m: 10.0 },
+            ArcSpec { from: 1, to: 2, length_m: 10.0 },
+            ArcSpec { from: 2, to: 1, length_m: 10.0 },
+            ArcSpec { from: 1, to: 3, length_m: 10.0 },
+            ArcSpec { from: 3, to: 0, length_m: 10.0 },
+        ];
+        let g = RoadGraph::new(4, &arcs);
+        let mut numbers = Vec::new();
+        for from in 0..g.arc_count() {
+            for to in g.out_arcs(g.head(from)) {
+                numbers.push(g.turn(from, to));
+            }
+        }
+        // Into node 1 come two arcs, each with three ways on; into 0, 2 and 3 one each.
+        assert_eq!(g.turn_count(), 2 * 3 + 1 + 1 + 1 + 1);
+        assert_eq!(numbers.len(), g.turn_count());
+        numbers.sort_unstable();
+        assert_eq!(numbers, (0..g.turn_count()).collect::<Vec<_>>());
     }
 
     #[test]

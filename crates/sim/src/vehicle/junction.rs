@@ -6,6 +6,8 @@
 //! together. The right of way goes to the wider, then the faster road; between equal roads,
 //! to whoever has waited longer, as at an all-way stop, so no approach starves.
 
+use std::collections::BTreeMap;
+
 use bevy::prelude::*;
 use pilotzone_routing::{RoadGraph, Vec2};
 
@@ -27,16 +29,19 @@ const HOLD_AHEAD_ARCS: usize = 16;
 pub(super) struct Movement {
     /// The vehicle making it.
     pub id: u32,
-    /// Arc it arrives on; none when it pulls out from the kerb at the junction.
-    pub from: Option<u32>,
+    /// Arc it arrives on, and where its centre passes from the stop line to where it has
+    /// cleared the junction ([`Junctions::paths`]); none when it pulls out from the kerb at the
+    /// junction.
+    pub from: Option<(u32, PathId)>,
     /// Arc it leaves on.
     pub to: u32,
-    /// Where its centre passes, from the stop line to where it has cleared the junction.
-    pub path: Path,
 }
 
 /// Points along a way through a junction.
 pub(super) type Path = [Vec2; PATH_POINTS];
+
+/// A path kept in [`Junctions::paths`].
+pub(super) type PathId = u32;
 
 /// A vehicle first in line with room beyond, asking to cross.
 #[derive(Clone, Copy, Debug)]
@@ -64,16 +69,29 @@ pub struct Junctions {
     /// Asks of the last tick, by node: everyone sees the same queue whatever their turn.
     asked: Vec<Ask>,
     asking: Vec<Ask>,
-    /// Ways through junctions already worked out, by the arc coming in: (arc going out, path).
-    /// Only ways that the route's other arcs cannot bend are kept ([`Junctions::way_through`]).
-    ways: Vec<Vec<(u32, Path)>>,
+    /// Every path through a junction worked out so far, each kept once. Movements name theirs,
+    /// so that the movements held and asked for are a few words each: vehicles ask every tick
+    /// while they approach, and copying and searching paths was a wait on memory each time.
+    paths: Vec<Path>,
+    /// The path of each turn ([`RoadGraph::turn`]), once worked out, where the route's other
+    /// arcs cannot bend it ([`Junctions::way_through`]).
+    ways: Vec<Option<PathId>>,
+    /// Every kept path, by its points: a path that the arcs around it bend (an imported junction
+    /// of short arcs) is worked out every time, and found here.
+    by_points: BTreeMap<[[u64; 2]; PATH_POINTS], PathId>,
 }
 
 impl FromWorld for Junctions {
     fn from_world(world: &mut World) -> Self {
         let g = world.resource::<TownMap>().graph();
-        let (nodes, arcs) = (g.node_count() as usize, g.arc_count() as usize);
-        Junctions { held: vec![Vec::new(); nodes], asked: Vec::new(), asking: Vec::new(), ways: vec![Vec::new(); arcs] }
+        Junctions {
+            held: vec![Vec::new(); g.node_count() as usize],
+            asked: Vec::new(),
+            asking: Vec::new(),
+            paths: Vec::new(),
+            ways: vec![None; g.turn_count()],
+            by_points: BTreeMap::new(),
+        }
     }
 }
 
@@ -88,29 +106,58 @@ impl Junctions {
     /// Lets vehicle `id` cross `node` from arc `from` to arc `to` whoever else does: how a test
     /// provokes what the turns prevent.
     pub fn grant(&mut self, node: u32, id: u32, from: u32, to: u32, town: &TownMap, state: &mut TaxiState) {
-        let path = path_through(&[from, to], 0, town.junction_reach_m[node as usize], town);
-        self.take(node, Movement { id, from: Some(from), to, path }, state);
+        let path = self.keep(path_through(&[from, to], 0, town.junction_reach_m[node as usize], town));
+        self.take(node, Movement { id, from: Some((from, path)), to }, state);
     }
 
     /// [`path_through`] the junction at the head of `route[k]`. Vehicles ask for their way every
     /// tick while they approach, so a way is worked out once when both its arcs run straight
     /// beyond the stretch it covers (then it depends on those two arcs alone), and each time
     /// otherwise (an imported junction of short arcs).
-    fn way_through(&mut self, route: &[u32], k: usize, reach: f64, town: &TownMap) -> Path {
+    fn way_through(&mut self, route: &[u32], k: usize, reach: f64, town: &TownMap) -> PathId {
         let g = town.graph();
         let (from, to) = (route[k], route[k + 1]);
         // Where an arc stops bending into its neighbours ([`TownMap::pose_along`]), with a metre
         // to spare against rounding.
         let straight = |a: u32| g.length_m(a) - TURN_M.min(g.length_m(a) * 0.5) - 1.0;
         if straight(from) < reach + STOP_LINE_M || straight(to) < reach + CLEAR_M {
-            return path_through(route, k, reach, town);
+            return self.keep(path_through(route, k, reach, town));
         }
-        if let Some(&(_, path)) = self.ways[from as usize].iter().find(|(t, _)| *t == to) {
-            return path;
+        let turn = g.turn(from, to);
+        if let Some(known) = self.ways[turn] {
+            return known;
         }
-        let path = path_through(route, k, reach, town);
-        self.ways[from as usize].push((to, path));
+        let path = self.keep(path_through(route, k, reach, town));
+        self.ways[turn] = Some(path);
         path
+    }
+
+    /// Keeps a path, once.
+    fn keep(&mut self, path: Path) -> PathId {
+        let id = self.paths.len() as PathId;
+        let id = *self.by_points.entry(path.map(|p| [p.x.to_bits(), p.y.to_bits()])).or_insert(id);
+        if id as usize == self.paths.len() {
+            self.paths.push(path);
+        }
+        id
+    }
+
+    /// Whether two movements through a node may not be made together: one pulls out from the
+    /// kerb, they merge into one arc, or their paths through the junction come closer than two
+    /// cars side by side may (the paths as vehicles drive them, [`TownMap::pose_along`]).
+    fn conflicts(&self, a: &Movement, b: &Movement) -> bool {
+        let (Some((a_from, a_path)), Some((b_from, b_path))) = (a.from, b.from) else { return true };
+        if a_from == b_from {
+            // One behind the other in the same lane and on the same way out: the gap between
+            // them is kept as anywhere. Ways that part are taken one after the other, as the
+            // follower would not see a leader that turned off.
+            return a.to != b.to;
+        }
+        if a.to == b.to {
+            return true;
+        }
+        let (a_path, b_path) = (&self.paths[a_path as usize], &self.paths[b_path as usize]);
+        a_path.iter().any(|p| b_path.iter().any(|q| p.distance(*q) < PATHS_APART_M))
     }
 
     /// Whether `id` holds `node`.
@@ -120,7 +167,7 @@ impl Junctions {
 
     /// A movement under way at `node` that `m` may not pass with, if any: its vehicle.
     fn conflict(&self, node: u32, m: &Movement) -> Option<u32> {
-        self.held[node as usize].iter().find(|h| h.id != m.id && conflicts(h, m)).map(|h| h.id)
+        self.held[node as usize].iter().find(|h| h.id != m.id && self.conflicts(h, m)).map(|h| h.id)
     }
 
     /// An ask of the last tick at `node` that goes before `mine` and conflicts with it: its
@@ -130,7 +177,9 @@ impl Junctions {
         self.asked[start..]
             .iter()
             .take_while(|a| a.node == mine.node)
-            .find(|a| a.movement.id != mine.movement.id && a.before(mine) && conflicts(&a.movement, &mine.movement))
+            .find(|a| {
+                a.movement.id != mine.movement.id && a.before(mine) && self.conflicts(&a.movement, &mine.movement)
+            })
             .map(|a| a.movement.id)
     }
 
@@ -156,23 +205,6 @@ fn rank(town: &TownMap, arc: Option<u32>) -> u32 {
         let edge = &town.scenario.map.edges[town.index.arc_edge[a as usize] as usize];
         u32::from(edge.lanes) * 1000 + edge.speed_kmh.round().clamp(0.0, 999.0) as u32
     })
-}
-
-/// Whether two movements through `node` may not be made together: one pulls out from the
-/// kerb, they merge into one arc, or their paths through the junction come closer than two
-/// cars side by side may (the paths as vehicles drive them, [`TownMap::pose_along`]).
-fn conflicts(a: &Movement, b: &Movement) -> bool {
-    let (Some(a_from), Some(b_from)) = (a.from, b.from) else { return true };
-    if a_from == b_from {
-        // One behind the other in the same lane and on the same way out: the gap between them
-        // is kept as anywhere. Ways that part are taken one after the other, as the follower
-        // would not see a leader that turned off.
-        return a.to != b.to;
-    }
-    if a.to == b.to {
-        return true;
-    }
-    a.path.iter().any(|p| b.path.iter().any(|q| p.distance(*q) < PATHS_APART_M))
 }
 
 /// Centres of two cars in lanes side by side are this far apart at least (two lane offsets,
@@ -303,7 +335,7 @@ pub(super) fn claim_ahead(
         .chain(beyond)
         .map(|(n, k)| {
             let path = junctions.way_through(&state.route, k, town.junction_reach_m[n as usize], town);
-            (n, Movement { id, from: Some(state.route[k]), to: state.route[k + 1], path })
+            (n, Movement { id, from: Some((state.route[k], path)), to: state.route[k + 1] })
         })
         .collect();
     if junctions.holds(node, id) {
@@ -379,7 +411,7 @@ pub(super) fn claim_pull_out(
         _ => now_ms,
     };
     state.asking = Some((node, since_ms));
-    let movement = Movement { id, from: None, to: first, path: [state.at; PATH_POINTS] };
+    let movement = Movement { id, from: None, to: first };
     let ask = Ask { node, movement, rank: rank(town, Some(first)), since_ms };
     junctions.asking.push(ask);
     if junctions.conflict(node, &movement).is_some() || junctions.outranked_by(&ask).is_some() {
@@ -464,10 +496,12 @@ mod tests {
         for (route, k) in &routes {
             let reach = town.junction_reach_m[town.graph().head(route[*k]) as usize];
             let fresh = path_through(route, *k, reach, &town);
-            assert_eq!(junctions.way_through(route, *k, reach, &town), fresh, "route {route:?}");
+            let kept = junctions.way_through(route, *k, reach, &town);
+            assert_eq!(junctions.paths[kept as usize], fresh, "route {route:?}");
         }
         // Long blocks: every way was worked out once and then read back.
-        let kept: usize = junctions.ways.iter().map(Vec::len).sum();
+        let kept = junctions.ways.iter().flatten().count();
+        assert_eq!(junctions.paths.len(), kept, "each kept once");
         let pairs = routes.iter().filter(|(r, _)| r.len() == 2).count();
         assert_eq!(kept, pairs);
     }
@@ -482,10 +516,21 @@ mod tests {
         for (route, k) in &routes {
             let reach = town.junction_reach_m[town.graph().head(route[*k]) as usize];
             let fresh = path_through(route, *k, reach, &town);
-            assert_eq!(junctions.way_through(route, *k, reach, &town), fresh, "route {route:?}");
+            let kept = junctions.way_through(route, *k, reach, &town);
+            assert_eq!(junctions.paths[kept as usize], fresh, "route {route:?}");
             differ += usize::from(fresh != path_through(&route[*k..*k + 2], 0, reach, &town));
         }
         assert!(differ > 0, "on short blocks the arcs before and after bend the way");
-        assert!(junctions.ways.iter().all(Vec::is_empty), "so none is kept");
+        assert!(junctions.ways.iter().all(Option::is_none), "so none is kept for its turn");
+        let mut distinct: Vec<_> = routes
+            .iter()
+            .map(|(route, k)| {
+                path_through(route, *k, town.junction_reach_m[town.graph().head(route[*k]) as usize], &town)
+            })
+            .collect();
+        distinct
+            .sort_by(|a, b| a.iter().map(|p| (p.x, p.y)).partial_cmp(b.iter().map(|p| (p.x, p.y))).expect("finite"));
+        distinct.dedup();
+        assert_eq!(junctions.paths.len(), distinct.len(), "each path bent alike is kept once");
     }
 }

@@ -207,6 +207,13 @@ pub struct TaxiState {
     pub repositions: u32,
 }
 
+/// Arcs of route room each vehicle is given when it is spawned. Every tick the driving loops
+/// read each vehicle's place on its route, in roster order: given at once, in that order, the
+/// routes lie together in memory and are read as one stretch, where routes grown one by one
+/// over the day lay scattered among everything else, a wait on memory for each. A route
+/// planned anew reuses its room, and a longer one moves elsewhere.
+const ROUTE_ARCS: usize = 64;
+
 impl TaxiState {
     /// A vehicle parked off the road at `slot`, served from road node `node`.
     pub fn parked(node: u32, slot: Vec2) -> Self {
@@ -216,7 +223,7 @@ impl TaxiState {
             arc: None,
             offset_m: 0.0,
             speed_mps: 0.0,
-            route: Vec::new(),
+            route: Vec::with_capacity(ROUTE_ARCS),
             route_i: 0,
             route_version: 0,
             stops: VecDeque::new(),
