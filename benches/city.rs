@@ -20,6 +20,10 @@ use pilotzone_scenario::generate::{GridTown, grid_town, to_ron};
 use pilotzone_sim::Simulation;
 use pilotzone_sim::drone::DroneState;
 
+/// The allocator the `pilotzone` command runs on (see its `main.rs`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct City {
     size: u32,
     taxis: u32,
